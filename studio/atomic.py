@@ -1,0 +1,40 @@
+"""Write files to a temporary name beside their destination and rename them into place.
+
+A crash, a full disk or a cancel never leaves a half-written file under the real name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path in dest's folder; on success it is renamed onto dest.
+
+    The temporary keeps dest's suffix so tools that pick a format by extension
+    (FFmpeg muxers, OTIO adapters) still work. On any exception it is removed.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(dest: str | os.PathLike[str], data: bytes) -> None:
+    """Write data to dest through a temporary file."""
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)

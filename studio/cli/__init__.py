@@ -1,0 +1,84 @@
+"""The `kinora` command: the headless face of Kinora's services.
+
+Each command group lives in its own module under `studio.cli` and exposes
+`register(subparsers, common)`. Handlers import heavy libraries (torch, diffusers, Qt)
+inside themselves, so `kinora --help` and `kinora --version` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from studio import __version__
+from studio.errors import KinoraError
+
+# Modules that add sub-commands; each has `register(subparsers, common)`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "studio.cli.library_cmds",
+    "studio.cli.project_cmds",
+    "studio.cli.generate_cmd",
+    "studio.cli.models_cmd",
+    "studio.cli.export_cmd",
+    "studio.cli.credentials_cmd",
+)
+
+log = logging.getLogger("kinora")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options every sub-command accepts too (default SUPPRESS keeps the top-level value)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", metavar="PATH", default=argparse.SUPPRESS,
+                        help="library folder (default: $KINORA_LIBRARY or the user data folder)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kinora",
+        description="Kinora Studio: generate video with sound on your own GPU, edit it, export it with Content Credentials.",
+        epilog="With no command, the studio window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"kinora {__version__}")
+    parser.add_argument("--library", metavar="PATH", default=None,
+                        help="library folder (default: $KINORA_LIBRARY or the user data folder)")
+    parser.add_argument("--json", action="store_true", default=False, help="machine-readable output")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log details (and tracebacks) to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common_options()
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a command group not built yet
+        module.register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from studio.app import run_gui
+
+        return run_gui(library=args.library)
+    try:
+        return int(handler(args) or 0)
+    except KinoraError as exc:
+        log.debug("command failed", exc_info=True)
+        print(f"kinora: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kinora: interrupted", file=sys.stderr)
+        return 130

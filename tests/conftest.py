@@ -1,0 +1,31 @@
+"""Shared fixtures. Every test gets its own library and config folder; nothing touches the user's."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the library and config folders at temporary ones, and keep Hugging Face offline."""
+    base = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("KINORA_LIBRARY", str(base / "library"))
+    monkeypatch.setenv("KINORA_CONFIG", str(base / "config"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(base / "hf"))
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The shared folder of real files written by other tools (never copied into the repo)."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside this checkout")
+    return CORPUS
