@@ -1,0 +1,1 @@
+"""The edit: an OpenTimelineIO timeline, reversible operations on it, and project files."""

@@ -1,0 +1,377 @@
+"""Reversible edits on an OpenTimelineIO timeline: small command objects the UI's undo stack wraps.
+
+Every operation is a list of *splices*: "at index i of track T, the items `old` become the items
+`new`". `apply(timeline)` works the splices out against the timeline as it is now and performs
+them; `revert(timeline)` undoes them in reverse order, putting the very same item objects back,
+so the timeline returns exactly (its JSON is byte-for-byte the same) and objects the UI holds
+stay valid. The undo-stack contract holds as usual: revert an operation only on the timeline it
+was applied to, after reverting everything applied after it.
+
+Times are seconds (float) at the API, rounded to whole frames at the timeline rate.
+Tracks are named ("V1", "A1"). Edits keep two invariants: no two gaps side by side, and no gap
+at the end of a track.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import opentimelineio as otio
+
+from studio.errors import ProjectError
+from studio.project.timeline import (KINORA_KEY, check_index, find_track, frames, item_range, kinora_data,
+                                     timeline_rate)
+
+RationalTime = otio.opentime.RationalTime
+TimeRange = otio.opentime.TimeRange
+Item = otio.core.Item
+
+
+@dataclass
+class Splice:
+    """Items `old` at `index` of track `track` were replaced by items `new`."""
+
+    track: str
+    index: int
+    old: list[Item]
+    new: list[Item]
+
+
+def _replace(track: otio.schema.Track, index: int, count: int, items: Sequence[Item]) -> None:
+    for _ in range(count):
+        del track[index]
+    for offset, item in enumerate(items):
+        track.insert(index + offset, item)
+
+
+def _perform(timeline: otio.schema.Timeline, splice: Splice) -> None:
+    _replace(find_track(timeline, splice.track), splice.index, len(splice.old), splice.new)
+
+
+def _undo(timeline: otio.schema.Timeline, splice: Splice) -> None:
+    _replace(find_track(timeline, splice.track), splice.index, len(splice.new), splice.old)
+
+
+class Operation:
+    """Base of the edit commands. Subclasses yield splices from `_edits`, one at a time."""
+
+    label = "Edit"
+
+    def __init__(self) -> None:
+        self._done: list[Splice] = []
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        raise NotImplementedError
+
+    def apply(self, timeline: otio.schema.Timeline) -> None:
+        """Perform the edit. On an error nothing is left changed."""
+        self._done = []
+        try:
+            for splice in self._edits(timeline):
+                _perform(timeline, splice)
+                self._done.append(splice)
+        except BaseException:
+            self.revert(timeline)
+            raise
+
+    def revert(self, timeline: otio.schema.Timeline) -> None:
+        """Undo what the last `apply` did."""
+        while self._done:
+            _undo(timeline, self._done.pop())
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+def _rate(timeline: otio.schema.Timeline) -> float:
+    return timeline_rate(timeline)
+
+
+def _at(rate: float, t: RationalTime) -> RationalTime:
+    """`t` as whole frames at `rate`."""
+    return RationalTime(round(t.rescaled_to(rate).value), rate)
+
+
+def _range(track: otio.schema.Track, index: int, rate: float) -> tuple[RationalTime, RationalTime]:
+    r = track.range_of_child_at_index(index)
+    return _at(rate, r.start_time), _at(rate, r.end_time_exclusive())
+
+
+def _gap(duration: RationalTime) -> otio.schema.Gap:
+    return otio.schema.Gap(source_range=TimeRange(RationalTime(0, duration.rate), duration))
+
+
+def _piece(item: Item, offset: RationalTime, duration: RationalTime) -> Item:
+    """A copy of `item` showing `duration` of it starting `offset` into it."""
+    if isinstance(item, otio.schema.Gap):
+        return _gap(duration)
+    rate = duration.rate
+    source = item.trimmed_range()
+    copy = item.deepcopy()
+    copy.source_range = TimeRange(_at(rate, source.start_time) + offset, duration)
+    return copy
+
+
+def _is_gap(item: Item | None) -> bool:
+    return isinstance(item, otio.schema.Gap)
+
+
+def _track_end(track: otio.schema.Track, rate: float) -> RationalTime:
+    return _at(rate, track.duration()) if len(track) else RationalTime(0, rate)
+
+
+def _lift(track: otio.schema.Track, index: int, rate: float, *, leave_gap: bool) -> Splice:
+    """Remove the item at `index`, leaving a gap (merged with gaps beside it) or closing up."""
+    check_index(track, index)
+    first, last = index, index
+    start, end = _range(track, index, rate)
+    if index > 0 and _is_gap(track[index - 1]):
+        first = index - 1
+        start = _range(track, first, rate)[0]
+    if index + 1 < len(track) and _is_gap(track[index + 1]):
+        last = index + 1
+        end = _range(track, last, rate)[1]
+    old = list(track[first:last + 1])
+    if not leave_gap:
+        # Closing up: what is left of the neighbouring gaps joins into one.
+        end = end - (_range(track, index, rate)[1] - _range(track, index, rate)[0])
+    at_end = last == len(track) - 1
+    new: list[Item] = [] if at_end or end <= start else [_gap(end - start)]
+    return Splice(track.name, first, old, new)
+
+
+def _overwrite(track: otio.schema.Track, start: RationalTime, item: Item, rate: float) -> Splice:
+    """Place `item` at `start`, cutting away whatever it covers (gaps are made where needed)."""
+    end = start + _at(rate, item.duration())
+    track_end = _track_end(track, rate)
+    if start >= track_end:
+        filler = [_gap(start - track_end)] if start > track_end else []
+        return Splice(track.name, len(track), [], [*filler, item])
+    covered = [i for i in range(len(track)) if _range(track, i, rate)[1] > start and _range(track, i, rate)[0] < end]
+    first, last = covered[0], covered[-1]
+    new: list[Item] = []
+    first_start, _ = _range(track, first, rate)
+    if first_start < start:
+        new.append(_piece(track[first], RationalTime(0, rate), start - first_start))
+    new.append(item)
+    last_start, last_end = _range(track, last, rate)
+    if last_end > end:
+        new.append(_piece(track[last], end - last_start, last_end - end))
+    return Splice(track.name, first, list(track[first:last + 1]), new)
+
+
+def _insert_at(track: otio.schema.Track, at: RationalTime, item: Item, rate: float) -> Splice:
+    """Insert `item` at `at`, pushing everything after it later (an item under `at` is cut in two)."""
+    track_end = _track_end(track, rate)
+    if at >= track_end:
+        filler = [_gap(at - track_end)] if at > track_end else []
+        return Splice(track.name, len(track), [], [*filler, item])
+    for index in range(len(track)):
+        start, end = _range(track, index, rate)
+        if start == at:
+            return Splice(track.name, index, [], [item])
+        if start < at < end:
+            old = track[index]
+            left = _piece(old, RationalTime(0, rate), at - start)
+            right = _piece(old, at - start, end - at)
+            return Splice(track.name, index, [old], [left, item, right])
+    raise ProjectError(f"Cannot find time {at.to_seconds():.3f} s on track {track.name}.")
+
+
+def _detached(item: Item) -> None:
+    if item.parent() is not None:
+        raise ProjectError(f"'{item.name}' is already on a timeline; place a copy of it instead.")
+
+
+# --- the operations ---------------------------------------------------------------------------
+
+class InsertClip(Operation):
+    """Insert `clip` on `track` at `time` seconds; later items move right (a clip under it is cut)."""
+
+    label = "Insert clip"
+
+    def __init__(self, track: str, time: float, clip: otio.schema.Clip) -> None:
+        super().__init__()
+        if time < 0:
+            raise ProjectError(f"Cannot insert before the start of the timeline ({time:g} s).")
+        self.track, self.time, self.clip = track, time, clip
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        _detached(self.clip)
+        rate = _rate(timeline)
+        yield _insert_at(find_track(timeline, self.track), frames(self.time, rate), self.clip, rate)
+
+
+class AppendClip(Operation):
+    """Put `clip` at the end of `track`."""
+
+    label = "Append clip"
+
+    def __init__(self, track: str, clip: otio.schema.Clip) -> None:
+        super().__init__()
+        self.track, self.clip = track, clip
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        _detached(self.clip)
+        track = find_track(timeline, self.track)
+        yield Splice(track.name, len(track), [], [self.clip])
+
+
+class MoveClip(Operation):
+    """Move the clip at `index` of `track` to start at `time` seconds (on `to_track`, default the same).
+
+    Its old place becomes a gap; at the new place it covers what was there (an overwrite move).
+    """
+
+    label = "Move clip"
+
+    def __init__(self, track: str, index: int, time: float, to_track: str | None = None) -> None:
+        super().__init__()
+        if time < 0:
+            raise ProjectError(f"Cannot move a clip before the start of the timeline ({time:g} s).")
+        self.track, self.index, self.time, self.to_track = track, index, time, to_track or track
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        source = find_track(timeline, self.track)
+        check_index(source, self.index)
+        clip = source[self.index]
+        if not isinstance(clip, otio.schema.Clip):
+            raise ProjectError(f"Only clips can be moved; item {self.index} of {self.track} is a gap.")
+        destination = find_track(timeline, self.to_track)
+        if destination.kind != source.kind:
+            raise ProjectError(f"Cannot move a {source.kind.lower()} clip onto {destination.kind.lower()} track {destination.name}.")
+        yield _lift(source, self.index, rate, leave_gap=True)
+        yield _overwrite(destination, frames(self.time, rate), clip, rate)
+
+
+class TrimClip(Operation):
+    """Set the clip's in and/or out point (seconds of its source media); later items follow (ripple)."""
+
+    label = "Trim clip"
+
+    def __init__(self, track: str, index: int, *, source_in: float | None = None,
+                 source_out: float | None = None) -> None:
+        super().__init__()
+        self.track, self.index, self.source_in, self.source_out = track, index, source_in, source_out
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        check_index(track, self.index)
+        clip = track[self.index]
+        if not isinstance(clip, otio.schema.Clip):
+            raise ProjectError(f"Item {self.index} of {self.track} is a gap; only clips can be trimmed.")
+        current = clip.trimmed_range()
+        new_in = frames(self.source_in, rate) if self.source_in is not None else _at(rate, current.start_time)
+        new_out = (frames(self.source_out, rate) if self.source_out is not None
+                   else _at(rate, current.end_time_exclusive()))
+        if new_out <= new_in:
+            raise ProjectError(f"Trim would leave '{clip.name}' with no frames (in {new_in.to_seconds():.3f} s, "
+                               f"out {new_out.to_seconds():.3f} s).")
+        available = clip.available_range() if clip.media_reference.available_range else None
+        if available is not None and (new_in < _at(rate, available.start_time)
+                                      or new_out > _at(rate, available.end_time_exclusive())):
+            raise ProjectError(f"'{clip.name}' has media from {available.start_time.to_seconds():.3f} to "
+                               f"{available.end_time_exclusive().to_seconds():.3f} s; trim within that.")
+        trimmed = clip.deepcopy()
+        trimmed.source_range = TimeRange(new_in, new_out - new_in)
+        yield Splice(track.name, self.index, [clip], [trimmed])
+
+
+class SplitClip(Operation):
+    """Cut the clip playing at `time` seconds on `track` into two clips."""
+
+    label = "Split clip"
+
+    def __init__(self, track: str, time: float) -> None:
+        super().__init__()
+        self.track, self.time = track, time
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        at = frames(self.time, rate)
+        for index in range(len(track)):
+            start, end = _range(track, index, rate)
+            if start < at < end:
+                clip = track[index]
+                if not isinstance(clip, otio.schema.Clip):
+                    break
+                left = _piece(clip, RationalTime(0, rate), at - start)
+                right = _piece(clip, at - start, end - at)
+                _relink_right_half(right)
+                yield Splice(track.name, index, [clip], [left, right])
+                return
+        raise ProjectError(f"There is no clip to split at {self.time:.3f} s on {self.track} "
+                           "(it is a gap, an existing cut or past the end).")
+
+
+def _relink_right_half(clip: Item) -> None:
+    """Give the right half of a split its own link id, derived so that a linked video/audio pair
+    split at the same time keeps its two right halves linked to each other."""
+    data = kinora_data(clip)
+    if data.get("link_id"):
+        data["link_id"] = f"{data['link_id']}@{clip.source_range.start_time.value:g}"
+        clip.metadata[KINORA_KEY] = data
+
+
+class DeleteClip(Operation):
+    """Remove the clip at `index` of `track`, leaving a gap so nothing else moves."""
+
+    label = "Delete clip"
+
+    def __init__(self, track: str, index: int) -> None:
+        super().__init__()
+        self.track, self.index = track, index
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        track = find_track(timeline, self.track)
+        check_index(track, self.index)
+        if not isinstance(track[self.index], otio.schema.Clip):
+            raise ProjectError(f"Item {self.index} of {self.track} is already a gap.")
+        yield _lift(track, self.index, _rate(timeline), leave_gap=True)
+
+
+class RippleDelete(Operation):
+    """Remove the item (clip or gap) at `index` of `track` and close up: later items move left."""
+
+    label = "Ripple delete"
+
+    def __init__(self, track: str, index: int) -> None:
+        super().__init__()
+        self.track, self.index = track, index
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        yield _lift(find_track(timeline, self.track), self.index, _rate(timeline), leave_gap=False)
+
+
+class Batch(Operation):
+    """Several operations as one undo step (e.g. a take's video and audio clips edited together).
+
+    Each operation works on the timeline as the previous one left it.
+    """
+
+    def __init__(self, operations: Sequence[Operation], label: str = "Edit") -> None:
+        super().__init__()
+        self.operations = list(operations)
+        self.label = label
+
+    def apply(self, timeline: otio.schema.Timeline) -> None:
+        applied: list[Operation] = []
+        try:
+            for op in self.operations:
+                op.apply(timeline)
+                applied.append(op)
+        except BaseException:
+            for op in reversed(applied):
+                op.revert(timeline)
+            raise
+
+    def revert(self, timeline: otio.schema.Timeline) -> None:
+        for op in reversed(self.operations):
+            op.revert(timeline)
+
+
+__all__ = ["Operation", "Splice", "InsertClip", "AppendClip", "MoveClip", "TrimClip", "SplitClip", "DeleteClip",
+           "RippleDelete", "Batch", "item_range"]

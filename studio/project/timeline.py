@@ -1,0 +1,158 @@
+"""A project's edit as an OpenTimelineIO timeline, and the finders the operations and the UI share.
+
+Kinora does not have its own timeline model: the edit is an `otio.schema.Timeline` with video
+tracks ("V1", ...) and audio tracks ("A1", ...). Kinora's own data sits in `metadata["kinora"]`:
+on the timeline its schema version and frame rate; on a clip the take id, the media's sha256
+(which finds the file in any library, wherever it lives) and the recipe.
+
+Times at this module's API are seconds (float); inside the timeline they are whole frames at the
+timeline rate, so edits never drift by fractions of a frame.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import opentimelineio as otio
+
+from studio.errors import ProjectError
+
+if TYPE_CHECKING:  # library types only for typing: project must not import library at run time
+    from studio.library.records import MediaRecord, TakeRecord
+
+KINORA_KEY = "kinora"
+TIMELINE_SCHEMA = 1
+DEFAULT_RATE = 24.0
+# An image placed on the timeline lasts this long until the user trims it.
+STILL_SECONDS = 3.0
+
+Item = otio.core.Item
+
+
+def new_timeline(name: str, rate: float = DEFAULT_RATE) -> otio.schema.Timeline:
+    """An empty timeline with one video track "V1" and one audio track "A1"."""
+    if rate <= 0:
+        raise ProjectError(f"Frame rate must be positive, not {rate:g}.")
+    timeline = otio.schema.Timeline(name=name)
+    timeline.metadata[KINORA_KEY] = {"schema": TIMELINE_SCHEMA, "rate": float(rate)}
+    timeline.tracks.append(otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video))
+    timeline.tracks.append(otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio))
+    return timeline
+
+
+def timeline_rate(timeline: otio.schema.Timeline) -> float:
+    """The timeline's frame rate (from Kinora's metadata; 24 for timelines made elsewhere)."""
+    data = timeline.metadata.get(KINORA_KEY) or {}
+    return float(data.get("rate", DEFAULT_RATE))
+
+
+def frames(seconds: float, rate: float) -> otio.opentime.RationalTime:
+    """`seconds` rounded to whole frames at `rate`."""
+    return otio.opentime.RationalTime(round(seconds * rate), rate)
+
+
+def seconds(time: otio.opentime.RationalTime) -> float:
+    return float(time.to_seconds())
+
+
+def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
+                   rate: float = DEFAULT_RATE) -> tuple[otio.schema.Clip | None, otio.schema.Clip | None]:
+    """The video clip and the audio clip that place a take on a timeline.
+
+    Both reference the take's media file and carry `metadata["kinora"]` with the take id, the
+    media sha256, the recipe and a shared `link_id` (so the UI can move them together).
+    An image gives a video clip of STILL_SECONDS and no audio; an audio-only file gives
+    (None, audio clip). Media with neither raises ProjectError.
+    """
+    has_video = media.kind in ("video", "image")
+    has_audio = media.kind == "audio" or (media.kind == "video" and bool(media.sample_rate))
+    if not has_video and not has_audio:
+        raise ProjectError(f"Take {take.id} has no picture and no sound to place on the timeline.")
+    length = STILL_SECONDS if media.kind == "image" else float(media.duration or 0.0)
+    duration = frames(length, rate)
+    if duration.value <= 0:
+        raise ProjectError(f"Take {take.id} is shorter than one frame; it cannot go on the timeline.")
+    available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), duration)
+    link_id = uuid.uuid4().hex
+    recipe = take.recipe.to_dict() if take.recipe is not None else None
+    name = take.title or (take.recipe.prompt[:60] if take.recipe else f"Take {take.id}")
+
+    def make(role: str) -> otio.schema.Clip:
+        reference = otio.schema.ExternalReference(target_url=Path(media_path).resolve().as_uri(),
+                                                  available_range=available)
+        clip = otio.schema.Clip(name=name, media_reference=reference, source_range=available)
+        clip.metadata[KINORA_KEY] = {"take_id": take.id, "media_sha256": media.sha256, "recipe": recipe,
+                                     "role": role, "link_id": link_id}
+        return clip
+
+    return (make("video") if has_video else None, make("audio") if has_audio else None)
+
+
+def kinora_data(obj: otio.core.SerializableObjectWithMetadata) -> dict[str, Any]:
+    """The object's `metadata["kinora"]` as a plain dict (empty when absent)."""
+    data = obj.metadata.get(KINORA_KEY)
+    return dict(data) if data else {}
+
+
+def find_track(timeline: otio.schema.Timeline, name: str) -> otio.schema.Track:
+    """The track called `name` ("V1", "A1", ...); ProjectError if there is none."""
+    for track in timeline.tracks:
+        if track.name == name:
+            return track
+    names = ", ".join(t.name for t in timeline.tracks) or "none"
+    raise ProjectError(f"The timeline has no track '{name}' (tracks: {names}).")
+
+
+def video_tracks(timeline: otio.schema.Timeline) -> list[otio.schema.Track]:
+    return [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+
+
+def audio_tracks(timeline: otio.schema.Timeline) -> list[otio.schema.Track]:
+    return [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+
+
+def item_range(track: otio.schema.Track, index: int) -> tuple[float, float]:
+    """Start and end (seconds) of the item at `index` in the track."""
+    check_index(track, index)
+    r = track.range_of_child_at_index(index)
+    return seconds(r.start_time), seconds(r.end_time_exclusive())
+
+
+def item_at_time(track: otio.schema.Track, t: float) -> tuple[int, Item] | None:
+    """The item (clip or gap) playing at time `t` (seconds), or None past the end."""
+    for index, item in enumerate(track):
+        start, end = item_range(track, index)
+        if start <= t < end:
+            return index, item
+    return None
+
+
+def check_index(track: otio.schema.Track, index: int) -> None:
+    if not 0 <= index < len(track):
+        raise ProjectError(f"Track {track.name} has no item {index} (it has {len(track)}).")
+
+
+def iter_clips(timeline: otio.schema.Timeline) -> Iterator[tuple[otio.schema.Track, int, otio.schema.Clip]]:
+    """Every clip of every track, with its track and index."""
+    for track in timeline.tracks:
+        for index, item in enumerate(track):
+            if isinstance(item, otio.schema.Clip):
+                yield track, index, item
+
+
+def clips_of_take(timeline: otio.schema.Timeline, take_id: int) -> list[tuple[otio.schema.Track, int, otio.schema.Clip]]:
+    """The clips that show take `take_id`."""
+    return [(tr, i, c) for tr, i, c in iter_clips(timeline) if kinora_data(c).get("take_id") == take_id]
+
+
+def linked_clips(timeline: otio.schema.Timeline, link_id: str) -> list[tuple[otio.schema.Track, int, otio.schema.Clip]]:
+    """The clips sharing `link_id` (a take's video and audio placed together)."""
+    return [(tr, i, c) for tr, i, c in iter_clips(timeline) if kinora_data(c).get("link_id") == link_id]
+
+
+def duration_seconds(timeline: otio.schema.Timeline) -> float:
+    """Length of the longest track, in seconds."""
+    return max((seconds(t.duration()) for t in timeline.tracks), default=0.0)
