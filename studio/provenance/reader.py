@@ -1,0 +1,359 @@
+"""Reading Content Credentials: who signed a file, when, whether AI made it, its recipe, its parents.
+
+`read_credentials(path)` validates the file with c2pa-python (our own root added as a trust
+anchor, nothing fetched from the network) and sums it up in a `CredentialsReport`:
+
+- `state`: "valid" (signature, hashes and a trusted signer), "untrusted signer" (intact, but
+  signed by a certificate we do not trust, e.g. another Kinora user's), "tampered" (a hash or
+  signature check failed: the file was changed after signing), "invalid" (intact but the
+  credential itself failed, e.g. an expired or revoked certificate) or "none" (no credentials).
+- `failing_check`: the c2pa validation code that decided a bad state (e.g. assertion.bmffHash.mismatch).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.errors import ProvenanceError, RecipeError
+from studio.provenance.manifest import AI_SOURCES, RECIPE_LABEL, TIMELINE_LABEL, TimelineTake
+from studio.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+VALID = "valid"
+UNTRUSTED = "untrusted signer"
+TAMPERED = "tampered"
+INVALID = "invalid"
+NONE = "none"
+
+_UNTRUSTED_CODES = {"signingCredential.untrusted"}
+# Failures about the credential rather than the content: the file is intact but cannot be relied on.
+_CREDENTIAL_PREFIXES = ("signingCredential.", "timeStamp.")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of validating one manifest."""
+
+    state: str
+    failures: tuple[str, ...] = ()  # c2pa validation codes that failed, most decisive first
+    explanation: str = ""  # c2pa's explanation of the first failure
+
+    @property
+    def failing_check(self) -> str | None:
+        return self.failures[0] if self.failures else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "failing_check": self.failing_check, "failures": list(self.failures),
+                "explanation": self.explanation}
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """One entry of a manifest's c2pa.actions assertion."""
+
+    action: str
+    digital_source_type: str | None = None
+    software_agent: str | None = None
+    description: str | None = None
+    when: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "digital_source_type": self.digital_source_type,
+                "software_agent": self.software_agent, "description": self.description, "when": self.when}
+
+
+@dataclass(frozen=True)
+class ManifestSummary:
+    """What one manifest says: signer, time, actions, Kinora's assertions, and its own ingredients."""
+
+    issuer: str | None
+    signed_time: str | None
+    time_source: str | None  # "timestamp authority", "signer's clock" or None
+    claim_generator: str | None
+    title: str | None
+    ai_generated: bool
+    actions: tuple[ActionRecord, ...]
+    recipe: Recipe | None
+    timeline_takes: tuple[TimelineTake, ...]
+    ingredients: tuple[IngredientReport, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer, "signed_time": self.signed_time, "time_source": self.time_source,
+            "claim_generator": self.claim_generator, "title": self.title, "ai_generated": self.ai_generated,
+            "actions": [a.to_dict() for a in self.actions],
+            "recipe": self.recipe.to_dict() if self.recipe else None,
+            "timeline_takes": [t.to_dict() for t in self.timeline_takes],
+            "ingredients": [i.to_dict() for i in self.ingredients],
+        }
+
+
+@dataclass(frozen=True)
+class IngredientReport:
+    """A parent or component of a file, with its own credentials when it carried some."""
+
+    title: str
+    relationship: str  # "parentOf", "componentOf" or "inputTo"
+    format: str | None
+    validation: Validation
+    manifest: ManifestSummary | None  # None: the ingredient had no credentials of its own
+
+    @property
+    def recipe(self) -> Recipe | None:
+        return self.manifest.recipe if self.manifest else None
+
+    @property
+    def ingredients(self) -> tuple[IngredientReport, ...]:
+        return self.manifest.ingredients if self.manifest else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"title": self.title, "relationship": self.relationship, "format": self.format,
+                                "validation": self.validation.to_dict()}
+        data.update(self.manifest.to_dict() if self.manifest else {"recipe": None, "ingredients": []})
+        return data
+
+
+@dataclass(frozen=True)
+class CredentialsReport:
+    """Everything `kinora credentials` and the Content Credentials panel show about one file."""
+
+    path: Path
+    validation: Validation
+    manifest: ManifestSummary | None
+    manifest_json: str | None = field(default=None, repr=False)  # the raw store, kept by the library
+
+    @property
+    def state(self) -> str:
+        return self.validation.state
+
+    @property
+    def failing_check(self) -> str | None:
+        return self.validation.failing_check
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.manifest is not None
+
+    @property
+    def issuer(self) -> str | None:
+        return self.manifest.issuer if self.manifest else None
+
+    @property
+    def signed_time(self) -> str | None:
+        return self.manifest.signed_time if self.manifest else None
+
+    @property
+    def ai_generated(self) -> bool:
+        return bool(self.manifest and self.manifest.ai_generated)
+
+    @property
+    def recipe(self) -> Recipe | None:
+        return self.manifest.recipe if self.manifest else None
+
+    @property
+    def ingredients(self) -> tuple[IngredientReport, ...]:
+        return self.manifest.ingredients if self.manifest else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": str(self.path), "validation": self.validation.to_dict(),
+                                "has_credentials": self.has_credentials}
+        if self.manifest:
+            data.update(self.manifest.to_dict())
+        return data
+
+
+def read_credentials(path: str | Path, *, context: Any = None) -> CredentialsReport:
+    """Read and validate the Content Credentials of a file (a missing manifest is state "none").
+
+    Raises ProvenanceError when the file cannot be read at all or its format is not one c2pa reads.
+    """
+    import c2pa
+
+    from studio.provenance.c2pa_context import make_context
+
+    path = Path(path)
+    if not path.is_file():
+        raise ProvenanceError(f"{path} does not exist or is not a file.")
+    try:
+        with open(path, "rb") as stream:
+            reader = c2pa.Reader.try_create(_mime_for(path), stream, None, context or make_context())
+            if reader is None:
+                return CredentialsReport(path=path, validation=Validation(NONE), manifest=None)
+            with reader:
+                store_json = reader.json()
+    except c2pa.C2paError as exc:
+        text = str(exc)
+        if "NotSupported" in type(exc).__name__ or "not supported" in text.lower():
+            raise ProvenanceError(f"{path.name}: this kind of file cannot carry Content Credentials ({text}).") from exc
+        # A manifest so broken that c2pa cannot parse it is, for the viewer, a tampered one.
+        log.debug("c2pa could not read %s", path, exc_info=True)
+        return CredentialsReport(path=path, validation=Validation(TAMPERED, ("manifest.unreadable",), text), manifest=None)
+    return report_from_store(path, store_json)
+
+
+def report_from_store(path: Path, store_json: str) -> CredentialsReport:
+    """Build a report from a manifest store's JSON (as `c2pa.Reader.json()` gives it)."""
+    store = json.loads(store_json)
+    manifests: dict[str, Any] = store.get("manifests", {})
+    active = manifests.get(store.get("active_manifest", ""))
+    if active is None:
+        return CredentialsReport(path=path, validation=Validation(TAMPERED, ("manifest.missing",),
+                                 "the manifest store names no active manifest"), manifest=None,
+                                 manifest_json=store_json)
+    results = store.get("validation_results") or {}
+    failures = (results.get("activeManifest") or {}).get("failure")
+    if failures is None:
+        failures = store.get("validation_status") or []
+    deltas = results.get("ingredientDeltas") or []
+    summary = _summarize(active, manifests, deltas, depth=0)
+    return CredentialsReport(path=path, validation=_validation(failures), manifest=summary, manifest_json=store_json)
+
+
+def recipe_from_file(path: str | Path) -> Recipe | None:
+    """The Kinora recipe a file carries in its credentials, or None (no credentials, no recipe, unreadable)."""
+    try:
+        return read_credentials(path).recipe
+    except ProvenanceError:
+        return None
+
+
+# --- internals ----------------------------------------------------------------------------------
+
+MAX_DEPTH = 32  # lineage deeper than this is cut off rather than recursed into
+
+
+def _summarize(manifest: dict[str, Any], manifests: dict[str, Any], deltas: list[dict[str, Any]],
+               depth: int) -> ManifestSummary:
+    signature = manifest.get("signature_info") or {}
+    actions = tuple(_actions(manifest))
+    signed_time = signature.get("time")
+    time_source = "timestamp authority" if signed_time else None
+    if not signed_time:
+        # Offline signing has no trusted time; the signer's own clock is what the actions record.
+        signed_time = next((a.when for a in actions if a.when), None)
+        time_source = "signer's clock" if signed_time else None
+    ingredients: tuple[IngredientReport, ...] = ()
+    if depth < MAX_DEPTH:
+        ingredients = tuple(_ingredient(ing, manifest.get("label", ""), manifests, deltas, depth)
+                            for ing in manifest.get("ingredients") or [])
+    return ManifestSummary(
+        issuer=signature.get("issuer") or signature.get("common_name"),
+        signed_time=signed_time,
+        time_source=time_source,
+        claim_generator=_generator_name(manifest),
+        title=manifest.get("title"),
+        ai_generated=any(a.digital_source_type in AI_SOURCES for a in actions),
+        actions=actions,
+        recipe=_recipe(manifest),
+        timeline_takes=_timeline_takes(manifest),
+        ingredients=ingredients,
+    )
+
+
+def _ingredient(ingredient: dict[str, Any], owner_label: str, manifests: dict[str, Any],
+                deltas: list[dict[str, Any]], depth: int) -> IngredientReport:
+    own = manifests.get(ingredient.get("active_manifest") or "")
+    results = ingredient.get("validation_results") or {}
+    failures = list((results.get("activeManifest") or {}).get("failure") or ingredient.get("validation_status") or [])
+    # Deltas are what changed since the ingredient was added; match them by the ingredient's assertion URI.
+    uri_tail = f"{owner_label}/c2pa.assertions/{ingredient.get('label', '')}"
+    for delta in deltas:
+        if str(delta.get("ingredientAssertionURI", "")).endswith(uri_tail):
+            failures += (delta.get("validationDeltas") or {}).get("failure") or []
+    validation = _validation(failures) if own is not None else Validation(NONE)
+    return IngredientReport(
+        title=str(ingredient.get("title") or "untitled"),
+        relationship=str(ingredient.get("relationship") or "componentOf"),
+        format=ingredient.get("format"),
+        validation=validation,
+        manifest=_summarize(own, manifests, deltas, depth + 1) if own is not None else None,
+    )
+
+
+def _validation(failures: list[dict[str, Any]]) -> Validation:
+    codes = [str(f.get("code", "")) for f in failures]
+    explanations = {str(f.get("code", "")): str(f.get("explanation", "")) for f in failures}
+    content = [c for c in codes if not c.startswith(_CREDENTIAL_PREFIXES)]
+    credential = [c for c in codes if c.startswith(_CREDENTIAL_PREFIXES) and c not in _UNTRUSTED_CODES]
+    if content:
+        ordered = content + [c for c in codes if c not in content]
+        return Validation(TAMPERED, tuple(ordered), explanations[content[0]])
+    if credential:
+        ordered = credential + [c for c in codes if c not in credential]
+        return Validation(INVALID, tuple(ordered), explanations[credential[0]])
+    if codes:
+        return Validation(UNTRUSTED, tuple(codes), explanations[codes[0]])
+    return Validation(VALID)
+
+
+def _actions(manifest: dict[str, Any]) -> list[ActionRecord]:
+    records: list[ActionRecord] = []
+    for assertion in manifest.get("assertions") or []:
+        if not str(assertion.get("label", "")).startswith("c2pa.actions"):
+            continue
+        for action in (assertion.get("data") or {}).get("actions") or []:
+            agent = action.get("softwareAgent")
+            if isinstance(agent, dict):
+                agent = " ".join(str(agent[k]) for k in ("name", "version") if agent.get(k))
+            records.append(ActionRecord(action=str(action.get("action", "")),
+                                        digital_source_type=action.get("digitalSourceType"),
+                                        software_agent=agent, description=action.get("description"),
+                                        when=action.get("when")))
+    return records
+
+
+def _recipe(manifest: dict[str, Any]) -> Recipe | None:
+    data = _assertion_data(manifest, RECIPE_LABEL)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Recipe.from_dict(data)
+    except (RecipeError, TypeError, ValueError):
+        log.warning("ignoring an unreadable Kinora recipe in %s", manifest.get("title"))
+        return None
+
+
+def _timeline_takes(manifest: dict[str, Any]) -> tuple[TimelineTake, ...]:
+    data = _assertion_data(manifest, TIMELINE_LABEL)
+    if not isinstance(data, dict):
+        return ()
+    takes = []
+    for item in data.get("takes") or []:
+        recipe = None
+        if isinstance(item.get("recipe"), dict):
+            try:
+                recipe = Recipe.from_dict(item["recipe"])
+            except (RecipeError, TypeError, ValueError):
+                recipe = None
+        takes.append(TimelineTake(take_id=item.get("take_id"), title=str(item.get("title") or ""), recipe=recipe))
+    return tuple(takes)
+
+
+def _assertion_data(manifest: dict[str, Any], label: str) -> Any:
+    for assertion in manifest.get("assertions") or []:
+        if assertion.get("label") == label:
+            return assertion.get("data")
+    return None
+
+
+def _generator_name(manifest: dict[str, Any]) -> str | None:
+    info = manifest.get("claim_generator_info")
+    if isinstance(info, list) and info:
+        first = info[0]
+        return " ".join(str(first[k]) for k in ("name", "version") if first.get(k)) or None
+    return manifest.get("claim_generator")
+
+
+def _mime_for(path: Path) -> str | None:
+    """A MIME hint from the extension; None lets c2pa detect the format from the bytes."""
+    return MIME_TYPES.get(path.suffix.lower())
+
+
+MIME_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".m4a": "audio/mp4",
+              ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+              ".wav": "audio/wav", ".mp3": "audio/mpeg", ".avi": "video/x-msvideo"}
