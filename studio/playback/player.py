@@ -1,0 +1,321 @@
+"""The player core: transport, the master clock, decode-ahead and statistics. No Qt.
+
+Media time while playing is `anchor + speed * sink.elapsed()`: the sink's clock (the audio device
+when there is one) drives the picture. A GUI timer calls `current_frame()` often (about 60 Hz); it
+only takes already decoded frames from the decode-ahead queue, so it never waits on a decoder.
+Call the Player from one thread (the GUI thread); position listeners run on that thread.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+
+from studio.playback.audio_feed import AudioFeeder
+from studio.playback.decode_ahead import DecodeAhead, DecodedFrame
+from studio.playback.scrub import Scrubber
+from studio.playback.sinks import Sink, open_audio_sink
+from studio.playback.sources import Source, frame_count, sample_span
+
+SPEED_RAMP = (-4, -2, -1, 0, 1, 2, 4)
+
+
+@dataclass
+class PlaybackStats:
+    """What playback did so far (since the source was loaded).
+
+    A/V drift is measured on every frame shown while playing: the master clock's position minus
+    the moment that frame became due, i.e. how far the picture trails the sound heard. A player in
+    sync keeps it below one timer tick plus one frame period.
+    """
+
+    clock: str  # "audio" (sound card is the master) or "wall" (silent, monotonic clock)
+    frames_shown: int = 0
+    frames_dropped: int = 0  # frames that came due while playing but were superseded unshown
+    late_frames: int = 0  # frames shown more than one frame period after they came due
+    av_drift_ms: float = 0.0  # last measured
+    mean_av_drift_ms: float = 0.0
+    max_av_drift_ms: float = 0.0
+    audio_underruns: int = 0  # audio blocks the device played as silence because decoding lagged
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Player:
+    """Plays a Source: play/pause, seek, frame and second steps, J/K/L shuttle, loop, scrubbing."""
+
+    def __init__(self, sink: Sink | None = None, *, queue_size: int = 8,
+                 frame_size: tuple[int, int] | None = None) -> None:
+        """`sink=None` opens the audio device (or the silent wall clock); `frame_size` is (w, h) to decode at."""
+        self._owns_sink = sink is None
+        self.sink: Sink = sink if sink is not None else open_audio_sink()
+        self._frame_size = frame_size
+        self._decoder = DecodeAhead(queue_size)
+        self._feeder = AudioFeeder(self._read_audio, self.sink.rate) if self.sink.has_audio else None
+        self._scrubber = (
+            Scrubber(self._read_audio, self.sink.play_grain, self.sink.rate) if self.sink.has_audio else None
+        )
+        self._source: Source | None = None
+        self._listeners: list[Callable[[float], None]] = []
+        self.loop = False
+        self._speed = 0
+        self._anchor = 0.0  # media time at which the current run started
+        self._paused_at = 0.0
+        self._shown: DecodedFrame | None = None
+        self._last_reported: float | None = None
+        self._stats = PlaybackStats(clock="audio" if self.sink.has_audio else "wall")
+        self._drift_sum = 0.0
+        self._drift_n = 0
+
+    # -- source ------------------------------------------------------------------------------
+
+    @property
+    def source(self) -> Source | None:
+        return self._source
+
+    @property
+    def notice(self) -> str | None:
+        """A line for the UI, e.g. that playback is silent for lack of an audio device."""
+        return self.sink.notice
+
+    def load(self, source: Source) -> None:
+        """Show `source` from its first frame, paused. The previous source is closed."""
+        self._stop_run()
+        self._source = source
+        self._speed = 0
+        self._paused_at = 0.0
+        self._shown = None
+        self._stats = PlaybackStats(clock=self._stats.clock)
+        self._drift_sum, self._drift_n = 0.0, 0
+        self._decoder.set_source(source, self._frame_size)
+        self._report(0.0)
+
+    def close(self) -> None:
+        """Stop every thread and close the source (and the audio device if this player opened it)."""
+        self._stop_run()
+        if self._feeder is not None:
+            self._feeder.close()
+        if self._scrubber is not None:
+            self._scrubber.close()
+        self._decoder.close()
+        self._source = None
+        if self._owns_sink:
+            self.sink.close()
+
+    def _read_audio(self, t0: float, t1: float) -> np.ndarray:
+        source = self._source  # read once: load() may swap it from the GUI thread
+        if source is None:
+            first, n = sample_span(t0, t1, self.sink.rate)
+            return np.zeros((n, 2), dtype=np.float32)
+        return source.audio(t0, t1)
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def duration(self) -> float:
+        return self._source.duration if self._source is not None else 0.0
+
+    @property
+    def fps(self) -> float:
+        return self._source.fps if self._source is not None else 24.0
+
+    @property
+    def frame_count(self) -> int:
+        return frame_count(self._source) if self._source is not None else 0
+
+    @property
+    def speed(self) -> int:
+        """Current speed: 0 paused, 1 normal, 2/4 fast, negative backwards."""
+        return self._speed
+
+    @property
+    def playing(self) -> bool:
+        return self._speed != 0
+
+    @property
+    def position(self) -> float:
+        """Media time in seconds by the master clock."""
+        if self._speed == 0:
+            return self._paused_at
+        return self._anchor + self._speed * self.sink.elapsed()
+
+    def frame_index(self, t: float | None = None) -> int:
+        """The frame shown at `t` (default: now)."""
+        t = self.position if t is None else t
+        return min(max(int(math.floor(t * self.fps + 1e-6)), 0), max(self.frame_count - 1, 0))
+
+    def stats(self) -> PlaybackStats:
+        """A copy of the statistics, with the audio feeder's underruns."""
+        stats = PlaybackStats(**asdict(self._stats))
+        if self._feeder is not None:
+            stats.audio_underruns = self._feeder.underruns
+        return stats
+
+    def add_position_listener(self, listener: Callable[[float], None]) -> None:
+        """Call `listener(seconds)` whenever the position changes (on the thread driving the player)."""
+        self._listeners.append(listener)
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def play(self) -> None:
+        """Play forward at normal speed; from the last frame, start again at the beginning."""
+        if self._source is None:
+            return
+        if self._speed == 0 and self.frame_index() >= self.frame_count - 1:
+            self.seek(0.0)
+        self.set_speed(1)
+
+    def pause(self) -> None:
+        self.set_speed(0)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def set_speed(self, speed: int) -> None:
+        """Play at `speed` (one of SPEED_RAMP); 0 pauses where the clock is."""
+        if self._source is None or speed == self._speed:
+            return
+        position = self._clamp(self.position)
+        if speed == 0:
+            self._stop_run()
+            self._speed = 0
+            self._paused_at = position
+            self._report(position)
+            return
+        self._start_run(position, speed)
+
+    def shuttle_forward(self) -> None:
+        """L: play forward, or faster along the ramp when already playing forward."""
+        self.set_speed(1 if self._speed <= 0 else _ramp_step(self._speed, +1))
+
+    def shuttle_reverse(self) -> None:
+        """J: play backwards, or faster backwards along the ramp."""
+        self.set_speed(-1 if self._speed >= 0 else _ramp_step(self._speed, -1))
+
+    def seek(self, t: float) -> None:
+        """Go to `t` seconds; playback continues from there if it was playing."""
+        if self._source is None:
+            return
+        t = self._clamp(t)
+        if self._speed != 0:
+            self._start_run(t, self._speed)
+            return
+        self._paused_at = t
+        index = self.frame_index(t)
+        if not (self._shown is not None and self._shown.index == index):
+            if not self._decoder.skip_to(index, 1):
+                self._decoder.restart(index, 1)
+        self._report(t)
+
+    def scrub(self, t: float) -> None:
+        """Seek to `t` and, while paused, sound a short grain of audio from there."""
+        self.seek(t)
+        if self._scrubber is not None and self._speed == 0:
+            self._scrubber.request(self._paused_at)
+
+    def step_frames(self, n: int) -> None:
+        """Pause and move `n` frames (negative: back)."""
+        self.pause()
+        index = min(max(self.frame_index() + n, 0), max(self.frame_count - 1, 0))
+        self.seek(index / self.fps)
+
+    def step_seconds(self, seconds: float) -> None:
+        """Move by `seconds`, keeping play or pause."""
+        self.seek(self.position + seconds)
+
+    def home(self) -> None:
+        self.seek(0.0)
+
+    def end(self) -> None:
+        """Go to the last frame."""
+        self.seek(max(self.frame_count - 1, 0) / self.fps)
+
+    # -- the clock tick ----------------------------------------------------------------------
+
+    def current_frame(self) -> DecodedFrame | None:
+        """The frame whose time has come by the master clock (the last one shown if none is new).
+
+        Cheap and non-blocking. Also handles reaching either end (loop or stop) and reports the
+        position to listeners.
+        """
+        if self._source is None:
+            return None
+        position = self.position
+        if self._speed > 0 and position >= self.duration:
+            self._reach_end(forward=True)
+            position = self.position
+        elif self._speed < 0 and position < 0.0:
+            self._reach_end(forward=False)
+            position = self.position
+        frame, passed = self._decoder.take_due(self.frame_index(position))
+        if frame is not None:
+            self._stats.frames_shown += 1
+            if self._speed != 0:
+                self._stats.frames_dropped += passed
+                self._measure_drift(frame, position)
+            self._shown = frame
+        if self._speed != 0:
+            self._report(position)
+        return self._shown
+
+    def _measure_drift(self, frame: DecodedFrame, position: float) -> None:
+        due = frame.pts if self._speed > 0 else frame.pts + 1.0 / self.fps
+        drift_ms = abs(position - due) * 1000.0
+        self._stats.av_drift_ms = drift_ms
+        self._drift_sum += drift_ms
+        self._drift_n += 1
+        self._stats.mean_av_drift_ms = self._drift_sum / self._drift_n
+        self._stats.max_av_drift_ms = max(self._stats.max_av_drift_ms, drift_ms)
+        if drift_ms > 1000.0 / self.fps:
+            self._stats.late_frames += 1
+
+    def _reach_end(self, *, forward: bool) -> None:
+        last = max(self.frame_count - 1, 0) / self.fps
+        if self.loop:
+            self._start_run(0.0 if forward else last, self._speed)
+            return
+        self._stop_run()
+        self._speed = 0
+        self._paused_at = last if forward else 0.0
+        self._report(self._paused_at)
+
+    # -- runs: one stretch of playback at one speed ------------------------------------------
+
+    def _start_run(self, t: float, speed: int) -> None:
+        self._stop_run()
+        self._anchor = t
+        self._speed = speed
+        index = self.frame_index(t)
+        if not self._decoder.skip_to(index, speed):
+            self._decoder.restart(index, speed)
+        if self._feeder is not None:
+            self._feeder.start(t, speed)
+            self.sink.start(self._feeder.pull)
+        else:
+            self.sink.start(None)
+        self._report(t)
+
+    def _stop_run(self) -> None:
+        self.sink.stop()
+        if self._feeder is not None:
+            self._feeder.stop()
+
+    def _clamp(self, t: float) -> float:
+        return min(max(t, 0.0), self.duration)
+
+    def _report(self, t: float) -> None:
+        if t == self._last_reported:
+            return
+        self._last_reported = t
+        for listener in list(self._listeners):
+            listener(t)
+
+
+def _ramp_step(speed: int, direction: int) -> int:
+    """The next speed along SPEED_RAMP in `direction`, staying at the ends."""
+    i = SPEED_RAMP.index(speed) + direction
+    return SPEED_RAMP[min(max(i, 0), len(SPEED_RAMP) - 1)]

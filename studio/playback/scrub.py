@@ -1,0 +1,67 @@
+"""Audio scrubbing: a short grain of sound at the scrub position, read off the GUI thread.
+
+Only the newest request matters while the creator drags, so requests replace each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+GRAIN_S = 0.08
+FADE_S = 0.005
+
+
+def make_grain(samples: np.ndarray, rate: int, fade_s: float = FADE_S) -> np.ndarray:
+    """`samples` with short linear fades at both ends, so a grain starts and stops without a click."""
+    grain = np.array(samples, dtype=np.float32, copy=True)
+    n = min(int(fade_s * rate), len(grain) // 2)
+    if n > 0:
+        ramp = np.linspace(0.0, 1.0, n, endpoint=False, dtype=np.float32)[:, None]
+        grain[:n] *= ramp
+        grain[-n:] *= ramp[::-1]
+    return grain
+
+
+class Scrubber:
+    """Reads `read(t, t + GRAIN_S)` for the latest requested time and hands it to `play`."""
+
+    def __init__(self, read: Callable[[float, float], np.ndarray], play: Callable[[np.ndarray], None],
+                 rate: int) -> None:
+        self._read = read
+        self._play = play
+        self._rate = rate
+        self._cond = threading.Condition()
+        self._wanted: float | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="kinora-scrub", daemon=True)
+        self._thread.start()
+
+    def request(self, t: float) -> None:
+        with self._cond:
+            self._wanted = t
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join(timeout=2.0)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and self._wanted is None:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                t, self._wanted = self._wanted, None
+            try:
+                self._play(make_grain(self._read(t, t + GRAIN_S), self._rate))
+            except Exception:  # scrubbing sound is a nicety: never let it break the player
+                log.exception("audio scrub grain at %.3f s failed", t)

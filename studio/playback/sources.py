@@ -1,0 +1,133 @@
+"""What the player plays: anything with a duration, a frame rate, pictures and 48 kHz stereo audio.
+
+`FileSource` plays one media file, `ArraySource` plays frames and samples already in memory (a
+generated title card before it is written). `TimelineSource` (in timeline_source.py) plays an edit.
+Frames are (H, W, 3) uint8 RGB; sizes are (width, height).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from studio.playback.audio_window import AudioWindows
+from studio.playback.sinks import SAMPLE_RATE
+
+
+class Source(Protocol):
+    duration: float
+    fps: float
+    size: tuple[int, int]
+    has_audio: bool
+
+    def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
+        """The picture shown at `t` seconds, optionally scaled to `size` (width, height)."""
+
+    def audio(self, t0: float, t1: float) -> np.ndarray:
+        """Audio from `t0` to `t1` seconds as (n, 2) float32 at 48 kHz; silence outside the source."""
+
+    def close(self) -> None:
+        """Release decoders."""
+
+
+def frame_count(source: Source) -> int:
+    """How many frames the source shows: the last one starts before `duration`."""
+    return max(1, int(round(source.duration * source.fps)))
+
+
+def sample_span(t0: float, t1: float, rate: int = SAMPLE_RATE) -> tuple[int, int]:
+    """(first sample, count) for a time span, rounded so consecutive spans join exactly."""
+    first = int(round(t0 * rate))
+    return first, max(0, int(round(t1 * rate)) - first)
+
+
+def resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    """`frame` scaled to `size` (width, height); unchanged when it already is."""
+    if size is None or (frame.shape[1], frame.shape[0]) == tuple(size):
+        return frame
+    import cv2
+
+    return cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
+
+
+def fit_into(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`frame` scaled to fit inside `size` keeping its shape, centred on black (letterbox)."""
+    w, h = size
+    fh, fw = frame.shape[:2]
+    if (fw, fh) == (w, h):
+        return frame
+    scale = min(w / fw, h / fh)
+    sw, sh = max(1, int(round(fw * scale))), max(1, int(round(fh * scale)))
+    canvas = np.zeros((h, w, 3), dtype=np.uint8)
+    x, y = (w - sw) // 2, (h - sh) // 2
+    canvas[y : y + sh, x : x + sw] = resize(frame, (sw, sh))
+    return canvas
+
+
+class ArraySource:
+    """Frames (T, H, W, 3) uint8 and optional audio (n, 2) float32 at 48 kHz, held in memory."""
+
+    def __init__(self, frames: np.ndarray, fps: float, audio: np.ndarray | None = None) -> None:
+        self._frames = np.asarray(frames)
+        self.fps = float(fps)
+        self.duration = len(self._frames) / self.fps
+        self.size = (int(self._frames.shape[2]), int(self._frames.shape[1]))
+        self.has_audio = audio is not None
+        self._audio = None if audio is None else np.asarray(audio, dtype=np.float32).reshape(-1, 2)
+
+    def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
+        index = min(max(int(np.floor(t * self.fps + 1e-9)), 0), len(self._frames) - 1)
+        return resize(self._frames[index], size)
+
+    def audio(self, t0: float, t1: float) -> np.ndarray:
+        first, n = sample_span(t0, t1)
+        out = np.zeros((n, 2), dtype=np.float32)
+        if self._audio is None:
+            return out
+        a, b = max(first, 0), min(first + n, len(self._audio))
+        if b > a:
+            out[a - first : b - first] = self._audio[a:b]
+        return out
+
+    def close(self) -> None:
+        return None
+
+
+class FileSource:
+    """One media file: pictures through studio.media.decode.FrameReader, sound through read_audio."""
+
+    def __init__(self, path: str | Path) -> None:
+        from studio.media.probe import probe
+
+        self.path = Path(path)
+        info = self._info = probe(self.path)
+        self.duration = float(info.duration)
+        self.fps = float(info.fps or 24.0)
+        self.size = (int(info.width or 0), int(info.height or 0))
+        self.has_audio = bool(info.has_audio)
+        self._has_video = bool(info.has_video)
+        self._reader = None  # opened on first use, on the decode thread
+        self._audio = AudioWindows(self.path, SAMPLE_RATE, duration=self.duration) if self.has_audio else None
+
+    def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
+        if not self._has_video:
+            w, h = size or (640, 360)
+            return np.zeros((h, w, 3), dtype=np.uint8)
+        if self._reader is None:
+            from studio.media.decode import FrameReader
+
+            self._reader = FrameReader(self.path, info=self._info)
+        return self._reader.frame_at(t, size)
+
+    def audio(self, t0: float, t1: float) -> np.ndarray:
+        first, n = sample_span(t0, t1)
+        if self._audio is None:
+            return np.zeros((n, 2), dtype=np.float32)
+        return self._audio.samples(first, n)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
