@@ -1,0 +1,99 @@
+"""The durable generation queue: jobs are rows, so the queue survives a crash or a restart."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from studio.errors import LibraryError
+from studio.library.records import ACTIVE_JOB_STATUSES, JOB_STATUSES, JobRecord
+
+if TYPE_CHECKING:
+    from studio.library.database import Database
+
+
+class JobsMixin:
+    """Job-queue methods of `Library`."""
+
+    _db: Database
+
+    def enqueue_job(self, take_id: int) -> JobRecord:
+        """Queue a take for generation at the end of the queue (status "pending")."""
+        now = time.time()
+        with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM takes WHERE id = ?", (take_id,)).fetchone() is None:
+                raise LibraryError(f"There is no take {take_id} to queue.")
+            position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM jobs").fetchone()[0]
+            job_id = self._db.utils["jobs"].insert({"take_id": take_id, "status": "pending", "position": position,
+                                                    "created_at": now, "updated_at": now}).last_pk
+        return self.job(job_id)
+
+    def job(self, job_id: int) -> JobRecord:
+        row = self._db.query_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if row is None:
+            raise LibraryError(f"There is no job {job_id} in the queue.")
+        return JobRecord.from_row(row)
+
+    def claim_next_job(self) -> JobRecord | None:
+        """Take the first pending job (by position) and mark it running, atomically; None if none.
+
+        The take becomes "running" with it, so every view agrees on what the GPU is doing.
+        """
+        now = time.time()
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT * FROM jobs WHERE status = 'pending' ORDER BY position, id LIMIT 1").fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE jobs SET status = 'running', updated_at = ? WHERE id = ?", (now, row["id"]))
+            conn.execute("UPDATE takes SET status = 'running', started_at = ? WHERE id = ?", (now, row["take_id"]))
+        return self.job(row["id"])
+
+    def set_job_status(self, job_id: int, status: str) -> JobRecord:
+        """Set a job's status (the take's own status is the caller's to set, with `update_take`)."""
+        if status not in JOB_STATUSES:
+            raise LibraryError(f"Unknown job status '{status}' (one of: {', '.join(JOB_STATUSES)}).")
+        with self._db.transaction() as conn:
+            self.job(job_id)
+            conn.execute("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?", (status, time.time(), job_id))
+        return self.job(job_id)
+
+    def jobs_for_take(self, take_id: int) -> list[JobRecord]:
+        rows = self._db.query("SELECT * FROM jobs WHERE take_id = ? ORDER BY id", (take_id,))
+        return [JobRecord.from_row(r) for r in rows]
+
+    def list_jobs(self, active_only: bool = True) -> list[JobRecord]:
+        """Jobs in queue order; by default only pending, running and paused ones."""
+        if active_only:
+            marks = ", ".join("?" for _ in ACTIVE_JOB_STATUSES)
+            rows = self._db.query(f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY position, id",
+                                  ACTIVE_JOB_STATUSES)
+        else:
+            rows = self._db.query("SELECT * FROM jobs ORDER BY position, id")
+        return [JobRecord.from_row(r) for r in rows]
+
+    def move_job(self, job_id: int, position: int) -> None:
+        """Put an active job at `position` (0 = first) among the active jobs; the others close up."""
+        with self._db.transaction() as conn:
+            job = self.job(job_id)
+            if job.status not in ACTIVE_JOB_STATUSES:
+                raise LibraryError(f"Job {job_id} is {job.status}; only waiting jobs can be reordered.")
+            order = [j.id for j in self.list_jobs() if j.id != job_id]
+            order.insert(max(0, min(position, len(order))), job_id)
+            base = conn.execute("SELECT coalesce(min(position), 1) FROM jobs WHERE status IN "
+                                "('pending', 'running', 'paused')").fetchone()[0]
+            for offset, jid in enumerate(order):
+                conn.execute("UPDATE jobs SET position = ? WHERE id = ?", (base + offset, jid))
+
+    def recover_interrupted_jobs(self) -> int:
+        """Pause jobs a crash left running or pending; their takes go back to "queued".
+
+        Called by `Library.open`, so a restart never starts the GPU by surprise: the user resumes.
+        Returns how many jobs were paused.
+        """
+        now = time.time()
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE takes SET status = 'queued', started_at = NULL WHERE status = 'running' "
+                         "AND id IN (SELECT take_id FROM jobs WHERE status = 'running')")
+            cursor = conn.execute("UPDATE jobs SET status = 'paused', updated_at = ? "
+                                  "WHERE status IN ('running', 'pending')", (now,))
+            return cursor.rowcount

@@ -1,0 +1,222 @@
+"""`Library`: one folder holding library.db, the media store and caches.
+
+Opening a library makes what is missing, migrates the schema (after a backup), marks media whose
+file has gone as missing, and pauses jobs a crash interrupted. Every method may be called from
+any thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+from urllib.parse import unquote, urlparse
+
+import opentimelineio as otio
+
+from studio.errors import LibraryError
+from studio.library import migrations
+from studio.library.database import Database
+from studio.library.jobs import JobsMixin
+from studio.library.media_store import MediaFacts, MediaStore, StoredFile, media_facts, sha256_of
+from studio.library.projects import ProjectsMixin
+from studio.library.records import MediaRecord
+from studio.library.takes import TakesMixin
+
+DB_NAME = "library.db"
+OWNER_LOCK = ".owner.lock"
+
+
+class Library(TakesMixin, JobsMixin, ProjectsMixin):
+    """A Kinora library. Use `Library.open(folder)`; close it (or use `with`)."""
+
+    def __init__(self, root: Path, database: Database, owner_lock: IO[bytes] | None) -> None:
+        self.root = root
+        self.cache_dir = root / "cache"
+        self._db = database
+        self._store = MediaStore(root)
+        self._owner_lock = owner_lock
+        self.last_backup: Path | None = None
+
+    @classmethod
+    def open(cls, folder: Path | str | None = None) -> Library:
+        """Open (creating if needed) the library in `folder` (default: studio.paths.resolve_library_dir())."""
+        from studio.paths import resolve_library_dir
+
+        root = Path(folder).expanduser() if folder is not None else resolve_library_dir()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            (root / "cache").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"Cannot create the library folder {root}: {exc}. Choose another with --library.") from exc
+        database = Database(root / DB_NAME)
+        library = cls(root, database, _try_owner_lock(root))
+        try:
+            library.last_backup = migrations.migrate(database, root / "backups")
+            library.reconcile()
+            if library.is_owner:
+                # Only the first process to open the library may decide its jobs were interrupted:
+                # a CLI run beside the open studio must not pause the studio's queue.
+                library.recover_interrupted_jobs()
+        except BaseException:
+            library.close()
+            raise
+        return library
+
+    @property
+    def is_owner(self) -> bool:
+        """Whether this process opened the library first (and so runs its recovery)."""
+        return self._owner_lock is not None
+
+    def close(self) -> None:
+        self._db.close()
+        if self._owner_lock is not None:
+            self._owner_lock.close()  # closing the file releases the lock
+            self._owner_lock = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def database(self) -> Database:
+        """The database wrapper (for transactions spanning several calls)."""
+        return self._db
+
+    # --- media --------------------------------------------------------------------------------
+
+    def import_media(self, path: Path | str, *, provenance_json: str | None = None) -> MediaRecord:
+        """Copy a file into the media store (once per distinct content) and record it.
+
+        Raises MediaError for a file that cannot be used (named, with what to do).
+        """
+        path = Path(path)
+        stored, facts = self._store_media(path)
+        with self._db.transaction() as conn:
+            return self._insert_media_row(conn, stored, facts, path.name, provenance_json)
+
+    def _store_media(self, path: Path) -> tuple[StoredFile, MediaFacts]:
+        if not path.is_file():
+            raise LibraryError(f"{path}: no such file.")
+        digest = sha256_of(path)
+        known = self.media_by_sha256(digest)
+        if known is not None and not known.missing:
+            facts = MediaFacts(known.kind, known.duration, known.fps, known.width, known.height, known.sample_rate,
+                               known.codec, known.audio_codec)
+            return StoredFile(digest, known.relpath), facts
+        facts = media_facts(path)  # probe before copying: a bad file never enters the store
+        return self._store.add(path, digest), facts
+
+    def _insert_media_row(self, conn: sqlite3.Connection, stored: StoredFile, facts: MediaFacts,
+                          original_name: str | None, provenance_json: str | None) -> MediaRecord:
+        row = conn.execute("SELECT id FROM media WHERE sha256 = ?", (stored.sha256,)).fetchone()
+        if row is not None:
+            conn.execute("UPDATE media SET missing = 0, relpath = ?, provenance_json = coalesce(?, provenance_json) "
+                         "WHERE id = ?", (stored.relpath, provenance_json, row["id"]))
+            media_id = row["id"]
+        else:
+            media_id = self._db.utils["media"].insert({
+                "sha256": stored.sha256, "relpath": stored.relpath, "kind": facts.kind, "duration": facts.duration,
+                "fps": facts.fps, "width": facts.width, "height": facts.height, "sample_rate": facts.sample_rate,
+                "codec": facts.codec, "audio_codec": facts.audio_codec, "missing": 0, "created_at": time.time(),
+                "provenance_json": provenance_json, "original_name": original_name}).last_pk
+        return self.media(media_id)
+
+    def media(self, media_id: int) -> MediaRecord:
+        row = self._db.query_one("SELECT * FROM media WHERE id = ?", (media_id,))
+        if row is None:
+            raise LibraryError(f"There is no media {media_id} in this library.")
+        return MediaRecord.from_row(row)
+
+    def media_by_sha256(self, sha256: str) -> MediaRecord | None:
+        row = self._db.query_one("SELECT * FROM media WHERE sha256 = ?", (sha256,))
+        return MediaRecord.from_row(row) if row else None
+
+    def media_path(self, record: MediaRecord) -> Path:
+        """Absolute path of a media file in the store."""
+        return (self.root / record.relpath).resolve()
+
+    def set_media_provenance(self, media_id: int, manifest_json: str | None) -> None:
+        with self._db.transaction():
+            self.media(media_id)
+            self._db.utils["media"].update(media_id, {"provenance_json": manifest_json})
+
+    def resolve_clip_media(self, clip: otio.schema.Clip) -> Path:
+        """The file a timeline clip shows: its library media (by sha256) or its reference's local path.
+
+        This is the `resolve_media` callable exports and bundles want. LibraryError if none exists.
+        """
+        from studio.project.timeline import kinora_data
+
+        sha = kinora_data(clip).get("media_sha256")
+        if sha:
+            record = self.media_by_sha256(sha)
+            if record is not None and not record.missing:
+                return self.media_path(record)
+        path = file_path_of(clip)
+        if path is not None and path.is_file():
+            return path
+        raise LibraryError(f"The media of clip '{clip.name}' is missing; import the file again or remove the clip.")
+
+    # --- keeping rows and files in step --------------------------------------------------------
+
+    def reconcile(self) -> int:
+        """Mark media rows whose file is gone as missing (and found ones as present). Returns the
+        number of missing media."""
+        rows = self._db.query("SELECT id, relpath, missing FROM media")
+        changed = []
+        for row in rows:
+            missing = int(not (self.root / row["relpath"]).is_file())
+            if missing != row["missing"]:
+                changed.append((missing, row["id"]))
+        if changed:
+            with self._db.transaction() as conn:
+                conn.executemany("UPDATE media SET missing = ? WHERE id = ?", changed)
+        return int(self._db.query_one("SELECT count(*) FROM media WHERE missing = 1")[0])
+
+    def stray_media_files(self) -> list[Path]:
+        """Files in the media folder that no media row knows (left by a crash or copied in by hand)."""
+        known = {r["relpath"] for r in self._db.query("SELECT relpath FROM media")}
+        return [self.root / rel for rel in self._store.files() if rel not in known]
+
+    def backup(self) -> Path:
+        """A consistent copy of library.db in backups/ (media files are not copied)."""
+        return migrations.backup(self._db, self.root / "backups", "manual")
+
+
+def file_path_of(clip: otio.schema.Clip) -> Path | None:
+    """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
+    reference = clip.media_reference
+    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
+        return None
+    url = reference.target_url
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme and len(parsed.scheme) > 1:  # http: and friends (a one-letter scheme is a drive)
+        return None
+    return Path(url)
+
+
+def _try_owner_lock(root: Path) -> IO[bytes] | None:
+    """Hold an exclusive lock on root/.owner.lock for as long as the library is open, if no one else does."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; behave as the only process
+        return open(os.devnull, "rb")
+    handle = open(root / OWNER_LOCK, "ab")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+__all__ = ["Library", "file_path_of"]

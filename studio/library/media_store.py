@@ -1,0 +1,113 @@
+"""The content-addressed media store: files at media/ab/<sha256>.<ext> beside the database.
+
+Files come in through a temporary name and are renamed into place, so a crash never leaves a
+half-copied file under a real name; the same bytes added twice are stored once. This module
+only handles files and their facts; the rows live in the database (`studio.library.library`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.atomic import atomic_path
+from studio.errors import LibraryError, MediaError
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+MEDIA_DIR = "media"
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    """What the library records about a file's content (from studio.media.probe, or the image size)."""
+
+    kind: str
+    duration: float | None
+    fps: float | None
+    width: int | None
+    height: int | None
+    sample_rate: int | None
+    codec: str | None
+    audio_codec: str | None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    relpath: str  # relative to the library folder, with forward slashes
+
+
+def sha256_of(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def media_facts(path: Path) -> MediaFacts:
+    """Probe a file. Images (by suffix) give kind "image" and their display size; others go
+    through studio.media.probe, which raises MediaError naming the file for anything unusable."""
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return _image_facts(path)
+    from studio.media.probe import probe
+
+    info = probe(path)
+    if info.has_video:
+        return MediaFacts("video", info.duration, info.fps or None, info.width, info.height,
+                          info.sample_rate or None, info.video_codec, info.audio_codec)
+    return MediaFacts("audio", info.duration, None, None, None, info.sample_rate or None, info.audio_codec,
+                      info.audio_codec)
+
+
+def _image_facts(path: Path) -> MediaFacts:
+    import cv2  # heavy: only when an image is imported
+
+    # IMREAD_COLOR applies the EXIF orientation, so the size is the upright display size.
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise MediaError(f"{path}: is not a readable image; use a JPEG or PNG file")
+    height, width = image.shape[:2]
+    codec = "jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else path.suffix.lower().lstrip(".")
+    return MediaFacts("image", None, None, width, height, None, codec, None)
+
+
+class MediaStore:
+    """The media folder of one library."""
+
+    def __init__(self, library_root: Path) -> None:
+        self.library_root = library_root
+        self.folder = library_root / MEDIA_DIR
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def relpath_for(self, sha256: str, suffix: str) -> str:
+        suffix = suffix.lower() if suffix and len(suffix) <= 8 else ".bin"
+        return f"{MEDIA_DIR}/{sha256[:2]}/{sha256}{suffix}"
+
+    def path(self, relpath: str) -> Path:
+        return self.library_root / relpath
+
+    def add(self, source: Path, sha256: str | None = None) -> StoredFile:
+        """Copy `source` into the store (if its bytes are not there yet)."""
+        source = Path(source)
+        if not source.is_file():
+            raise LibraryError(f"{source}: no such file to add to the library.")
+        digest = sha256 or sha256_of(source)
+        relpath = self.relpath_for(digest, source.suffix)
+        dest = self.path(relpath)
+        if not dest.exists():
+            try:
+                with atomic_path(dest) as tmp:
+                    shutil.copyfile(source, tmp)
+            except OSError as exc:
+                raise LibraryError(f"Cannot copy {source} into the library at {self.library_root}: {exc}. "
+                                   "Check the free disk space and permissions.") from exc
+        return StoredFile(digest, relpath)
+
+    def files(self) -> list[str]:
+        """Every file under media/, as relpaths."""
+        found = []
+        for dirpath, _dirs, names in os.walk(self.folder):
+            for name in names:
+                found.append(Path(dirpath, name).relative_to(self.library_root).as_posix())
+        return sorted(found)

@@ -1,0 +1,173 @@
+"""Forward migrations of the library schema, in order, with a backup before they run.
+
+The schema version is SQLite's `PRAGMA user_version`. Each migration takes the database from
+version N-1 to N inside one transaction, so a failure leaves the previous version intact.
+Before migrating a database that already holds a library, a copy is made with SQLite's online
+backup API into `backups/` beside it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.atomic import atomic_path
+from studio.errors import LibraryError
+from studio.library.database import Database
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    run: Callable[[sqlite3.Connection], None]
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(version: int, description: str) -> Callable[[Callable[[sqlite3.Connection], None]], Callable]:
+    """Register a migration; versions must be consecutive from 1."""
+
+    def register(func: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+        if version != len(MIGRATIONS) + 1:
+            raise RuntimeError(f"Migration {version} registered out of order")
+        MIGRATIONS.append(Migration(version, description, func))
+        return func
+
+    return register
+
+
+def _run_all(conn: sqlite3.Connection, statements: list[str]) -> None:
+    # Not executescript(): it would COMMIT the migration's transaction half-way.
+    for statement in statements:
+        conn.execute(statement)
+
+
+@migration(1, "projects, snapshots, media, takes, jobs")
+def _initial_schema(conn: sqlite3.Connection) -> None:
+    _run_all(conn, [
+        """CREATE TABLE projects (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            timeline_json TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            saved_at REAL)""",
+        """CREATE TABLE project_snapshots (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('autosave', 'manual')),
+            timeline_json TEXT NOT NULL,
+            created_at REAL NOT NULL)""",
+        "CREATE INDEX project_snapshots_by_project ON project_snapshots(project_id, created_at)",
+        """CREATE TABLE media (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            relpath TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('video', 'audio', 'image')),
+            duration REAL, fps REAL, width INTEGER, height INTEGER,
+            sample_rate INTEGER, codec TEXT, audio_codec TEXT,
+            missing INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            provenance_json TEXT,
+            original_name TEXT)""",
+        """CREATE TABLE takes (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL CHECK (origin IN ('generated', 'imported')),
+            title TEXT NOT NULL DEFAULT '',
+            prompt TEXT NOT NULL DEFAULT '',
+            model_id TEXT,
+            recipe_json TEXT,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'canceled')),
+            error TEXT,
+            media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,
+            poster_media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,
+            parent_take_id INTEGER REFERENCES takes(id) ON DELETE SET NULL,
+            remix_kind TEXT,
+            project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+            favorite INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            timings_json TEXT NOT NULL DEFAULT '{}')""",
+        # The grid pages newest-first (by id) with optional filters: each index ends in id.
+        "CREATE INDEX takes_by_status ON takes(status, id)",
+        "CREATE INDEX takes_by_model ON takes(model_id, id)",
+        "CREATE INDEX takes_favorites ON takes(favorite, id)",
+        "CREATE INDEX takes_by_parent ON takes(parent_take_id)",
+        "CREATE INDEX takes_by_media ON takes(media_id)",
+        """CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            take_id INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'paused', 'done', 'failed', 'canceled')),
+            position INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL)""",
+        "CREATE INDEX jobs_by_status ON jobs(status, position)",
+        "CREATE INDEX jobs_by_take ON jobs(take_id)",
+    ])
+
+
+@migration(2, "full-text search over prompts and titles")
+def _prompt_search(conn: sqlite3.Connection) -> None:
+    _run_all(conn, [
+        # External-content FTS5: the text lives once, in takes; triggers keep the index in step.
+        """CREATE VIRTUAL TABLE takes_fts USING fts5(
+            prompt, title, content='takes', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+        """CREATE TRIGGER takes_fts_insert AFTER INSERT ON takes BEGIN
+            INSERT INTO takes_fts(rowid, prompt, title) VALUES (new.id, new.prompt, new.title);
+        END""",
+        """CREATE TRIGGER takes_fts_delete AFTER DELETE ON takes BEGIN
+            INSERT INTO takes_fts(takes_fts, rowid, prompt, title) VALUES ('delete', old.id, old.prompt, old.title);
+        END""",
+        """CREATE TRIGGER takes_fts_update AFTER UPDATE OF prompt, title ON takes BEGIN
+            INSERT INTO takes_fts(takes_fts, rowid, prompt, title) VALUES ('delete', old.id, old.prompt, old.title);
+            INSERT INTO takes_fts(rowid, prompt, title) VALUES (new.id, new.prompt, new.title);
+        END""",
+        # Takes written before this version are indexed now.
+        "INSERT INTO takes_fts(takes_fts) VALUES ('rebuild')",
+    ])
+
+
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def backup(database: Database, backups_dir: Path, label: str) -> Path:
+    """Copy the database (consistently, even while in use) to backups_dir; returns the copy's path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    dest = backups_dir / f"library-{label}-{stamp}.db"
+    with atomic_path(dest) as tmp:
+        target = sqlite3.connect(tmp)
+        try:
+            database.connection().backup(target)
+        finally:
+            target.close()
+    return dest
+
+
+def migrate(database: Database, backups_dir: Path, migrations: list[Migration] | None = None) -> Path | None:
+    """Bring the database to the latest version. Returns the backup made first, if any."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    latest = len(migrations)
+    current = database.user_version()
+    if current > latest:
+        raise LibraryError(f"The library {database.path.parent} was written by a newer Kinora "
+                           f"(schema {current}, this one knows up to {latest}). Update Kinora to open it.")
+    if current == latest:
+        return None
+    conn = database.connection()
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
+    if current == 0 and tables:
+        raise LibraryError(f"{database.path} is an SQLite database but not a Kinora library. "
+                           "Point --library at an empty folder or an existing Kinora library.")
+    made = backup(database, backups_dir, f"v{current}") if current > 0 else None
+    for step in migrations[current:]:
+        with database.transaction() as tx:
+            step.run(tx)
+            tx.execute(f"PRAGMA user_version = {step.version}")
+    return made

@@ -1,0 +1,165 @@
+"""The library's records: plain dataclasses built from database rows, safe to hand to any layer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from studio.recipe import Recipe
+
+TakeStatus = Literal["queued", "running", "done", "failed", "canceled"]
+TAKE_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "canceled")
+JobStatus = Literal["pending", "running", "paused", "done", "failed", "canceled"]
+JOB_STATUSES: tuple[str, ...] = ("pending", "running", "paused", "done", "failed", "canceled")
+ACTIVE_JOB_STATUSES: tuple[str, ...] = ("pending", "running", "paused")
+MEDIA_KINDS: tuple[str, ...] = ("video", "audio", "image")
+SNAPSHOT_KINDS: tuple[str, ...] = ("autosave", "manual")
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """A file in the content-addressed media store (`relpath` is relative to the library folder)."""
+
+    id: int
+    sha256: str
+    relpath: str
+    kind: str  # "video" | "audio" | "image"
+    duration: float | None
+    fps: float | None
+    width: int | None
+    height: int | None
+    sample_rate: int | None  # None: no sound
+    codec: str | None  # video codec, or the audio codec for audio-only media
+    missing: bool
+    created_at: float
+    provenance_json: str | None  # C2PA manifest store JSON, when the file carried one
+    original_name: str | None = None  # the file name it was imported from
+    audio_codec: str | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.kind == "audio" or bool(self.sample_rate)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> MediaRecord:
+        return cls(id=row["id"], sha256=row["sha256"], relpath=row["relpath"], kind=row["kind"],
+                   duration=row["duration"], fps=row["fps"], width=row["width"], height=row["height"],
+                   sample_rate=row["sample_rate"], codec=row["codec"], missing=bool(row["missing"]),
+                   created_at=row["created_at"], provenance_json=row["provenance_json"],
+                   original_name=row["original_name"], audio_codec=row["audio_codec"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class TakeRecord:
+    """One item of the library grid: a generated clip (any status) or an imported file."""
+
+    id: int
+    origin: str  # "generated" | "imported"
+    title: str
+    recipe: Recipe | None
+    status: str  # TakeStatus
+    error: str | None
+    media_id: int | None
+    poster_media_id: int | None
+    parent_take_id: int | None
+    remix_kind: str | None
+    favorite: bool
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    timings: dict[str, float] = field(default_factory=dict)
+    project_id: int | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title, else the prompt, else 'Take N'."""
+        return self.title or (self.recipe.prompt if self.recipe else "") or f"Take {self.id}"
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> TakeRecord:
+        recipe_json = row["recipe_json"]
+        return cls(id=row["id"], origin=row["origin"], title=row["title"],
+                   recipe=Recipe.from_dict(json.loads(recipe_json)) if recipe_json else None,
+                   status=row["status"], error=row["error"], media_id=row["media_id"],
+                   poster_media_id=row["poster_media_id"], parent_take_id=row["parent_take_id"],
+                   remix_kind=row["remix_kind"], favorite=bool(row["favorite"]), created_at=row["created_at"],
+                   started_at=row["started_at"], finished_at=row["finished_at"],
+                   timings=json.loads(row["timings_json"] or "{}"), project_id=row["project_id"])
+
+    def to_dict(self) -> dict[str, Any]:
+        data = _plain(self)
+        data["recipe"] = self.recipe.to_dict() if self.recipe else None
+        return data
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """A take's ancestors (parent first, then its parent, ...) and all its descendants (oldest first)."""
+
+    ancestors: list[TakeRecord]
+    descendants: list[TakeRecord]
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """An entry of the durable generation queue."""
+
+    id: int
+    take_id: int
+    status: str  # JobStatus
+    position: int
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> JobRecord:
+        return cls(id=row["id"], take_id=row["take_id"], status=row["status"], position=row["position"],
+                   created_at=row["created_at"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    """A project; its timeline is loaded separately (`Library.load_timeline`)."""
+
+    id: int
+    name: str
+    created_at: float
+    updated_at: float
+    saved_at: float | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ProjectRecord:
+        return cls(id=row["id"], name=row["name"], created_at=row["created_at"], updated_at=row["updated_at"],
+                   saved_at=row["saved_at"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """A saved version of a project's timeline: an autosave or a manual snapshot."""
+
+    id: int
+    project_id: int
+    kind: str  # "autosave" | "manual"
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SnapshotRecord:
+        return cls(id=row["id"], project_id=row["project_id"], kind=row["kind"], created_at=row["created_at"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)

@@ -1,0 +1,203 @@
+"""Takes: every item of the library grid, generated or imported; lineage and prompt search."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.errors import LibraryError
+from studio.library.records import TAKE_STATUSES, Lineage, TakeRecord
+from studio.recipe import Recipe
+
+if TYPE_CHECKING:
+    from studio.library.database import Database
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query from what a user typed: every word must match, the last one as a prefix.
+
+    Quoting each word keeps FTS5 syntax (quotes, AND/OR, column filters) from being interpreted.
+    """
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class TakesMixin:
+    """Take methods of `Library` (uses its `_db` and the media methods `_store_media`, `_insert_media_row`)."""
+
+    _db: Database
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def create_take(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None,
+                    project_id: int | None = None) -> TakeRecord:
+        """Record a take to generate (status "queued", origin "generated")."""
+        with self._db.transaction():
+            if parent_take_id is not None:
+                self.take(parent_take_id)
+            take_id = self._db.utils["takes"].insert({
+                "origin": "generated", "title": "", "prompt": recipe.prompt, "model_id": recipe.model_id,
+                "recipe_json": json.dumps(recipe.to_dict()), "status": "queued",
+                "parent_take_id": parent_take_id, "remix_kind": remix_kind, "project_id": project_id,
+                "created_at": time.time(), "timings_json": "{}",
+            }).last_pk
+        return self.take(take_id)
+
+    def add_imported_take(self, media_id: int, *, title: str, recipe: Recipe | None = None,
+                          parent_take_id: int | None = None) -> TakeRecord:
+        """Record an imported file as a finished take (status "done", origin "imported")."""
+        now = time.time()
+        with self._db.transaction():
+            if self._db.query_one("SELECT id FROM media WHERE id = ?", (media_id,)) is None:
+                raise LibraryError(f"There is no media {media_id} in this library.")
+            take_id = self._db.utils["takes"].insert({
+                "origin": "imported", "title": title, "prompt": recipe.prompt if recipe else "",
+                "model_id": recipe.model_id if recipe else None,
+                "recipe_json": json.dumps(recipe.to_dict()) if recipe else None, "status": "done",
+                "media_id": media_id, "parent_take_id": parent_take_id, "created_at": now,
+                "finished_at": now, "timings_json": "{}",
+            }).last_pk
+        return self.take(take_id)
+
+    def update_take(self, take_id: int, *, status: str | None = None, error: str | None = None,
+                    timings: dict[str, float] | None = None, recipe: Recipe | None = None) -> TakeRecord:
+        """Change a take's status (stamping started/finished times), error, timings or recipe."""
+        changes: dict[str, Any] = {}
+        now = time.time()
+        if status is not None:
+            if status not in TAKE_STATUSES:
+                raise LibraryError(f"Unknown take status '{status}' (one of: {', '.join(TAKE_STATUSES)}).")
+            changes["status"] = status
+            if status == "running":
+                changes["started_at"] = now
+            elif status in ("done", "failed", "canceled"):
+                changes["finished_at"] = now
+        if error is not None:
+            changes["error"] = error
+        if timings is not None:
+            changes["timings_json"] = json.dumps(timings)
+        if recipe is not None:
+            changes.update(recipe_json=json.dumps(recipe.to_dict()), prompt=recipe.prompt, model_id=recipe.model_id)
+        with self._db.transaction():
+            self.take(take_id)
+            if changes:
+                self._db.utils["takes"].update(take_id, changes)
+        return self.take(take_id)
+
+    def complete_take(self, take_id: int, media_file: Path, *, recipe: Recipe, timings: dict[str, float],
+                      poster_file: Path | None = None) -> TakeRecord:
+        """Store a finished take's file (and poster) and mark it done, all in one transaction.
+
+        The files are copied into the store first (outside the lock: copying can be slow); the
+        rows and the take change together. The take's running or pending jobs become "done".
+        """
+        self.take(take_id)
+        media = self._store_media(Path(media_file))
+        poster = self._store_media(Path(poster_file)) if poster_file is not None else None
+        with self._db.transaction() as conn:
+            media_record = self._insert_media_row(conn, *media, Path(media_file).name, None)
+            poster_id = self._insert_media_row(conn, *poster, Path(poster_file).name, None).id if poster else None
+            self._db.utils["takes"].update(take_id, {
+                "status": "done", "error": None, "media_id": media_record.id, "poster_media_id": poster_id,
+                "recipe_json": json.dumps(recipe.to_dict()), "prompt": recipe.prompt, "model_id": recipe.model_id,
+                "timings_json": json.dumps(timings), "finished_at": time.time(),
+            })
+            conn.execute("UPDATE jobs SET status = 'done', updated_at = ? WHERE take_id = ? "
+                         "AND status IN ('pending', 'running')", (time.time(), take_id))
+        return self.take(take_id)
+
+    def set_favorite(self, take_id: int, favorite: bool = True) -> None:
+        with self._db.transaction():
+            self.take(take_id)
+            self._db.utils["takes"].update(take_id, {"favorite": int(favorite)})
+
+    def set_title(self, take_id: int, title: str) -> None:
+        with self._db.transaction():
+            self.take(take_id)
+            self._db.utils["takes"].update(take_id, {"title": title})
+
+    def delete_take(self, take_id: int) -> None:
+        """Remove a take (its jobs go with it; its children keep living without a parent).
+
+        Its media file stays in the store: other takes or projects may use the same bytes.
+        """
+        with self._db.transaction() as conn:
+            self.take(take_id)
+            if conn.execute("SELECT 1 FROM jobs WHERE take_id = ? AND status = 'running'", (take_id,)).fetchone():
+                raise LibraryError(f"Take {take_id} is being generated; cancel it before deleting it.")
+            conn.execute("DELETE FROM takes WHERE id = ?", (take_id,))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def take(self, take_id: int) -> TakeRecord:
+        row = self._db.query_one("SELECT * FROM takes WHERE id = ?", (take_id,))
+        if row is None:
+            raise LibraryError(f"There is no take {take_id} in this library (see `kinora library list`).")
+        return TakeRecord.from_row(row)
+
+    def _filters(self, status: str | None, favorites: bool, model_id: str | None) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if favorites:
+            where.append("favorite = 1")
+        if model_id is not None:
+            where.append("model_id = ?")
+            params.append(model_id)
+        return where, params
+
+    def list_takes(self, *, limit: int = 200, before_id: int | None = None, status: str | None = None,
+                   favorites: bool = False, model_id: str | None = None) -> list[TakeRecord]:
+        """Takes newest first; page on with `before_id` = the last id of the previous page."""
+        where, params = self._filters(status, favorites, model_id)
+        if before_id is not None:
+            where.append("id < ?")
+            params.append(before_id)
+        sql = "SELECT * FROM takes" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self._db.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [TakeRecord.from_row(r) for r in rows]
+
+    def count_takes(self, *, status: str | None = None, favorites: bool = False, model_id: str | None = None) -> int:
+        where, params = self._filters(status, favorites, model_id)
+        sql = "SELECT count(*) FROM takes" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._db.query_one(sql, params)[0])
+
+    def search_takes(self, query: str, limit: int = 200) -> list[TakeRecord]:
+        """Takes whose prompt or title holds every word of `query` (the last as a prefix), newest first."""
+        match = fts_query(query)
+        if match is None:
+            return []
+        rows = self._db.query(
+            "SELECT * FROM takes WHERE id IN (SELECT rowid FROM takes_fts WHERE takes_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT ?) ORDER BY id DESC", (match, limit))
+        return [TakeRecord.from_row(r) for r in rows]
+
+    def lineage(self, take_id: int) -> Lineage:
+        """The take's ancestors (nearest first) and descendants (oldest first)."""
+        self.take(take_id)
+        ancestors = self._db.query(
+            """WITH RECURSIVE up(id, depth) AS (
+                   SELECT parent_take_id, 1 FROM takes WHERE id = ? AND parent_take_id IS NOT NULL
+                   UNION ALL
+                   SELECT t.parent_take_id, up.depth + 1 FROM takes t JOIN up ON t.id = up.id
+                   WHERE t.parent_take_id IS NOT NULL AND up.depth < 1000)
+               SELECT takes.* FROM up JOIN takes ON takes.id = up.id ORDER BY up.depth""", (take_id,))
+        descendants = self._db.query(
+            """WITH RECURSIVE down(id, depth) AS (
+                   SELECT id, 1 FROM takes WHERE parent_take_id = ?
+                   UNION ALL
+                   SELECT t.id, down.depth + 1 FROM takes t JOIN down ON t.parent_take_id = down.id
+                   WHERE down.depth < 1000)
+               SELECT takes.* FROM down JOIN takes ON takes.id = down.id ORDER BY takes.id""", (take_id,))
+        return Lineage([TakeRecord.from_row(r) for r in ancestors], [TakeRecord.from_row(r) for r in descendants])
