@@ -1,0 +1,5 @@
+"""Generation: requests (studio.recipe.Recipe), model registry, backends, memory policy and the job runner.
+
+Nothing here imports Qt. Heavy libraries (torch, diffusers, transformers) are imported inside the
+functions that need them, so importing `studio.engine` stays cheap.
+"""
