@@ -1,0 +1,1 @@
+"""The Library dock: a lazy grid of every take (generated or imported)."""

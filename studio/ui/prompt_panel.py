@@ -1,0 +1,416 @@
+"""The Prompt dock: everything a take needs, turned into a validated Recipe on Generate.
+
+The panel never calls the engine: `generate_requested(recipe, parent_take_id, remix_kind)` is
+emitted and the window submits it on a worker thread.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QPushButton, QScrollArea, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget,
+)
+
+from studio.errors import KinoraError, RecipeError
+from studio.recipe import Recipe, size_for_aspect
+from studio.ui.image_drop import ImageDropZone
+from studio.ui.remix import REMIX_MODES, RemixMode, remix_mode
+from studio.ui.theme import icon
+
+ASPECT_CHOICES = ("16:9", "9:16", "1:1")
+RESOLUTIONS = (32, 64, 128, 256, 384, 512, 720, 1080)  # short side in pixels; tiny ones are for tiny-random
+FPS_CHOICES = (8, 12, 16, 24, 25, 30)
+TINY_MODEL = "tiny-random"
+NO_STYLE = "No style"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """What the model picker shows about one model (read from the engine registry off the GUI thread)."""
+
+    id: str
+    title: str
+    installed: bool
+    vram_gb: float | None
+    download_gb: float | None
+    native_height: int | None = None
+    native_fps: float | None = None
+
+    @property
+    def label(self) -> str:
+        state = "installed" if self.installed else "not installed"
+        vram = f" · needs {self.vram_gb:g} GB VRAM" if self.vram_gb else ""
+        return f"{self.title} ({state}{vram})"
+
+    @property
+    def pull_command(self) -> str:
+        return f"kinora models pull {self.id}"
+
+
+def load_model_choices() -> list[ModelChoice]:
+    """Every model that makes video, with its install state. Touches the disk: call off the GUI thread."""
+    from studio.engine import registry
+
+    return [ModelChoice(id=spec.id, title=spec.title, installed=registry.is_installed(spec),
+                        vram_gb=spec.vram_gb or None, download_gb=spec.download_gb or None,
+                        native_height=min(spec.native_width, spec.native_height), native_fps=spec.native_fps)
+            for spec in registry.all_models() if spec.modes]
+
+
+def default_model(choices: list[ModelChoice]) -> ModelChoice | None:
+    """The first installed real model; tiny-random when no real weights are installed."""
+    real = [c for c in choices if c.installed and c.id != TINY_MODEL]
+    if real:
+        return real[0]
+    return next((c for c in choices if c.id == TINY_MODEL), choices[0] if choices else None)
+
+
+def load_styles() -> list[tuple[str, str]]:
+    """(name, title) of each style preset from the engine's presets file; none when it cannot be read."""
+    from studio.engine.styles import all_styles
+
+    try:
+        return [(style.name, style.title) for style in all_styles().values()]
+    except (KinoraError, OSError, ValueError, KeyError):
+        return []
+
+
+def random_seed() -> int:
+    return random.randrange(0, 2**31 - 1)
+
+
+class PromptPanel(QWidget):
+    """Prompt, settings and Generate; `fill_from_take` prepares a remix."""
+
+    generate_requested = Signal(object, object, object)  # Recipe, parent take id | None, remix kind | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._models: dict[str, ModelChoice] = {}
+        self._remix_parent: int | None = None
+        self._remix_base: Recipe | None = None
+
+        self.prompt = QPlainTextEdit(placeholderText="Describe the clip: subject, action, place, camera, sound…")
+        self.prompt.setMinimumHeight(70)
+        self.negative = QPlainTextEdit(placeholderText="What to avoid (optional)")
+        self.negative.setMaximumHeight(48)
+
+        self.duration = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=20, value=4)
+        self.duration_label = QLabel()
+        self.duration.valueChanged.connect(lambda v: self.duration_label.setText(f"{v} s"))
+        self.duration_label.setText("4 s")
+        self.aspect = QComboBox()
+        self.aspect.addItems(ASPECT_CHOICES)
+        self.resolution = QComboBox()
+        for value in RESOLUTIONS:
+            self.resolution.addItem(f"{value}p", value)
+        self.resolution.setCurrentIndex(RESOLUTIONS.index(512))
+        self.fps = QComboBox()
+        for value in FPS_CHOICES:
+            self.fps.addItem(f"{value} fps", value)
+        self.fps.setCurrentIndex(FPS_CHOICES.index(24))
+        self.style_box = QComboBox()
+        self.style_box.addItem(NO_STYLE, None)
+        for style_id, label in load_styles():
+            self.style_box.addItem(label, style_id)
+
+        self.seed = QLineEdit(placeholderText="random")
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,18}"), self))
+        self.seed_lock = QToolButton(checkable=True, toolTip="Lock the seed to make the same take again")
+        self.seed_lock.setIcon(icon("unlock"))
+        self.seed_lock.toggled.connect(self._seed_lock_toggled)
+        self.dice = QToolButton(icon=icon("dice"), toolTip="Roll a new seed (Ctrl+R)")
+        self.dice.clicked.connect(self.roll_seed)
+
+        self.advanced = QGroupBox("Advanced", checkable=True, checked=False)
+        self.steps = QSpinBox(minimum=0, maximum=500, specialValueText="model default")
+        self.guidance = QDoubleSpinBox(minimum=0.0, maximum=50.0, singleStep=0.5, decimals=1,
+                                       specialValueText="model default")
+        self.strength = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=0.6, decimals=2)
+        adv = QFormLayout(self.advanced)
+        adv.addRow("Steps", self.steps)
+        adv.addRow("Guidance", self.guidance)
+        self.advanced.toggled.connect(self._advanced_toggled)
+        self._advanced_toggled(False)
+
+        self.model = QComboBox()
+        self.model.currentIndexChanged.connect(self._model_changed)
+        self.model_note = QLabel(objectName="notice", wordWrap=True,
+                                 textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_note.hide()
+        self.image = ImageDropZone()
+
+        self.remix_box = QGroupBox("Remix")
+        self.remix_label = QLabel(wordWrap=True)
+        self.remix_mode = QComboBox()
+        for mode in REMIX_MODES:
+            self.remix_mode.addItem(mode.label, mode.kind)
+        self.remix_hint = QLabel(objectName="hint", wordWrap=True)
+        self.range_from = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, suffix=" s")
+        self.range_to = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, value=1.0, suffix=" s")
+        self.range_row = QWidget()
+        range_layout = QHBoxLayout(self.range_row)
+        range_layout.setContentsMargins(0, 0, 0, 0)
+        range_layout.addWidget(QLabel("From"))
+        range_layout.addWidget(self.range_from)
+        range_layout.addWidget(QLabel("to"))
+        range_layout.addWidget(self.range_to)
+        self.strength_row = QWidget()
+        strength_layout = QHBoxLayout(self.strength_row)
+        strength_layout.setContentsMargins(0, 0, 0, 0)
+        strength_layout.addWidget(QLabel("Strength"))
+        strength_layout.addWidget(self.strength)
+        stop_remix = QPushButton("Stop remixing")
+        stop_remix.clicked.connect(self.clear_remix)
+        remix_layout = QVBoxLayout(self.remix_box)
+        remix_layout.addWidget(self.remix_label)
+        remix_layout.addWidget(self.remix_mode)
+        remix_layout.addWidget(self.remix_hint)
+        remix_layout.addWidget(self.strength_row)
+        remix_layout.addWidget(self.range_row)
+        remix_layout.addWidget(stop_remix)
+        self.remix_mode.currentIndexChanged.connect(self._remix_mode_changed)
+        self.remix_box.hide()
+
+        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error.hide()
+        self.generate_button = QPushButton(icon("generate"), "Generate", objectName="generateButton")
+        self.generate_button.setToolTip("Generate a take (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generate)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self, self.generate, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.seed_lock)
+        seed_row.addWidget(self.dice)
+        duration_row = QHBoxLayout()
+        duration_row.addWidget(self.duration, 1)
+        duration_row.addWidget(self.duration_label)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Model", self.model)
+        form.addRow("", self.model_note)
+        form.addRow("Duration", duration_row)
+        form.addRow("Aspect", self.aspect)
+        form.addRow("Resolution", self.resolution)
+        form.addRow("Frame rate", self.fps)
+        form.addRow("Style", self.style_box)
+        form.addRow("Seed", seed_row)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.remix_box)
+        layout.addWidget(QLabel("Prompt"))
+        layout.addWidget(self.prompt, 2)
+        layout.addWidget(QLabel("Negative prompt"))
+        layout.addWidget(self.negative)
+        layout.addWidget(self.image)
+        layout.addLayout(form)
+        layout.addWidget(self.advanced)
+        layout.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 6)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(self.error)
+        outer.addWidget(self.generate_button)
+        outer.setContentsMargins(6, 0, 6, 6)
+        for edit in (self.prompt, self.negative):
+            edit.textChanged.connect(self._clear_error)
+
+    # -- models ---------------------------------------------------------------------------------
+    def set_models(self, choices: list[ModelChoice], select: str | None = None) -> None:
+        """Fill the model picker (from `load_model_choices`, run off the GUI thread)."""
+        self._models = {c.id: c for c in choices}
+        keep = select or self.model.currentData()
+        self.model.blockSignals(True)
+        self.model.clear()
+        for choice in choices:
+            self.model.addItem(icon("play") if choice.installed else icon("import"), choice.label, choice.id)
+        self.model.blockSignals(False)
+        chosen = keep if keep in self._models else (default_model(choices).id if default_model(choices) else None)
+        if chosen is not None:
+            self.model.setCurrentIndex(self.model.findData(chosen))
+        self._model_changed()
+
+    def current_model(self) -> ModelChoice | None:
+        return self._models.get(self.model.currentData())
+
+    def _model_changed(self, *_args: object) -> None:
+        choice = self.current_model()
+        if choice is None:
+            self.model_note.setText("No models are registered.")
+            self.model_note.show()
+            return
+        if not choice.installed:
+            size = f" ({choice.download_gb:g} GB download)" if choice.download_gb else ""
+            self.model_note.setText(f"{choice.title} is not installed{size}. Get it with:\n    {choice.pull_command}\n"
+                                    f"or pick tiny-random to try the studio without weights.")
+            self.model_note.show()
+        elif choice.id == TINY_MODEL:
+            self.model_note.setText("tiny-random has random weights: it makes noise. It is here to try the studio "
+                                    "without downloading a model.")
+            self.model_note.show()
+        else:
+            self.model_note.hide()
+        if choice.native_fps and int(choice.native_fps) in FPS_CHOICES:
+            self.fps.setCurrentIndex(FPS_CHOICES.index(int(choice.native_fps)))
+        if choice.native_height and choice.native_height in RESOLUTIONS:
+            self.resolution.setCurrentIndex(RESOLUTIONS.index(choice.native_height))
+
+    # -- seed -----------------------------------------------------------------------------------
+    def roll_seed(self) -> None:
+        """A new random seed, locked so it is the one used."""
+        self.seed.setText(str(random_seed()))
+        self.seed_lock.setChecked(True)
+
+    def _seed_lock_toggled(self, locked: bool) -> None:
+        self.seed_lock.setIcon(icon("lock" if locked else "unlock"))
+        self.seed.setEnabled(locked)
+        if locked and not self.seed.text():
+            self.seed.setText(str(random_seed()))
+
+    def _advanced_toggled(self, on: bool) -> None:
+        for widget in (self.steps, self.guidance):
+            widget.setVisible(on)
+        layout = self.advanced.layout()
+        for row in range(layout.rowCount()):
+            label = layout.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if label is not None and label.widget() is not None:
+                label.widget().setVisible(on)
+
+    # -- recipe ---------------------------------------------------------------------------------
+    def build_recipe(self) -> Recipe:
+        """The recipe the panel describes; RecipeError (with a readable message) when it is invalid."""
+        choice = self.current_model()
+        if choice is None:
+            raise RecipeError("Choose a model first.")
+        width, height = size_for_aspect(self.aspect.currentText(), int(self.resolution.currentData()))
+        seed = int(self.seed.text()) if self.seed_lock.isChecked() and self.seed.text() else None
+        mode, extra = self._mode_fields()
+        return Recipe(
+            prompt=self.prompt.toPlainText().strip(), negative_prompt=self.negative.toPlainText().strip(),
+            model_id=choice.id, seconds=float(self.duration.value()), fps=float(self.fps.currentData()),
+            width=width, height=height, seed=seed,
+            steps=self.steps.value() or None if self.advanced.isChecked() else None,
+            guidance=self.guidance.value() or None if self.advanced.isChecked() else None,
+            style=self.style_box.currentData(), mode=mode, **extra)
+
+    def _mode_fields(self) -> tuple[str, dict[str, Any]]:
+        image = str(self.image.path) if self.image.path else None
+        if self._remix_parent is None:
+            return ("image", {"image": image}) if image else ("text", {})
+        mode = self.current_remix_mode()
+        base_mode = self._remix_base.mode if self._remix_base else "text"
+        recipe_mode = mode.recipe_mode or (base_mode if base_mode in ("text", "image") else "text")
+        extra: dict[str, Any] = {"source_take_id": self._remix_parent}
+        if recipe_mode == "image":
+            extra["image"] = image or (self._remix_base.image if self._remix_base else None)
+        if recipe_mode == "video":
+            extra["strength"] = self.strength.value()
+        if recipe_mode == "retake":
+            extra.update(range_from=self.range_from.value(), range_to=self.range_to.value())
+        return recipe_mode, extra
+
+    def generate(self) -> None:
+        """Validate and ask for the take; explain instead of submitting when the model is missing."""
+        choice = self.current_model()
+        if choice is not None and not choice.installed:
+            self.show_error(f"{choice.title} is not installed, so it cannot generate. "
+                            f"Run `{choice.pull_command}` in a terminal, or choose tiny-random.")
+            return
+        try:
+            recipe = self.build_recipe()
+        except RecipeError as exc:
+            self.show_error(str(exc))
+            return
+        self._clear_error()
+        kind = self.current_remix_mode().kind if self._remix_parent is not None else None
+        self.generate_requested.emit(recipe, self._remix_parent, kind)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+        self.prompt.setProperty("invalid", "empty" in text.lower())
+        self.prompt.style().polish(self.prompt)
+
+    def _clear_error(self) -> None:
+        if self.error.isVisible():
+            self.error.hide()
+            self.prompt.setProperty("invalid", False)
+            self.prompt.style().polish(self.prompt)
+
+    # -- remix ----------------------------------------------------------------------------------
+    def fill_from_recipe(self, recipe: Recipe) -> None:
+        """Show a recipe's settings in the panel."""
+        self.prompt.setPlainText(recipe.prompt)
+        self.negative.setPlainText(recipe.negative_prompt)
+        self.duration.setValue(max(1, min(20, round(recipe.seconds))))
+        aspect = _closest_aspect(recipe.width, recipe.height)
+        self.aspect.setCurrentText(aspect)
+        short = min(recipe.width, recipe.height)
+        self.resolution.setCurrentIndex(min(range(len(RESOLUTIONS)), key=lambda i: abs(RESOLUTIONS[i] - short)))
+        fps = min(FPS_CHOICES, key=lambda f: abs(f - recipe.fps))
+        self.fps.setCurrentIndex(FPS_CHOICES.index(fps))
+        if recipe.model_id in self._models:
+            self.model.setCurrentIndex(self.model.findData(recipe.model_id))
+        style_index = self.style_box.findData(recipe.style) if recipe.style else 0
+        self.style_box.setCurrentIndex(max(0, style_index))
+        if recipe.seed is not None:
+            self.seed.setText(str(recipe.seed))
+        if recipe.steps or recipe.guidance:
+            self.advanced.setChecked(True)
+            self.steps.setValue(recipe.steps or 0)
+            self.guidance.setValue(recipe.guidance or 0.0)
+        self.image.set_path(Path(recipe.image) if recipe.image else None)
+
+    def fill_from_take(self, take_id: int, recipe: Recipe | None, title: str, kind: str = "new_seed") -> None:
+        """Prepare a remix of a take: its recipe (when it has one) and the remix modes."""
+        self._remix_parent = take_id
+        self._remix_base = recipe
+        if recipe is not None:
+            self.fill_from_recipe(recipe)
+        self.remix_label.setText(f"Remixing take {take_id}: {title[:60]}")
+        self.remix_mode.setCurrentIndex(self.remix_mode.findData(kind))
+        self.range_to.setValue(min(self.range_to.maximum(), float(recipe.seconds) if recipe else 1.0))
+        self.remix_box.show()
+        self._remix_mode_changed()
+        self.prompt.setFocus()
+
+    def current_remix_mode(self) -> RemixMode:
+        return remix_mode(self.remix_mode.currentData())
+
+    def clear_remix(self) -> None:
+        self._remix_parent = None
+        self._remix_base = None
+        self.remix_box.hide()
+
+    @property
+    def remix_parent(self) -> int | None:
+        return self._remix_parent
+
+    def _remix_mode_changed(self, *_args: object) -> None:
+        mode = self.current_remix_mode()
+        self.remix_hint.setText(mode.hint)
+        self.strength_row.setVisible(mode.recipe_mode == "video")
+        self.range_row.setVisible(mode.recipe_mode == "retake")
+        if mode.keeps_seed and self._remix_base is not None and self._remix_base.seed is not None:
+            self.seed.setText(str(self._remix_base.seed))
+            self.seed_lock.setChecked(True)
+        elif not mode.keeps_seed:
+            self.seed_lock.setChecked(False)
+            self.seed.clear()
+
+
+def _closest_aspect(width: int, height: int) -> str:
+    ratio = width / max(1, height)
+    return min(ASPECT_CHOICES, key=lambda a: abs(ratio - int(a.split(":")[0]) / int(a.split(":")[1])))

@@ -1,0 +1,278 @@
+"""The Queue dock: one card per job with phase, progress, elapsed/ETA, live preview and controls.
+
+Cards are fed by engine events (through the bridge) and by the library's durable queue at start-up,
+where jobs left over from the last session come back paused. Drag a card by its grip to reorder.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPixmap
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+)
+
+from studio.cli.progress import format_duration
+from studio.ui.library.thumbnails import rgb_to_qimage
+from studio.ui.theme import icon
+
+JOB_MIME = "application/x-kinora-job"
+FINAL_PHASES = frozenset({"done", "failed", "canceled"})
+PHASE_LABELS = {
+    "queued": "Waiting", "loading": "Loading model", "encoding": "Reading the prompt", "denoising": "Denoising",
+    "decoding": "Decoding", "writing": "Writing the file", "done": "Done", "failed": "Failed",
+    "canceled": "Canceled", "paused": "Paused",
+}
+DONE_LINGER_MS = 4000  # a finished card stays this long so the user sees it finish
+
+
+@dataclass
+class JobState:
+    """What a card shows about one job."""
+
+    take_id: int
+    job_id: int | None
+    prompt: str
+    phase: str = "queued"
+    step: int = 0
+    total: int = 0
+    elapsed_s: float | None = None
+    eta_s: float | None = None
+    message: str = ""
+    seen_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def fraction(self) -> float:
+        if self.phase == "done":
+            return 1.0
+        return self.step / self.total if self.total else 0.0
+
+
+class JobCard(QFrame):
+    """One job. Buttons emit through the panel; the grip starts a reorder drag."""
+
+    def __init__(self, state: JobState, panel: QueuePanel) -> None:
+        super().__init__(objectName="jobCard")
+        self.state = state
+        self._panel = panel
+        self.grip = QLabel()
+        self.grip.setPixmap(icon("grip").pixmap(16, 16))
+        self.grip.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.grip.setToolTip("Drag to change the order")
+        self.preview = QLabel()
+        self.preview.setFixedSize(72, 48)
+        self.preview.setStyleSheet("background: #0e1014; border-radius: 3px;")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.prompt = QLabel()
+        self.phase = QLabel(objectName="hint")
+        self.times = QLabel(objectName="hint")
+        self.bar = QProgressBar(maximum=1000, textVisible=False)
+        self.bar.setFixedHeight(8)
+        self.pause = QToolButton(autoRaise=True)
+        self.cancel = QToolButton(icon=icon("cancel"), autoRaise=True, toolTip="Cancel this job")
+        self.pause.clicked.connect(self._pause_clicked)
+        self.cancel.clicked.connect(lambda: panel.cancel_requested.emit(self.state.take_id))
+        grid = QGridLayout(self)
+        grid.setContentsMargins(6, 6, 6, 6)
+        grid.addWidget(self.grip, 0, 0, 3, 1)
+        grid.addWidget(self.preview, 0, 1, 3, 1)
+        grid.addWidget(self.prompt, 0, 2, 1, 3)
+        grid.addWidget(self.phase, 1, 2)
+        grid.addWidget(self.times, 1, 3, 1, 2, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.bar, 2, 2, 1, 1)
+        grid.addWidget(self.pause, 2, 3)
+        grid.addWidget(self.cancel, 2, 4)
+        grid.setColumnStretch(2, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.state
+        self.prompt.setText(self.prompt.fontMetrics().elidedText(s.prompt or f"Take {s.take_id}",
+                                                                 Qt.TextElideMode.ElideRight, 220))
+        self.prompt.setToolTip(s.prompt)
+        label = PHASE_LABELS.get(s.phase, s.phase)
+        if s.phase == "denoising" and s.total:
+            label += f" {s.step}/{s.total}"
+        if s.message and s.phase in ("failed", "canceled"):
+            label += f": {s.message}"
+        self.phase.setText(label)
+        self.phase.setToolTip(s.message)
+        self.bar.setValue(int(s.fraction * 1000))
+        elapsed = s.elapsed_s
+        if elapsed is not None and s.phase not in FINAL_PHASES and s.phase not in ("queued", "paused"):
+            elapsed += time.monotonic() - s.seen_at  # keep the clock moving between events
+        eta = "" if s.eta_s is None or s.phase in FINAL_PHASES else f" · ETA {format_duration(s.eta_s)}"
+        self.times.setText(f"{format_duration(elapsed)}{eta}" if elapsed is not None else "")
+        paused = s.phase == "paused"
+        self.pause.setIcon(icon("play" if paused else "pause"))
+        self.pause.setToolTip("Resume this job" if paused else "Pause this job (it waits in the queue)")
+        final = s.phase in FINAL_PHASES
+        self.pause.setEnabled(not final)
+        self.cancel.setEnabled(not final)
+
+    def show_preview(self, rgb) -> None:
+        image = rgb_to_qimage(rgb)
+        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def _pause_clicked(self) -> None:
+        if self.state.phase == "paused":
+            self._panel.resume_requested.emit(self.state.take_id)
+        else:
+            self._panel.pause_requested.emit(self.state.take_id)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.grip.geometry().contains(event.position().toPoint()):
+            mime = QMimeData()
+            mime.setData(JOB_MIME, QByteArray(str(self.state.take_id).encode("ascii")))
+            drag = QDrag(self)
+            drag.setMimeData(mime)
+            drag.setPixmap(self.grab())
+            drag.setHotSpot(event.position().toPoint())
+            drag.exec(Qt.DropAction.MoveAction)
+            return
+        super().mousePressEvent(event)
+
+
+class _CardList(QWidget):
+    """The column of cards; accepts card drops to reorder."""
+
+    def __init__(self, panel: QueuePanel) -> None:
+        super().__init__()
+        self._panel = panel
+        self.setAcceptDrops(True)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(4, 4, 4, 4)
+        self.layout_.setSpacing(6)
+        self.empty = QLabel("No jobs. Write a prompt and press Generate (Ctrl+Enter).", objectName="hint")
+        self.empty.setWordWrap(True)
+        self.layout_.addWidget(self.empty)
+        self.layout_.addStretch(1)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(JOB_MIME):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(JOB_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not event.mimeData().hasFormat(JOB_MIME):
+            return
+        take_id = int(bytes(event.mimeData().data(JOB_MIME).data()).decode("ascii"))
+        event.acceptProposedAction()
+        self._panel.move_card(take_id, self._panel.index_at(event.position().toPoint()))
+
+
+class QueuePanel(QWidget):
+    """All jobs, newest last. Controls are emitted as signals; the window calls the runner off-thread."""
+
+    cancel_requested = Signal(int)  # take id
+    pause_requested = Signal(int)
+    resume_requested = Signal(int)
+    order_changed = Signal(list)  # job ids of the waiting jobs, in their new order
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cards: dict[int, JobCard] = {}
+        self._list = _CardList(self)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self._list)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self._clock = QTimer(self, interval=500)  # elapsed time keeps counting between events
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+
+    # -- state ----------------------------------------------------------------------------------
+    def card(self, take_id: int) -> JobCard | None:
+        return self._cards.get(take_id)
+
+    def take_ids(self) -> list[int]:
+        """Take ids of the cards, top to bottom."""
+        order = []
+        for i in range(self._list.layout_.count()):
+            widget = self._list.layout_.itemAt(i).widget()
+            if isinstance(widget, JobCard):
+                order.append(widget.state.take_id)
+        return order
+
+    def add_job(self, take_id: int, job_id: int | None, prompt: str, phase: str = "queued") -> JobCard:
+        """Show a job (submitted now, or restored from the durable queue)."""
+        card = self._cards.get(take_id)
+        if card is None:
+            card = JobCard(JobState(take_id, job_id, prompt, phase), self)
+            self._cards[take_id] = card
+            self._list.layout_.insertWidget(self._list.layout_.count() - 1, card)
+            self._list.empty.hide()
+        else:
+            card.state.job_id = job_id if job_id is not None else card.state.job_id
+            card.state.prompt = prompt or card.state.prompt
+            card.state.phase = phase
+            card.refresh()
+        return card
+
+    def apply_event(self, event) -> None:
+        """Update a card from an engine event (GUI thread)."""
+        card = self._cards.get(event.take_id) or self.add_job(event.take_id, event.job_id, event.message
+                                                              if event.phase == "queued" else "")
+        s = card.state
+        s.phase = event.phase
+        s.job_id = event.job_id if event.job_id is not None else s.job_id
+        if event.total:
+            s.step, s.total = event.step, event.total
+        if event.elapsed_s is not None:
+            s.elapsed_s = event.elapsed_s
+        s.eta_s = event.eta_s
+        s.seen_at = time.monotonic()
+        if event.phase in ("failed", "canceled"):
+            s.message = event.message or ""
+        card.refresh()
+        if event.preview_rgb is not None:
+            card.show_preview(event.preview_rgb)
+        if event.phase == "done":
+            QTimer.singleShot(DONE_LINGER_MS, lambda take_id=event.take_id: self.remove_job(take_id))
+
+    def remove_job(self, take_id: int) -> None:
+        card = self._cards.pop(take_id, None)
+        if card is not None:
+            card.setParent(None)
+            card.deleteLater()
+        self._list.empty.setVisible(not self._cards)
+
+    def _tick(self) -> None:
+        for card in self._cards.values():
+            if card.state.phase not in FINAL_PHASES and card.state.phase not in ("queued", "paused"):
+                card.refresh()
+
+    # -- reorder --------------------------------------------------------------------------------
+    def index_at(self, pos: QPoint) -> int:
+        """Card index a drop at `pos` (in the list's coordinates) lands on."""
+        ids = self.take_ids()
+        for index, take_id in enumerate(ids):
+            if pos.y() < self._cards[take_id].geometry().center().y():
+                return index
+        return len(ids)
+
+    def move_card(self, take_id: int, index: int) -> None:
+        """Put a card at `index` and announce the new order of waiting jobs."""
+        card = self._cards.get(take_id)
+        if card is None:
+            return
+        ids = self.take_ids()
+        old = ids.index(take_id)
+        if index > old:
+            index -= 1  # the card leaves its old slot first
+        if index == old:
+            return
+        layout = self._list.layout_
+        layout.removeWidget(card)
+        layout.insertWidget(index + 1, card)  # slot 0 of the layout is the "no jobs" label
+        self.order_changed.emit([self._cards[t].state.job_id for t in self.take_ids()
+                                 if self._cards[t].state.phase in ("queued", "paused")
+                                 and self._cards[t].state.job_id is not None])

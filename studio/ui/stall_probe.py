@@ -1,0 +1,57 @@
+"""A debug probe for GUI freezes: a fast timer that measures how late it fires.
+
+If the GUI thread is busy for 200 ms, the next tick arrives ~200 ms late; the worst lateness
+seen is the longest stall. Tests read `worst_ms`; the status bar shows it in debug mode.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+
+class StallProbe(QObject):
+    """Ticks every `interval_ms` and records how much later than planned each tick came."""
+
+    stalled = Signal(float)  # lateness in ms, emitted when a tick is later than `report_ms`
+
+    def __init__(self, interval_ms: int = 10, report_ms: float = 50.0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.interval_ms = interval_ms
+        self.report_ms = report_ms
+        self.worst_ms = 0.0
+        self.ticks = 0
+        self._last: float | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._last = None
+
+    def reset(self) -> None:
+        """Forget the worst stall so far (e.g. after start-up, before measuring a task)."""
+        self.worst_ms = 0.0
+        self.ticks = 0
+        self._last = time.perf_counter() if self._timer.isActive() else None
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            late_ms = (now - self._last) * 1000.0 - self.interval_ms
+            self.ticks += 1
+            if late_ms > self.worst_ms:
+                self.worst_ms = late_ms
+            if late_ms > self.report_ms:
+                self.stalled.emit(late_ms)
+        self._last = now
