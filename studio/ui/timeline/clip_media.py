@@ -1,0 +1,164 @@
+"""Which file, fingerprint and origin stand behind a timeline clip, and the caches that draw them.
+
+Clips carry their take id in metadata["kinora"]; the library knows the take's media file and its
+sha256, which keys the media layer's waveform and thumbnail caches. Filmstrips and waveform
+pyramids are built on worker threads; until a clip's media is ready its items draw a placeholder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+from typing import Any
+
+import numpy as np
+import opentimelineio as otio
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from studio.project.timeline import kinora_data
+from studio.ui.tasks import run_async
+
+log = logging.getLogger(__name__)
+
+FILMSTRIP_HEIGHT = 48
+
+
+@dataclass(frozen=True)
+class ClipMedia:
+    """The media file behind a clip: where it is, its content hash, and how it was made."""
+
+    path: Path
+    sha256: str
+    duration: float
+    generated: bool
+    title: str
+
+
+def take_id_of(clip: otio.schema.Clip) -> int | None:
+    """The library take a clip shows, or None for clips that did not come from the library."""
+    value = kinora_data(clip).get("take_id")
+    return int(value) if value is not None else None
+
+
+def _path_of(clip: otio.schema.Clip) -> Path | None:
+    url = getattr(clip.media_reference, "target_url", None)
+    if not url:
+        return None
+    parsed = urlparse(url)
+    return Path(url2pathname(parsed.path)) if parsed.scheme == "file" else Path(url)
+
+
+class MediaCatalog(QObject):
+    """Resolves clips to media, and loads filmstrips and waveform pyramids off the GUI thread.
+
+    `ready(sha256)` fires on the GUI thread when a file's filmstrip or waveform becomes drawable.
+    """
+
+    ready = Signal(str)
+
+    def __init__(self, library: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._library = library
+        from studio.media.thumbnails import ThumbnailCache
+        from studio.media.waveform import WaveformCache
+
+        self._waveforms = WaveformCache(Path(library.cache_dir) / "waveforms")
+        self._thumbnails = ThumbnailCache(Path(library.cache_dir) / "thumbnails")
+        self._media: dict[tuple[str, str | None, int | None], ClipMedia | None] = {}
+        self._waveform_ready: set[str] = set()
+        self._filmstrips: dict[str, list[QImage]] = {}
+        self._loading: set[tuple[str, str]] = set()
+
+    def media_for(self, clip: otio.schema.Clip) -> ClipMedia | None:
+        """The media behind clip, or None when its file cannot be found (it draws as offline)."""
+        path = _path_of(clip)
+        meta = kinora_data(clip)
+        key = (str(path), meta.get("media_sha256"), meta.get("take_id"))
+        if key not in self._media:
+            self._media[key] = self._resolve(clip, path, meta)
+        return self._media[key]
+
+    def _resolve(self, clip: otio.schema.Clip, path: Path | None, meta: dict[str, Any]) -> ClipMedia | None:
+        sha = meta.get("media_sha256")
+        if sha and (path is None or not path.is_file()):
+            # The project came from another machine: find the same content in this library.
+            record = self._library.media_by_sha256(sha)
+            path = self._library.media_path(record) if record is not None else None
+        if path is None or not path.is_file():
+            return None
+        if not sha:
+            # Files outside the library have no stored hash; key the caches by identity instead of
+            # hashing a possibly hour-long file on the GUI thread.
+            stat = path.stat()
+            sha = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
+        available = clip.media_reference.available_range
+        duration = float(available.duration.to_seconds()) if available is not None else 0.0
+        take_id = meta.get("take_id")
+        return ClipMedia(path, sha, duration, self._is_generated(take_id), clip.name or path.stem)
+
+    def _is_generated(self, take_id: int | None) -> bool:
+        if take_id is None:
+            return False
+        try:
+            return self._library.take(int(take_id)).origin == "generated"
+        except Exception as exc:  # a deleted take still shows its clip, just without the badge
+            log.debug("take %s not in the library: %s", take_id, exc)
+            return False
+
+    # -- waveforms -------------------------------------------------------------------------------
+
+    def waveform_ready(self, media: ClipMedia) -> bool:
+        """True when peaks can be read without decoding; otherwise starts building them once."""
+        if media.sha256 in self._waveform_ready:
+            return True
+        self._start(("wave", media.sha256), lambda: self._waveforms.ensure(media.path, media.sha256),
+                    lambda _: self._waveform_ready.add(media.sha256), media.sha256)
+        return False
+
+    def peaks(self, media: ClipMedia, t0: float, t1: float, width: int) -> np.ndarray:
+        """(width, 2) min/max peaks of the file between media times t0 and t1, from the cache."""
+        return self._waveforms.peaks(media.path, media.sha256, t0, t1, width)
+
+    # -- filmstrips ------------------------------------------------------------------------------
+
+    def filmstrip(self, media: ClipMedia) -> list[QImage] | None:
+        """Evenly spaced frames over the whole file, or None while they are being made."""
+        strip = self._filmstrips.get(media.sha256)
+        if strip is not None:
+            return strip
+        count = int(min(48, max(6, media.duration * 2))) if media.duration else 12
+
+        def load() -> list[np.ndarray]:
+            return self._thumbnails.filmstrip(media.path, media.sha256, count, FILMSTRIP_HEIGHT)
+
+        def store(frames: list[np.ndarray]) -> None:
+            self._filmstrips[media.sha256] = [_to_qimage(f) for f in frames]
+
+        self._start(("film", media.sha256), load, store, media.sha256)
+        return None
+
+    def _start(self, key: tuple[str, str], work: Any, store: Any, sha: str) -> None:
+        if key in self._loading:
+            return
+        self._loading.add(key)
+
+        def done(result: Any) -> None:
+            store(result)
+            self.ready.emit(sha)
+
+        def failed(exc: Exception) -> None:
+            # Leave the key in _loading so a broken file is not retried on every repaint.
+            log.warning("could not prepare %s for the timeline: %s", key, exc)
+
+        run_async(work, done, failed)
+
+
+def _to_qimage(frame: np.ndarray) -> QImage:
+    frame = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
+    h, w = frame.shape[:2]
+    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()

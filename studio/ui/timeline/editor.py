@@ -1,0 +1,442 @@
+"""TimelineEditor: the timeline dock's widget (toolbar, ruler, track headers, tracks) and its API.
+
+The window talks to it through a small surface:
+    TimelineEditor(library, parent=None)
+    .set_project(project_id)            load a project's timeline (history starts empty)
+    .timeline() -> otio Timeline        the live edit (read it; change it only through commands)
+    .undo_stack() -> QUndoStack         one stack for every edit; .history_panel() shows it
+    signals playheadMoved(float), clipSelected(int take_id), remixRequested(int, str, float, float),
+            timelineChanged(), errorOccurred(str)
+    slot set_playhead(t)
+Everything that changes the edit is a command on the undo stack (see commands.py / edits.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QGridLayout, QLabel, QMenu, QToolBar, QVBoxLayout, QWidget
+
+from studio.errors import KinoraError, ProjectError
+from studio.project.timeline import (KINORA_KEY, audio_tracks, clips_for_take, find_track, kinora_data,
+                                     timeline_rate, video_tracks)
+from studio.ui.tasks import run_async
+from studio.ui.timeline import edits
+from studio.ui.timeline.autosave import AutosaveController
+from studio.ui.timeline.clip_media import MediaCatalog, take_id_of
+from studio.ui.timeline.commands import TimelineDocument
+from studio.ui.timeline.headers import HEADER_W, TrackHeaders
+from studio.ui.timeline.history import EditHistoryPanel
+from studio.ui.timeline.items import ClipItem
+from studio.ui.timeline.ruler import Ruler
+from studio.ui.timeline.timescale import ZOOM_STEP, timecode
+from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
+
+log = logging.getLogger(__name__)
+
+
+class TimelineEditor(QWidget):
+    """The timeline editor over one project's OTIO timeline."""
+
+    playheadMoved = Signal(float)
+    clipSelected = Signal(int)
+    remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
+    timelineChanged = Signal()
+    errorOccurred = Signal(str)
+
+    def __init__(self, library: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.project_id: int | None = None
+        self.document = TimelineDocument(self)
+        self.catalog = MediaCatalog(library, self)
+        self.view = TimelineView(self.catalog, self)
+        self.ruler = Ruler(self.view, self)
+        self.headers = TrackHeaders(self.view, self)
+        self.autosave = AutosaveController(library, self)
+        self._time_label = QLabel(timecode(0.0), self)
+        self._status = QLabel("", self)
+        self._build_layout()
+        self._build_actions()
+        self.document.changed.connect(self._on_document_changed)
+        self.view.scrubbed.connect(self._scrub)
+        self.ruler.scrubbed.connect(self._scrub)
+        self.view.moveRequested.connect(self._on_move)
+        self.view.trimRequested.connect(self._on_trim)
+        self.view.takeDropped.connect(lambda take, t, track: self.insert_take(take, t, track))
+        self.view.filesDropped.connect(self.import_files)
+        self.view.contextMenuRequested.connect(self._show_context_menu)
+        self.view.scene().selectionChanged.connect(self._on_selection)
+        self.headers.flagToggled.connect(self.set_track_flag)
+        self.errorOccurred.connect(self._status.setText)
+
+    # -- public API ----------------------------------------------------------------------------------
+
+    def set_project(self, project_id: int) -> None:
+        """Open the project's saved timeline for editing (its undo history starts empty)."""
+        self.autosave.flush()
+        timeline = self.library.load_timeline(project_id)
+        self.project_id = project_id
+        self.autosave.attach(project_id, self.document)
+        self.document.reset(timeline)
+        self.ruler.fps = timeline_rate(timeline)
+
+    def set_timeline(self, timeline: otio.schema.Timeline) -> None:
+        """Edit a timeline that is not (yet) a library project, e.g. an opened .otio file; no autosave."""
+        self.autosave.flush()
+        self.project_id = None
+        self.autosave.detach()
+        self.document.reset(timeline)
+        self.ruler.fps = timeline_rate(timeline)
+
+    def timeline(self) -> otio.schema.Timeline | None:
+        return self.document.timeline
+
+    def undo_stack(self) -> QUndoStack:
+        return self.document.undo_stack
+
+    def history_panel(self, parent: QWidget | None = None) -> EditHistoryPanel:
+        """A new edit history list (QUndoView) over this editor's undo stack, for a dock."""
+        return EditHistoryPanel(self.document.undo_stack, parent)
+
+    def save(self) -> None:
+        """Save the timeline into the project now (a clean save: nothing is left to recover)."""
+        if self.project_id is not None and self.document.timeline is not None:
+            self.autosave.save_now(clean=True)
+
+    @Slot(float)
+    def set_playhead(self, t: float) -> None:
+        """Move the playhead (the player calls this as it plays); does not emit playheadMoved."""
+        self.view.set_playhead(t)
+        self.ruler.update()
+        self._time_label.setText(timecode(t, self.ruler.fps))
+
+    def playhead(self) -> float:
+        return self.view.playhead
+
+    def marks(self) -> tuple[float | None, float | None]:
+        """The in and out marks (seconds), None where unset."""
+        return self.view.marks
+
+    def selected_clips(self) -> list[otio.schema.Clip]:
+        return [item.clip for item in self.view.selected_clips()]
+
+    # -- editing -------------------------------------------------------------------------------------
+
+    def run_edit(self, text: str, plan: edits.Plan) -> bool:
+        """Run one undoable edit; a ProjectError is shown to the creator and changes nothing."""
+        try:
+            return self.document.edit(text, plan)
+        except KinoraError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+
+    def insert_take(self, take_id: int, time: float | None = None, track_index: int = -1) -> bool:
+        """Insert a library take at `time` (default: the playhead): picture and sound, linked."""
+        timeline = self.document.timeline
+        if timeline is None:
+            self.errorOccurred.emit("Open a project before adding takes to its timeline.")
+            return False
+        try:
+            video, audio = self._clips_for(take_id, timeline)
+        except KinoraError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+        video_track, audio_track = self._target_tracks(timeline, track_index)
+        at = self.view.playhead if time is None else time
+        return self.run_edit(f"Add {video.name if video else audio.name}",
+                             edits.plan_insert(video, audio, at, video_track, audio_track))
+
+    def _clips_for(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
+        take = self.library.take(take_id)
+        if take.media_id is None:
+            raise ProjectError(f"Take {take_id} has no media yet (status: {take.status}); wait for it to finish.")
+        media = self.library.media(take.media_id)
+        return clips_for_take(take, media, self.library.media_path(media), timeline_rate(timeline))
+
+    @staticmethod
+    def _target_tracks(timeline: otio.schema.Timeline, track_index: int) -> tuple[str | None, str | None]:
+        """The drop track for its kind, and the first track of the other kind for the partner clip."""
+        video = [t.name for t in video_tracks(timeline)]
+        audio = [t.name for t in audio_tracks(timeline)]
+        target = timeline.tracks[track_index].name if 0 <= track_index < len(timeline.tracks) else None
+        video_track = target if target in video else (video[0] if video else None)
+        audio_track = target if target in audio else (audio[0] if audio else None)
+        return video_track, audio_track
+
+    def import_files(self, paths: list[Path], time: float | None = None, track_index: int = -1) -> None:
+        """Import files into the library on a worker thread, then insert them one after another."""
+        at = self.view.playhead if time is None else time
+
+        def work() -> list[int]:
+            take_ids = []
+            for path in paths:
+                record = self.library.import_media(Path(path))
+                take_ids.append(self.library.add_imported_take(record.id, title=Path(path).stem).id)
+            return take_ids
+
+        def done(take_ids: list[int]) -> None:
+            start = at
+            for take_id in take_ids:
+                if self.insert_take(take_id, start, track_index):
+                    start = max(edits.span(self.document.timeline, c)[1] for c in self._last_inserted())
+
+        run_async(work, done, lambda exc: self.errorOccurred.emit(str(exc)))
+
+    def _last_inserted(self) -> list[otio.schema.Clip]:
+        command = self.document.undo_stack.command(self.document.undo_stack.index() - 1)
+        return [op.clip for op in getattr(command, "operations", []) if hasattr(op, "clip")]
+
+    def split_at_playhead(self) -> bool:
+        """Split the selected clips (and their linked partners) at the playhead; with nothing
+        selected, split every unlocked track that has a clip under it."""
+        timeline = self.document.timeline
+        if timeline is None:
+            return False
+        t = self.view.playhead
+        selected = self.view.items_linked_to(self.view.selected_clips())
+        candidates = selected or [i for i in self.view.clip_items if not i.locked]
+        tracks = [timeline.tracks[i.ref.track_index].name for i in candidates
+                  if i.ref.start < t < i.ref.end and not i.locked]
+        if not tracks:
+            self.errorOccurred.emit(f"No clip under the playhead at {timecode(t, self.ruler.fps)} to split.")
+            return False
+        return self.run_edit("Split at playhead", edits.plan_split(tracks, t))
+
+    def delete_selected(self, ripple: bool = False) -> bool:
+        """Delete the selected clips and their linked partners (ripple: close the gaps)."""
+        items = [i for i in self.view.items_linked_to(self.view.selected_clips()) if not i.locked]
+        if not items:
+            return False
+        return self.run_edit("Ripple delete" if ripple else "Delete",
+                             edits.plan_delete([i.clip for i in items], ripple))
+
+    def set_track_flag(self, track: str, flag: str, value: bool) -> bool:
+        """Mute, solo or lock a track (undoable; stored in the track's metadata["kinora"])."""
+        return self.run_edit(f"{'' if value else 'Un'}{flag} {track}".capitalize(),
+                             edits.plan_track_flag(track, flag, value))
+
+    def unlink_selected(self) -> bool:
+        """Let the selected clips' picture and sound be edited apart from each other."""
+        items = [i for i in self.view.items_linked_to(self.view.selected_clips()) if i.link]
+        if not items:
+            return False
+        return self.run_edit("Unlink", edits.plan_set_clip_data([i.clip for i in items], {"link_id": None}))
+
+    def link_selected(self) -> bool:
+        """Link the selected clips so that they move, trim and split together."""
+        items = self.view.selected_clips()
+        if len(items) < 2:
+            return False
+        return self.run_edit("Link", edits.plan_set_clip_data([i.clip for i in items],
+                                                              {"link_id": uuid.uuid4().hex}))
+
+    def add_alternate_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
+        """Make take `take_id` the active take of `clip` (and its linked partner), keeping the old
+        one in the clip's takes list so it can be swapped back. Undoable."""
+        timeline = self.document.timeline
+        try:
+            video, audio = self._clips_for(take_id, timeline)
+        except KinoraError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+        item = next((i for i in self.view.clip_items if i.clip is clip), None)
+        olds = self.view.items_linked_to([item]) if item else []
+        link = uuid.uuid4().hex if len(olds) > 1 else None
+        pairs = []
+        for old in olds:
+            fresh = video if old.ref.kind == "video" else audio
+            if fresh is not None:
+                pairs.append((old.clip, edits.alternate_clip(old.clip, fresh.deepcopy(), link)))
+        if not pairs:
+            self.errorOccurred.emit(f"Take {take_id} has nothing to put in place of '{clip.name}'.")
+            return False
+        try:
+            return self.document.edit(f"Swap in take {take_id}", edits.plan_swap_take(pairs))
+        except KinoraError as exc:
+            self.errorOccurred.emit(str(exc))
+            return False
+
+    def swap_to_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
+        """Make another of the clip's listed takes the active one (undoable)."""
+        return self.add_alternate_take(clip, take_id)
+
+    def extend_with_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
+        """Insert take `take_id` right after `clip` (what "Extend" produces lands here)."""
+        end = edits.span(self.document.timeline, clip)[1]
+        track, _ = edits.locate(self.document.timeline, clip)
+        return self.insert_take(take_id, end, list(self.document.timeline.tracks).index(track))
+
+    # -- marks, snapping, zoom -------------------------------------------------------------------------
+
+    def set_mark_in(self, t: float | None = None) -> None:
+        self.view.marks = (self.view.playhead if t is None else t, self.view.marks[1])
+        self._marks_changed()
+
+    def set_mark_out(self, t: float | None = None) -> None:
+        self.view.marks = (self.view.marks[0], self.view.playhead if t is None else t)
+        self._marks_changed()
+
+    def _marks_changed(self) -> None:
+        self.view.viewport().update()
+        self.ruler.update()
+
+    def set_snapping(self, on: bool) -> None:
+        self.view.snapping = on
+        self._snap_action.setChecked(on)
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        toolbar = QToolBar(self)
+        toolbar.setObjectName("timelineToolbar")
+        self._toolbar = toolbar
+        grid = QGridLayout()
+        grid.setSpacing(0)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self._time_label.setFixedWidth(HEADER_W)
+        self._time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._time_label.setStyleSheet("font-family: monospace; color: #ff8a80; background: #17181b;")
+        grid.addWidget(self._time_label, 0, 0)
+        grid.addWidget(self.ruler, 0, 1)
+        grid.addWidget(self.headers, 1, 0)
+        grid.addWidget(self.view, 1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(toolbar)
+        layout.addLayout(grid, 1)
+        self._status.setStyleSheet("color: #f2a64e; padding: 2px 6px;")
+        layout.addWidget(self._status)
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any, *, toolbar: bool = True,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(f"{text} ({action.shortcut().toString()})")
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        if toolbar:
+            self._toolbar.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        stack = self.document.undo_stack
+        undo = stack.createUndoAction(self, "Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = stack.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        for action in (undo, redo):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            self._toolbar.addAction(action)
+        self._toolbar.addSeparator()
+        self._action("Split", "S", self.split_at_playhead)
+        self._action("Delete", QKeySequence.StandardKey.Delete, lambda: self.delete_selected(False))
+        self._action("Ripple delete", "Shift+Delete", lambda: self.delete_selected(True))
+        self._toolbar.addSeparator()
+        self._action("In", "I", lambda: self.set_mark_in())
+        self._action("Out", "O", lambda: self.set_mark_out())
+        self._snap_action = self._action("Snap", "N", lambda on: self.set_snapping(on), checkable=True)
+        self._snap_action.setChecked(True)
+        self._toolbar.addSeparator()
+        self._action("Zoom in", "+", lambda: self.view.zoom(ZOOM_STEP))
+        self._action("Zoom in", "=", lambda: self.view.zoom(ZOOM_STEP), toolbar=False)
+        self._action("Zoom out", "-", lambda: self.view.zoom(1 / ZOOM_STEP))
+        self._action("Fit", "\\", self.view.zoom_to_fit)
+
+    @Slot()
+    def _on_document_changed(self) -> None:
+        timeline = self.document.timeline
+        if timeline is None:
+            return
+        self.view.show_timeline(timeline)
+        self.headers.show_timeline(timeline)
+        self._status.setText("")
+        self.timelineChanged.emit()
+
+    def _scrub(self, t: float) -> None:
+        self.set_playhead(t)
+        self.playheadMoved.emit(t)
+
+    def _on_move(self, request: MoveRequest) -> None:
+        clips = [self._clip_of(ref) for ref in request.clips]
+        if not self.run_edit("Move", edits.plan_move(clips, request.delta, request.kind, request.track_shift)):
+            self._on_document_changed()  # put the dragged previews back
+
+    def _on_trim(self, request: TrimRequest) -> None:
+        clips = [self._clip_of(ref) for ref in request.clips]
+        if not self.run_edit("Trim", edits.plan_trim(clips, request.edge, request.delta)):
+            self._on_document_changed()
+
+    def _clip_of(self, ref: Any) -> otio.schema.Clip:
+        return self.document.timeline.tracks[ref.track_index][ref.clip_index]
+
+    def _on_selection(self) -> None:
+        try:
+            selected = self.view.selected_clips()
+        except RuntimeError:  # the scene is being cleared during a rebuild
+            return
+        if len(selected) >= 1 and selected[0].take_id is not None:
+            self.clipSelected.emit(selected[0].take_id)
+
+    def _show_context_menu(self, item: ClipItem | None, pos: QPoint) -> None:
+        menu = self.context_menu(item)
+        if menu is not None:
+            menu.exec(pos)
+
+    def context_menu(self, item: ClipItem | None) -> QMenu | None:
+        """The clip's menu: remix actions, takes to swap in, link/unlink, split and delete."""
+        if item is None:
+            return None
+        menu = QMenu(self)
+        take_id = item.take_id
+        source = (item.ref.source_start, item.ref.source_start + item.ref.duration)
+        if take_id is not None:
+            menu.addAction("Remix…", lambda: self.remixRequested.emit(take_id, "remix", *source))
+            menu.addAction("Extend…", lambda: self.remixRequested.emit(take_id, "extend", *source))
+            retake = menu.addAction("Retake range…", lambda: self._request_retake(item))
+            mark_in, mark_out = self.view.marks
+            retake.setEnabled(mark_in is not None and mark_out is not None and mark_out > mark_in)
+            takes = kinora_data(item.clip).get("takes") or []
+            if len(takes) > 1:
+                swap = menu.addMenu("Active take")
+                for other in takes:
+                    action = swap.addAction(f"Take {other}", lambda o=other: self.swap_to_take(item.clip, o))
+                    action.setCheckable(True)
+                    action.setChecked(other == take_id)
+            menu.addSeparator()
+        if item.link:
+            menu.addAction("Unlink picture and sound", self.unlink_selected)
+        elif len(self.view.selected_clips()) > 1:
+            menu.addAction("Link", self.link_selected)
+        menu.addAction("Split at playhead", self.split_at_playhead)
+        menu.addAction("Delete", lambda: self.delete_selected(False))
+        menu.addAction("Ripple delete", lambda: self.delete_selected(True))
+        return menu
+
+    def _request_retake(self, item: ClipItem) -> None:
+        """Ask for a retake of the part of the clip between the in and out marks (in take time)."""
+        mark_in, mark_out = self.view.marks
+        if mark_in is None or mark_out is None:
+            return
+        lo, hi = max(mark_in, item.ref.start), min(mark_out, item.ref.end)
+        if hi <= lo:
+            self.errorOccurred.emit("The in/out range does not overlap this clip; mark a range over it first.")
+            return
+        offset = item.ref.source_start - item.ref.start
+        self.remixRequested.emit(item.take_id, "retake", lo + offset, hi + offset)
+
+    def closeEvent(self, event: Any) -> None:
+        self.autosave.flush()
+        super().closeEvent(event)
+

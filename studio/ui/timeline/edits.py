@@ -1,0 +1,169 @@
+"""Plans for the editor's gestures: which project operations one gesture makes, step by step.
+
+Each plan is a generator over the live timeline. Clips are named by the clip objects the view
+shows (operations keep item identity), and each operation is built only when the previous one
+has been applied, so track indices are always those of the current state.
+No Qt here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import opentimelineio as otio
+
+from studio.errors import ProjectError
+from studio.project.operations import DeleteClip, InsertClip, MoveClip, Operation, RippleDelete, SplitClip
+from studio.project.timeline import KINORA_KEY, kinora_data
+from studio.ui.timeline.extra_ops import ReplaceClip, SetClipData, SetTrackData, TrimInPlace
+
+Timeline = otio.schema.Timeline
+Clip = otio.schema.Clip
+Plan = Callable[[Timeline], Iterator[Operation]]
+
+
+def locate(timeline: Timeline, clip: Clip) -> tuple[otio.schema.Track, int]:
+    """The track and index where `clip` (this very object) is now."""
+    for track in timeline.tracks:
+        for index, item in enumerate(track):
+            if item is clip:
+                return track, index
+    raise ProjectError(f"'{clip.name}' is no longer on the timeline; the edit was not made.")
+
+
+def span(timeline: Timeline, clip: Clip) -> tuple[float, float]:
+    """Start and end (seconds, track time) of clip."""
+    track, index = locate(timeline, clip)
+    r = track.range_of_child_at_index(index)
+    return r.start_time.to_seconds(), r.end_time_exclusive().to_seconds()
+
+
+def _kind_tracks(timeline: Timeline, kind: str) -> list[otio.schema.Track]:
+    want = otio.schema.TrackKind.Video if kind == "video" else otio.schema.TrackKind.Audio
+    return [t for t in timeline.tracks if t.kind == want]
+
+
+def _kind_of(track: otio.schema.Track) -> str:
+    return "video" if track.kind == otio.schema.TrackKind.Video else "audio"
+
+
+def _locked(track: otio.schema.Track) -> bool:
+    return bool(kinora_data(track).get("lock"))
+
+
+def _check_unlocked(track: otio.schema.Track) -> None:
+    if _locked(track):
+        raise ProjectError(f"Track {track.name} is locked; unlock it to edit its clips.")
+
+
+def plan_insert(video: Clip | None, audio: Clip | None, time: float,
+                video_track: str | None, audio_track: str | None) -> Plan:
+    """Insert a take's clips at `time` (later clips move right), picture and sound together."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for clip, track in ((video, video_track), (audio, audio_track)):
+            if clip is not None and track is not None:
+                yield InsertClip(track, time, clip)
+    return plan
+
+
+def plan_move(clips: Sequence[Clip], delta: float, kind: str, track_shift: int) -> Plan:
+    """Move clips by `delta` seconds; clips of `kind` also move `track_shift` tracks (V1 -> V2 is +1)."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        # Move the clip furthest in the direction of travel first, so no clip of the selection is
+        # overwritten by another one before its own turn.
+        ordered = sorted(clips, key=lambda c: span(timeline, c)[0], reverse=delta > 0)
+        for clip in ordered:
+            track, index = locate(timeline, clip)
+            _check_unlocked(track)
+            destination = track
+            if track_shift and _kind_of(track) == kind:
+                same = _kind_tracks(timeline, kind)
+                target = same.index(track) + track_shift
+                if not 0 <= target < len(same):
+                    raise ProjectError(f"There is no {kind} track {track_shift:+d} from {track.name}.")
+                destination = same[target]
+                _check_unlocked(destination)
+            start = span(timeline, clip)[0] + delta
+            yield MoveClip(track.name, index, max(0.0, start), destination.name)
+    return plan
+
+
+def plan_trim(clips: Sequence[Clip], edge: str, delta: float) -> Plan:
+    """Move the head or tail of each clip by `delta` seconds, in place."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for clip in clips:
+            track, index = locate(timeline, clip)
+            _check_unlocked(track)
+            start, end = span(timeline, clip)
+            yield TrimInPlace(track.name, index, edge, (start if edge == "head" else end) + delta)
+    return plan
+
+
+def plan_split(tracks: Iterable[str], time: float) -> Plan:
+    """Split the clip under `time` on each named track."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for name in dict.fromkeys(tracks):
+            yield SplitClip(name, time)
+    return plan
+
+
+def plan_delete(clips: Sequence[Clip], ripple: bool) -> Plan:
+    """Delete clips, leaving gaps, or (ripple) closing up each track behind them."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        # Latest first: closing up behind a late clip never shifts an earlier one.
+        for clip in sorted(clips, key=lambda c: span(timeline, c)[0], reverse=True):
+            track, index = locate(timeline, clip)
+            _check_unlocked(track)
+            yield (RippleDelete if ripple else DeleteClip)(track.name, index)
+    return plan
+
+
+def plan_set_clip_data(clips: Sequence[Clip], changes: dict) -> Plan:
+    """Change keys of each clip's metadata["kinora"] (e.g. unlink: {"link_id": None})."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for clip in clips:
+            track, index = locate(timeline, clip)
+            yield SetClipData(track.name, index, changes)
+    return plan
+
+
+def plan_track_flag(track: str, flag: str, value: bool) -> Plan:
+    """Set mute, solo or lock on a track."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        yield SetTrackData(track, {flag: value})
+    return plan
+
+
+def plan_swap_take(pairs: Sequence[tuple[Clip, Clip]]) -> Plan:
+    """Replace each (old, new) clip pair; the new clips carry the other take of the same shot."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for old, new in pairs:
+            track, index = locate(timeline, old)
+            _check_unlocked(track)
+            yield ReplaceClip(track.name, index, new)
+    return plan
+
+
+def alternate_clip(old: Clip, replacement: Clip, link_id: str | None) -> Clip:
+    """`replacement` (a fresh clip of another take) cut to old's duration, carrying the takes list.
+
+    metadata["kinora"]["takes"] lists every take of the shot, so any of them can be swapped back in.
+    """
+    old_data = kinora_data(old)
+    new_data = kinora_data(replacement)
+    takes = list(old_data.get("takes") or [old_data.get("take_id")])
+    if new_data.get("take_id") not in takes:
+        takes.append(new_data.get("take_id"))
+    available = replacement.trimmed_range()
+    duration = old.duration().rescaled_to(available.duration.rate)
+    if available.duration < duration:
+        raise ProjectError(f"Take {new_data.get('take_id')} is {available.duration.to_seconds():.2f} s long; "
+                           f"the clip needs {duration.to_seconds():.2f} s. Trim the clip first.")
+    clip = replacement.deepcopy()
+    clip.source_range = otio.opentime.TimeRange(available.start_time, duration)
+    new_data.update({"takes": takes, "link_id": link_id})
+    if link_id is None:
+        new_data.pop("link_id")
+    clip.metadata[KINORA_KEY] = new_data
+    return clip
+
