@@ -32,7 +32,7 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 AI_SOURCE = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE_AI_SOURCE = IPTC + "compositeWithTrainedAlgorithmicMedia"
 COMPOSITE_SOURCE = IPTC + "composite"
-AI_SOURCES = (AI_SOURCE, COMPOSITE_AI_SOURCE, IPTC + "compositeSynthetic", IPTC + "algorithmicMedia")
+AI_SOURCES = (AI_SOURCE, COMPOSITE_AI_SOURCE)  # IPTC types that say trained AI made (part of) it
 
 Relationship = Literal["parentOf", "componentOf", "inputTo"]
 

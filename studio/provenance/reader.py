@@ -81,11 +81,13 @@ class ManifestSummary:
     recipe: Recipe | None
     timeline_takes: tuple[TimelineTake, ...]
     ingredients: tuple[IngredientReport, ...]
+    thumbnail: str | None = None  # the manifest's thumbnail resource (see `read_thumbnail`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer, "signed_time": self.signed_time, "time_source": self.time_source,
             "claim_generator": self.claim_generator, "title": self.title, "ai_generated": self.ai_generated,
+            "thumbnail": self.thumbnail,
             "actions": [a.to_dict() for a in self.actions],
             "recipe": self.recipe.to_dict() if self.recipe else None,
             "timeline_takes": [t.to_dict() for t in self.timeline_takes],
@@ -179,9 +181,11 @@ def read_credentials(path: str | Path, *, context: Any = None) -> CredentialsRep
     path = Path(path)
     if not path.is_file():
         raise ProvenanceError(f"{path} does not exist or is not a file.")
+    own_context = context is None
+    context = context or make_context()
     try:
         with open(path, "rb") as stream:
-            reader = c2pa.Reader.try_create(_mime_for(path), stream, None, context or make_context())
+            reader = c2pa.Reader.try_create(_mime_for(path), stream, None, context)
             if reader is None:
                 return CredentialsReport(path=path, validation=Validation(NONE), manifest=None)
             with reader:
@@ -193,6 +197,9 @@ def read_credentials(path: str | Path, *, context: Any = None) -> CredentialsRep
         # A manifest so broken that c2pa cannot parse it is, for the viewer, a tampered one.
         log.debug("c2pa could not read %s", path, exc_info=True)
         return CredentialsReport(path=path, validation=Validation(TAMPERED, ("manifest.unreadable",), text), manifest=None)
+    finally:
+        if own_context:
+            context.close()
     return report_from_store(path, store_json)
 
 
@@ -220,6 +227,27 @@ def recipe_from_file(path: str | Path) -> Recipe | None:
         return read_credentials(path).recipe
     except ProvenanceError:
         return None
+
+
+def read_thumbnail(path: str | Path, identifier: str) -> bytes | None:
+    """The bytes of a thumbnail named in a report (`ManifestSummary.thumbnail`), or None."""
+    import io
+
+    import c2pa
+
+    from studio.provenance.c2pa_context import make_context
+
+    buffer = io.BytesIO()
+    try:
+        with open(path, "rb") as stream:
+            reader = c2pa.Reader.try_create(_mime_for(Path(path)), stream, None, make_context())
+            if reader is None:
+                return None
+            with reader:
+                reader.resource_to_stream(identifier, buffer)
+    except (c2pa.C2paError, OSError):
+        return None
+    return buffer.getvalue() or None
 
 
 # --- internals ----------------------------------------------------------------------------------
@@ -252,6 +280,7 @@ def _summarize(manifest: dict[str, Any], manifests: dict[str, Any], deltas: list
         recipe=_recipe(manifest),
         timeline_takes=_timeline_takes(manifest),
         ingredients=ingredients,
+        thumbnail=(manifest.get("thumbnail") or {}).get("identifier"),
     )
 
 
