@@ -63,6 +63,11 @@ class AudioFeeder:
         """Blocks the device needed before the feeder had them (each one a short dropout)."""
         return self._underruns
 
+    def buffered_frames(self) -> int:
+        """Output frames decoded and not yet played."""
+        with self._cond:
+            return sum(max(0, first + len(b) - max(first, self._consumed)) for first, b in self._blocks)
+
     def start(self, media_time: float, speed: int) -> None:
         """Begin a run at `media_time` (seconds) and integer `speed` (negative plays backwards)."""
         with self._cond:

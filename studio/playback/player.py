@@ -186,6 +186,10 @@ class Player:
             self._paused_at = position
             self._report(position)
             return
+        if speed < 0 and self._speed == 0:
+            # Backwards from a still frame: start at that frame's end so it stays up one frame period,
+            # as it does going forwards.
+            position = min(self.duration, (self.frame_index(position) + 1) / self.fps) - 1e-6
         self._start_run(position, speed)
 
     def shuttle_forward(self) -> None:

@@ -173,7 +173,7 @@ def open_audio_sink(rate: int = SAMPLE_RATE) -> Sink:
     """The sound card's sink when PortAudio and an output device work, else a silent wall-clock sink."""
     try:
         import sounddevice  # raises OSError when the PortAudio library is missing
-    except OSError as exc:
+    except (OSError, ImportError) as exc:
         log.info("PortAudio not available (%s); playback is silent", exc)
         return WallClockSink(SILENT_NOTICE, rate)
     try:

@@ -1,0 +1,171 @@
+"""The player core with the silent wall-clock sink: frames advance with time, seek and step land on
+the right frame, J/K/L ramps, loop, reverse, and the audio grain of a scrub."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from playback_media import FPS, painted_frames, read_frame, tone, wait_until, write_test_clip
+from studio.playback import SPEED_RAMP, ArraySource, FileSource, Player, WallClockSink
+
+
+@pytest.fixture
+def player():
+    p = Player(WallClockSink())
+    yield p
+    p.close()
+
+
+def shown_index(player: Player) -> int:
+    """Wait for the frame at the player's position to be decoded and return the number painted in it."""
+    wanted = player.frame_index()
+    wait_until(lambda: (f := player.current_frame()) is not None and f.index == wanted)
+    return read_frame(player.current_frame().image)[0]
+
+
+def record_playback(player: Player) -> list[int]:
+    """Drive the clock tick like the GUI timer until playback stops; the painted numbers shown, in order."""
+    shown: list[int] = []
+    last = None
+
+    def tick() -> bool:
+        nonlocal last
+        frame = player.current_frame()
+        if frame is not None and frame is not last:
+            last = frame
+            shown.append(read_frame(frame.image)[0])
+        return not player.playing
+
+    wait_until(tick, timeout=30.0, poll=0.002)
+    return shown
+
+
+def test_file_plays_every_frame_in_order_and_drops_none(player, tmp_path):
+    player.load(FileSource(write_test_clip(tmp_path / "clip.mp4", 18)))
+    player.play()
+    shown = record_playback(player)
+    assert shown == list(range(18))
+    stats = player.stats()
+    assert stats.frames_dropped == 0
+    assert stats.clock == "wall"
+    assert stats.frames_shown == 18
+    assert player.position == pytest.approx(17 / FPS)
+
+
+def test_seek_and_steps_land_on_the_right_frame(player, tmp_path):
+    player.load(FileSource(write_test_clip(tmp_path / "clip.mp4", 24)))
+    assert shown_index(player) == 0
+    player.seek(10.5 / FPS)
+    assert shown_index(player) == 10
+    player.step_frames(1)
+    assert shown_index(player) == 11
+    player.step_frames(-3)
+    assert shown_index(player) == 8
+    player.step_seconds(1.0)
+    assert shown_index(player) == 8 + int(FPS)
+    player.step_seconds(-1.0)
+    assert shown_index(player) == 8
+    player.seek(3 / FPS)  # backwards, out of the decoded queue
+    assert shown_index(player) == 3
+
+
+def test_home_and_end_show_first_and_last_frames(player):
+    player.load(ArraySource(painted_frames(20), FPS))
+    player.end()
+    assert shown_index(player) == 19
+    player.home()
+    assert shown_index(player) == 0
+    player.end()
+    player.play()  # play from the last frame starts over
+    assert player.frame_index() < 19
+
+
+def test_jkl_ramp_walks_the_speeds_and_k_pauses(player):
+    player.load(ArraySource(painted_frames(40), FPS))
+    player.seek(20 / FPS)
+    speeds = []
+    for _ in range(4):
+        player.shuttle_forward()
+        speeds.append(player.speed)
+    assert speeds == [1, 2, 4, 4]
+    player.shuttle_reverse()
+    assert player.speed == -1
+    player.shuttle_reverse()
+    player.shuttle_reverse()
+    assert player.speed == -4 == SPEED_RAMP[0]
+    player.pause()
+    assert not player.playing
+
+
+def test_reverse_play_shows_frames_backwards_to_the_start(player):
+    player.load(ArraySource(painted_frames(12), FPS))
+    player.seek(11 / FPS)
+    player.shuttle_reverse()
+    shown = record_playback(player)
+    assert shown == list(range(11, -1, -1))
+    assert player.position == 0.0
+
+
+def test_loop_starts_again_from_the_first_frame(player):
+    player.load(ArraySource(painted_frames(6), FPS))
+    player.loop = True
+    player.play()
+    shown: list[int] = []
+
+    def twice_through() -> bool:
+        frame = player.current_frame()
+        if frame is not None and (not shown or shown[-1] != frame.index):
+            shown.append(frame.index)
+        return len(shown) >= 9
+
+    wait_until(twice_through, poll=0.002)
+    player.pause()
+    assert shown[:9] == [0, 1, 2, 3, 4, 5, 0, 1, 2]
+
+
+def test_position_listeners_hear_seeks_and_playback(player):
+    player.load(ArraySource(painted_frames(12), FPS))
+    heard: list[float] = []
+    player.add_position_listener(heard.append)
+    player.seek(0.5)
+    assert heard[-1] == 0.5
+    player.play()
+    wait_until(lambda: player.current_frame() is not None and player.frame_index() >= 8)
+    player.pause()
+    assert heard[-1] > 0.5
+    assert heard == sorted(heard)
+
+
+class GrainSink(WallClockSink):
+    """A wall clock that records the scrub grains it is asked to play, as a sound card would hear them."""
+
+    has_audio = True
+
+    def __init__(self) -> None:
+        super().__init__(notice=None)
+        self.grains: list[np.ndarray] = []
+        self.pulled: list[np.ndarray] = []
+
+    def play_grain(self, samples: np.ndarray) -> None:
+        self.grains.append(samples)
+
+
+def test_scrub_sounds_a_short_faded_grain_from_the_scrub_position():
+    audio = tone(24)
+    sink = GrainSink()
+    player = Player(sink)
+    try:
+        player.load(ArraySource(painted_frames(24), FPS, audio))
+        player.scrub(1.0)
+        wait_until(lambda: sink.grains)
+        grain = sink.grains[-1]
+        start = 48000
+        expected = audio[start : start + len(grain)]
+        middle = slice(len(grain) // 4, 3 * len(grain) // 4)
+        assert 0.05 * 48000 <= len(grain) <= 0.2 * 48000
+        np.testing.assert_array_equal(grain[middle], expected[middle])
+        assert abs(grain[0]).max() < 1e-3 < abs(expected[: len(grain)]).max()  # faded in: no click
+        assert shown_index(player) == 12
+    finally:
+        player.close()

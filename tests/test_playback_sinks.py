@@ -1,0 +1,146 @@
+"""The clocks: the sound card is the master when there is one, the wall clock takes over (with a
+notice) when PortAudio or the device is missing, and the device gets exactly the source's samples."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from playback_media import FPS, painted_frames, tone, wait_until
+from studio.playback import SILENT_NOTICE, ArraySource, Player, SoundDeviceSink, WallClockSink, open_audio_sink
+from studio.playback.audio_feed import AudioFeeder
+
+
+def test_no_output_device_falls_back_to_a_silent_wall_clock(monkeypatch):
+    import sounddevice
+
+    def no_device(*args, **kwargs):
+        raise sounddevice.PortAudioError("Error querying device -1")
+
+    monkeypatch.setattr(sounddevice, "OutputStream", no_device)
+    sink = open_audio_sink()
+    assert isinstance(sink, WallClockSink)
+    assert sink.notice == SILENT_NOTICE
+    assert not sink.has_audio
+
+
+def test_missing_portaudio_falls_back_to_a_silent_wall_clock(monkeypatch):
+    class NoPortAudio:
+        """Import sounddevice as a machine without libportaudio does: OSError."""
+
+        def find_spec(self, name, path=None, target=None):
+            if name == "sounddevice":
+                raise OSError("PortAudio library not found")
+            return None
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])
+    sink = open_audio_sink()
+    assert isinstance(sink, WallClockSink)
+    assert sink.notice == SILENT_NOTICE
+
+
+class FakeStream:
+    """Stands in for sounddevice.OutputStream: the test plays the device by calling `deliver`."""
+
+    latency = 0.05
+
+    def __init__(self, *, samplerate, channels, dtype, latency, callback) -> None:
+        assert (samplerate, channels, dtype) == (48000, 2, "float32")
+        self.callback = callback
+        self.heard: list[np.ndarray] = []
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        pass
+
+    def deliver(self, frames: int = 1024) -> None:
+        out = np.full((frames, 2), np.nan, dtype=np.float32)
+        self.callback(out, frames, SimpleNamespace(outputBufferDacTime=0.0, currentTime=0.0), None)
+        self.heard.append(out)
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def device():
+    streams: list[FakeStream] = []
+
+    def make(**kwargs):
+        streams.append(FakeStream(**kwargs))
+        return streams[-1]
+
+    sink = SoundDeviceSink(SimpleNamespace(OutputStream=make))
+    yield sink, streams[0]
+    sink.close()
+
+
+def test_device_gets_exactly_the_source_samples_from_the_play_position(device):
+    sink, stream = device
+    audio = tone(24, hz=331.0)
+    player = Player(sink)
+    try:
+        player.load(ArraySource(painted_frames(24), FPS, audio))
+        stream.deliver()  # while paused the device hears silence
+        assert not stream.heard[0].any()
+        player.seek(0.5)
+        player.play()
+        feeder = player._feeder
+        played = []
+        for _ in range(10):
+            wait_until(lambda: feeder.buffered_frames() >= 1024)
+            stream.deliver()
+            played.append(stream.heard[-1])
+        np.testing.assert_array_equal(np.concatenate(played), audio[24000 : 24000 + 10 * 1024])
+        assert player.stats().clock == "audio"
+        assert player.stats().audio_underruns == 0
+    finally:
+        player.close()
+
+
+def test_device_clock_counts_frames_consumed_minus_output_latency(device):
+    sink, stream = device
+    sink.start(lambda n: np.zeros((n, 2), np.float32))
+    assert sink.elapsed() == 0.0  # nothing heard before the first callback
+    for _ in range(20):
+        stream.deliver(1000)
+    heard = sink.elapsed()
+    # The last block is still in the device's buffer: what is heard trails what was handed over.
+    assert 19 * 1000 / 48000 - FakeStream.latency - 1e-9 <= heard <= 20 * 1000 / 48000
+    sink.stop()
+    held = sink.elapsed()
+    stream.deliver(1000)
+    assert sink.elapsed() == held  # stopped: the clock holds
+
+
+def test_a_late_feeder_costs_silence_not_sync():
+    reads: list[tuple[float, float]] = []
+    gate, reading = threading.Event(), threading.Event()
+
+    def slow_read(t0: float, t1: float) -> np.ndarray:
+        reading.set()
+        gate.wait()
+        reads.append((t0, t1))
+        return np.ones((int(round(t1 * 48000)) - int(round(t0 * 48000)), 2), np.float32)
+
+    feeder = AudioFeeder(slow_read, 48000, block=1000)
+    try:
+        feeder.start(0.0, 1)
+        reading.wait(10.0)  # the feeder is stuck decoding the first block
+        assert not feeder.pull(3000).any()  # the device played 3000 frames of silence
+        assert feeder.underruns == 1
+        gate.set()
+        wait_until(lambda: feeder.buffered_frames() >= 1000)
+        # The feeder skipped ahead: after the block it was stuck on, it reads the samples due now.
+        assert [t0 for t0, _ in reads[:2]] == [0.0, pytest.approx(3000 / 48000)]
+        assert feeder.pull(1000).all()
+    finally:
+        feeder.close()
