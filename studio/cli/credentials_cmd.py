@@ -1,0 +1,144 @@
+"""`kinora credentials FILE` shows a file's Content Credentials; `kinora identity` manages the signer."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio.cli.output import emit
+
+if TYPE_CHECKING:
+    from studio.provenance.identity import SigningIdentity
+    from studio.provenance.reader import CredentialsReport, IngredientReport, ManifestSummary
+    from studio.recipe import Recipe
+
+STATE_LINES = {
+    "valid": "VALID: signed, unchanged since, by a trusted signer",
+    "untrusted signer": "UNTRUSTED SIGNER: unchanged since signing, but the signer is not one this machine trusts",
+    "tampered": "TAMPERED: the file was changed after it was signed",
+    "invalid": "INVALID: the signing credential failed its checks",
+    "none": "NO CONTENT CREDENTIALS: nothing says where this file came from",
+}
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    creds = subparsers.add_parser(
+        "credentials", parents=[common], help="show a file's Content Credentials (C2PA): signer, recipe, parents",
+        description="Validate and print a file's Content Credentials: issuer, time, whether it is AI-generated, "
+                    "the Kinora recipe, the ingredient tree and the validation state "
+                    "(valid, untrusted signer, tampered with the failing check, or none).")
+    creds.add_argument("file", type=Path, help="the file to inspect (MP4, MOV, JPEG, PNG, ...)")
+    creds.set_defaults(handler=run_credentials)
+
+    ident = subparsers.add_parser(
+        "identity", parents=[common], help="your signing identity: show, rename, import your own certificate",
+        description="Kinora signs every export with a local identity made on first use. Rename it (the name "
+                    "viewers see as the signer), import a certificate chain and key of your own, or set a "
+                    "timestamp authority (off by default: signing works offline).")
+    actions = ident.add_subparsers(dest="identity_action", metavar="ACTION")
+    actions.add_parser("show", parents=[common], help="show the identity (made now if there is none)")
+    rename = actions.add_parser("rename", parents=[common], help="sign as NAME from now on (same local root)")
+    rename.add_argument("name")
+    imp = actions.add_parser("import", parents=[common], help="sign with your own certificate chain and key (PEM)")
+    imp.add_argument("cert", type=Path, help="certificate chain, signing certificate first")
+    imp.add_argument("key", type=Path, help="unencrypted private key")
+    imp.add_argument("--trust-anchor", type=Path, help="root certificate to trust (default: last of the chain)")
+    tsa = actions.add_parser("timestamp", parents=[common], help="use a timestamp authority URL, or 'off'")
+    tsa.add_argument("url")
+    ident.set_defaults(handler=run_identity)
+
+
+def run_credentials(args: argparse.Namespace) -> int:
+    from studio.provenance.reader import read_credentials
+
+    report = read_credentials(args.file)
+    emit(args, report.to_dict(), lambda: format_report(report))
+    return 0
+
+
+def run_identity(args: argparse.Namespace) -> int:
+    from studio.provenance import identity as ident
+
+    action = getattr(args, "identity_action", None) or "show"
+    if action == "rename":
+        current = ident.create_identity(args.name)
+    elif action == "import":
+        current = ident.import_identity(args.cert, args.key, trust_anchor_path=args.trust_anchor)
+    elif action == "timestamp":
+        current = ident.set_timestamp_authority(None if args.url.lower() == "off" else args.url)
+    else:
+        current = ident.ensure_identity()
+    emit(args, {**current.to_dict(), "folder": str(current.folder)}, lambda: _format_identity(current))
+    return 0
+
+
+def _format_identity(identity: SigningIdentity) -> str:
+    kind = "made by Kinora on this machine" if identity.kind == "local" else "imported"
+    timestamp = identity.tsa_url or "none (signs offline; the signer's clock is recorded)"
+    return (f"Signs as:   {identity.name} ({kind}, {identity.alg.upper()})\n"
+            f"Timestamps: {timestamp}\n"
+            f"Folder:     {identity.folder}")
+
+
+def format_report(report: CredentialsReport) -> str:
+    """The human-readable summary `kinora credentials` prints."""
+    lines = [f"{report.path.name}: {STATE_LINES.get(report.state, report.state.upper())}"]
+    if report.failing_check:
+        lines.append(f"  failing check: {report.failing_check}"
+                     + (f" ({report.validation.explanation})" if report.validation.explanation else ""))
+    if report.manifest is None:
+        return "\n".join(lines)
+    lines += _manifest_lines(report.manifest, indent="")
+    if report.ingredients:
+        lines.append("Ingredients:")
+        for ingredient in report.ingredients:
+            lines += _ingredient_lines(ingredient, depth=1)
+    return "\n".join(lines)
+
+
+def _manifest_lines(manifest: ManifestSummary, indent: str) -> list[str]:
+    when = f"{manifest.signed_time} ({manifest.time_source})" if manifest.signed_time else "unknown"
+    lines = [f"{indent}Issuer:       {manifest.issuer or 'unknown'}",
+             f"{indent}Signed:       {when}",
+             f"{indent}AI-generated: {'yes' if manifest.ai_generated else 'no'}"]
+    if manifest.claim_generator:
+        lines.append(f"{indent}Made with:    {manifest.claim_generator}")
+    if manifest.actions:
+        steps = "; ".join(a.action + (f" ({a.description})" if a.description else "") for a in manifest.actions)
+        lines.append(f"{indent}Actions:      {steps}")
+    if manifest.recipe:
+        lines.append(f"{indent}Recipe:       {describe_recipe(manifest.recipe)}")
+    for take in manifest.timeline_takes:
+        recipe = describe_recipe(take.recipe) if take.recipe else "no recipe (imported)"
+        lines.append(f"{indent}  take {take.take_id} '{take.title}': {recipe}")
+    return lines
+
+
+def _ingredient_lines(ingredient: IngredientReport, depth: int) -> list[str]:
+    pad = "  " * depth
+    state = ingredient.validation.state
+    if ingredient.validation.failing_check and state != "untrusted signer":
+        state += f": {ingredient.validation.failing_check}"
+    lines = [f"{pad}- {ingredient.relationship} '{ingredient.title}' [{state}]"]
+    if ingredient.manifest is not None:
+        lines += _manifest_lines(ingredient.manifest, indent=pad + "  ")
+        for child in ingredient.ingredients:
+            lines += _ingredient_lines(child, depth + 1)
+    return lines
+
+
+def describe_recipe(recipe: Recipe) -> str:
+    """One line: the prompt and the parameters that make the take again."""
+    parts = [f'"{recipe.prompt}"', f"model {recipe.model_id}", f"mode {recipe.mode}",
+             f"seed {recipe.seed if recipe.seed is not None else 'random'}",
+             f"{recipe.width}x{recipe.height}", f"{recipe.fps:g} fps", f"{recipe.seconds:g} s"]
+    if recipe.steps is not None:
+        parts.append(f"{recipe.steps} steps")
+    if recipe.guidance is not None:
+        parts.append(f"guidance {recipe.guidance:g}")
+    if recipe.style:
+        parts.append(f"style {recipe.style}")
+    if recipe.negative_prompt:
+        parts.append(f'negative "{recipe.negative_prompt}"')
+    return ", ".join(parts)
