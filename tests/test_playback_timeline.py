@@ -1,0 +1,132 @@
+"""Playing an edit: the topmost clip's picture (trims honoured), the audio tracks mixed, and a cut
+that plays with no skipped frame and no gap or seam in the sound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+
+from playback_media import FPS, RATE, read_frame, wait_until, write_test_clip
+from studio.media.audio import read_audio
+from studio.playback import Player, TimelineSource, WallClockSink
+from studio.project.operations import SplitClip
+from studio.project.timeline import find_track, kinora_data, new_timeline
+
+
+def frames_at(n: float) -> otio.opentime.RationalTime:
+    return otio.opentime.RationalTime(n, FPS)
+
+
+def clip(path: Path, count: int, start: int = 0, length: int | None = None) -> otio.schema.Clip:
+    """A clip showing frames [start, start + length) of a `count`-frame file."""
+    available = otio.opentime.TimeRange(frames_at(0), frames_at(count))
+    reference = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=available)
+    used = otio.opentime.TimeRange(frames_at(start), frames_at(count - start if length is None else length))
+    return otio.schema.Clip(name=path.stem, media_reference=reference, source_range=used)
+
+
+def resolve(c: otio.schema.Clip) -> Path:
+    return Path(c.media_reference.target_url.removeprefix("file://"))
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("media")
+    return {
+        "a": write_test_clip(folder / "a.mp4", 24, clip_id=1, hz=440.0),
+        "b": write_test_clip(folder / "b.mp4", 24, clip_id=2, hz=660.0),
+    }
+
+
+def timeline_with(video: list[list[otio.schema.Clip]], audio: list[list[otio.schema.Clip]]) -> otio.schema.Timeline:
+    timeline = new_timeline("test", rate=FPS)
+    timeline.tracks.clear()
+    for kind, tracks in ((otio.schema.TrackKind.Video, video), (otio.schema.TrackKind.Audio, audio)):
+        for n, items in enumerate(tracks, start=1):
+            track = otio.schema.Track(name=f"{kind[0]}{n}", kind=kind)
+            track.extend(items)
+            timeline.tracks.append(track)
+    return timeline
+
+
+def picture(source: TimelineSource, frame: int) -> tuple[int, int]:
+    """(frame number, clip id) painted in the picture at timeline frame `frame`."""
+    return read_frame(source.frame_at((frame + 0.5) / FPS))
+
+
+def test_picture_comes_from_the_topmost_clip_with_its_trim(media):
+    lower = [clip(media["a"], 24, start=5, length=20)]
+    upper = [otio.schema.Gap(source_range=otio.opentime.TimeRange(frames_at(0), frames_at(8))),
+             clip(media["b"], 24, start=2, length=4)]
+    source = TimelineSource(timeline_with([lower, upper], []), resolve)
+    try:
+        assert source.size == (64, 64)
+        assert picture(source, 0) == (5, 1)  # under the gap: the lower clip, from its trimmed start
+        assert picture(source, 8) == (2, 2)  # the upper clip covers the lower one
+        assert picture(source, 11) == (5, 2)
+        assert picture(source, 12) == (17, 1)  # after the upper clip ends, the lower again
+        assert not source.frame_at(21 / FPS).any()  # past every clip: black
+    finally:
+        source.close()
+
+
+def test_audio_tracks_are_mixed_and_a_muted_track_is_silent(media):
+    a, b = read_audio(media["a"]), read_audio(media["b"])
+    timeline = timeline_with([], [[clip(media["a"], 24)], [clip(media["b"], 24)]])
+    mixed = TimelineSource(timeline, resolve).audio(0.25, 1.25)
+    span = slice(12000, 60000)
+    np.testing.assert_allclose(mixed, np.clip(a[span] + b[span], -1, 1), atol=1e-6)
+
+    find_track(timeline, "A2").metadata["kinora"] = {**kinora_data(find_track(timeline, "A2")), "muted": True}
+    np.testing.assert_array_equal(TimelineSource(timeline, resolve).audio(0.25, 1.25), a[span])
+
+
+def test_a_cut_plays_every_frame_and_every_sample(media):
+    a, b = read_audio(media["a"]), read_audio(media["b"])
+    video = [[clip(media["a"], 24, length=12), clip(media["b"], 24, length=12)]]
+    audio = [[clip(media["a"], 24, length=12), clip(media["b"], 24, length=12)]]
+    source = TimelineSource(timeline_with(video, audio), resolve)
+
+    half = RATE  # 12 frames at 12 fps
+    sound = source.audio(0.0, 2.0)
+    assert len(sound) == 2 * RATE
+    # Clip b's sound starts at frame 0 of b and is cut only at its tail: sample for sample, no gap.
+    np.testing.assert_array_equal(sound[half : 2 * half - 200], b[: half - 200])
+    # a is cut mid-waveform at its tail: only a few milliseconds fade before the cut.
+    np.testing.assert_array_equal(sound[: half - 200], a[: half - 200])
+    fade = sound[half - 200 : half]
+    assert np.all(np.abs(fade) <= np.abs(a[half - 200 : half]) + 1e-7)
+    # Read in blocks as the audio feeder does: the blocks join into the same samples.
+    blocks = np.concatenate([source.audio(k * 1024 / RATE, (k + 1) * 1024 / RATE) for k in range(90)])
+    np.testing.assert_array_equal(blocks, sound[: 90 * 1024])
+
+    player = Player(WallClockSink())
+    try:
+        player.load(source)
+        player.play()
+        shown, last = [], None
+
+        def tick() -> bool:
+            nonlocal last
+            frame = player.current_frame()
+            if frame is not None and frame is not last:
+                last = frame
+                shown.append(read_frame(frame.image))
+            return not player.playing
+
+        wait_until(tick, timeout=30.0, poll=0.002)
+        assert shown == [(i, 1) for i in range(12)] + [(i, 2) for i in range(12)]
+        assert player.stats().frames_dropped == 0
+    finally:
+        player.close()
+
+
+def test_a_split_clip_sounds_exactly_like_the_whole_clip(media):
+    whole = timeline_with([], [[clip(media["a"], 24)]])
+    split = timeline_with([], [[clip(media["a"], 24)]])
+    SplitClip("A1", 10 / FPS).apply(split)
+    assert len(find_track(split, "A1")) == 2
+    np.testing.assert_array_equal(TimelineSource(split, resolve).audio(0, 2), TimelineSource(whole, resolve).audio(0, 2))
