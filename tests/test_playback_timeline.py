@@ -13,7 +13,7 @@ from playback_media import FPS, RATE, read_frame, wait_until, write_test_clip
 from studio.media.audio import read_audio
 from studio.playback import Player, TimelineSource, WallClockSink
 from studio.project.operations import SplitClip
-from studio.project.timeline import find_track, kinora_data, new_timeline
+from studio.project.timeline import find_track, new_timeline
 
 
 def frames_at(n: float) -> otio.opentime.RationalTime:
@@ -80,8 +80,11 @@ def test_audio_tracks_are_mixed_and_a_muted_track_is_silent(media):
     span = slice(12000, 60000)
     np.testing.assert_allclose(mixed, np.clip(a[span] + b[span], -1, 1), atol=1e-6)
 
-    find_track(timeline, "A2").metadata["kinora"] = {**kinora_data(find_track(timeline, "A2")), "muted": True}
+    # The timeline editor's track flags live in metadata["kinora"].
+    find_track(timeline, "A2").metadata["kinora"] = {"mute": True}
     np.testing.assert_array_equal(TimelineSource(timeline, resolve).audio(0.25, 1.25), a[span])
+    find_track(timeline, "A2").metadata["kinora"] = {"mute": False, "solo": True}
+    np.testing.assert_array_equal(TimelineSource(timeline, resolve).audio(0.25, 1.25), b[span])
 
 
 def test_a_cut_plays_every_frame_and_every_sample(media):

@@ -6,6 +6,8 @@ placed to the sample: a clip's sound starts at `round(start * 48000)` and runs e
 so consecutive clips join without a gap. Where a clip's sound is cut mid-waveform (trimmed, and not
 simply continuing the previous piece of the same file, as after a split) a few milliseconds of
 fade keep the cut from clicking.
+Track flags come from the timeline editor's `metadata["kinora"]`: "mute" silences an audio track
+and hides a video track; "solo" on any audio track plays only the soloed ones.
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 
@@ -67,7 +69,7 @@ def _clip_pieces(track: otio.schema.Track, resolve_media: ResolveMedia):
 
 def _track_plays(track: otio.schema.Track, solo: bool) -> bool:
     data = kinora_data(track)
-    if not track.enabled or data.get("muted"):
+    if not track.enabled or data.get("mute"):
         return False
     return data.get("solo", False) or not solo
 
@@ -92,7 +94,7 @@ class TimelineSource:
 
     @staticmethod
     def _video_track(track: otio.schema.Track, resolve_media: ResolveMedia) -> list[VideoPiece]:
-        if not track.enabled:
+        if not track.enabled or kinora_data(track).get("mute"):
             return []
         return [
             VideoPiece(seconds(placed.start_time), seconds(placed.end_time_exclusive()), Path(path), source_start)
