@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import IO
-from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 
@@ -25,6 +24,7 @@ from studio.library.media_store import MediaFacts, MediaStore, StoredFile, media
 from studio.library.projects import ProjectsMixin
 from studio.library.records import MediaRecord
 from studio.library.takes import TakesMixin
+from studio.project.timeline import file_path_of
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
@@ -190,20 +190,6 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         return migrations.backup(self._db, self.root / "backups", "manual")
 
 
-def file_path_of(clip: otio.schema.Clip) -> Path | None:
-    """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
-    reference = clip.media_reference
-    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
-        return None
-    url = reference.target_url
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme and len(parsed.scheme) > 1:  # http: and friends (a one-letter scheme is a drive)
-        return None
-    return Path(url)
-
-
 def _try_owner_lock(root: Path) -> IO[bytes] | None:
     """Hold an exclusive lock on root/.owner.lock for as long as the library is open, if no one else does."""
     try:
@@ -219,4 +205,4 @@ def _try_owner_lock(root: Path) -> IO[bytes] | None:
     return handle
 
 
-__all__ = ["Library", "file_path_of"]
+__all__ = ["Library"]

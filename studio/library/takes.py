@@ -144,6 +144,11 @@ class TakesMixin:
             raise LibraryError(f"There is no take {take_id} in this library (see `kinora library list`).")
         return TakeRecord.from_row(row)
 
+    def takes_for_media(self, media_id: int) -> list[TakeRecord]:
+        """Takes showing the media `media_id`, oldest first."""
+        rows = self._db.query("SELECT * FROM takes WHERE media_id = ? ORDER BY id", (media_id,))
+        return [TakeRecord.from_row(r) for r in rows]
+
     def _filters(self, status: str | None, favorites: bool, model_id: str | None) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         params: list[Any] = []

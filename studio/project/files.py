@@ -1,0 +1,185 @@
+"""Project files: .otio (media by path), .otioz (self-contained bundle), .edl (CMX 3600), and
+importing any of them into a library.
+
+Every file is written through a temporary name; every file read from elsewhere is validated
+before anything is written (see studio.project.bundle).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import opentimelineio as otio
+
+from studio.atomic import write_bytes_atomic
+from studio.errors import MediaError, ProjectError, RecipeError
+from studio.project import bundle
+from studio.project.schema_check import check_timeline_json
+from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data
+from studio.recipe import Recipe
+
+if TYPE_CHECKING:  # types only: project must not import library at run time
+    from studio.library import Library, ProjectRecord
+
+ResolveMedia = Callable[[otio.schema.Clip], Path]
+PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")
+MAX_OTIO_BYTES = bundle.MAX_CONTENT_BYTES
+EDL_RATE = 24.0
+
+
+def save_otio(timeline: otio.schema.Timeline, path: Path | str,
+              resolve_media: ResolveMedia | None = None) -> Path:
+    """Write a .otio whose clips reference their media by absolute file URL (found by resolve_media)."""
+    out = timeline.deepcopy()
+    if resolve_media is not None:
+        for clip in out.find_clips():
+            if isinstance(clip.media_reference, otio.schema.ExternalReference):
+                clip.media_reference.target_url = Path(resolve_media(clip)).resolve().as_uri()
+    write_bytes_atomic(path, out.to_json_string().encode("utf-8"))
+    return Path(path)
+
+
+def save_otioz(timeline: otio.schema.Timeline, path: Path | str, resolve_media: ResolveMedia) -> Path:
+    """Write a self-contained .otioz: the timeline plus every clip's media file."""
+    return bundle.write_bundle(timeline, Path(path), resolve_media)
+
+
+def save_edl(timeline: otio.schema.Timeline, path: Path | str) -> Path:
+    """Write a CMX 3600 EDL of the first video track (EDLs hold one track of cuts, no audio mix)."""
+    from studio.project.timeline import video_tracks
+
+    tracks = video_tracks(timeline)
+    if not tracks:
+        raise ProjectError("The timeline has no video track to write as an EDL.")
+    single = otio.schema.Timeline(name=timeline.name)
+    single.tracks.append(tracks[0].deepcopy())
+    try:
+        text = otio.adapters.write_to_string(single, "cmx_3600")
+    except Exception as exc:  # the adapter raises its own exception types
+        raise ProjectError(f"The timeline cannot be written as an EDL: {exc}") from exc
+    write_bytes_atomic(path, text.encode("utf-8"))
+    return Path(path)
+
+
+def save_project_file(timeline: otio.schema.Timeline, path: Path | str, resolve_media: ResolveMedia) -> Path:
+    """Write by suffix: .otio, .otioz or .edl."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".otioz":
+        return save_otioz(timeline, path, resolve_media)
+    if suffix == ".otio":
+        return save_otio(timeline, path, resolve_media)
+    if suffix == ".edl":
+        return save_edl(timeline, path)
+    raise ProjectError(f"{Path(path).name}: choose a .otio, .otioz or .edl file name.")
+
+
+def read_project_file(path: Path | str, media_dir: Path | None = None) -> otio.schema.Timeline:
+    """Read a .otio, .otioz or .edl, validated first (ProjectError names what is wrong).
+
+    For a .otioz, media is extracted into `media_dir` when given and the clips point at the
+    extracted files; without it the clips keep their in-bundle relative references.
+    Relative references in a .otio are resolved against the file's folder.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectError(f"{path}: no such file.")
+    suffix = path.suffix.lower()
+    if suffix == ".otioz":
+        checked = bundle.check_bundle(path)
+        timeline = checked.timeline
+        if media_dir is not None:
+            extracted = bundle.extract_media(checked, media_dir)
+            for clip in timeline.find_clips():
+                ref = clip.media_reference
+                if isinstance(ref, otio.schema.ExternalReference) and ref.target_url in extracted:
+                    ref.target_url = extracted[ref.target_url].as_uri()
+        return timeline
+    if suffix == ".otio":
+        if path.stat().st_size > MAX_OTIO_BYTES:
+            raise ProjectError(f"{path.name}: is larger than {MAX_OTIO_BYTES} bytes; it is not a timeline Kinora opens.")
+        timeline = check_timeline_json(path.read_text(encoding="utf-8", errors="replace"), path.name)
+        _resolve_relative(timeline, path.parent)
+        return timeline
+    if suffix == ".edl":
+        return _read_edl(path)
+    raise ProjectError(f"{path.name}: is not a project file Kinora reads (.otio, .otioz or .edl).")
+
+
+def _read_edl(path: Path) -> otio.schema.Timeline:
+    if path.stat().st_size > MAX_OTIO_BYTES:
+        raise ProjectError(f"{path.name}: is too large to be an EDL.")
+    try:
+        timeline = otio.adapters.read_from_file(str(path), "cmx_3600", rate=EDL_RATE)
+    except Exception as exc:  # the adapter raises its own exception types
+        raise ProjectError(f"{path.name}: cannot be read as a CMX 3600 EDL ({exc}).") from exc
+    return timeline
+
+
+def _resolve_relative(timeline: otio.schema.Timeline, folder: Path) -> None:
+    for clip in timeline.find_clips():
+        path = file_path_of(clip)
+        if path is not None and not path.is_absolute() and (folder / path).is_file():
+            clip.media_reference.target_url = (folder / path).resolve().as_uri()
+
+
+def import_project_file(library: Library, path: Path | str) -> ProjectRecord:
+    """Bring a project file into `library` as a new project.
+
+    Media the clips reference (inside a bundle, or local files for .otio) is copied into the
+    library's store; each distinct file becomes an imported take (keeping a Kinora recipe when the
+    clip carries one), and the clips are repointed at the store. Clips whose media cannot be found
+    stay offline; nothing is written until the file has been validated.
+    """
+    path = Path(path)
+    work = Path(tempfile.mkdtemp(prefix="import-", dir=library.cache_dir))
+    try:
+        timeline = read_project_file(path, media_dir=work if path.suffix.lower() == ".otioz" else None)
+        _adopt_media(library, timeline)
+        name = timeline.name or path.stem
+        metadata = dict(timeline.metadata.get(KINORA_KEY) or {})
+        metadata.setdefault("schema", 1)
+        metadata.setdefault("rate", _guess_rate(timeline))
+        timeline.metadata[KINORA_KEY] = metadata
+        return library.create_project(name, timeline)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _guess_rate(timeline: otio.schema.Timeline) -> float:
+    for clip in timeline.find_clips():
+        if clip.source_range is not None:
+            return float(clip.source_range.duration.rate)
+    return 24.0
+
+
+def _adopt_media(library: Library, timeline: otio.schema.Timeline) -> None:
+    takes: dict[str, int] = {}  # sha256 -> the take made for it in this import
+    for clip in timeline.find_clips():
+        source = file_path_of(clip)
+        if source is None or not source.is_file():
+            continue
+        try:
+            media = library.import_media(source)
+        except MediaError:
+            continue  # an unreadable file stays referenced where it is, offline for Kinora
+        data = kinora_data(clip)
+        if media.sha256 not in takes:
+            existing = library.takes_for_media(media.id)
+            takes[media.sha256] = existing[0].id if existing else library.add_imported_take(
+                media.id, title=clip.name or source.stem, recipe=_recipe_or_none(data.get("recipe"))).id
+        data.update(take_id=takes[media.sha256], media_sha256=media.sha256)
+        clip.metadata[KINORA_KEY] = data
+        clip.media_reference.target_url = library.media_path(media).as_uri()
+
+
+def _recipe_or_none(data: object) -> Recipe | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Recipe.from_dict(data)
+    except (RecipeError, TypeError, ValueError):  # a recipe that no longer validates: keep the clip, drop it
+        return None

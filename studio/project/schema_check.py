@@ -1,0 +1,64 @@
+"""Checking an OTIO document's schema versions before OTIO builds objects from it.
+
+OTIO upgrades old schema versions itself, but a newer version than it knows, or a schema it has
+never heard of, would be read half-understood; a timeline with Kinora metadata newer than this
+Kinora likewise. Both are refused with a message naming the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import opentimelineio as otio
+
+from studio.errors import ProjectError
+from studio.project.timeline import KINORA_KEY, TIMELINE_SCHEMA
+
+
+# Value types OTIO serializes without registering them as schemas, and old names it still reads.
+_VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1}
+
+
+def known_schemas() -> dict[str, int]:
+    """Schema name -> newest version this OTIO reads."""
+    return {**_VALUE_TYPES, **dict(otio.core.type_version_map())}
+
+
+def _walk(node: Any, known: dict[str, int], source: str) -> None:
+    if isinstance(node, dict):
+        schema = node.get("OTIO_SCHEMA")
+        if isinstance(schema, str):
+            name, _, version = schema.rpartition(".")
+            if not name or not version.isdigit():
+                raise ProjectError(f"{source}: has a malformed schema tag '{schema}'.")
+            if name not in known:
+                raise ProjectError(f"{source}: uses schema '{schema}', which this Kinora does not know.")
+            if int(version) > known[name]:
+                raise ProjectError(f"{source}: uses '{schema}', newer than the version {known[name]} this "
+                                   "Kinora reads; update Kinora to open it.")
+        for value in node.values():
+            _walk(value, known, source)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, known, source)
+
+
+def check_timeline_json(text: str, source: str) -> otio.schema.Timeline:
+    """Parse OTIO JSON after checking its schemas; ProjectError (naming `source`) when refused."""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise ProjectError(f"{source}: is not valid OTIO JSON ({exc}).") from exc
+    _walk(document, known_schemas(), source)
+    try:
+        timeline = otio.adapters.read_from_string(text, "otio_json")
+    except Exception as exc:  # OTIO raises several exception types for bad documents
+        raise ProjectError(f"{source}: cannot be read as a timeline ({exc}).") from exc
+    if not isinstance(timeline, otio.schema.Timeline):
+        raise ProjectError(f"{source}: holds a {type(timeline).__name__}, not a timeline.")
+    kinora = timeline.metadata.get(KINORA_KEY) or {}
+    if int(kinora.get("schema", TIMELINE_SCHEMA)) > TIMELINE_SCHEMA:
+        raise ProjectError(f"{source}: was written by a newer Kinora (timeline schema {kinora.get('schema')}); "
+                           "update Kinora to open it.")
+    return timeline
