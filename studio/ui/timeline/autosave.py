@@ -73,22 +73,24 @@ class AutosaveController(QObject):
         """Start watching a document's undo stack for edits to the given project."""
         self.detach()
         self.project_id, self.document = project_id, document
-        document.undo_stack.indexChanged.connect(self._edited)
+        document.changed.connect(self._edited)
 
     def detach(self) -> None:
         self.timer.stop()
         if self.document is not None:
-            self.document.undo_stack.indexChanged.disconnect(self._edited)
+            self.document.changed.disconnect(self._edited)
         self.project_id, self.document = None, None
 
-    def _edited(self, _index: int) -> None:
-        if self.document is not None and not self.document.undo_stack.isClean():
-            self.timer.start()  # restarts: the snapshot is taken once the creator pauses
+    def _edited(self) -> None:
+        # Restarted on each edit: the snapshot is taken once the creator pauses. Whether there is
+        # anything unsaved is decided then (during push, the stack has not moved its index yet).
+        self.timer.start()
 
     def autosave_now(self) -> None:
         """Write an autosave snapshot of the current timeline (on the GUI thread: a few kB of JSON)."""
         self.timer.stop()
-        if self.project_id is None or self.document is None or self.document.timeline is None:
+        if (self.project_id is None or self.document is None or self.document.timeline is None
+                or self.document.undo_stack.isClean()):
             return
         try:
             self.library.snapshot_project(self.project_id, kind="autosave", timeline=self.document.timeline)

@@ -1,0 +1,289 @@
+"""The timeline editor: edits through the undo stack, drops, waveform alignment, autosave/recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from studio.library import Library
+from studio.media.encode import write_clip
+from studio.project.timeline import find_track
+from studio.recipe import Recipe
+from studio.ui.timeline import TAKE_MIME, TimelineEditor, edits, find_recoverable
+from studio.ui.timeline.autosave import recover
+from studio.ui.timeline.items import ClipItem, WaveformItem
+from studio.ui.timeline.view import TrimRequest
+
+FPS = 24
+
+
+def make_media(path: Path, seconds: float, hz: float) -> Path:
+    """A tiny 64x64 clip whose picture brightens and whose tone swells, so both are visible."""
+    n = int(seconds * FPS)
+    frames = np.zeros((n, 64, 64, 3), np.uint8)
+    frames[..., 0] = np.linspace(20, 230, n, dtype=np.uint8)[:, None, None]
+    t = np.arange(int(seconds * 48000)) / 48000
+    tone = (0.8 * (t / seconds) * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+    return write_clip(frames, np.stack([tone, tone], axis=1), FPS, 48000, path)
+
+
+def generated_take(lib: Library, tmp: Path, prompt: str, seconds: float, hz: float) -> int:
+    recipe = Recipe(prompt=prompt, seconds=seconds, width=64, height=64)
+    take = lib.create_take(recipe)
+    return lib.complete_take(take.id, make_media(tmp / f"{prompt}.mp4", seconds, hz), recipe=recipe,
+                             timings={"total": 0.1}).id
+
+
+@pytest.fixture
+def lib(tmp_path: Path):
+    library = Library.open(tmp_path / "library")
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def editor(qtbot, lib: Library):
+    widget = TimelineEditor(lib)
+    qtbot.addWidget(widget)
+    widget.resize(900, 320)
+    project = lib.create_project("Test edit")
+    widget.set_project(project.id)
+    return widget
+
+
+def clip_items(editor: TimelineEditor, track: str) -> list[ClipItem]:
+    index = [t.name for t in editor.timeline().tracks].index(track)
+    return sorted((i for i in editor.view.clip_items if i.ref.track_index == index), key=lambda i: i.ref.start)
+
+
+def select_only(editor: TimelineEditor, item: ClipItem) -> None:
+    editor.view.scene().clearSelection()
+    item.setSelected(True)
+
+
+def test_edits_then_undo_all_restore_the_first_timeline_exactly(editor, lib, tmp_path):
+    first = editor.timeline().to_json_string()
+    one = generated_take(lib, tmp_path, "one", 1.0, 440)
+    two = generated_take(lib, tmp_path, "two", 1.5, 660)
+    assert editor.insert_take(one, 0.0)
+    assert editor.insert_take(two, 1.0)
+    assert [i.ref.duration for i in clip_items(editor, "V1")] == pytest.approx([1.0, 1.5])
+
+    editor.set_playhead(0.5)
+    assert editor.split_at_playhead()
+    assert len(clip_items(editor, "V1")) == 3 and len(clip_items(editor, "A1")) == 3
+
+    last = clip_items(editor, "V1")[-1]
+    editor.view.trimRequested.emit(TrimRequest((last.ref,), "tail", -0.5))  # as a handle drag ends
+    assert clip_items(editor, "V1")[-1].ref.duration == pytest.approx(1.0)
+    assert clip_items(editor, "A1")[-1].ref.duration == pytest.approx(1.5)  # only what was dragged
+
+    select_only(editor, clip_items(editor, "V1")[0])
+    assert editor.delete_selected(ripple=True)
+    # The linked sound went with the picture, and both tracks closed up.
+    assert [i.ref.start for i in clip_items(editor, "V1")] == pytest.approx([0.0, 0.5])
+    assert [i.ref.start for i in clip_items(editor, "A1")] == pytest.approx([0.0, 0.5])
+    edited = editor.timeline().to_json_string()
+
+    stack = editor.undo_stack()
+    assert stack.count() == 5
+    while stack.canUndo():
+        stack.undo()
+    assert editor.timeline().to_json_string() == first
+    while stack.canRedo():
+        stack.redo()
+    assert editor.timeline().to_json_string() == edited
+
+
+def test_moving_a_clip_moves_its_linked_sound_and_snaps_to_the_playhead(editor, lib, tmp_path):
+    take = generated_take(lib, tmp_path, "mover", 1.0, 440)
+    editor.insert_take(take, 0.0)
+    editor.set_playhead(2.0)
+    video = clip_items(editor, "V1")[0]
+    viewport = editor.view.viewport()
+    start = editor.view.mapFromScene(QPointF(video.x() + video.boundingRect().width() / 2, video.y() + 30))
+    # Drag right by 2 s minus a few pixels: the head should snap onto the playhead at 2 s.
+    end = start + QPoint(round(editor.view.scale.x(2.0)) - 3, 0)
+    QtBotMouse.drag(viewport, start, end)
+    assert clip_items(editor, "V1")[0].ref.start == pytest.approx(2.0)
+    assert clip_items(editor, "A1")[0].ref.start == pytest.approx(2.0)
+    editor.undo_stack().undo()
+    assert clip_items(editor, "A1")[0].ref.start == pytest.approx(0.0)
+
+
+class QtBotMouse:
+    """Press, move and release through the view's own handlers, as a hand on the mouse would."""
+
+    @staticmethod
+    def drag(widget, start: QPoint, end: QPoint) -> None:
+        from PySide6.QtGui import QMouseEvent
+        from PySide6.QtWidgets import QApplication
+
+        def send(kind, pos, buttons):
+            event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), Qt.MouseButton.LeftButton,
+                                buttons, Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(widget, event)
+
+        send(QMouseEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+        send(QMouseEvent.Type.MouseMove, (start + end) / 2, Qt.MouseButton.LeftButton)
+        send(QMouseEvent.Type.MouseMove, end, Qt.MouseButton.LeftButton)
+        send(QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+
+
+def drop(editor: TimelineEditor, mime: QMimeData, x_seconds: float, track: str) -> None:
+    row = next(r for r in editor.view.rows if r.name == track)
+    pos = editor.view.mapFromScene(QPointF(editor.view.scale.x(x_seconds), row.y + row.height / 2))
+    event = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    editor.view.dropEvent(event)
+
+
+def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(editor, lib, tmp_path, qtbot):
+    path = make_media(tmp_path / "desktop clip.mp4", 1.0, 330)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    drop(editor, mime, 2.0, "V1")
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 1, timeout=10000)
+    video, audio = clip_items(editor, "V1")[0], clip_items(editor, "A1")[0]
+    assert video.ref.start == pytest.approx(2.0) and audio.ref.start == pytest.approx(2.0)
+    take = lib.take(video.take_id)
+    assert take.origin == "imported" and take.title == "desktop clip"
+    assert editor.undo_stack().count() == 1
+
+
+def test_dropping_a_take_from_the_library_inserts_it(editor, lib, tmp_path):
+    take = generated_take(lib, tmp_path, "dragged", 1.0, 440)
+    mime = QMimeData()
+    mime.setData(TAKE_MIME, str(take).encode())
+    drop(editor, mime, 0.0, "A1")
+    assert [i.take_id for i in clip_items(editor, "V1")] == [take]
+    assert [i.take_id for i in clip_items(editor, "A1")] == [take]
+
+
+def waveform_of(item: ClipItem) -> WaveformItem:
+    assert isinstance(item.content, WaveformItem)
+    return item.content
+
+
+def test_waveform_items_cover_exactly_their_clip_range_after_a_trim(editor, lib, tmp_path):
+    take = generated_take(lib, tmp_path, "wave", 2.0, 440)
+    editor.insert_take(take, 0.5)
+    audio = clip_items(editor, "A1")[0]
+    editor.view.trimRequested.emit(TrimRequest((audio.ref,), "head", 0.25))
+    editor.view.trimRequested.emit(TrimRequest((clip_items(editor, "A1")[0].ref,), "tail", -0.5))
+    for pps in (7.0, 60.0, 900.0):  # every zoom level
+        editor.view.set_pixels_per_second(pps)
+        scale = editor.view.scale
+        track = find_track(editor.timeline(), "A1")
+        for item in clip_items(editor, "A1"):
+            clip = track[item.ref.clip_index]
+            span = track.range_of_child_at_index(item.ref.clip_index)
+            rect = waveform_of(item).sceneBoundingRect()
+            assert rect.left() == pytest.approx(scale.x(span.start_time.to_seconds()))
+            assert rect.right() == pytest.approx(scale.x(span.end_time_exclusive().to_seconds()))
+            source = clip.trimmed_range()
+            assert waveform_of(item).source_span() == pytest.approx(
+                (source.start_time.to_seconds(), source.end_time_exclusive().to_seconds()))
+    assert clip_items(editor, "A1")[0].ref.start == pytest.approx(0.75)
+    assert waveform_of(clip_items(editor, "A1")[0]).source_span() == pytest.approx((0.25, 1.5))
+
+
+def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path):
+    folder = tmp_path / "crashy"
+    lib = Library.open(folder)
+    editor = TimelineEditor(lib)
+    qtbot.addWidget(editor)
+    editor.autosave.timer.setInterval(50)
+    project = lib.create_project("Crashy")
+    editor.set_project(project.id)
+    take = generated_take(lib, tmp_path, "kept", 1.0, 440)
+    editor.insert_take(take, 0.0)
+    qtbot.waitUntil(lambda: bool(lib.list_snapshots(project.id)), timeout=5000)
+    edited = editor.timeline().to_json_string()
+    # The studio dies: no save, no clean close of the editor.
+    editor.autosave.timer.stop()
+    lib.close()
+
+    reopened = Library.open(folder)
+    try:
+        found = find_recoverable(reopened)
+        assert [r.project_id for r in found] == [project.id]
+        assert reopened.load_timeline(project.id).to_json_string() != edited
+        recover(reopened, found[0])
+        assert reopened.load_timeline(project.id).to_json_string() == edited
+        assert find_recoverable(reopened) == []
+    finally:
+        reopened.close()
+
+
+def test_a_saved_project_has_nothing_to_recover(editor, lib, tmp_path, qtbot):
+    editor.autosave.timer.setInterval(20)
+    editor.insert_take(generated_take(lib, tmp_path, "saved", 1.0, 440), 0.0)
+    qtbot.waitUntil(lambda: bool(find_recoverable(lib)), timeout=5000)
+    editor.save()
+    assert find_recoverable(lib) == []
+    assert editor.undo_stack().isClean()
+
+
+def test_swapping_in_another_take_is_undoable_and_keeps_both_takes(editor, lib, tmp_path):
+    first = generated_take(lib, tmp_path, "first", 1.0, 440)
+    second = generated_take(lib, tmp_path, "second", 1.5, 880)
+    editor.insert_take(first, 0.0)
+    before = editor.timeline().to_json_string()
+    video = clip_items(editor, "V1")[0]
+    assert editor.add_alternate_take(video.clip, second)
+    video, audio = clip_items(editor, "V1")[0], clip_items(editor, "A1")[0]
+    assert video.take_id == second and audio.take_id == second
+    assert video.link == audio.link and video.link is not None
+    assert video.ref.duration == pytest.approx(1.0)  # the cut keeps its length
+    data = video.clip.metadata["kinora"]
+    assert list(data["takes"]) == [first, second]
+    assert editor.swap_to_take(video.clip, first)
+    assert clip_items(editor, "V1")[0].take_id == first
+    editor.undo_stack().undo()
+    editor.undo_stack().undo()
+    assert editor.timeline().to_json_string() == before
+
+
+def test_a_locked_track_keeps_its_clips_while_the_rest_is_edited(editor, lib, tmp_path):
+    editor.insert_take(generated_take(lib, tmp_path, "locked", 1.0, 440), 0.0)
+    assert editor.set_track_flag("V1", "lock", True)
+    video = clip_items(editor, "V1")[0]
+    assert not video.flags() & video.GraphicsItemFlag.ItemIsSelectable
+    errors = []
+    editor.errorOccurred.connect(errors.append)
+    assert not editor.run_edit("Delete", edits.plan_delete([video.clip], ripple=False))
+    assert "locked" in errors[-1]
+    select_only(editor, clip_items(editor, "A1")[0])
+    assert editor.delete_selected()  # the linked sound goes; the locked picture stays
+    assert len(clip_items(editor, "V1")) == 1 and clip_items(editor, "A1") == []
+    editor.undo_stack().undo()
+    editor.undo_stack().undo()
+    assert "kinora" not in find_track(editor.timeline(), "V1").metadata  # exactly as before
+
+
+def test_remix_menu_asks_for_a_retake_of_the_marked_range(editor, lib, tmp_path, qtbot):
+    take = generated_take(lib, tmp_path, "remix me", 2.0, 440)
+    editor.insert_take(take, 1.0)
+    editor.set_mark_in(1.5)
+    editor.set_mark_out(2.25)
+    menu = editor.context_menu(clip_items(editor, "V1")[0])
+    retake = next(a for a in menu.actions() if a.text().startswith("Retake"))
+    with qtbot.waitSignal(editor.remixRequested) as signal:
+        retake.trigger()
+    assert signal.args[:2] == [take, "retake"]
+    assert signal.args[2:] == pytest.approx([0.5, 1.25])  # in the take's own time
+
+
+def test_rebuilding_items_does_not_touch_the_timeline(editor, lib, tmp_path):
+    editor.insert_take(generated_take(lib, tmp_path, "zoom", 1.0, 440), 0.0)
+    before = editor.timeline().to_json_string()
+    editor.view.zoom_to_fit()
+    editor.view.zoom(4.0)
+    assert editor.timeline().to_json_string() == before
+    assert isinstance(editor.timeline(), otio.schema.Timeline)
