@@ -54,7 +54,10 @@ class LTX2Backend(Backend):
     def load(cls, spec: ModelSpec, plan: MemoryPlan) -> LTX2Backend:
         """Build tiny-random in code, or load the weights from disk (EngineError with the pull command if absent)."""
         from diffusers import LTX2Pipeline
+        from diffusers.utils import logging as diffusers_logging
 
+        # diffusers warns on every .to() about modules it would keep in float32; noise for a creator.
+        diffusers_logging.set_verbosity_error()
         if spec.id == "tiny-random" or spec.options.get("tiny"):
             from studio.engine.tiny import build_components
 

@@ -1,0 +1,308 @@
+"""The job runner: one worker thread owns the device and works through the library's durable queue.
+
+Jobs are rows in the library, so a crash loses nothing: jobs left behind come back paused after a
+restart (Library.open does that) and the user resumes them. The runner keeps the last model warm,
+applies the memory policy, retries once with a more frugal policy after an out-of-memory error,
+and records every outcome as a take: done (with its file, final recipe and timings), failed (with a
+readable message), canceled, or back to queued when paused.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from studio.errors import EngineError, KinoraError
+from studio.recipe import REMIX_MODES, Recipe
+
+from .backends import Backend, load_backend
+from .backends.base import SourceClip
+from .events import Cancelled, CancelToken, EngineEvent
+from .longform import generate_clip
+from .memory import (
+    OOM_TIP,
+    MemoryPlan,
+    choose_plan,
+    detect_device,
+    is_out_of_memory,
+    next_plan,
+    release_memory,
+)
+from .registry import DEFAULT_REGISTRY, ModelSpec, Registry, require_installed
+from .sources import load_source
+
+if TYPE_CHECKING:
+    from studio.library import Library, TakeRecord
+
+log = logging.getLogger(__name__)
+
+EventCallback = Callable[[EngineEvent], None]
+PREVIEW_EVERY = 4  # denoising steps between live previews (and the last step always)
+
+
+class _Reporter:
+    """Turns a backend's (phase, step, total, preview) calls into EngineEvents with elapsed time and ETA."""
+
+    def __init__(self, emit: EventCallback, take_id: int, job_id: int | None, preview_every: int) -> None:
+        self.emit = emit
+        self.take_id = take_id
+        self.job_id = job_id
+        self.preview_every = max(1, preview_every)
+        self.started = time.monotonic()
+        self.phase_started: dict[str, float] = {}
+        self._denoise_start: float | None = None
+        self._last_step_time: float | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def phase(self, phase: str, message: str = "", step: int = 0, total: int = 0) -> None:
+        self.phase_started.setdefault(phase, time.monotonic())
+        self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), None, None, message))
+
+    def __call__(self, phase: str, step: int, total: int, preview: Callable[[], np.ndarray] | None) -> None:
+        now = time.monotonic()
+        self.phase_started.setdefault(phase, now)
+        eta = None
+        image = None
+        if phase == "denoising":
+            if self._denoise_start is None:
+                # The first step report ends the first step: its start is when encoding ended.
+                self._denoise_start = self.phase_started.get("encoding", now)
+            if step:
+                per_step = (now - self._denoise_start) / step
+                eta = per_step * (total - step)
+            if preview is not None and (step % self.preview_every == 0 or step == total):
+                image = preview()
+        self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), eta, image, ""))
+
+    def timings(self) -> dict[str, float]:
+        """Seconds spent per phase (each phase lasts until the next one began), and the total."""
+        order = sorted(self.phase_started.items(), key=lambda item: item[1])
+        end = time.monotonic()
+        result: dict[str, float] = {}
+        for (name, start), following in zip(order, order[1:] + [("end", end)]):
+            result[f"{name}_s"] = round(following[1] - start, 4)
+        result["total_s"] = round(end - self.started, 4)
+        return result
+
+
+class Runner:
+    """Generates the library's queued takes on one worker thread (or the caller's, with run_until_idle)."""
+
+    def __init__(self, library: Library, *, on_event: EventCallback | None = None, registry: Registry | None = None,
+                 memory_policy: str | None = None, preview_every: int = PREVIEW_EVERY) -> None:
+        self.library = library
+        self.on_event = on_event or (lambda event: None)
+        self.registry = registry or DEFAULT_REGISTRY
+        self.memory_policy = memory_policy
+        self.preview_every = preview_every
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._current: tuple[int, CancelToken] | None = None  # (take id, token) of the running job
+        self._backend: Backend | None = None
+        self._backend_key: tuple[str, MemoryPlan] | None = None
+
+    # ---- control (any thread) -----------------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker thread (idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="kinora-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Stop the worker; a running job is paused (it resumes after the next start), the model unloaded."""
+        self._stopping.set()
+        with self._lock:
+            if self._current is not None:
+                self._current[1].cancel("paused")
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.unload()
+
+    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
+        """Queue a recipe; returns the new take's id.
+
+        A model that is unknown, cannot do the mode, or has no weights on disk fails here at once:
+        the take is recorded as failed and EngineError (with the pull command) is raised.
+        """
+        if parent_take_id is None:
+            parent_take_id = recipe.source_take_id
+        if remix_kind is None and recipe.mode in REMIX_MODES:
+            remix_kind = recipe.mode
+        take = self.library.create_take(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
+        try:
+            spec = self.registry.get_model(recipe.model_id)
+            _check_mode(spec, recipe)
+            require_installed(spec)
+        except EngineError as exc:
+            self.library.update_take(take.id, status="failed", error=str(exc))
+            self.on_event(EngineEvent(take.id, None, "failed", message=str(exc)))
+            raise
+        job = self.library.enqueue_job(take.id)
+        self.on_event(EngineEvent(take.id, job.id, "queued"))
+        self._wake.set()
+        return take.id
+
+    def cancel(self, take_id: int) -> None:
+        """Cancel a take's job: within one denoising step if it runs, at once if it waits."""
+        self._stop_take(take_id, "canceled")
+
+    def pause(self, take_id: int) -> None:
+        """Park a take's job (it keeps its place); pausing the running job also unloads the model."""
+        self._stop_take(take_id, "paused")
+
+    def resume(self, take_id: int) -> None:
+        """Put a paused job back in the queue."""
+        for job in self.library.jobs_for_take(take_id):
+            if job.status == "paused":
+                self.library.set_job_status(job.id, "pending")
+                self.on_event(EngineEvent(take_id, job.id, "queued"))
+        self._wake.set()
+
+    def unload(self) -> None:
+        """Drop the warm model and hand its memory back."""
+        if self._backend is not None:
+            self._backend.unload()
+        self._backend = None
+        self._backend_key = None
+        release_memory()
+
+    def run_until_idle(self) -> None:
+        """Work through every pending job on the calling thread (scripts and tests); returns when none is left."""
+        if self._thread is not None and self._thread.is_alive():
+            raise EngineError("The runner's worker thread is running; use it instead of run_until_idle().")
+        while (job := self.library.claim_next_job()) is not None:
+            self._run_job(job.id, job.take_id)
+
+    # ---- worker --------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            job = self.library.claim_next_job()
+            if job is None:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            self._run_job(job.id, job.take_id)
+
+    def _stop_take(self, take_id: int, reason: str) -> None:
+        with self._lock:
+            if self._current is not None and self._current[0] == take_id:
+                self._current[1].cancel(reason)
+                return
+        for job in self.library.jobs_for_take(take_id):
+            if job.status in ("pending", "paused", "running"):
+                self.library.set_job_status(job.id, reason)
+                if reason == "canceled":
+                    self.library.update_take(take_id, status="canceled")
+                self.on_event(EngineEvent(take_id, job.id, reason))
+
+    def _run_job(self, job_id: int, take_id: int) -> None:
+        token = CancelToken()
+        with self._lock:
+            self._current = (take_id, token)
+        reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every)
+        try:
+            take = self.library.take(take_id)
+            if take.recipe is None:
+                raise EngineError(f"Take {take_id} has no recipe to generate from.")
+            recipe = take.recipe
+            if recipe.seed is None:
+                recipe = recipe.replace(seed=random.SystemRandom().randrange(2**32))
+            spec = self.registry.get_model(recipe.model_id)
+            _check_mode(spec, recipe)
+            reporter.phase("loading", f"Loading {spec.title}")
+            source = load_source(self.library, recipe)
+            result = self._generate(spec, recipe, source, reporter, token)
+            token.raise_if_cancelled()
+            reporter.phase("writing")
+            self._store(take, recipe, result, reporter, token)
+            reporter.phase("done")
+        except Cancelled:
+            self._record_stop(take_id, job_id, token.reason, reporter)
+        except Exception as exc:  # every failure becomes a failed take with a readable message
+            message = str(exc) if isinstance(exc, KinoraError) else f"Generation failed unexpectedly: {exc!r}"
+            log.warning("take %s failed", take_id, exc_info=not isinstance(exc, KinoraError))
+            self.library.set_job_status(job_id, "failed")
+            self.library.update_take(take_id, status="failed", error=message, timings=reporter.timings())
+            reporter.phase("failed", message)
+        finally:
+            with self._lock:
+                self._current = None
+            release_memory()  # keeps the warm model; frees what the job left behind
+
+    def _record_stop(self, take_id: int, job_id: int, reason: str, reporter: _Reporter) -> None:
+        if reason == "paused":
+            self.library.set_job_status(job_id, "paused")
+            self.library.update_take(take_id, status="queued")
+            self.unload()
+        else:
+            self.library.set_job_status(job_id, "canceled")
+            self.library.update_take(take_id, status="canceled", timings=reporter.timings())
+        reporter.phase(reason)
+
+    def _generate(self, spec: ModelSpec, recipe: Recipe, source: SourceClip | None, reporter: _Reporter,
+                  token: CancelToken):  # noqa: ANN202 (GenerationResult)
+        """Generate, stepping once to the next memory policy after an out-of-memory error."""
+        pixels = recipe.width * recipe.height * recipe.frame_count
+        plan = choose_plan(spec, detect_device(), override=self.memory_policy, pixels_per_clip=pixels)
+        retried = False
+        while True:
+            backend = self._backend_for(spec, plan)
+            try:
+                return generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                self.unload()
+                stronger = None if retried else next_plan(plan)
+                if stronger is None:
+                    raise EngineError(f"Out of memory generating with '{spec.id}' (memory policy {plan.policy}). "
+                                      f"{OOM_TIP}") from exc
+                retried = True
+                reporter.phase("loading", f"Out of memory; trying again with memory policy '{stronger.policy}'")
+                plan = stronger
+
+    def _backend_for(self, spec: ModelSpec, plan: MemoryPlan) -> Backend:
+        """The warm backend when it matches, else load it (after dropping the old one)."""
+        key = (spec.id, plan)
+        if self._backend is not None and self._backend_key == key:
+            return self._backend
+        self.unload()
+        self._backend = load_backend(spec, plan, self.registry)
+        self._backend_key = key
+        return self._backend
+
+    def _store(self, take: TakeRecord, recipe: Recipe, result, reporter: _Reporter,  # noqa: ANN001
+               token: CancelToken) -> None:
+        """Encode to a temporary file and hand it to the library, which records the take in one transaction."""
+        from studio.media.encode import write_clip
+
+        scratch = Path(self.library.cache_dir) / "engine"
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=scratch) as folder:
+            path = write_clip(result.frames, result.audio, result.fps, result.sample_rate,
+                              Path(folder) / f"take-{take.id}.mp4")
+            token.raise_if_cancelled()
+            timings = {**reporter.timings(), **{k: round(v, 4) for k, v in result.timings.items()}}
+            self.library.complete_take(take.id, path, recipe=recipe, timings=timings)
+
+
+def _check_mode(spec: ModelSpec, recipe: Recipe) -> None:
+    if recipe.mode not in spec.modes:
+        can = ", ".join(spec.modes) or "nothing on its own"
+        raise EngineError(f"Model '{spec.id}' cannot do mode '{recipe.mode}'; it can do: {can}.")
