@@ -1,0 +1,53 @@
+"""When a file is imported, keep its Content Credentials and make a Kinora recipe remixable.
+
+`record_credentials(lib, take)` is called by `kinora import` and the studio's drop handler
+right after `lib.add_imported_take(...)`. It never blocks an import: a file whose format cannot
+carry credentials simply has none.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from studio.errors import ProvenanceError
+from studio.provenance.reader import CredentialsReport, read_credentials
+from studio.recipe import Recipe
+
+if TYPE_CHECKING:
+    from studio.library.library import Library
+    from studio.library.records import TakeRecord
+
+log = logging.getLogger(__name__)
+
+
+def record_credentials(lib: Library, take: TakeRecord) -> CredentialsReport | None:
+    """Read the imported take's file; store its manifest JSON on the media row and, when it
+    carries a Kinora recipe and the take has none, give the take that recipe (so Remix works).
+
+    Returns the report (state "none" for a file without credentials), or None when the file's
+    format cannot carry credentials or the take has no media.
+    """
+    if take.media_id is None:
+        return None
+    media = lib.media(take.media_id)
+    try:
+        report = read_credentials(lib.media_path(media))
+    except ProvenanceError as exc:
+        log.info("no credentials read from take %s: %s", take.id, exc)
+        return None
+    if not report.has_credentials:
+        return report
+    lib.set_media_provenance(media.id, report.manifest_json)
+    if report.recipe is not None and take.recipe is None:
+        lib.update_take(take.id, recipe=portable_recipe(report.recipe, report))
+    return report
+
+
+def portable_recipe(recipe: Recipe, report: CredentialsReport) -> Recipe:
+    """The recipe as it reads in *this* library: a take id from the sender's library means
+    nothing here, so it is dropped, and the parent is named by its file title instead."""
+    if recipe.source_take_id is None:
+        return recipe
+    parent = next((i.title for i in report.ingredients if i.relationship == "parentOf"), None)
+    return recipe.replace(source_take_id=None, source_path=recipe.source_path or parent or "parent clip")
