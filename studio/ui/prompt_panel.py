@@ -42,6 +42,7 @@ class ModelChoice:
     download_gb: float | None
     native_height: int | None = None
     native_fps: float | None = None
+    needs_weights: bool = False
 
     @property
     def label(self) -> str:
@@ -60,13 +61,14 @@ def load_model_choices() -> list[ModelChoice]:
 
     return [ModelChoice(id=spec.id, title=spec.title, installed=registry.is_installed(spec),
                         vram_gb=spec.vram_gb or None, download_gb=spec.download_gb or None,
-                        native_height=min(spec.native_width, spec.native_height), native_fps=spec.native_fps)
+                        native_height=min(spec.native_width, spec.native_height), native_fps=spec.native_fps,
+                        needs_weights=spec.needs_weights)
             for spec in registry.all_models() if spec.modes]
 
 
 def default_model(choices: list[ModelChoice]) -> ModelChoice | None:
-    """The first installed real model; tiny-random when no real weights are installed."""
-    real = [c for c in choices if c.installed and c.id != TINY_MODEL]
+    """The first installed model with real weights; tiny-random when no real weights are installed."""
+    real = [c for c in choices if c.installed and c.needs_weights]
     if real:
         return real[0]
     return next((c for c in choices if c.id == TINY_MODEL), choices[0] if choices else None)

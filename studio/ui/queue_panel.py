@@ -210,10 +210,9 @@ class QueuePanel(QWidget):
             self._cards[take_id] = card
             self._list.layout_.insertWidget(self._list.layout_.count() - 1, card)
             self._list.empty.hide()
-        else:
+        else:  # engine events got here first: they know the phase better than the caller
             card.state.job_id = job_id if job_id is not None else card.state.job_id
             card.state.prompt = prompt or card.state.prompt
-            card.state.phase = phase
             card.refresh()
         return card
 

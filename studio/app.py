@@ -1,0 +1,93 @@
+"""The studio's wiring: Qt application, theme, library, engine runner and main window.
+
+`kinora` with no command calls `run_gui`. Tests and scripts use `create_main_window` to get the
+same window over a library they opened themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Kinora Studio"
+ORG_NAME = "Kinora"
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (made once), named and themed."""
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.theme import apply_theme, icon
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("kinora-studio")
+    apply_theme(app)
+    app.setWindowIcon(icon("app"))
+    return app
+
+
+def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = None) -> MainWindow:
+    """The main window over `lib`, with an engine Runner on its worker thread bridged to Qt signals.
+
+    Pass `runner` to use one made elsewhere (its on_event must be the window's bridge: use
+    `window.bridge.on_event`); with start_engine=False no runner is made (the window cannot generate).
+    """
+    from studio.ui.engine_bridge import EngineBridge
+    from studio.ui.main_window import MainWindow
+
+    bridge = EngineBridge()
+    if runner is None and start_engine:
+        from studio.engine.runner import Runner
+
+        runner = Runner(lib, on_event=bridge.on_event)
+    if runner is not None:
+        runner.start()
+    window = MainWindow(lib, runner, bridge)
+    bridge.setParent(window)
+    return window
+
+
+def run_gui(library: str | None = None, open_paths: list[Path] | None = None) -> int:
+    """Open the studio window on the library (the --library value, else $KINORA_LIBRARY, else the default).
+
+    `open_paths` are opened or imported once the window is up (like a drop). Returns the exit status.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from studio.errors import KinoraError
+    from studio.library import Library
+    from studio.paths import resolve_library_dir
+
+    app = make_application()
+    try:
+        lib = Library.open(resolve_library_dir(library))
+    except KinoraError as exc:
+        QMessageBox.critical(None, APP_NAME, f"The library cannot be opened.\n\n{exc}")
+        print(f"kinora: {exc}", file=sys.stderr)
+        return 1
+    try:
+        window = create_main_window(lib)
+        window.show()
+        window.start()
+        if open_paths:
+            window.import_paths(list(open_paths))
+        status = app.exec()
+        window.shutdown()
+    finally:
+        from studio.ui.tasks import wait_for_tasks
+
+        wait_for_tasks(10000)  # background queries finish before the database closes
+        lib.close()
+    return int(status)
