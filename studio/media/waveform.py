@@ -1,0 +1,219 @@
+"""Waveform peaks: a min/max pyramid computed once per media file, cached on disk by sha256.
+
+The pyramid's finest level holds the min and max of every BASE_BUCKET source samples (all channels
+together); each coarser level merges FANOUT buckets of the one below. `peaks(t0, t1, width)` picks
+the coarsest level that still has at least one bucket per pixel and reduces it to `width` columns,
+so a widget's draw is a slice and a reduce, never a decode. Cuts and trims only change t0/t1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from studio.atomic import atomic_path
+from studio.errors import MediaError
+from studio.media.containers import describe, open_input
+from studio.media.decode import media_origin_pts
+
+BASE_BUCKET = 64
+FANOUT = 4
+LEVELS = 6  # buckets of 64, 256, 1024, 4096, 16384, 65536 samples
+_FORMAT_VERSION = 1
+
+
+@dataclass
+class PeakPyramid:
+    """Min/max levels of one file's sound; levels[i] is (n_i, 2) float16, bucket BASE_BUCKET * FANOUT**i."""
+
+    rate: int
+    start_s: float
+    samples: int
+    levels: list[np.ndarray]
+
+    def peaks(self, t0: float, t1: float, width: int) -> np.ndarray:
+        """(width, 2) float32 min/max per column for [t0, t1) seconds; silence outside the sound."""
+        width = int(width)
+        out = np.zeros((max(0, width), 2), np.float32)
+        if width <= 0 or t1 <= t0 or not self.samples:
+            return out
+        per_px = (t1 - t0) * self.rate / width
+        level = 0
+        while level + 1 < len(self.levels) and BASE_BUCKET * FANOUT ** (level + 1) <= per_px:
+            level += 1
+        data = self.levels[level]
+        bucket = BASE_BUCKET * FANOUT**level
+        # Column edges in fractional buckets of the chosen level.
+        edges = ((t0 - self.start_s) + (t1 - t0) * np.arange(width + 1) / width) * self.rate / bucket
+        lo = np.floor(edges[:-1]).astype(np.int64)
+        hi = np.maximum(np.floor(edges[1:]).astype(np.int64), lo + 1)
+        inside = np.flatnonzero((hi > 0) & (lo < len(data)))
+        if not len(inside):
+            return out
+        lo_in = np.clip(lo[inside], 0, len(data) - 1)
+        end = int(min(len(data), hi[inside[-1]]))
+        window = data[lo_in[0]:end]
+        starts = lo_in - lo_in[0]
+        # Columns are back to back, so reduceat over their starts reduces exactly each column's
+        # buckets; where zoomed in past a bucket per column, equal starts give that one bucket.
+        out[inside, 0] = np.minimum.reduceat(window[:, 0], starts)
+        out[inside, 1] = np.maximum.reduceat(window[:, 1], starts)
+        return out
+
+
+class WaveformCache:
+    """Peak pyramids under cache_dir/waveforms, one set of .npy files per media sha256."""
+
+    def __init__(self, cache_dir: str | os.PathLike[str]) -> None:
+        self.dir = Path(cache_dir) / "waveforms"
+        self._loaded: dict[str, PeakPyramid] = {}
+        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+
+    def ensure(self, media_path: str | os.PathLike[str], sha256: str) -> PeakPyramid:
+        """Load or build (decode once, then save) the pyramid; call it off the GUI thread."""
+        with self._lock:
+            if sha256 in self._loaded:
+                return self._loaded[sha256]
+            build_lock = self._building.setdefault(sha256, threading.Lock())
+        with build_lock:
+            with self._lock:
+                if sha256 in self._loaded:
+                    return self._loaded[sha256]
+            pyramid = self._load(sha256)
+            if pyramid is None:
+                pyramid = build_pyramid(media_path)
+                self._save(sha256, pyramid)
+            with self._lock:
+                self._loaded[sha256] = pyramid
+            return pyramid
+
+    def peaks(self, media_path: str | os.PathLike[str], sha256: str, t0: float, t1: float, width: int) -> np.ndarray:
+        """(width, 2) min/max in [-1, 1] for media time t0..t1 seconds (builds the pyramid if needed)."""
+        pyramid = self._loaded.get(sha256) or self.ensure(media_path, sha256)
+        return pyramid.peaks(t0, t1, width)
+
+    def _files(self, sha256: str) -> tuple[Path, Path]:
+        folder = self.dir / sha256[:2]
+        return folder / f"{sha256}.json", folder / f"{sha256}.peaks.npy"
+
+    def _load(self, sha256: str) -> PeakPyramid | None:
+        meta_file, base_file = self._files(sha256)
+        try:
+            meta = json.loads(meta_file.read_text())
+            if meta.get("version") != _FORMAT_VERSION:
+                return None
+            base = np.load(base_file)
+        except (OSError, ValueError):
+            return None  # absent or damaged: rebuild
+        return PeakPyramid(meta["rate"], meta["start_s"], meta["samples"], _levels_from_base(base))
+
+    def _save(self, sha256: str, pyramid: PeakPyramid) -> None:
+        meta_file, base_file = self._files(sha256)
+        with atomic_path(base_file) as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, pyramid.levels[0])
+        meta = {"version": _FORMAT_VERSION, "rate": pyramid.rate, "start_s": pyramid.start_s,
+                "samples": pyramid.samples}
+        with atomic_path(meta_file) as tmp:
+            tmp.write_text(json.dumps(meta))
+
+
+def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
+    """Decode the first audio stream once, at its own rate (no resampling), into min/max buckets."""
+    path = Path(media_path)
+    with open_input(path) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path}: has no audio stream, so there is no waveform to draw")
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        channels = max(1, stream.codec_context.channels)
+        origin = media_origin_pts(container, stream)
+        start_s: float | None = None
+        buckets = _Bucketer()
+        pending: list[av.AudioFrame] = []
+        try:
+            for frame in container.decode(stream):
+                if start_s is None:
+                    start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
+                pending.append(frame)
+                if len(pending) >= 256:  # batch the numpy work; an hour of sound never sits in memory
+                    buckets.add(_samples_of(pending, channels))
+                    pending = []
+            if pending:
+                buckets.add(_samples_of(pending, channels))
+        except av.FFmpegError as exc:
+            raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
+    base = buckets.finish()
+    return PeakPyramid(rate, start_s or 0.0, buckets.samples, _levels_from_base(base))
+
+
+class _Bucketer:
+    """Folds per-channel sample blocks into per-bucket min/max of all channels, keeping the remainder."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self._rest = np.zeros((2, 0), np.float32)  # row 0: per-sample min over channels, row 1: max
+        self._out: list[np.ndarray] = []
+
+    def add(self, channels: list[np.ndarray]) -> None:
+        self.samples += len(channels[0])
+        lows, highs = np.minimum.reduce(channels), np.maximum.reduce(channels)
+        both = np.concatenate([self._rest, np.stack([lows, highs])], axis=1)
+        whole = both.shape[1] // BASE_BUCKET * BASE_BUCKET
+        grouped = both[:, :whole].reshape(2, -1, BASE_BUCKET)
+        self._out.append(np.stack([grouped[0].min(axis=1), grouped[1].max(axis=1)], axis=1))
+        self._rest = both[:, whole:]
+
+    def finish(self) -> np.ndarray:
+        if self._rest.shape[1]:
+            self._out.append(np.array([[self._rest[0].min(), self._rest[1].max()]], np.float32))
+        base = np.concatenate(self._out) if self._out else np.zeros((0, 2), np.float32)
+        return np.clip(base, -1.0, 1.0).astype(np.float16)
+
+
+_DTYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64}
+_INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 9.223372036854776e18}
+
+
+def _samples_of(frames: list[av.AudioFrame], channels: int) -> list[np.ndarray]:
+    """Decoded frames' samples as one float32 array per channel, in [-1, 1].
+
+    Read straight from the frames' planes with frombuffer: PyAV's to_ndarray costs as much again
+    as decoding AAC does.
+    """
+    fmt = frames[0].format
+    name = fmt.name.rstrip("p")
+    dtype = _DTYPES[name]
+    if fmt.is_planar:
+        per_channel = [np.concatenate([np.frombuffer(f.planes[c], dtype, f.samples) for f in frames])
+                       for c in range(channels)]
+    else:
+        packed = np.concatenate([np.frombuffer(f.planes[0], dtype, f.samples * channels) for f in frames])
+        per_channel = [packed[c::channels] for c in range(channels)]
+    if name in _INT_SCALE:
+        offset = 128.0 if name == "u8" else 0.0
+        return [(ch.astype(np.float32) - offset) / _INT_SCALE[name] for ch in per_channel]
+    return [ch.astype(np.float32, copy=False) for ch in per_channel]
+
+
+def _levels_from_base(base: np.ndarray) -> list[np.ndarray]:
+    levels = [base]
+    for _ in range(1, LEVELS):
+        prev = levels[-1]
+        n = len(prev) // FANOUT * FANOUT
+        if n == 0:
+            break
+        grouped = prev[:n].reshape(-1, FANOUT, 2)
+        nxt = np.stack([grouped[:, :, 0].min(axis=1), grouped[:, :, 1].max(axis=1)], axis=1)
+        if len(prev) > n:  # the partial last bucket
+            tail = prev[n:]
+            nxt = np.concatenate([nxt, [[tail[:, 0].min(), tail[:, 1].max()]]]).astype(prev.dtype)
+        levels.append(nxt)
+    return levels

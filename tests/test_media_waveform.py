@@ -1,0 +1,64 @@
+"""Waveform peaks are computed once per file, cached on disk by sha256, and sliced for any view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.media import waveform
+from studio.media.encode import write_clip
+from studio.media.waveform import WaveformCache
+
+SHA = "ab" * 32
+
+
+@pytest.fixture
+def half_loud(tmp_path: Path) -> Path:
+    """2 s: silence for the first second, a 0.5-amplitude tone for the second."""
+    audio = np.zeros((96000, 2), np.float32)
+    audio[48000:] = 0.5 * np.sin(2 * np.pi * 440 * np.arange(48000) / 48000)[:, None]
+    return write_clip(np.zeros((50, 32, 32, 3), np.uint8), audio, 25, 48000, tmp_path / "tone.mp4")
+
+
+def test_peaks_follow_the_sound(half_loud: Path, tmp_path: Path) -> None:
+    peaks = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 200)
+    assert peaks.shape == (200, 2)
+    assert np.abs(peaks[10:90]).max() < 0.02
+    assert peaks[110:190, 1].min() == pytest.approx(0.5, abs=0.03)
+    assert peaks[110:190, 0].max() == pytest.approx(-0.5, abs=0.03)
+    assert (peaks[:, 0] <= peaks[:, 1]).all()
+
+
+def test_zoomed_views_agree_with_the_full_view(half_loud: Path, tmp_path: Path) -> None:
+    cache = WaveformCache(tmp_path / "cache")
+    whole = cache.peaks(half_loud, SHA, 0.0, 2.0, 100)
+    zoomed = cache.peaks(half_loud, SHA, 1.5, 1.52, 400)  # far past one bucket per pixel
+    assert zoomed.shape == (400, 2)
+    assert zoomed[:, 1].max() <= whole[:, 1].max() + 1e-3
+    assert zoomed[:, 1].max() > 0.4
+
+
+def test_times_outside_the_sound_read_as_silence(half_loud: Path, tmp_path: Path) -> None:
+    peaks = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 1.5, 3.5, 100)
+    assert not peaks[60:].any()
+    assert peaks[:20, 1].max() > 0.4
+
+
+def test_pyramid_is_built_once_and_reloaded_from_disk(half_loud: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    first = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64)
+    assert list((tmp_path / "cache" / "waveforms").rglob("*.npy"))
+
+    def no_decoding(_path):
+        raise AssertionError("the cached pyramid should have been used")
+
+    monkeypatch.setattr(waveform, "build_pyramid", no_decoding)
+    again = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_integer_pcm_is_scaled_to_unit_range(corpus: Path, tmp_path: Path) -> None:
+    peaks = WaveformCache(tmp_path / "cache").peaks(corpus / "audio" / "bbb_2ch_44kHz.wav", SHA, 0.0, 1.0, 50)
+    assert 0.05 < np.abs(peaks).max() <= 1.0
