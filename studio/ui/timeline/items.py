@@ -196,7 +196,7 @@ class WaveformItem(_ContentItem):
 
 
 class FilmstripItem(_ContentItem):
-    """Thumbnails tiled along the clip, each the frame nearest the media time at its left edge."""
+    """Thumbnails tiled along the clip, each the frame nearest the media time at its middle."""
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         media = self.clip_item.media
@@ -215,7 +215,7 @@ class FilmstripItem(_ContentItem):
         i = math.floor(x0 / tile_w)
         while i * tile_w < x1:
             x = i * tile_w
-            frame_index = min(len(strip) - 1, max(0, int(self.media_time(x) / duration * len(strip))))
+            frame_index = min(len(strip) - 1, max(0, int(self.media_time(x + tile_w / 2) / duration * len(strip))))
             painter.drawImage(QRectF(x, 0, tile_w, h), strip[frame_index])
             i += 1
         painter.restore()

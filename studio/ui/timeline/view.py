@@ -113,7 +113,8 @@ class TimelineView(QGraphicsView):
 
     def show_timeline(self, timeline: otio.schema.Timeline) -> None:
         """Rebuild every item from the timeline (edits are few and small; this keeps one truth)."""
-        selected = {(i.ref.track_index, i.ref.start) for i in self.selected_clips()}
+        # Selection follows clip objects (moves keep them; a deleted clip is simply gone).
+        selected = [i.clip for i in self.selected_clips()]
         scene = self.scene()
         scene.clear()
         self.rows = track_rows(timeline)
@@ -130,7 +131,7 @@ class TimelineView(QGraphicsView):
                                 row.height, row.locked)
                 item.setY(row.y)
                 scene.addItem(item)
-                item.setSelected((ref.track_index, ref.start) in selected)
+                item.setSelected(any(child is clip for clip in selected))
                 self.clip_items.append(item)
         self._duration = max((t.duration().to_seconds() for t in timeline.tracks), default=0.0)
         self._update_scene_rect()
@@ -203,12 +204,12 @@ class TimelineView(QGraphicsView):
         for row in self.rows:
             shade = QColor("#24262b") if row.kind == "video" else QColor("#212428")
             painter.fillRect(QRectF(rect.left(), row.y, rect.width(), row.height), shade)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         mark_in, mark_out = self.marks
         if mark_in is not None and mark_out is not None and mark_out > mark_in:
             painter.fillRect(QRectF(self.scale.x(mark_in), rect.top(), self.scale.x(mark_out - mark_in),
-                                    rect.height()), QColor(90, 140, 255, 40))
-
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+                                    rect.height()), QColor(111, 156, 255, 38))
         x = self.scale.x(self.playhead)
         painter.setPen(QPen(_PLAYHEAD, 1.5))
         painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
