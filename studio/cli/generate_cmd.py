@@ -1,0 +1,168 @@
+"""`kinora generate PROMPT ...`: make a take (video with sound) and optionally write it to a file."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio.cli.output import emit
+from studio.errors import KinoraError, RecipeError
+
+if TYPE_CHECKING:
+    from studio.engine.events import EngineEvent
+    from studio.engine.registry import ModelSpec
+    from studio.library import Library
+    from studio.recipe import Recipe
+
+MODE_NAMES = {"extend": "extend", "video": "video", "retake": "retake"}
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "generate", parents=[common], help="generate a clip with sound from a prompt (records a take)",
+        description="Generate a clip with synchronized sound and record it as a take in the library. "
+                    "With -o the take is also written to a file (signed with Content Credentials). "
+                    "Ctrl+C cancels cleanly.")
+    p.add_argument("prompt", help="what the clip shows and sounds like")
+    p.add_argument("--seconds", type=float, default=4.0, help="duration, 0.5 to 20 (default 4)")
+    p.add_argument("--fps", type=float, default=None, help="frame rate (default: the model's)")
+    p.add_argument("--size", metavar="WxH", help="frame size, e.g. 768x512 (default: the model's)")
+    p.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:3", "3:4"), help="aspect instead of --size")
+    p.add_argument("--resolution", type=int, default=None, help="short side in pixels with --aspect (default 512)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: random, recorded in the take)")
+    p.add_argument("--steps", type=int, default=None, help="denoising steps (default: the model's)")
+    p.add_argument("--guidance", type=float, default=None, help="guidance scale (default: the model's)")
+    p.add_argument("--negative", default="", metavar="TEXT", help="what the clip should not show")
+    p.add_argument("--style", default=None, help="style preset (realistic, cinematic, anime, 3d, claymation, ...)")
+    p.add_argument("--model", default="ltx-2", help="model id (see `kinora models list`; default ltx-2)")
+    p.add_argument("--image", type=Path, help="start from this image (image-to-video)")
+    p.add_argument("--keyframe", type=Path, action="append", default=[],
+                   help="a keyframe image; give two or more, spread evenly over the clip")
+    p.add_argument("--remix", metavar="TAKE_ID|FILE", help="remix a take of the library or a video file")
+    p.add_argument("--mode", choices=tuple(MODE_NAMES), help="remix mode (default with --remix: video)")
+    p.add_argument("--strength", type=float, default=None, help="how far video/retake moves from the parent (0-1)")
+    p.add_argument("--from", dest="range_from", type=float, default=None, metavar="T", help="retake range start (s)")
+    p.add_argument("--to", dest="range_to", type=float, default=None, metavar="T", help="retake range end (s)")
+    p.add_argument("--no-audio", action="store_true", help="no sound track from the model (a silent track is written)")
+    p.add_argument("--memory-policy", choices=("none", "model_offload", "group_offload", "sequential"),
+                   help="override how much of the model stays on the GPU")
+    p.add_argument("-o", "--output", type=Path, help="also write the take to this MP4 file")
+    p.set_defaults(handler=run_generate)
+
+
+def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
+    """The recipe from the command line, with the model's native size/fps where none was given."""
+    from studio.recipe import Recipe, size_for_aspect
+
+    if args.size and args.aspect:
+        raise RecipeError("Give either --size or --aspect, not both.")
+    if args.size:
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            raise RecipeError(f"--size must look like 768x512, not '{args.size}'.") from None
+    elif args.aspect:
+        width, height = size_for_aspect(args.aspect, args.resolution or 512, spec.size_multiple)
+    else:
+        width, height = spec.native_width, spec.native_height
+    mode, source_take_id, source_path = "text", None, None
+    if args.remix:
+        mode = args.mode or "video"
+        if args.remix.isdigit():
+            source_take_id = int(args.remix)
+        else:
+            source_path = str(Path(args.remix).expanduser().resolve())
+    elif args.mode:
+        raise RecipeError(f"--mode {args.mode} remixes a clip: add --remix TAKE_ID|FILE.")
+    elif args.keyframe:
+        mode = "keyframes"
+    elif args.image:
+        mode = "image"
+    extra = {"strength": args.strength} if args.strength is not None else {}
+    return Recipe(
+        prompt=args.prompt, negative_prompt=args.negative, model_id=args.model, seconds=args.seconds,
+        fps=args.fps or spec.native_fps, width=width, height=height, seed=args.seed, steps=args.steps,
+        guidance=args.guidance, style=args.style, mode=mode,
+        image=str(args.image.expanduser().resolve()) if args.image else None,
+        source_take_id=source_take_id, source_path=source_path, range_from=args.range_from,
+        range_to=args.range_to, keyframes=tuple(str(k.expanduser().resolve()) for k in args.keyframe),
+        audio=not args.no_audio, **extra,
+    )
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from studio.cli.progress import ProgressBar
+    from studio.engine.registry import get_model
+    from studio.engine.runner import Runner
+    from studio.engine.styles import get_style
+    from studio.library import Library
+
+    spec = get_model(args.model)
+    if args.style:
+        get_style(args.style)  # an unknown style fails before anything loads
+    recipe = build_recipe(args, spec)
+    bar = ProgressBar()
+    finished = threading.Event()
+    outcome: dict[str, EngineEvent] = {}
+    take_box: list[int] = []
+
+    def on_event(event: EngineEvent) -> None:
+        if take_box and event.take_id != take_box[0]:
+            return
+        detail = f"step {event.step}/{event.total}" if event.phase == "denoising" and event.total else event.message
+        bar.update(event.phase, event.fraction, event.eta_s, detail)
+        if event.phase in ("done", "failed", "canceled", "paused"):
+            outcome["last"] = event
+            finished.set()
+
+    with Library.open(args.library) as lib:
+        runner = Runner(lib, on_event=on_event, memory_policy=args.memory_policy)
+        take_id = runner.submit(recipe)
+        take_box.append(take_id)
+        runner.start()
+        try:
+            # Waiting in short slices keeps the main thread able to receive Ctrl+C.
+            while not finished.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            bar.close("Canceling...")
+            runner.cancel(take_id)
+            finished.wait(60)
+        finally:
+            runner.stop()
+        last = outcome.get("last")
+        take = lib.take(take_id)
+        if last is None or last.phase != "done":
+            bar.close()
+            if take.status == "canceled" or (last is not None and last.phase == "canceled"):
+                raise KinoraError(f"Canceled; take {take_id} is recorded as canceled.")
+            raise KinoraError(take.error or f"Take {take_id} did not finish ({take.status}).")
+        bar.close(f"Take {take_id} done in {take.timings.get('total_s', 0):.1f} s (seed {take.recipe.seed}).")
+        written = _write_output(lib, take_id, args.output) if args.output else None
+        emit(args, {"take_id": take_id, "status": take.status, "seed": take.recipe.seed, "timings": take.timings,
+                    "output": str(written) if written else None},
+             f"take {take_id}" + (f" -> {written}" if written else ""))
+    return 0
+
+
+def _write_output(lib: Library, take_id: int, out: Path) -> Path:
+    """Write the take to `out`: a signed export through studio.exporting when it can run."""
+    try:
+        from studio.exporting import export_take
+
+        return export_take(lib, take_id, out)
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("studio"):
+            raise
+    # Only until studio.exporting (and the media export it renders with) has landed:
+    # copy the take's file as it is, unsigned.
+    import shutil
+
+    from studio.atomic import atomic_path
+
+    take = lib.take(take_id)
+    with atomic_path(out) as tmp:
+        shutil.copyfile(lib.media_path(lib.media(take.media_id)), tmp)  # type: ignore[arg-type]
+    return out
