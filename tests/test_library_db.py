@@ -1,0 +1,206 @@
+"""The library database: migrations, backups, concurrency, the media store and reconciling files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from studio.errors import LibraryError, MediaError
+from studio.library import Library
+from studio.library import migrations
+from studio.library.database import Database
+from studio.recipe import Recipe
+
+
+def test_open_empty_folder_creates_latest_schema_with_wal(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        assert lib.database.user_version() == migrations.LATEST_VERSION
+        assert lib.last_backup is None  # nothing to back up in a new library
+        tables = {r[0] for r in lib.database.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"projects", "project_snapshots", "media", "takes", "jobs", "takes_fts"} <= tables
+        assert lib.database.query_one("PRAGMA journal_mode")[0] == "wal"
+        assert lib.database.query_one("PRAGMA foreign_keys")[0] == 1
+        assert (lib.root / "media").is_dir() and lib.cache_dir.is_dir()
+
+
+def test_open_without_folder_uses_kinora_library_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KINORA_LIBRARY", str(tmp_path / "from-env"))
+    with Library.open() as lib:
+        assert lib.root == tmp_path / "from-env"
+    assert (tmp_path / "from-env" / "library.db").is_file()
+
+
+def _build_version_1(path: Path) -> None:
+    """A library as the first schema version left it, with a take in it."""
+    database = Database(path)
+    try:
+        migrations.migrate(database, path.parent / "backups", migrations.MIGRATIONS[:1])
+        with database.transaction() as conn:
+            conn.execute("INSERT INTO takes (origin, title, prompt, model_id, recipe_json, status, created_at) "
+                         "VALUES ('generated', '', 'a lighthouse in a storm', 'ltx-2', ?, 'done', 1.0)",
+                         (json.dumps(Recipe(prompt="a lighthouse in a storm").to_dict()),))
+    finally:
+        database.close()
+
+
+def test_older_schema_is_backed_up_then_upgraded_keeping_its_data(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    _build_version_1(root / "library.db")
+    with Library.open(root) as lib:
+        assert lib.database.user_version() == migrations.LATEST_VERSION
+        assert lib.last_backup is not None and lib.last_backup.parent == root / "backups"
+        takes = lib.list_takes()
+        assert [t.recipe.prompt for t in takes] == ["a lighthouse in a storm"]
+        # The search index of version 2 covers rows written under version 1.
+        assert [t.id for t in lib.search_takes("lighthouse")] == [takes[0].id]
+    backup = sqlite3.connect(lib.last_backup)
+    try:
+        assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert backup.execute("SELECT prompt FROM takes").fetchall() == [("a lighthouse in a storm",)]
+    finally:
+        backup.close()
+
+
+def test_library_from_a_newer_kinora_is_refused_untouched(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib"):
+        pass
+    conn = sqlite3.connect(tmp_path / "lib" / "library.db")
+    conn.execute(f"PRAGMA user_version = {migrations.LATEST_VERSION + 5}")
+    conn.close()
+    with pytest.raises(LibraryError, match="newer Kinora"):
+        Library.open(tmp_path / "lib")
+
+
+def test_foreign_sqlite_file_is_not_taken_for_a_library(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    conn = sqlite3.connect(tmp_path / "lib" / "library.db")
+    conn.execute("CREATE TABLE something_else (x)")
+    conn.close()
+    with pytest.raises(LibraryError, match="not a Kinora library"):
+        Library.open(tmp_path / "lib")
+
+
+def test_two_threads_writing_at_once_both_succeed(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib")
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def write(tag: str) -> None:
+        try:
+            start.wait()
+            for i in range(40):
+                take = lib.create_take(Recipe(prompt=f"{tag} take {i}"))
+                lib.update_take(take.id, status="running")
+                lib.enqueue_job(take.id)
+        except BaseException as exc:  # collected and asserted on the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(tag,)) for tag in ("left", "right")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        assert lib.count_takes() == 80
+        assert lib.count_takes(status="running") == 80
+        assert len({j.position for j in lib.list_jobs()}) == 80  # positions never collide
+    finally:
+        lib.close()
+
+
+def test_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        with pytest.raises(RuntimeError):
+            with lib.database.transaction():
+                lib.create_take(Recipe(prompt="half written"))
+                raise RuntimeError("crash in the middle")
+        assert lib.count_takes() == 0
+
+
+def test_same_bytes_imported_twice_are_stored_once(tmp_path: Path, corpus: Path) -> None:
+    copy = tmp_path / "renamed.mp4"
+    shutil.copyfile(corpus / "video" / "sample.mp4", copy)
+    with Library.open(tmp_path / "lib") as lib:
+        first = lib.import_media(corpus / "video" / "sample.mp4")
+        second = lib.import_media(copy)
+        assert first.id == second.id
+        stored = lib.media_path(first)
+        assert stored.relative_to(lib.root).parts[:2] == ("media", first.sha256[:2])
+        assert stored.name == f"{first.sha256}.mp4"
+        assert [p for p in (lib.root / "media").rglob("*") if p.is_file()] == [stored]
+        assert (first.kind, first.width, first.height, first.sample_rate) == ("video", 1080, 720, 44100)
+
+
+def test_audio_and_image_files_get_their_kind(tmp_path: Path, corpus: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        audio = lib.import_media(corpus / "audio" / "bbb_2ch_44kHz.wav")
+        image = lib.import_media(corpus / "images" / "Landscape_6.jpg")
+    assert (audio.kind, audio.width, audio.sample_rate) == ("audio", None, 44100)
+    assert audio.duration == pytest.approx(1.0, abs=0.05)
+    # EXIF orientation 6: stored 1200x1800, displayed 1800x1200.
+    assert (image.kind, image.width, image.height) == ("image", 1800, 1200)
+
+
+def test_unreadable_file_is_refused_and_not_stored(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+    with Library.open(tmp_path / "lib") as lib:
+        with pytest.raises(MediaError, match="notes.mp4"):
+            lib.import_media(junk)
+        assert list((lib.root / "media").rglob("*.mp4")) == []
+
+
+def test_truncated_mp4_is_refused_or_recorded_with_its_probed_length(tmp_path: Path, corpus: Path) -> None:
+    """The corpus file's mdat runs past the end: a clear refusal or a playable record, never a crash."""
+    with Library.open(tmp_path / "lib") as lib:
+        try:
+            media = lib.import_media(corpus / "video" / "sample_mdat_too_long.mp4")
+        except MediaError as exc:
+            assert "sample_mdat_too_long.mp4" in str(exc)
+        else:
+            assert media.kind == "video" and media.duration and media.duration > 0
+            assert lib.media_path(media).is_file()
+
+
+def test_reopen_marks_deleted_media_missing_and_lists_strays(tmp_path: Path, corpus: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        media = lib.import_media(corpus / "video" / "sample.mp4")
+        take = lib.add_imported_take(media.id, title="sample")
+        path = lib.media_path(media)
+    path.unlink()
+    stray = tmp_path / "lib" / "media" / "zz" / "leftover.mp4"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"x")
+    with Library.open(tmp_path / "lib") as lib:
+        assert lib.media(media.id).missing
+        assert lib.take(take.id).media_id == media.id  # the take survives, pointing at missing media
+        assert lib.stray_media_files() == [stray]
+        # Importing the same bytes again brings the file back.
+        again = lib.import_media(corpus / "video" / "sample.mp4")
+        assert again.id == media.id and not again.missing and path.is_file()
+
+
+def test_manual_backup_is_a_readable_copy(tmp_path: Path) -> None:
+    with Library.open(tmp_path / "lib") as lib:
+        lib.create_take(Recipe(prompt="kept in the backup"))
+        copy = lib.backup()
+    conn = sqlite3.connect(copy)
+    try:
+        assert conn.execute("SELECT prompt FROM takes").fetchall() == [("kept in the backup",)]
+    finally:
+        conn.close()
+
+
+def test_closed_library_refuses_further_use(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib")
+    lib.close()
+    with pytest.raises(LibraryError, match="closed"):
+        lib.list_takes()
+

@@ -1,0 +1,146 @@
+"""Takes, search, lineage and the durable job queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio.errors import LibraryError
+from studio.library import Library
+from studio.library.takes import fts_query
+from studio.recipe import Recipe
+
+
+@pytest.fixture
+def lib(tmp_path: Path):
+    library = Library.open(tmp_path / "lib")
+    yield library
+    library.close()
+
+
+def test_new_take_is_queued_with_its_recipe(lib: Library) -> None:
+    recipe = Recipe(prompt="a paper boat on a river", seed=7, model_id="tiny-random")
+    take = lib.create_take(recipe)
+    assert (take.status, take.origin, take.recipe) == ("queued", "generated", recipe)
+    assert lib.take(take.id).recipe == recipe
+
+
+def test_takes_list_newest_first_and_page_with_before_id(lib: Library) -> None:
+    ids = [lib.create_take(Recipe(prompt=f"shot {i}")).id for i in range(5)]
+    first_page = lib.list_takes(limit=2)
+    assert [t.id for t in first_page] == [ids[4], ids[3]]
+    assert [t.id for t in lib.list_takes(limit=2, before_id=first_page[-1].id)] == [ids[2], ids[1]]
+
+
+def test_list_filters_by_status_favorite_and_model(lib: Library) -> None:
+    a = lib.create_take(Recipe(prompt="a", model_id="ltx-2"))
+    b = lib.create_take(Recipe(prompt="b", model_id="wan-2.2"))
+    lib.update_take(b.id, status="failed", error="Out of GPU memory")
+    lib.set_favorite(a.id, True)
+    assert [t.id for t in lib.list_takes(status="failed")] == [b.id]
+    assert lib.take(b.id).error == "Out of GPU memory" and lib.take(b.id).finished_at is not None
+    assert [t.id for t in lib.list_takes(favorites=True)] == [a.id]
+    assert [t.id for t in lib.list_takes(model_id="wan-2.2")] == [b.id]
+    assert lib.count_takes(model_id="ltx-2") == 1 and lib.count_takes() == 2
+
+
+def test_search_matches_every_word_and_follows_prompt_edits(lib: Library) -> None:
+    fox = lib.create_take(Recipe(prompt="A red fox jumps over snow"))
+    lib.create_take(Recipe(prompt="a red car in the rain"))
+    assert [t.id for t in lib.search_takes("red fox")] == [fox.id]
+    assert [t.id for t in lib.search_takes("jum")] == [fox.id]  # the last word is a prefix
+    assert lib.search_takes('fox" OR "car') == []  # FTS syntax is not interpreted: OR is a word here
+    lib.update_take(fox.id, recipe=Recipe(prompt="a grey wolf howling"))
+    assert lib.search_takes("fox") == []
+    assert [t.id for t in lib.search_takes("wolf")] == [fox.id]
+    lib.delete_take(fox.id)
+    assert lib.search_takes("wolf") == []
+
+
+def test_fts_query_quotes_words() -> None:
+    assert fts_query('sunset "beach') == '"sunset" "beach"*'
+    assert fts_query("  !! ") is None
+
+
+def test_lineage_walks_ancestors_and_descendants(lib: Library) -> None:
+    root = lib.create_take(Recipe(prompt="origin"))
+    child = lib.create_take(Recipe(prompt="extend it"), parent_take_id=root.id, remix_kind="extend")
+    grandchild = lib.create_take(Recipe(prompt="restyle"), parent_take_id=child.id, remix_kind="video")
+    sibling = lib.create_take(Recipe(prompt="new seed"), parent_take_id=root.id, remix_kind="seed")
+    assert [t.id for t in lib.lineage(grandchild.id).ancestors] == [child.id, root.id]
+    assert [t.id for t in lib.lineage(root.id).descendants] == [child.id, grandchild.id, sibling.id]
+    lib.delete_take(child.id)
+    assert lib.take(grandchild.id).parent_take_id is None
+
+
+def test_remix_of_unknown_take_is_refused(lib: Library) -> None:
+    with pytest.raises(LibraryError, match="no take 42"):
+        lib.create_take(Recipe(prompt="x"), parent_take_id=42)
+
+
+def test_complete_take_stores_media_and_finishes_the_job(lib: Library, corpus: Path) -> None:
+    take = lib.create_take(Recipe(prompt="clip"))
+    job = lib.enqueue_job(take.id)
+    assert lib.claim_next_job().id == job.id
+    assert lib.take(take.id).status == "running"
+    final = Recipe(prompt="clip", seed=1234)
+    done = lib.complete_take(take.id, corpus / "video" / "sample.mp4", recipe=final,
+                             timings={"denoise": 1.5}, poster_file=corpus / "images" / "Landscape_6.jpg")
+    assert (done.status, done.recipe.seed, done.timings) == ("done", 1234, {"denoise": 1.5})
+    assert lib.media_path(lib.media(done.media_id)).is_file()
+    assert lib.media(done.poster_media_id).kind == "image"
+    assert lib.job(job.id).status == "done"
+    assert lib.list_jobs() == []
+
+
+def test_imported_take_is_done_and_titled(lib: Library, corpus: Path) -> None:
+    media = lib.import_media(corpus / "audio" / "bear.opus")
+    take = lib.add_imported_take(media.id, title="bear")
+    assert (take.status, take.origin, take.display_title, take.media_id) == ("done", "imported", "bear", media.id)
+    assert lib.takes_for_media(media.id) == [take]
+    assert [t.id for t in lib.search_takes("bear")] == [take.id]
+
+
+def test_jobs_are_claimed_in_queue_order_and_can_be_reordered(lib: Library) -> None:
+    jobs = [lib.enqueue_job(lib.create_take(Recipe(prompt=f"job {i}")).id) for i in range(3)]
+    lib.move_job(jobs[2].id, 0)
+    assert [j.id for j in lib.list_jobs()] == [jobs[2].id, jobs[0].id, jobs[1].id]
+    assert lib.claim_next_job().id == jobs[2].id
+    assert lib.claim_next_job().id == jobs[0].id
+    lib.set_job_status(jobs[1].id, "canceled")
+    assert lib.claim_next_job() is None
+    assert [(j.id, j.status) for j in lib.list_jobs()] == [(jobs[2].id, "running"), (jobs[0].id, "running")]
+
+
+def test_jobs_survive_a_crash_and_come_back_paused(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib")
+    running = lib.create_take(Recipe(prompt="was running"))
+    waiting = lib.create_take(Recipe(prompt="was waiting"))
+    lib.enqueue_job(running.id)
+    lib.enqueue_job(waiting.id)
+    lib.claim_next_job()
+    lib.close()  # as if the process died here: nothing marked the jobs finished
+    with Library.open(tmp_path / "lib") as reopened:
+        assert [j.status for j in reopened.list_jobs()] == ["paused", "paused"]
+        assert reopened.take(running.id).status == "queued"
+
+
+def test_a_second_process_opening_the_library_does_not_pause_the_first_ones_jobs(tmp_path: Path) -> None:
+    owner = Library.open(tmp_path / "lib")
+    job = owner.enqueue_job(owner.create_take(Recipe(prompt="busy")).id)
+    owner.claim_next_job()
+    try:
+        with Library.open(tmp_path / "lib") as visitor:  # e.g. `kinora library list` beside the studio
+            assert not visitor.is_owner
+            assert visitor.job(job.id).status == "running"
+    finally:
+        owner.close()
+
+
+def test_running_take_cannot_be_deleted(lib: Library) -> None:
+    take = lib.create_take(Recipe(prompt="busy"))
+    lib.enqueue_job(take.id)
+    lib.claim_next_job()
+    with pytest.raises(LibraryError, match="cancel it"):
+        lib.delete_take(take.id)
