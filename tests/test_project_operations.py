@@ -1,0 +1,211 @@
+"""Timeline edits: what each operation does, and that reverting it restores the timeline exactly."""
+
+from __future__ import annotations
+
+import opentimelineio as otio
+import pytest
+
+from studio.errors import ProjectError
+from studio.project.operations import (AppendClip, Batch, DeleteClip, InsertClip, MoveClip, Operation, RippleDelete,
+                                       SplitClip, TrimClip)
+from studio.project.timeline import find_track, item_range, new_timeline
+
+RATE = 24
+
+
+def make_clip(name: str, seconds: float, link: str | None = None) -> otio.schema.Clip:
+    available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, RATE),
+                                        otio.opentime.RationalTime(round(seconds * RATE), RATE))
+    clip = otio.schema.Clip(name=name, source_range=available,
+                            media_reference=otio.schema.ExternalReference(f"file:///media/{name}.mp4",
+                                                                          available_range=available))
+    if link:
+        clip.metadata["kinora"] = {"take_id": 1, "link_id": link}
+    return clip
+
+
+def layout(timeline: otio.schema.Timeline, track: str = "V1") -> list[tuple[str, float, float]]:
+    """(name or 'gap', start, end) of every item on a track."""
+    t = find_track(timeline, track)
+    return [("gap" if isinstance(item, otio.schema.Gap) else item.name, *item_range(t, i)) for i, item in enumerate(t)]
+
+
+@pytest.fixture
+def timeline() -> otio.schema.Timeline:
+    """V1: a [0,2) b [2,5); A1: a [0,2)."""
+    tl = new_timeline("test")
+    for op in (AppendClip("V1", make_clip("a", 2)), AppendClip("V1", make_clip("b", 3)),
+               AppendClip("A1", make_clip("a", 2))):
+        op.apply(tl)
+    return tl
+
+
+def check_reversible(timeline: otio.schema.Timeline, op: Operation) -> str:
+    """Apply, revert (must restore exactly), apply again (must redo exactly); return the edited JSON."""
+    before = timeline.to_json_string()
+    op.apply(timeline)
+    after = timeline.to_json_string()
+    assert after != before
+    op.revert(timeline)
+    assert timeline.to_json_string() == before
+    op.apply(timeline)
+    assert timeline.to_json_string() == after
+    return after
+
+
+def test_new_timeline_has_a_video_and_an_audio_track_at_24_fps() -> None:
+    tl = new_timeline("x")
+    assert [(t.name, t.kind) for t in tl.tracks] == [("V1", "Video"), ("A1", "Audio")]
+    assert tl.metadata["kinora"]["rate"] == 24.0
+
+
+def test_append_then_undo(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, AppendClip("V1", make_clip("c", 1)))
+    assert layout(timeline) == [("a", 0, 2), ("b", 2, 5), ("c", 5, 6)]
+
+
+def test_insert_inside_a_clip_cuts_it_and_pushes_the_rest(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, InsertClip("V1", 1.0, make_clip("c", 1)))
+    assert layout(timeline) == [("a", 0, 1), ("c", 1, 2), ("a", 2, 3), ("b", 3, 6)]
+    # The second half of 'a' continues its source where the first half stopped.
+    second_half = find_track(timeline, "V1")[2]
+    assert second_half.source_range.start_time.to_seconds() == 1.0
+
+
+def test_insert_at_a_cut_and_past_the_end(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, InsertClip("V1", 2.0, make_clip("c", 1)))
+    assert layout(timeline) == [("a", 0, 2), ("c", 2, 3), ("b", 3, 6)]
+    check_reversible(timeline, InsertClip("V1", 8.0, make_clip("d", 1)))
+    assert layout(timeline)[-2:] == [("gap", 6, 8), ("d", 8, 9)]
+
+
+def test_move_leaves_a_gap_and_overwrites_at_the_destination(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, MoveClip("V1", 0, 3.0))
+    assert layout(timeline) == [("gap", 0, 2), ("b", 2, 3), ("a", 3, 5)]
+
+
+def test_move_to_another_track_of_the_same_kind(timeline: otio.schema.Timeline) -> None:
+    timeline.tracks.insert(1, otio.schema.Track(name="V2", kind=otio.schema.TrackKind.Video))
+    check_reversible(timeline, MoveClip("V1", 1, 1.0, to_track="V2"))
+    assert layout(timeline) == [("a", 0, 2)]  # no trailing gap left behind
+    assert layout(timeline, "V2") == [("gap", 0, 1), ("b", 1, 4)]
+
+
+def test_moving_video_onto_an_audio_track_is_refused(timeline: otio.schema.Timeline) -> None:
+    before = timeline.to_json_string()
+    with pytest.raises(ProjectError, match="audio track A1"):
+        MoveClip("V1", 0, 0.0, to_track="A1").apply(timeline)
+    assert timeline.to_json_string() == before
+
+
+def test_trim_in_and_out_ripples_later_clips(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, TrimClip("V1", 0, source_in=0.5, source_out=1.5))
+    assert layout(timeline) == [("a", 0, 1), ("b", 1, 4)]
+    assert find_track(timeline, "V1")[0].source_range.start_time.to_seconds() == 0.5
+
+
+def test_trim_past_the_media_or_to_nothing_is_refused(timeline: otio.schema.Timeline) -> None:
+    before = timeline.to_json_string()
+    with pytest.raises(ProjectError, match="trim within"):
+        TrimClip("V1", 0, source_out=9.0).apply(timeline)
+    with pytest.raises(ProjectError, match="no frames"):
+        TrimClip("V1", 0, source_in=1.0, source_out=1.0).apply(timeline)
+    assert timeline.to_json_string() == before
+
+
+def test_split_makes_two_clips_that_play_the_same_frames(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, SplitClip("V1", 3.5))
+    assert layout(timeline) == [("a", 0, 2), ("b", 2, 3.5), ("b", 3.5, 5)]
+    left, right = find_track(timeline, "V1")[1], find_track(timeline, "V1")[2]
+    assert left.source_range.end_time_exclusive() == right.source_range.start_time
+
+
+def test_splitting_linked_video_and_audio_keeps_the_right_halves_linked() -> None:
+    tl = new_timeline("linked")
+    AppendClip("V1", make_clip("v", 2, link="L")).apply(tl)
+    AppendClip("A1", make_clip("v", 2, link="L")).apply(tl)
+    Batch([SplitClip("V1", 1.0), SplitClip("A1", 1.0)], label="Split").apply(tl)
+    links = [[c.metadata["kinora"]["link_id"] for c in find_track(tl, name)] for name in ("V1", "A1")]
+    assert links[0] == links[1] and links[0][0] != links[0][1]
+
+
+def test_split_on_a_cut_or_in_a_gap_is_refused(timeline: otio.schema.Timeline) -> None:
+    with pytest.raises(ProjectError, match="no clip to split"):
+        SplitClip("V1", 2.0).apply(timeline)
+    with pytest.raises(ProjectError, match="no clip to split"):
+        SplitClip("V1", 7.0).apply(timeline)
+
+
+def test_delete_leaves_a_gap_so_nothing_moves(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, DeleteClip("V1", 0))
+    assert layout(timeline) == [("gap", 0, 2), ("b", 2, 5)]
+
+
+def test_deleting_the_last_clip_leaves_no_trailing_gap(timeline: otio.schema.Timeline) -> None:
+    DeleteClip("V1", 0).apply(timeline)
+    check_reversible(timeline, DeleteClip("V1", 1))
+    assert layout(timeline) == []
+
+
+def test_ripple_delete_closes_up(timeline: otio.schema.Timeline) -> None:
+    check_reversible(timeline, RippleDelete("V1", 0))
+    assert layout(timeline) == [("b", 0, 3)]
+
+
+def test_ripple_deleting_a_gap_pulls_the_next_clip_in(timeline: otio.schema.Timeline) -> None:
+    DeleteClip("V1", 0).apply(timeline)
+    check_reversible(timeline, RippleDelete("V1", 0))
+    assert layout(timeline) == [("b", 0, 3)]
+
+
+def _gap_x_gap_z() -> otio.schema.Timeline:
+    """V1: gap [0,1) x [1,2) gap [2,3) z [3,4)."""
+    tl = new_timeline("gaps")
+    for name in "wxyz":
+        AppendClip("V1", make_clip(name, 1)).apply(tl)
+    DeleteClip("V1", 0).apply(tl)
+    DeleteClip("V1", 2).apply(tl)
+    assert layout(tl) == [("gap", 0, 1), ("x", 1, 2), ("gap", 2, 3), ("z", 3, 4)]
+    return tl
+
+
+def test_deleting_between_gaps_merges_them_into_one() -> None:
+    tl = _gap_x_gap_z()
+    check_reversible(tl, DeleteClip("V1", 1))
+    assert layout(tl) == [("gap", 0, 3), ("z", 3, 4)]
+
+
+def test_ripple_deleting_between_gaps_joins_what_is_left_of_them() -> None:
+    tl = _gap_x_gap_z()
+    check_reversible(tl, RippleDelete("V1", 1))
+    assert layout(tl) == [("gap", 0, 2), ("z", 2, 3)]
+
+
+def test_a_long_edit_session_undoes_back_to_the_start(timeline: otio.schema.Timeline) -> None:
+    start = timeline.to_json_string()
+    ops = [InsertClip("V1", 1.0, make_clip("c", 1)), SplitClip("V1", 4.0), MoveClip("V1", 0, 9.0),
+           TrimClip("V1", 1, source_in=0.25), DeleteClip("V1", 2), RippleDelete("V1", 0),
+           AppendClip("A1", make_clip("s", 2))]
+    for op in ops:
+        op.apply(timeline)
+    for op in reversed(ops):
+        op.revert(timeline)
+    assert timeline.to_json_string() == start
+
+
+def test_failed_batch_leaves_the_timeline_as_it_was(timeline: otio.schema.Timeline) -> None:
+    before = timeline.to_json_string()
+    with pytest.raises(ProjectError):
+        Batch([DeleteClip("V1", 0), SplitClip("V1", 0.5)]).apply(timeline)  # the split hits the new gap
+    assert timeline.to_json_string() == before
+
+
+def test_placing_a_clip_that_is_already_on_the_timeline_is_refused(timeline: otio.schema.Timeline) -> None:
+    on_timeline = find_track(timeline, "V1")[0]
+    with pytest.raises(ProjectError, match="already on a timeline"):
+        AppendClip("V1", on_timeline).apply(timeline)
+
+
+def test_unknown_track_is_named_in_the_error(timeline: otio.schema.Timeline) -> None:
+    with pytest.raises(ProjectError, match="no track 'V9'"):
+        AppendClip("V9", make_clip("c", 1)).apply(timeline)
