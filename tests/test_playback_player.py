@@ -50,7 +50,7 @@ def test_file_plays_every_frame_in_order_and_drops_none(player, tmp_path):
     assert stats.frames_dropped == 0
     assert stats.clock == "wall"
     assert stats.frames_shown == 18
-    assert player.position == pytest.approx(17 / FPS)
+    assert player.position == pytest.approx(18 / FPS)  # rests at the end
 
 
 def test_seek_and_steps_land_on_the_right_frame(player, tmp_path):

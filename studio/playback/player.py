@@ -278,13 +278,13 @@ class Player:
             self._stats.late_frames += 1
 
     def _reach_end(self, *, forward: bool) -> None:
-        last = max(self.frame_count - 1, 0) / self.fps
         if self.loop:
-            self._start_run(0.0 if forward else last, self._speed)
+            self._start_run(0.0 if forward else self.duration - 1e-6, self._speed)
             return
         self._stop_run()
         self._speed = 0
-        self._paused_at = last if forward else 0.0
+        # Rest at the very end (the last frame stays up), so the playhead never steps back.
+        self._paused_at = self.duration if forward else 0.0
         self._report(self._paused_at)
 
     # -- runs: one stretch of playback at one speed ------------------------------------------
@@ -294,6 +294,8 @@ class Player:
         self._anchor = t
         self._speed = speed
         index = self.frame_index(t)
+        if self._shown is not None and self._shown.index == index:
+            index += speed  # already on screen: decode from the next one
         if not self._decoder.skip_to(index, speed):
             self._decoder.restart(index, speed)
         if self._feeder is not None:

@@ -1,0 +1,346 @@
+"""The Preview dock: plays a take or the edit with picture and sound in sync.
+
+A GUI timer (~60 Hz) asks the player core for the frame whose time has come by the master clock;
+decoding happens on the core's decode-ahead thread, and sources are opened on a pool thread, so
+the GUI thread never waits on media. Keys (when the Preview has focus): Space play/pause, J/K/L
+shuttle (hold K and tap J/L to step a frame), Left/Right a frame, Shift+Left/Right a second,
+Home/End. The same actions, with their shortcuts, are offered to the window's menus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QImage, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
+
+from studio.playback import DecodedFrame, FileSource, PlaybackStats, Player, Sink, Source, TimelineSource
+from studio.ui.tasks import run_async
+from studio.ui.theme import icon
+from studio.ui.timeline.timescale import timecode
+from studio.ui.player.transport_bar import TransportBar
+from studio.ui.player.video_surface import VideoSurface
+
+TICK_MS = 16
+OVERLAY_EVERY = 15  # ticks between refreshes of the stats overlay
+
+
+def frame_to_qimage(frame: np.ndarray) -> QImage:
+    """A QImage over the frame's pixels without copying (keep the array alive while it is shown)."""
+    h, w = frame.shape[:2]
+    return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_RGB888)
+
+
+def format_stats(stats: PlaybackStats, speed: int) -> str:
+    return "\n".join([
+        f"clock      {stats.clock}",
+        f"speed      {speed}x",
+        f"shown      {stats.frames_shown}",
+        f"dropped    {stats.frames_dropped}",
+        f"late       {stats.late_frames}",
+        f"A/V drift  {stats.av_drift_ms:5.1f} ms (mean {stats.mean_av_drift_ms:.1f}, max {stats.max_av_drift_ms:.1f})",
+        f"underruns  {stats.audio_underruns}",
+    ])
+
+
+class PreviewPlayer(QWidget):
+    """The Preview dock's widget. See the module notes; `player` is the core (studio.playback.Player)."""
+
+    positionChanged = Signal(float)  # seconds; the timeline's playhead follows it
+    playingChanged = Signal(bool)
+    sourceLoaded = Signal()  # a load_* call finished and its first frame is on its way
+    loadFailed = Signal(str)  # a creator-readable reason, also shown in the notice line
+
+    def __init__(self, sink: Sink | None = None, parent: QWidget | None = None) -> None:
+        """`sink=None` opens the sound card (falling back to a silent wall clock with a notice)."""
+        super().__init__(parent)
+        self.setObjectName("previewPlayer")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.player = Player(sink)
+        self.player.add_position_listener(self._on_position)
+        self._was_playing = False
+        self._k_held = False
+        self._load_token = 0
+        self._shown: DecodedFrame | None = None
+        self._ticks = 0
+        self._closed = False
+        self._actions = self._make_actions()
+
+        self.surface = VideoSurface(self)
+        self.transport = TransportBar(
+            [self._actions[name] for name in ("home", "step_back", "play", "step_forward", "end", "loop", "stats")],
+            self,
+        )
+        self.notice = QLabel(self)
+        self.notice.setObjectName("previewNotice")
+        self.notice.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.surface, 1)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.transport)
+        self._set_notice(None)
+
+        scrub = self.transport.scrub
+        scrub.sliderPressed.connect(self._scrub_started)
+        scrub.sliderMoved.connect(self._scrub_to)
+        scrub.sliderReleased.connect(self._scrub_ended)
+        scrub.valueChanged.connect(self._slider_value_changed)
+
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _make_actions(self) -> dict[str, QAction]:
+        style = self.style()
+        specs: list[tuple[str, str, str | None, object, Callable[[], None]]] = [
+            ("play", "Play / Pause", "Space", icon("play"), self.toggle_play),
+            ("home", "Go to Start", "Home", style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward),
+             lambda: self.player.home()),
+            ("end", "Go to End", "End", style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward),
+             lambda: self.player.end()),
+            ("step_back", "Back One Frame", "Left", style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward),
+             lambda: self._step(-1)),
+            ("step_forward", "Forward One Frame", "Right",
+             style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), lambda: self._step(1)),
+            ("back_second", "Back One Second", "Shift+Left", None, lambda: self.player.step_seconds(-1.0)),
+            ("forward_second", "Forward One Second", "Shift+Right", None, lambda: self.player.step_seconds(1.0)),
+            ("reverse", "Play Backwards / Faster (J)", "J", None, self._press_j),
+            ("stop", "Stop (K; hold K and tap J/L to step)", "K", None, self._press_k),
+            ("forward", "Play Forwards / Faster (L)", "L", None, self._press_l),
+            ("loop", "Loop Playback", None, None, lambda: None),
+            ("stats", "Show Playback Statistics", None, None, self._toggle_stats),
+        ]
+        actions: dict[str, QAction] = {}
+        for name, text, keys, action_icon, slot in specs:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            if action_icon is not None:
+                action.setIcon(action_icon)
+            if keys:
+                action.setShortcut(QKeySequence(keys))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                action.setToolTip(f"{text} ({keys})")
+            action.triggered.connect(slot)
+            self.addAction(action)
+            actions[name] = action
+        actions["stop"].setAutoRepeat(False)
+        for name in ("loop", "stats"):
+            actions[name].setCheckable(True)
+        actions["loop"].setText("Loop")
+        actions["loop"].toggled.connect(self._set_loop)
+        actions["stats"].setText("Stats")
+        return actions
+
+    def transport_actions(self) -> list[QAction]:
+        """Every transport action with its shortcut, for the window's Playback menu and the shortcut sheet.
+
+        The shortcuts act while the Preview (or a child) has focus.
+        """
+        return list(self._actions.values())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Shortcuts normally fire first; this covers key events that reach us directly.
+        sequence = QKeySequence(event.keyCombination())
+        for action in self._actions.values():
+            if not action.shortcut().isEmpty() and action.shortcut() == sequence:
+                if not (event.isAutoRepeat() and not action.autoRepeat()):
+                    action.trigger()
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_K and not event.isAutoRepeat():
+            self._k_held = False
+        super().keyReleaseEvent(event)
+
+    def _press_k(self) -> None:
+        self._k_held = True
+        self.pause()
+
+    def _press_j(self) -> None:
+        if self._k_held:
+            self._step(-1)
+        else:
+            self.player.shuttle_reverse()
+            self._playing_changed()
+
+    def _press_l(self) -> None:
+        if self._k_held:
+            self._step(1)
+        else:
+            self.player.shuttle_forward()
+            self._playing_changed()
+
+    def _step(self, frames: int) -> None:
+        self.player.step_frames(frames)
+        self._playing_changed()
+
+    def _set_loop(self, on: bool) -> None:
+        self.player.loop = on
+
+    def _toggle_stats(self) -> None:
+        self._update_overlay()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def load_file(self, path: str | Path) -> None:
+        """Open a media file (probed on a pool thread); `sourceLoaded` or `loadFailed` follows."""
+        path = Path(path)
+        self._load_async(lambda: FileSource(path))
+
+    def load_timeline(self, timeline: otio.schema.Timeline,
+                      resolve_media: Callable[[otio.schema.Clip], Path], *, keep_position: bool = True) -> None:
+        """Play an edit. Call again after edits: the player works on a copy taken now.
+
+        With `keep_position` the playhead stays where it was (and playback goes on if it was playing).
+        """
+        snapshot = timeline.deepcopy()  # the decode threads read it while the creator keeps editing
+        resume = (self.player.position, self.player.playing) if keep_position else None
+        self._load_async(lambda: TimelineSource(snapshot, resolve_media), resume)
+
+    def load_source(self, source: Source, resume: tuple[float, bool] | None = None) -> None:
+        """Show a ready source now (e.g. an ArraySource of a generated clip), paused at its start."""
+        self._load_token += 1
+        self._apply_source(source, resume)
+
+    def _load_async(self, make: Callable[[], Source], resume: tuple[float, bool] | None = None) -> None:
+        self._load_token += 1
+        token = self._load_token
+
+        def done(source: Source) -> None:
+            if token != self._load_token or self._closed:
+                source.close()  # a newer load won
+                return
+            self._apply_source(source, resume)
+
+        def failed(error: Exception) -> None:
+            if token == self._load_token:
+                self._set_notice(str(error))
+                self.loadFailed.emit(str(error))
+
+        run_async(make, done, failed)
+
+    def _apply_source(self, source: Source, resume: tuple[float, bool] | None) -> None:
+        self.player.load(source)
+        self._shown = None
+        self.transport.scrub.blockSignals(True)
+        self.transport.scrub.setRange(0, max(self.player.frame_count - 1, 0))
+        self.transport.scrub.blockSignals(False)
+        self._set_notice(self.player.notice)
+        if resume is not None:
+            self.player.seek(resume[0])
+            if resume[1]:
+                self.player.play()
+        self._on_position(self.player.position)
+        self._playing_changed()
+        self._timer.start()
+        self.sourceLoaded.emit()
+
+    # -- transport -----------------------------------------------------------------------------
+
+    def play(self) -> None:
+        self.player.play()
+        self._playing_changed()
+
+    def pause(self) -> None:
+        self.player.pause()
+        self._playing_changed()
+
+    def toggle_play(self) -> None:
+        self.pause() if self.player.playing else self.play()
+
+    def seek(self, t: float) -> None:
+        """Move to `t` seconds (the timeline's playhead drags call this)."""
+        self.player.seek(t)
+
+    def stats(self) -> PlaybackStats:
+        return self.player.stats()
+
+    def current_image(self) -> QImage | None:
+        """The picture on screen now."""
+        return self.surface.image()
+
+    def shutdown(self) -> None:
+        """Stop the timer and the playback threads and release the audio device (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._timer.stop()
+        self.player.close()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    # -- the tick ------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        was_playing = self.player.playing
+        frame = self.player.current_frame()
+        if frame is not None and frame is not self._shown:
+            self._shown = frame  # keeps the pixels alive while the QImage points at them
+            self.surface.set_image(frame_to_qimage(frame.image))
+        if was_playing != self.player.playing:  # reached the end
+            self._playing_changed()
+        self._ticks += 1
+        if self._ticks % OVERLAY_EVERY == 0:
+            self._update_overlay()
+
+    def _update_overlay(self) -> None:
+        on = self._actions["stats"].isChecked()
+        self.surface.set_overlay(format_stats(self.player.stats(), self.player.speed) if on else None)
+
+    def _on_position(self, t: float) -> None:
+        fps = self.player.fps
+        index = self.player.frame_index(t)
+        scrub = self.transport.scrub
+        if not scrub.isSliderDown():
+            scrub.blockSignals(True)
+            scrub.setValue(index)
+            scrub.blockSignals(False)
+        speed = self.player.speed
+        shuttle = f"  {speed:+d}x" if speed not in (0, 1) else ""
+        self.transport.timecode.setText(
+            f"{timecode(index / fps, fps)} / {timecode(self.player.duration, fps)}{shuttle}")
+        self.positionChanged.emit(t)
+
+    def _playing_changed(self) -> None:
+        playing = self.player.playing
+        action = self._actions["play"]
+        action.setIcon(icon("pause") if playing else icon("play"))
+        self.playingChanged.emit(playing)
+
+    # -- scrubbing -----------------------------------------------------------------------------
+
+    def _scrub_started(self) -> None:
+        self._was_playing = self.player.playing
+        self.pause()
+
+    def _scrub_to(self, index: int) -> None:
+        self.player.scrub(index / self.player.fps)
+
+    def _slider_value_changed(self, index: int) -> None:
+        # Clicks and page steps on the bar (not drags, which come through sliderMoved) seek too.
+        if not self.transport.scrub.isSliderDown():
+            self.player.scrub(index / self.player.fps)
+
+    def _scrub_ended(self) -> None:
+        if self._was_playing:
+            self.play()
+
+    def _set_notice(self, text: str | None) -> None:
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))

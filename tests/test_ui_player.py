@@ -1,0 +1,156 @@
+"""The Preview dock, offscreen with the silent wall-clock sink: a take plays with frames advancing
+and none dropped, keys move by frames and seconds, the scrub bar seeks, and the edit plays across a cut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from PySide6.QtCore import Qt
+
+from playback_media import FPS, painted_frames, read_frame, write_test_clip
+from studio.playback import SILENT_NOTICE, ArraySource, WallClockSink
+from studio.project.timeline import new_timeline
+from studio.ui.player import PreviewPlayer
+
+WAIT_MS = 20000
+
+
+@pytest.fixture
+def preview(qtbot):
+    widget = PreviewPlayer(WallClockSink())
+    qtbot.addWidget(widget)
+    widget.resize(320, 260)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.setFocus()
+    yield widget
+    widget.shutdown()
+
+
+def on_screen(preview: PreviewPlayer) -> tuple[int, int]:
+    """(frame number, clip id) painted in the picture the Preview shows now."""
+    shown = preview._shown
+    assert shown is not None
+    return read_frame(shown.image)
+
+
+def record_pictures(preview: PreviewPlayer, seen: list) -> None:
+    """Append what on_screen reads each time the Preview puts a new picture up."""
+    set_image = preview.surface.set_image
+
+    def recording(image) -> None:
+        set_image(image)
+        seen.append(on_screen(preview))
+
+    preview.surface.set_image = recording
+
+
+def wait_for_frame(qtbot, preview: PreviewPlayer, index: int) -> None:
+    qtbot.waitUntil(lambda: preview._shown is not None and on_screen(preview)[0] == index, timeout=WAIT_MS)
+
+
+def test_playing_a_take_advances_frames_and_drops_none(qtbot, preview, tmp_path):
+    preview.load_file(write_test_clip(tmp_path / "take.mp4", 18))
+    with qtbot.waitSignal(preview.sourceLoaded, timeout=WAIT_MS):
+        pass
+    assert preview.notice.text() == SILENT_NOTICE
+    wait_for_frame(qtbot, preview, 0)
+    positions: list[float] = []
+    preview.positionChanged.connect(positions.append)
+    seen: list[tuple[int, int]] = []
+    record_pictures(preview, seen)
+    preview.play()
+    qtbot.waitUntil(lambda: not preview.player.playing, timeout=WAIT_MS)
+    assert [index for index, _ in seen] == list(range(1, 18))
+    assert preview.stats().frames_dropped == 0
+    assert positions == sorted(positions) and positions[-1] == pytest.approx(18 / FPS)
+    assert preview.transport.scrub.value() == 17
+    assert preview.transport.timecode.text().startswith("00:00:01:05")
+    assert not preview.current_image().isNull()
+
+
+def test_keys_step_frames_and_seconds_and_jump_to_the_ends(qtbot, preview):
+    preview.load_source(ArraySource(painted_frames(40), FPS))
+    wait_for_frame(qtbot, preview, 0)
+    qtbot.keyClick(preview, Qt.Key.Key_Right)
+    wait_for_frame(qtbot, preview, 1)
+    qtbot.keyClick(preview, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    wait_for_frame(qtbot, preview, 13)
+    qtbot.keyClick(preview, Qt.Key.Key_Left)
+    wait_for_frame(qtbot, preview, 12)
+    qtbot.keyClick(preview, Qt.Key.Key_End)
+    wait_for_frame(qtbot, preview, 39)
+    qtbot.keyClick(preview, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    wait_for_frame(qtbot, preview, 27)
+    qtbot.keyClick(preview, Qt.Key.Key_Home)
+    wait_for_frame(qtbot, preview, 0)
+
+
+def test_jkl_keys_shuttle_and_k_held_steps_a_frame(qtbot, preview):
+    preview.load_source(ArraySource(painted_frames(40), FPS))
+    preview.seek(20 / FPS)
+    wait_for_frame(qtbot, preview, 20)
+    qtbot.keyClick(preview, Qt.Key.Key_L)
+    assert preview.player.speed == 1
+    qtbot.keyClick(preview, Qt.Key.Key_L)
+    assert preview.player.speed == 2
+    qtbot.keyClick(preview, Qt.Key.Key_K)
+    assert preview.player.speed == 0
+    here = preview.player.frame_index()
+    wait_for_frame(qtbot, preview, here)
+    qtbot.keyPress(preview, Qt.Key.Key_K)
+    qtbot.keyClick(preview, Qt.Key.Key_L)  # K held: one frame forward, no play
+    wait_for_frame(qtbot, preview, here + 1)
+    qtbot.keyClick(preview, Qt.Key.Key_J)
+    qtbot.keyClick(preview, Qt.Key.Key_J)
+    wait_for_frame(qtbot, preview, here - 1)
+    qtbot.keyRelease(preview, Qt.Key.Key_K)
+    assert not preview.player.playing
+    qtbot.keyClick(preview, Qt.Key.Key_J)
+    assert preview.player.speed == -1
+    qtbot.keyClick(preview, Qt.Key.Key_Space)
+    assert not preview.player.playing
+
+
+def test_scrub_bar_seeks_and_the_stats_overlay_toggles(qtbot, preview):
+    preview.load_source(ArraySource(painted_frames(30), FPS))
+    wait_for_frame(qtbot, preview, 0)
+    preview.transport.scrub.setValue(17)  # a click on the bar
+    wait_for_frame(qtbot, preview, 17)
+    assert preview.player.frame_index() == 17
+    preview.transport.buttons["stats"].click()
+    qtbot.waitUntil(lambda: preview.surface._overlay is not None and "dropped" in preview.surface._overlay,
+                    timeout=WAIT_MS)
+    preview.transport.buttons["stats"].click()
+    assert preview.surface._overlay is None
+
+
+def test_transport_actions_carry_the_documented_shortcuts(preview):
+    keys = {a.objectName(): a.shortcut().toString() for a in preview.transport_actions()}
+    assert keys["play"] == "Space"
+    assert (keys["reverse"], keys["stop"], keys["forward"]) == ("J", "K", "L")
+    assert (keys["step_back"], keys["step_forward"]) == ("Left", "Right")
+    assert (keys["back_second"], keys["forward_second"]) == ("Shift+Left", "Shift+Right")
+    assert (keys["home"], keys["end"]) == ("Home", "End")
+
+
+def test_the_edit_plays_across_a_cut_without_skipping_a_frame(qtbot, preview, tmp_path):
+    a = write_test_clip(tmp_path / "a.mp4", 10, clip_id=1)
+    b = write_test_clip(tmp_path / "b.mp4", 10, clip_id=2)
+    timeline = new_timeline("edit", rate=FPS)
+    for name, path in (("V1", a), ("V1", b)):
+        available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, FPS), otio.opentime.RationalTime(10, FPS))
+        ref = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=available)
+        timeline.tracks[0].append(otio.schema.Clip(name=path.stem, media_reference=ref, source_range=available))
+    preview.load_timeline(timeline, lambda clip: Path(clip.media_reference.target_url.removeprefix("file://")))
+    with qtbot.waitSignal(preview.sourceLoaded, timeout=WAIT_MS):
+        pass
+    qtbot.waitUntil(lambda: preview._shown is not None, timeout=WAIT_MS)
+    seen = [on_screen(preview)]
+    record_pictures(preview, seen)
+    preview.play()
+    qtbot.waitUntil(lambda: not preview.player.playing, timeout=WAIT_MS)
+    assert seen == [(i, 1) for i in range(10)] + [(i, 2) for i in range(10)]
+    assert preview.stats().frames_dropped == 0
