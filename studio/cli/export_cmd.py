@@ -7,10 +7,10 @@ from pathlib import Path
 
 from studio.cli.output import emit
 
-PRESET_NAMES = ("source", "9:16", "16:9", "1:1", "720p")
-
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from studio.media.presets import FITS, PRESETS  # light: no PyAV
+
     parser = subparsers.add_parser(
         "export", parents=[common], help="render a project or a take to MP4, signed with Content Credentials",
         description="Render a project's timeline (or, with --take, one take) to an H.264 + AAC MP4. A visible "
@@ -19,8 +19,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("id", type=int, metavar="PROJECT_ID|TAKE_ID", help="the project to export (a take with --take)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the MP4 to write")
     parser.add_argument("--take", action="store_true", help="export the take with this id instead of a project")
-    parser.add_argument("--preset", default="source", choices=PRESET_NAMES,
+    parser.add_argument("--preset", default="source", choices=tuple(PRESETS),
                         help="frame size: 9:16 (1080x1920), 16:9 (1920x1080), 1:1, 720p, or source (default)")
+    parser.add_argument("--fit", choices=FITS, help="letterbox (fit) or crop (fill) when the shape differs "
+                                                    "(default: the preset's)")
     parser.add_argument("--no-watermark", action="store_true", help="leave out the visible AI-generated mark")
     parser.add_argument("--no-credentials", action="store_true", help="do not sign the file with Content Credentials")
     parser.set_defaults(handler=run_export)
@@ -30,8 +32,10 @@ def run_export(args: argparse.Namespace) -> int:
     from studio.cli.progress import ProgressBar
     from studio.exporting import ExportStatus, export_project, export_take
     from studio.library.library import Library
+    from studio.media.presets import get_preset
 
     bar = ProgressBar()
+    preset = get_preset(args.preset, args.fit)
 
     def on_progress(status: ExportStatus) -> None:
         bar.update(status.phase, status.fraction, status.eta_s, status.detail)
@@ -40,9 +44,9 @@ def run_export(args: argparse.Namespace) -> int:
     with Library.open(getattr(args, "library", None)) as lib:
         try:
             if args.take:
-                out = export_take(lib, args.id, args.output, preset=args.preset, **options)
+                out = export_take(lib, args.id, args.output, preset=preset, **options)
             else:
-                out = export_project(lib, args.id, args.output, args.preset, **options)
+                out = export_project(lib, args.id, args.output, preset, **options)
         finally:
             bar.close()
     signed = "signed with Content Credentials" if not args.no_credentials else "not signed"

@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from studio.errors import ProvenanceError
-from studio.provenance.reader import CredentialsReport, read_credentials
+from studio.provenance.reader import UNTRUSTED, VALID, CredentialsReport, read_credentials
 from studio.recipe import Recipe
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def record_credentials(lib: Library, take: TakeRecord) -> CredentialsReport | None:
     """Read the imported take's file; store its manifest JSON on the media row and, when it
-    carries a Kinora recipe and the take has none, give the take that recipe (so Remix works).
+    carries an intact Kinora recipe and the take has none, give the take that recipe (so Remix works).
 
     Returns the report (state "none" for a file without credentials), or None when the file's
     format cannot carry credentials or the take has no media.
@@ -39,7 +39,8 @@ def record_credentials(lib: Library, take: TakeRecord) -> CredentialsReport | No
     if not report.has_credentials:
         return report
     lib.set_media_provenance(media.id, report.manifest_json)
-    if report.recipe is not None and take.recipe is None:
+    # A recipe from a file changed after signing is not what made it: it is shown, never adopted.
+    if report.recipe is not None and take.recipe is None and report.state in (VALID, UNTRUSTED):
         lib.update_take(take.id, recipe=portable_recipe(report.recipe, report))
     return report
 
