@@ -14,6 +14,7 @@ from studio.library import Library
 from studio.media.encode import write_clip
 from studio.project.timeline import find_track
 from studio.recipe import Recipe
+from studio.ui.tasks import wait_for_tasks
 from studio.ui.timeline import TAKE_MIME, TimelineEditor, edits, find_recoverable
 from studio.ui.timeline.autosave import recover
 from studio.ui.timeline.items import ClipItem, WaveformItem
@@ -53,7 +54,8 @@ def editor(qtbot, lib: Library):
     widget.resize(900, 320)
     project = lib.create_project("Test edit")
     widget.set_project(project.id)
-    return widget
+    yield widget
+    wait_for_tasks()  # filmstrips and waveforms still being made must not outlive the test
 
 
 def clip_items(editor: TimelineEditor, track: str) -> list[ClipItem]:
@@ -287,3 +289,89 @@ def test_rebuilding_items_does_not_touch_the_timeline(editor, lib, tmp_path):
     editor.view.zoom(4.0)
     assert editor.timeline().to_json_string() == before
     assert isinstance(editor.timeline(), otio.schema.Timeline)
+
+
+def test_an_hour_long_clip_queries_peaks_only_for_the_visible_columns(editor, lib, tmp_path, qtbot):
+    path = make_media(tmp_path / "short.mp4", 1.0, 440)
+    hour = otio.opentime.TimeRange(otio.opentime.RationalTime(0, FPS), otio.opentime.RationalTime(3600 * FPS, FPS))
+    clip = otio.schema.Clip(name="an hour", source_range=hour,
+                            media_reference=otio.schema.ExternalReference(path.as_uri(), hour))
+    assert editor.run_edit("Add", edits.plan_insert(None, clip, 0.0, None, "A1"))
+    item = clip_items(editor, "A1")[0]
+    qtbot.waitUntil(lambda: editor.catalog.waveform_ready(item.media), timeout=10000)
+    calls = []
+    real_peaks = editor.catalog.peaks
+
+    def spy(media, t0, t1, width):
+        calls.append((t0, t1, width))
+        return real_peaks(media, t0, t1, width)
+
+    editor.catalog.peaks = spy
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.view.set_pixels_per_second(100.0)  # the clip is 360,000 px wide
+    editor.view.horizontalScrollBar().setValue(round(editor.view.scale.x(1800.0)))
+    calls.clear()
+    editor.view.viewport().grab()  # paints the viewport as the screen would
+    visible_t0, visible_t1 = editor.view.visible_span()
+    assert calls
+    for t0, t1, width in calls:
+        assert width <= editor.view.viewport().width() + 2
+        assert visible_t0 - 0.05 <= t0 < t1 <= visible_t1 + 0.05
+
+
+def test_editing_keys_split_delete_mark_and_toggle_snapping(editor, lib, tmp_path, qtbot):
+    editor.insert_take(generated_take(lib, tmp_path, "keys", 2.0, 440), 0.0)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.windowHandle().requestActivate()  # shortcuts go to the active window's focused widget
+    qtbot.waitUntil(editor.isActiveWindow)
+    editor.view.setFocus()
+    editor.set_playhead(1.0)
+    qtbot.keyClick(editor.view, Qt.Key.Key_S)
+    assert len(clip_items(editor, "V1")) == 2
+    qtbot.keyClick(editor.view, Qt.Key.Key_I)
+    editor.set_playhead(1.5)
+    qtbot.keyClick(editor.view, Qt.Key.Key_O)
+    assert editor.marks() == (1.0, 1.5)
+    qtbot.keyClick(editor.view, Qt.Key.Key_N)
+    assert not editor.view.snapping
+    select_only(editor, clip_items(editor, "V1")[0])
+    qtbot.keyClick(editor.view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ShiftModifier)
+    assert [i.ref.start for i in clip_items(editor, "V1")] == [0.0]
+    qtbot.keyClick(editor.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(clip_items(editor, "V1")) == 2
+    qtbot.keyClick(editor.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(clip_items(editor, "V1")) == 1
+
+
+def test_dragging_a_trim_handle_trims_the_clip_and_its_linked_sound(editor, lib, tmp_path):
+    editor.insert_take(generated_take(lib, tmp_path, "handle", 2.0, 440), 0.0)
+    editor.set_snapping(False)
+    video = clip_items(editor, "V1")[0]
+    select_only(editor, video)
+    right = video.mapToScene(QPointF(video.boundingRect().width() - 2, 30))
+    start = editor.view.mapFromScene(right)
+    QtBotMouse.drag(editor.view.viewport(), start, start - QPoint(round(editor.view.scale.x(0.5)), 0))
+    assert clip_items(editor, "V1")[0].ref.duration == pytest.approx(1.5, abs=1 / 24)
+    assert clip_items(editor, "A1")[0].ref.duration == pytest.approx(1.5, abs=1 / 24)
+
+
+def test_a_clip_moves_to_another_track_of_its_kind_only(editor, lib, tmp_path):
+    editor.insert_take(generated_take(lib, tmp_path, "up", 1.0, 440), 0.0)
+    assert editor.add_track("video")
+    assert [t.name for t in editor.timeline().tracks] == ["V1", "V2", "A1"]
+    video = clip_items(editor, "V1")[0]
+    v2 = next(r for r in editor.view.rows if r.name == "V2")
+    assert v2.y < video.y()  # V2 is drawn above V1
+    start = editor.view.mapFromScene(video.mapToScene(QPointF(video.boundingRect().width() / 2, 30)))
+    end = editor.view.mapFromScene(QPointF(video.mapToScene(QPointF(video.boundingRect().width() / 2, 0)).x(),
+                                           v2.y + v2.height / 2))
+    QtBotMouse.drag(editor.view.viewport(), start, end)
+    assert [i.take_id for i in clip_items(editor, "V2")] == [video.take_id]
+    assert clip_items(editor, "V1") == []
+    assert len(clip_items(editor, "A1")) == 1  # the sound stays on its own kind of track
+    stack = editor.undo_stack()
+    while stack.canUndo():
+        stack.undo()
+    assert [t.name for t in editor.timeline().tracks] == ["V1", "A1"]

@@ -67,8 +67,8 @@ class MediaCatalog(QObject):
         from studio.media.thumbnails import ThumbnailCache
         from studio.media.waveform import WaveformCache
 
-        self._waveforms = WaveformCache(Path(library.cache_dir) / "waveforms")
-        self._thumbnails = ThumbnailCache(Path(library.cache_dir) / "thumbnails")
+        self._waveforms = WaveformCache(library.cache_dir)
+        self._thumbnails = ThumbnailCache(library.cache_dir)
         self._media: dict[tuple[str, str | None, int | None], ClipMedia | None] = {}
         self._waveform_ready: set[str] = set()
         self._filmstrips: dict[str, list[QImage]] = {}

@@ -222,6 +222,10 @@ class TimelineEditor(QWidget):
         return self.run_edit(f"{'' if value else 'Un'}{flag} {track}".capitalize(),
                              edits.plan_track_flag(track, flag, value))
 
+    def add_track(self, kind: str) -> bool:
+        """Add an empty "video" or "audio" track (undoable)."""
+        return self.run_edit(f"Add {kind} track", edits.plan_add_track(kind))
+
     def unlink_selected(self) -> bool:
         """Let the selected clips' picture and sound be edited apart from each other."""
         items = [i for i in self.view.items_linked_to(self.view.selected_clips()) if i.link]
@@ -353,6 +357,9 @@ class TimelineEditor(QWidget):
         self._action("Zoom in", "=", lambda: self.view.zoom(ZOOM_STEP), toolbar=False)
         self._action("Zoom out", "-", lambda: self.view.zoom(1 / ZOOM_STEP))
         self._action("Fit", "\\", self.view.zoom_to_fit)
+        self._toolbar.addSeparator()
+        self._action("+ Video track", None, lambda: self.add_track("video"))
+        self._action("+ Audio track", None, lambda: self.add_track("audio"))
 
     @Slot()
     def _on_document_changed(self) -> None:

@@ -15,7 +15,7 @@ import opentimelineio as otio
 from studio.errors import ProjectError
 from studio.project.operations import DeleteClip, InsertClip, MoveClip, Operation, RippleDelete, SplitClip
 from studio.project.timeline import KINORA_KEY, kinora_data
-from studio.ui.timeline.extra_ops import ReplaceClip, SetClipData, SetTrackData, TrimInPlace
+from studio.ui.timeline.extra_ops import AddTrack, ReplaceClip, SetClipData, SetTrackData, TrimInPlace
 
 Timeline = otio.schema.Timeline
 Clip = otio.schema.Clip
@@ -131,6 +131,13 @@ def plan_track_flag(track: str, flag: str, value: bool) -> Plan:
     """Set mute, solo or lock on a track."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
         yield SetTrackData(track, {flag: value})
+    return plan
+
+
+def plan_add_track(kind: str) -> Plan:
+    """Add an empty video or audio track."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        yield AddTrack(kind)
     return plan
 
 

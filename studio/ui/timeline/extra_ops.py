@@ -167,3 +167,33 @@ class SetTrackData(Operation):
             del track.metadata[KINORA_KEY]
         else:
             track.metadata[KINORA_KEY] = self._before
+
+
+class AddTrack(Operation):
+    """Add an empty track of `kind` ("video" or "audio") after the last one of that kind."""
+
+    label = "Add track"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        if kind not in ("video", "audio"):
+            raise ProjectError(f"A track is video or audio, not '{kind}'.")
+        self.kind = kind
+        self.track: otio.schema.Track | None = None
+
+    def apply(self, timeline: otio.schema.Timeline) -> None:
+        otio_kind = otio.schema.TrackKind.Video if self.kind == "video" else otio.schema.TrackKind.Audio
+        same = [i for i, t in enumerate(timeline.tracks) if t.kind == otio_kind]
+        names = {t.name for t in timeline.tracks}
+        prefix = "V" if self.kind == "video" else "A"
+        number = len(same) + 1
+        while f"{prefix}{number}" in names:
+            number += 1
+        self.track = otio.schema.Track(name=f"{prefix}{number}", kind=otio_kind)
+        timeline.tracks.insert(same[-1] + 1 if same else len(timeline.tracks), self.track)
+
+    def revert(self, timeline: otio.schema.Timeline) -> None:
+        for index, track in enumerate(timeline.tracks):
+            if track is self.track:
+                del timeline.tracks[index]
+                return
