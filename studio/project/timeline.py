@@ -93,9 +93,18 @@ def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
 
 
 def kinora_data(obj: otio.core.SerializableObjectWithMetadata) -> dict[str, Any]:
-    """The object's `metadata["kinora"]` as a plain dict (empty when absent)."""
+    """The object's `metadata["kinora"]` as plain Python dicts and lists (empty when absent)."""
     data = obj.metadata.get(KINORA_KEY)
-    return dict(data) if data else {}
+    return _plain(data) if data else {}
+
+
+def _plain(value: Any) -> Any:
+    """OTIO's AnyDictionary/AnyVector as dict/list, recursively (they fail isinstance(dict) checks)."""
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return value
+    return [_plain(v) for v in value]
 
 
 def find_track(timeline: otio.schema.Timeline, name: str) -> otio.schema.Track:
