@@ -100,6 +100,88 @@ class AudioReader:
         return (first_time or 0.0), data.astype(np.float32, copy=False)
 
 
+class AudioCursor:
+    """Contiguous reads forward from a start time: take(n) returns the next n samples.
+
+    One decode pass, no seeking between reads, so consecutive takes join sample-exactly (what
+    export's mixer needs). Past the end of the sound it returns silence.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], start: float = 0.0, rate: int = PROJECT_RATE) -> None:
+        self.path = Path(path)
+        self.rate = int(rate)
+        self._container = open_input(self.path)
+        if not self._container.streams.audio:
+            self._container.close()
+            raise MediaError(f"{self.path}: has no audio stream")
+        stream = self._container.streams.audio[0]
+        self._mono = stream.codec_context.channels == 1
+        tb = float(stream.time_base)
+        origin = media_origin_pts(self._container, stream)
+        self._container.seek(int(round(max(0.0, start - _SEEK_LEAD_S) / tb)) + origin, stream=stream, backward=True)
+        self._chunks = self._decoded(stream, tb, origin)
+        self._buffer = np.zeros((0, 2), np.float32)
+        first_time = next(self._chunks, 0.0)
+        skip = int(round((start - first_time) * self.rate))
+        if skip < 0:
+            self._buffer = np.zeros((-skip, 2), np.float32)
+        else:
+            self._drop(skip)
+
+    def take(self, n: int) -> np.ndarray:
+        """The next n samples as (n, 2) float32."""
+        while len(self._buffer) < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                pad = np.zeros((n - len(self._buffer), 2), np.float32)
+                self._buffer = np.concatenate([self._buffer, pad])
+                break
+            self._buffer = np.concatenate([self._buffer, chunk])
+        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
+
+    def close(self) -> None:
+        self._chunks.close()
+        self._container.close()
+
+    def __enter__(self) -> AudioCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _drop(self, n: int) -> None:
+        while n > 0:
+            if not len(self._buffer):
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    return
+                self._buffer = chunk
+            cut = min(n, len(self._buffer))
+            self._buffer = self._buffer[cut:]
+            n -= cut
+
+    def _decoded(self, stream: av.audio.stream.AudioStream, tb: float, origin: int):
+        """Yields the first frame's time once, then (n, 2) float32 chunks at self.rate."""
+        resampler = av.AudioResampler(format="flt", layout="mono" if self._mono else "stereo", rate=self.rate)
+        announced = False
+        try:
+            for frame in self._container.decode(stream):
+                if not announced:
+                    announced = True
+                    yield (frame.pts - origin) * tb if frame.pts is not None else 0.0
+                for out in resampler.resample(frame):
+                    yield self._stereo(out.to_ndarray())
+            for out in resampler.resample(None):
+                yield self._stereo(out.to_ndarray())
+        except av.FFmpegError as exc:
+            raise MediaError(f"{self.path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
+
+    def _stereo(self, packed: np.ndarray) -> np.ndarray:
+        data = packed.reshape(-1, 1 if self._mono else 2)
+        return np.repeat(data, 2, axis=1) if self._mono else data.astype(np.float32, copy=False)
+
+
 def read_audio(path: str | os.PathLike[str], start: float = 0.0, end: float | None = None,
                rate: int = PROJECT_RATE) -> np.ndarray:
     """The sound of path from start to end seconds as (n, 2) float32 at rate (default 48 kHz)."""

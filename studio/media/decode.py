@@ -112,6 +112,19 @@ class FrameReader:
             item = self._locate(max(self._first_s, float(t)))
         return self.to_rgb(item.frame, size)
 
+    def picture_at(self, t: float) -> av.VideoFrame:
+        """The decoded picture shown at t, as FFmpeg gave it (coded size, no rotation applied).
+
+        For callers that scale and convert themselves (export works in YUV); see `rotation`.
+        """
+        with self._lock:
+            return self._locate(max(self._first_s, float(t))).frame
+
+    @property
+    def rotation(self) -> int:
+        """Degrees clockwise the decoded picture turns to display upright."""
+        return self.info.rotation
+
     def iter_frames(self, start: float = 0.0, size: tuple[int, int] | None = None) -> Iterator[tuple[float, np.ndarray]]:
         """Every picture from the one shown at start onward, as (seconds, RGB); uses its own decoder."""
         container = open_input(self.path)

@@ -1,0 +1,101 @@
+"""Placing pictures in an output frame (fit or fill) and layering them, in yuv420p.
+
+Export composites in the encoder's own format: each source picture is scaled and converted by
+one swscale call straight to BT.709 yuv420p, pasted into a canvas, and handed to the encoder.
+Nothing round-trips through RGB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+BLACK_Y, BLACK_C = 16, 128  # limited-range black
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Scale the source to scaled_w x scaled_h, take the (w x h) window at (crop_x, crop_y), and
+    put it at (dest_x, dest_y) in the canvas. All even, so chroma planes line up."""
+
+    scaled_w: int
+    scaled_h: int
+    crop_x: int
+    crop_y: int
+    dest_x: int
+    dest_y: int
+    w: int
+    h: int
+
+    def covers(self, width: int, height: int) -> bool:
+        return self.dest_x == 0 and self.dest_y == 0 and self.w == width and self.h == height
+
+
+def _even(x: float) -> int:
+    return max(2, int(round(x / 2)) * 2)
+
+
+def place(src_w: int, src_h: int, dst_w: int, dst_h: int, fit: str) -> Placement:
+    """Where a src_w x src_h picture goes in an (even) dst_w x dst_h frame: "fit" letterboxes,
+    "fill" scales to cover and crops the middle."""
+    if fit == "fill":
+        scale = max(dst_w / src_w, dst_h / src_h)
+        sw, sh = max(dst_w, _even(src_w * scale)), max(dst_h, _even(src_h * scale))
+    else:
+        scale = min(dst_w / src_w, dst_h / src_h)
+        sw, sh = min(dst_w, _even(src_w * scale)), min(dst_h, _even(src_h * scale))
+    w, h = min(sw, dst_w), min(sh, dst_h)
+    crop_x, crop_y = (sw - w) // 4 * 2, (sh - h) // 4 * 2
+    dest_x, dest_y = (dst_w - w) // 4 * 2, (dst_h - h) // 4 * 2
+    return Placement(sw, sh, crop_x, crop_y, dest_x, dest_y, w, h)
+
+
+def yuv_planes(frame: av.VideoFrame, width: int, height: int, rotation: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The picture scaled to width x height (display orientation) as BT.709 limited Y, U, V planes."""
+    coded_w, coded_h = (height, width) if rotation in (90, 270) else (width, height)
+    packed = frame.reformat(width=coded_w, height=coded_h, format="yuv420p",
+                            dst_colorspace="ITU709", dst_color_range="MPEG").to_ndarray()
+    y, u, v = split_i420(packed, coded_w, coded_h)
+    if rotation:
+        k = -rotation // 90
+        y, u, v = (np.rot90(p, k=k) for p in (y, u, v))
+    return y, u, v
+
+
+def split_i420(packed: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U, V planes inside a contiguous (height * 3 / 2, width) I420 array."""
+    y = packed[:height]
+    flat = packed.reshape(-1)
+    csize = (width // 2) * (height // 2)
+    u = flat[width * height: width * height + csize].reshape(height // 2, width // 2)
+    v = flat[width * height + csize: width * height + 2 * csize].reshape(height // 2, width // 2)
+    return y, u, v
+
+
+class YuvCanvas:
+    """One output frame in yuv420p, in the contiguous layout av.VideoFrame.from_ndarray takes."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.data = np.empty((height * 3 // 2, width), np.uint8)
+        self.y, self.u, self.v = split_i420(self.data, width, height)
+
+    def fill_black(self) -> None:
+        self.y[:] = BLACK_Y
+        self.u[:] = BLACK_C
+        self.v[:] = BLACK_C
+
+    def paste(self, planes: tuple[np.ndarray, np.ndarray, np.ndarray], p: Placement) -> None:
+        y, u, v = planes
+        self.y[p.dest_y:p.dest_y + p.h, p.dest_x:p.dest_x + p.w] = y[p.crop_y:p.crop_y + p.h, p.crop_x:p.crop_x + p.w]
+        cy, cx, ch, cw, oy, ox = p.dest_y // 2, p.dest_x // 2, p.h // 2, p.w // 2, p.crop_y // 2, p.crop_x // 2
+        self.u[cy:cy + ch, cx:cx + cw] = u[oy:oy + ch, ox:ox + cw]
+        self.v[cy:cy + ch, cx:cx + cw] = v[oy:oy + ch, ox:ox + cw]
+
+    def to_frame(self) -> av.VideoFrame:
+        frame = av.VideoFrame.from_ndarray(self.data, format="yuv420p")
+        frame.colorspace = 1  # BT.709, as the planes were made
+        frame.color_range = 1
+        return frame
