@@ -8,7 +8,8 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from studio.library import Library
 from studio.media.encode import write_clip
@@ -122,19 +123,22 @@ class QtBotMouse:
     """Press, move and release through the view's own handlers, as a hand on the mouse would."""
 
     @staticmethod
-    def drag(widget, start: QPoint, end: QPoint) -> None:
-        from PySide6.QtGui import QMouseEvent
-        from PySide6.QtWidgets import QApplication
+    def send(widget, kind, pos: QPoint, buttons, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), Qt.MouseButton.LeftButton,
+                            buttons, modifiers)
+        QApplication.sendEvent(widget, event)
 
-        def send(kind, pos, buttons):
-            event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), Qt.MouseButton.LeftButton,
-                                buttons, Qt.KeyboardModifier.NoModifier)
-            QApplication.sendEvent(widget, event)
+    @classmethod
+    def click(cls, widget, pos: QPoint, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+        cls.send(widget, QMouseEvent.Type.MouseButtonPress, pos, Qt.MouseButton.LeftButton, modifiers)
+        cls.send(widget, QMouseEvent.Type.MouseButtonRelease, pos, Qt.MouseButton.NoButton, modifiers)
 
-        send(QMouseEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
-        send(QMouseEvent.Type.MouseMove, (start + end) / 2, Qt.MouseButton.LeftButton)
-        send(QMouseEvent.Type.MouseMove, end, Qt.MouseButton.LeftButton)
-        send(QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+    @classmethod
+    def drag(cls, widget, start: QPoint, end: QPoint) -> None:
+        cls.send(widget, QMouseEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+        cls.send(widget, QMouseEvent.Type.MouseMove, (start + end) / 2, Qt.MouseButton.LeftButton)
+        cls.send(widget, QMouseEvent.Type.MouseMove, end, Qt.MouseButton.LeftButton)
+        cls.send(widget, QMouseEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
 
 
 def drop(editor: TimelineEditor, mime: QMimeData, x_seconds: float, track: str) -> None:
@@ -375,3 +379,57 @@ def test_a_clip_moves_to_another_track_of_its_kind_only(editor, lib, tmp_path):
     while stack.canUndo():
         stack.undo()
     assert [t.name for t in editor.timeline().tracks] == ["V1", "A1"]
+
+
+def test_a_finished_remix_becomes_a_take_to_swap_in_and_an_extension_goes_after(editor, lib, tmp_path):
+    parent = generated_take(lib, tmp_path, "parent", 1.0, 440)
+    remix = generated_take(lib, tmp_path, "remix", 1.0, 550)
+    extension = generated_take(lib, tmp_path, "extension", 0.5, 660)
+    editor.insert_take(parent, 0.0)
+    assert editor.offer_take(parent, remix, "retake")
+    video = clip_items(editor, "V1")[0]
+    assert video.take_id == parent  # offered, not forced on the cut
+    assert list(video.clip.metadata["kinora"]["takes"]) == [parent, remix]
+    menu = editor.context_menu(video)
+    takes_menu = next(a.menu() for a in menu.actions() if a.text() == "Active take")
+    next(a for a in takes_menu.actions() if a.text() == f"Take {remix}").trigger()
+    assert [i.take_id for i in clip_items(editor, "V1")] == [remix]
+    assert [i.take_id for i in clip_items(editor, "A1")] == [remix]
+    assert editor.offer_take(remix, extension, "extend")
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "V1")] == [(remix, 0.0), (extension, 1.0)]
+
+
+def test_ctrl_click_selects_several_clips_that_then_move_together(editor, lib, tmp_path):
+    editor.insert_take(generated_take(lib, tmp_path, "first", 1.0, 440), 0.0)
+    editor.insert_take(generated_take(lib, tmp_path, "second", 1.0, 550), 2.0)
+    editor.set_snapping(False)
+    first, second = clip_items(editor, "V1")
+    viewport = editor.view.viewport()
+
+    def centre(item):
+        return editor.view.mapFromScene(item.mapToScene(QPointF(item.boundingRect().width() / 2, 30)))
+
+    QtBotMouse.click(viewport, centre(first))
+    QtBotMouse.click(viewport, centre(second), Qt.KeyboardModifier.ControlModifier)
+    assert first.isSelected() and second.isSelected()
+    QtBotMouse.drag(viewport, centre(first), centre(first) + QPoint(round(editor.view.scale.x(1.0)), 0))
+    assert [i.ref.start for i in clip_items(editor, "V1")] == pytest.approx([1.0, 3.0], abs=1 / 24)
+    assert [i.ref.start for i in clip_items(editor, "A1")] == pytest.approx([1.0, 3.0], abs=1 / 24)
+    assert editor.undo_stack().count() == 3  # the move is one step
+
+
+def test_the_recovery_dialog_restores_the_checked_project(qtbot, lib, tmp_path):
+    from studio.ui.timeline import RecoveryDialog
+
+    project = lib.create_project("Lost")
+    edited = lib.load_timeline(project.id)
+    edited.metadata["kinora"] = {**edited.metadata["kinora"], "note": "edited"}
+    lib.snapshot_project(project.id, kind="autosave", timeline=edited)
+    dialog = RecoveryDialog(lib, find_recoverable(lib))
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 1
+    dialog.accept()
+    assert dialog.recovered == [project.id]
+    restored = lib.load_timeline(project.id)
+    assert restored.metadata["kinora"]["note"] == "edited"
+    assert find_recoverable(lib) == []

@@ -24,8 +24,8 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
-from studio.project.timeline import (KINORA_KEY, audio_tracks, clips_for_take, find_track, kinora_data,
-                                     timeline_rate, video_tracks)
+from studio.project.timeline import (audio_tracks, clips_for_take, clips_of_take, kinora_data, timeline_rate,
+                                     video_tracks)
 from studio.ui.tasks import run_async
 from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
@@ -266,6 +266,25 @@ class TimelineEditor(QWidget):
         except KinoraError as exc:
             self.errorOccurred.emit(str(exc))
             return False
+
+    def offer_take(self, parent_take_id: int, new_take_id: int, kind: str) -> bool:
+        """Land a finished remix of a take that is on the timeline (the window calls this).
+
+        "extend": the new take goes right after the parent's last clip. Anything else (remix,
+        retake): the new take joins the takes list of every clip showing the parent, so the
+        creator can swap it in from the clip's menu; the cut does not change. Undoable.
+        """
+        timeline = self.document.timeline
+        placed = clips_of_take(timeline, parent_take_id) if timeline is not None else []
+        if not placed:
+            self.errorOccurred.emit(f"Take {parent_take_id} is not on the timeline; drag take {new_take_id} "
+                                    "in from the library instead.")
+            return False
+        if kind == "extend":
+            last = max((c for _, _, c in placed), key=lambda c: edits.span(timeline, c)[1])
+            return self.extend_with_take(last, new_take_id)
+        return self.run_edit(f"Take {new_take_id} available",
+                             edits.plan_add_to_takes([c for _, _, c in placed], new_take_id))
 
     def swap_to_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
         """Make another of the clip's listed takes the active one (undoable)."""

@@ -127,6 +127,18 @@ def plan_set_clip_data(clips: Sequence[Clip], changes: dict) -> Plan:
     return plan
 
 
+def plan_add_to_takes(clips: Sequence[Clip], take_id: int) -> Plan:
+    """List take_id among the takes of each clip (the active one stays)."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for clip in clips:
+            data = kinora_data(clip)
+            takes = list(data.get("takes") or [data.get("take_id")])
+            if take_id not in takes:
+                track, index = locate(timeline, clip)
+                yield SetClipData(track.name, index, {"takes": takes + [take_id]})
+    return plan
+
+
 def plan_track_flag(track: str, flag: str, value: bool) -> Plan:
     """Set mute, solo or lock on a track."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
