@@ -64,9 +64,10 @@ def export_take(lib: Library, take_id: int, out_path: str | Path, *, watermark: 
     from studio.project.timeline import clips_for_take, find_track, new_timeline
 
     take = _finished_take(lib, take_id)
+    media_path = _media_path(lib, take)
     media = lib.media(take.media_id)  # type: ignore[arg-type]
     timeline = new_timeline(take.display_title, rate=float(media.fps or (take.recipe.fps if take.recipe else 24)))
-    video, audio = clips_for_take(take, media, lib.media_path(media), rate=timeline.metadata["kinora"]["rate"])
+    video, audio = clips_for_take(take, media, media_path, rate=timeline.metadata["kinora"]["rate"])
     if video is not None:
         find_track(timeline, "V1").append(video)
     if audio is not None:
@@ -184,7 +185,7 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
         workdir = Path(tmp)
         rendered = workdir / f"render{out_path.suffix or '.mp4'}"
         report(ExportStatus("rendering", 0.0, None))
-        render(timeline, rendered, _preset(preset), resolve_media=lib.resolve_clip_media,
+        render(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,
                watermark=_watermark(watermark), progress=on_render, cancel=cancel)
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -197,12 +198,6 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
             os.replace(rendered, out_path)
     report(ExportStatus("done", 1.0, 0.0, f"{time.monotonic() - started:.1f} s"))
     return out_path
-
-
-def _preset(preset: str | ExportPreset) -> ExportPreset:
-    from studio.media.presets import get_preset
-
-    return get_preset(preset) if isinstance(preset, str) else preset
 
 
 def _watermark(watermark: bool | WatermarkSettings) -> WatermarkSettings | None:

@@ -116,12 +116,12 @@ def imported_take_plan(source: IngredientSource, *, title: str, recipe: Recipe |
                        when: datetime.datetime | None = None) -> ManifestPlan:
     """An imported file exported again (re-encoded, perhaps watermarked): opened, then edited."""
     stamp = _iso(when)
-    actions = [
-        {"action": "c2pa.opened", "softwareAgent": software_agent(), "when": stamp,
-         "parameters": {"ingredientIds": [ingredient_label(0)]}},
-        {"action": "c2pa.edited", "softwareAgent": software_agent(), "when": stamp,
-         "description": "Exported by Kinora"},
-    ]
+    edited: dict[str, Any] = {"action": "c2pa.edited", "softwareAgent": software_agent(), "when": stamp,
+                              "description": "Exported by Kinora"}
+    if recipe is not None:  # a Kinora recipe came with it: a model made these pixels
+        edited["digitalSourceType"] = AI_SOURCE
+    actions = [{"action": "c2pa.opened", "softwareAgent": software_agent(), "when": stamp,
+                "parameters": {"ingredientIds": [ingredient_label(0)]}}, edited]
     assertions = [recipe_assertion(recipe)] if recipe else []
     return ManifestPlan(title=title, actions=actions, assertions=assertions,
                         ingredients=[IngredientSource(source.path, source.title, "parentOf")])

@@ -1,0 +1,116 @@
+"""Exporting takes and projects: rendered, then signed with what made them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.exporting import ExportStatus, export_project, export_take
+from studio.library.library import Library
+from studio.media.cancel import Cancelled, CancelToken
+from studio.media.encode import write_clip
+from studio.media.probe import probe
+from studio.project.timeline import clips_for_take, find_track, new_timeline
+from studio.provenance.importing import record_credentials
+from studio.provenance.reader import AI_SOURCES, read_credentials
+from studio.recipe import Recipe
+
+
+@pytest.fixture
+def lib(tmp_path: Path):
+    library = Library.open(tmp_path / "lib")
+    yield library
+    library.close()
+
+
+def _take(lib: Library, tmp_path: Path, prompt: str, parent: int | None = None) -> int:
+    recipe = Recipe(prompt=prompt, model_id="tiny-random", seed=len(prompt), width=64, height=48, fps=24, seconds=0.5)
+    take = lib.create_take(recipe, parent_take_id=parent, remix_kind="video" if parent else None)
+    t = np.arange(12000, dtype=np.float32) / 48000
+    audio = np.stack([np.sin(2 * np.pi * 440 * t)] * 2, axis=1) * 0.2
+    frames = np.full((12, 48, 64, 3), 20 * take.id % 256, np.uint8)
+    clip = write_clip(frames, audio, 24, 48000, tmp_path / f"take{take.id}.mp4")
+    lib.complete_take(take.id, clip, recipe=recipe, timings={})
+    return take.id
+
+
+def test_exported_take_is_signed_valid_with_its_recipe_and_created_action(lib: Library, tmp_path: Path) -> None:
+    take_id = _take(lib, tmp_path, "a paper boat")
+    seen: list[ExportStatus] = []
+    out = export_take(lib, take_id, tmp_path / "out" / "boat.mp4", progress=seen.append)
+    info = probe(out)
+    assert info.has_video and info.has_audio and info.video_codec == "h264"
+    report = read_credentials(out)
+    assert report.state == "valid" and report.ai_generated
+    assert report.recipe == lib.take(take_id).recipe
+    assert report.manifest.actions[0].action == "c2pa.created"
+    assert report.manifest.actions[0].digital_source_type in AI_SOURCES
+    assert [s.phase for s in seen][-2:] == ["signing", "done"] and seen[-1].fraction == 1.0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["boat.mp4"]  # no temporary left behind
+
+
+def test_remix_export_names_its_parent_take_with_the_parents_own_manifest(lib: Library, tmp_path: Path) -> None:
+    parent = _take(lib, tmp_path, "a fox")
+    child = _take(lib, tmp_path, "a fox in snow", parent=parent)
+    out = export_take(lib, child, tmp_path / "fox.mp4", watermark=False)
+    report = read_credentials(out)
+    assert report.state == "valid" and [a.action for a in report.manifest.actions] == ["c2pa.opened", "c2pa.edited"]
+    (ingredient,) = report.ingredients
+    assert ingredient.relationship == "parentOf" and ingredient.validation.state == "valid"
+    assert ingredient.recipe == lib.take(parent).recipe
+    export_take(lib, child, tmp_path / "fox-again.mp4", watermark=False)
+    assert len(list((lib.cache_dir / "signed").iterdir())) == 1  # the parent was signed once
+
+
+def test_project_export_lists_every_take_as_a_component_with_all_recipes(lib: Library, tmp_path: Path) -> None:
+    first, second = _take(lib, tmp_path, "dawn"), _take(lib, tmp_path, "dusk")
+    timeline = new_timeline("Day", rate=24)
+    for take_id in (first, second, first):  # a take used twice is one ingredient
+        take = lib.take(take_id)
+        media = lib.media(take.media_id)
+        video, audio = clips_for_take(take, media, lib.media_path(media), rate=24)
+        find_track(timeline, "V1").append(video)
+        find_track(timeline, "A1").append(audio)
+    project = lib.create_project("Day", timeline)
+    out = export_project(lib, project.id, tmp_path / "day.mp4", "source")
+    report = read_credentials(out)
+    assert report.state == "valid" and report.ai_generated
+    assert [(i.relationship, i.recipe.prompt) for i in report.ingredients] == [("componentOf", "dawn"), ("componentOf", "dusk")]
+    assert [t.take_id for t in report.manifest.timeline_takes] == [first, second]
+    assert "c2pa.edited" in [a.action for a in report.manifest.actions]
+    assert abs(probe(out).duration - 1.5) < 0.1
+
+
+def test_export_without_credentials_is_not_signed(lib: Library, tmp_path: Path) -> None:
+    out = export_take(lib, _take(lib, tmp_path, "plain"), tmp_path / "plain.mp4", sign=False)
+    assert read_credentials(out).state == "none"
+
+
+def test_canceled_export_leaves_no_file(lib: Library, tmp_path: Path) -> None:
+    take_id = _take(lib, tmp_path, "never")
+    cancel = CancelToken()
+    cancel.cancel()
+    folder = tmp_path / "out"
+    with pytest.raises(Cancelled):
+        export_take(lib, take_id, folder / "never.mp4", cancel=cancel)
+    assert list(folder.iterdir()) == []
+
+
+def test_imported_signed_file_exported_again_carries_its_credentials(lib: Library, tmp_path: Path) -> None:
+    other = Library.open(tmp_path / "other")
+    try:
+        shared = export_take(other, _take(other, tmp_path, "a gift"), tmp_path / "gift.mp4")
+    finally:
+        other.close()
+    media = lib.import_media(shared)
+    take = lib.add_imported_take(media.id, title="gift.mp4")
+    record_credentials(lib, take)
+    out = export_take(lib, take.id, tmp_path / "regift.mp4")
+    report = read_credentials(out)
+    assert report.state == "valid" and [a.action for a in report.manifest.actions] == ["c2pa.opened", "c2pa.edited"]
+    (ingredient,) = report.ingredients
+    assert ingredient.relationship == "parentOf" and ingredient.recipe.prompt == "a gift"
+    assert report.recipe == ingredient.recipe  # the imported take kept the recipe it came with
+    assert report.ai_generated
