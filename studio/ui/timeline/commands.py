@@ -8,7 +8,6 @@ operations again on the very same state, so both are exact.
 
 from __future__ import annotations
 
-import logging
 import opentimelineio as otio
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -17,7 +16,6 @@ from studio.errors import ProjectError
 from studio.project.operations import Operation
 from studio.ui.timeline.edits import Plan
 
-log = logging.getLogger(__name__)
 
 class TimelineDocument(QObject):
     """The edited timeline and its undo stack; `changed` fires after every do, undo and redo."""

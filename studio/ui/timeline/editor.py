@@ -13,7 +13,6 @@ Everything that changes the edit is a command on the undo stack (see commands.py
 
 from __future__ import annotations
 
-import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from studio.project.timeline import (audio_tracks, clips_for_take, clips_of_take
 from studio.ui.tasks import run_async
 from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
-from studio.ui.timeline.clip_media import MediaCatalog, take_id_of
+from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.commands import TimelineDocument
 from studio.ui.timeline.headers import HEADER_W, TrackHeaders
 from studio.ui.timeline.history import EditHistoryPanel
@@ -37,8 +36,6 @@ from studio.ui.timeline.items import ClipItem
 from studio.ui.timeline.ruler import Ruler
 from studio.ui.timeline.timescale import ZOOM_STEP, timecode
 from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
-
-log = logging.getLogger(__name__)
 
 
 class TimelineEditor(QWidget):
@@ -79,8 +76,11 @@ class TimelineEditor(QWidget):
     # -- public API ----------------------------------------------------------------------------------
 
     def set_project(self, project_id: int) -> None:
-        """Open the project's saved timeline for editing (its undo history starts empty)."""
-        self.autosave.flush()
+        """Open the project's saved timeline for editing (its undo history starts empty).
+
+        Unsaved edits of the project open before are saved first: switching is not losing.
+        """
+        self._leave_project()
         timeline = self.library.load_timeline(project_id)
         self.project_id = project_id
         self.autosave.attach(project_id, self.document)
@@ -89,11 +89,15 @@ class TimelineEditor(QWidget):
 
     def set_timeline(self, timeline: otio.schema.Timeline) -> None:
         """Edit a timeline that is not (yet) a library project, e.g. an opened .otio file; no autosave."""
-        self.autosave.flush()
+        self._leave_project()
         self.project_id = None
         self.autosave.detach()
         self.document.reset(timeline)
         self.ruler.fps = timeline_rate(timeline)
+
+    def _leave_project(self) -> None:
+        if self.project_id is not None and not self.document.undo_stack.isClean():
+            self.save()
 
     def timeline(self) -> otio.schema.Timeline | None:
         return self.document.timeline
@@ -138,20 +142,28 @@ class TimelineEditor(QWidget):
             return False
 
     def insert_take(self, take_id: int, time: float | None = None, track_index: int = -1) -> bool:
-        """Insert a library take at `time` (default: the playhead): picture and sound, linked."""
+        """Insert a library take at `time` (default: the playhead): picture and sound, linked.
+
+        `track_index` (into timeline.tracks) picks the track of its kind; the other clip goes on
+        the first track of the other kind. Later clips on those tracks move right.
+        """
+        return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
+
+    def _insert(self, take_id: int, time: float, track_index: int) -> list[otio.schema.Clip]:
         timeline = self.document.timeline
         if timeline is None:
             self.errorOccurred.emit("Open a project before adding takes to its timeline.")
-            return False
+            return []
         try:
             video, audio = self._clips_for(take_id, timeline)
         except KinoraError as exc:
             self.errorOccurred.emit(str(exc))
-            return False
+            return []
         video_track, audio_track = self._target_tracks(timeline, track_index)
-        at = self.view.playhead if time is None else time
-        return self.run_edit(f"Add {video.name if video else audio.name}",
-                             edits.plan_insert(video, audio, at, video_track, audio_track))
+        name = video.name if video is not None else audio.name
+        if not self.run_edit(f"Add {name}", edits.plan_insert(video, audio, time, video_track, audio_track)):
+            return []
+        return [c for c in (video, audio) if c is not None and c.parent() is not None]
 
     def _clips_for(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
         take = self.library.take(take_id)
@@ -183,15 +195,12 @@ class TimelineEditor(QWidget):
 
         def done(take_ids: list[int]) -> None:
             start = at
-            for take_id in take_ids:
-                if self.insert_take(take_id, start, track_index):
-                    start = max(edits.span(self.document.timeline, c)[1] for c in self._last_inserted())
+            for take_id in take_ids:  # several files land one after another
+                placed = self._insert(take_id, start, track_index)
+                if placed:
+                    start = max(edits.span(self.document.timeline, c)[1] for c in placed)
 
         run_async(work, done, lambda exc: self.errorOccurred.emit(str(exc)))
-
-    def _last_inserted(self) -> list[otio.schema.Clip]:
-        command = self.document.undo_stack.command(self.document.undo_stack.index() - 1)
-        return [op.clip for op in getattr(command, "operations", []) if hasattr(op, "clip")]
 
     def split_at_playhead(self) -> bool:
         """Split the selected clips (and their linked partners) at the playhead; with nothing
