@@ -16,7 +16,7 @@ def load_pipeline(pipeline_class: Any, location: Path, torch_dtype: Any) -> Any:
     """
     try:
         return pipeline_class.from_pretrained(
-            str(location), torch_dtype=torch_dtype, use_safetensors=True, local_files_only=True,
+            str(location), dtype=torch_dtype, use_safetensors=True, local_files_only=True,
         )
     except (OSError, ValueError, EnvironmentError) as exc:
         raise EngineError(
