@@ -121,26 +121,42 @@ def test_device_clock_counts_frames_consumed_minus_output_latency(device):
     assert sink.elapsed() == held  # stopped: the clock holds
 
 
-def test_a_late_feeder_costs_silence_not_sync():
-    reads: list[tuple[float, float]] = []
-    gate, reading = threading.Event(), threading.Event()
+def test_the_device_clock_waits_for_the_first_sound(device):
+    sink, stream = device
+    ready = False
+    sink.start(lambda n: np.ones((n, 2), np.float32) if ready else None)
+    stream.deliver()
+    assert sink.elapsed() == 0.0 and not stream.heard[-1].any()
+    ready = True
+    for _ in range(5):
+        stream.deliver(4800)
+    # Four blocks of 0.1 s are certainly heard, less the device's latency.
+    assert sink.elapsed() >= 0.4 - FakeStream.latency and stream.heard[-1].all()
 
-    def slow_read(t0: float, t1: float) -> np.ndarray:
-        reading.set()
-        gate.wait()
-        reads.append((t0, t1))
+
+def test_a_late_feeder_costs_silence_not_sync():
+    reads: list[float] = []
+    gate, stuck = threading.Event(), threading.Event()
+
+    def read(t0: float, t1: float) -> np.ndarray:
+        if reads:  # every block after the first is slow
+            stuck.set()
+            gate.wait()
+        reads.append(t0)
         return np.ones((int(round(t1 * 48000)) - int(round(t0 * 48000)), 2), np.float32)
 
-    feeder = AudioFeeder(slow_read, 48000, block=1000)
+    feeder = AudioFeeder(read, 48000, block=1000)
     try:
+        assert feeder.pull(1000) is None  # nothing started: the sink's clock waits
         feeder.start(0.0, 1)
-        reading.wait(10.0)  # the feeder is stuck decoding the first block
+        stuck.wait(10.0)
+        assert feeder.pull(1000).all()
         assert not feeder.pull(3000).any()  # the device played 3000 frames of silence
         assert feeder.underruns == 1
         gate.set()
         wait_until(lambda: feeder.buffered_frames() >= 1000)
-        # The feeder skipped ahead: after the block it was stuck on, it reads the samples due now.
-        assert [t0 for t0, _ in reads[:2]] == [0.0, pytest.approx(3000 / 48000)]
+        # After the block it was stuck on, the feeder reads the samples due now, not the missed ones.
+        assert reads[:3] == [0.0, pytest.approx(1000 / 48000), pytest.approx(4000 / 48000)]
         assert feeder.pull(1000).all()
     finally:
         feeder.close()

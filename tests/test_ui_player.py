@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import opentimelineio as otio
 import pytest
 from PySide6.QtCore import Qt
@@ -154,3 +155,21 @@ def test_the_edit_plays_across_a_cut_without_skipping_a_frame(qtbot, preview, tm
     qtbot.waitUntil(lambda: not preview.player.playing, timeout=WAIT_MS)
     assert seen == [(i, 1) for i in range(10)] + [(i, 2) for i in range(10)]
     assert preview.stats().frames_dropped == 0
+
+
+def test_big_pictures_are_decoded_at_the_size_they_take_on_screen(qtbot, preview):
+    big = np.kron(painted_frames(12), np.ones((1, 10, 10, 1), dtype=np.uint8))  # 640 x 640
+    preview.load_source(ArraySource(big, FPS))
+
+    def fits() -> bool:  # once the layout settles, the decoded picture fits the surface
+        shown = preview._shown
+        return shown is not None and shown.image.shape[0] <= preview.surface.height() < 640
+
+    qtbot.waitUntil(fits, timeout=WAIT_MS)
+    width = preview._shown.image.shape[1]
+    assert on_screen(preview) == (0, 0)
+    preview.resize(200, 200)
+    qtbot.waitUntil(lambda: preview._shown is not None and preview._shown.image.shape[1] < width,
+                    timeout=WAIT_MS)
+    preview.seek(7 / FPS)
+    wait_for_frame(qtbot, preview, 7)

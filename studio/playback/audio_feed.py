@@ -92,10 +92,16 @@ class AudioFeeder:
             self._cond.notify_all()
         self._thread.join(timeout=2.0)
 
-    def pull(self, frames: int) -> np.ndarray:
-        """The next `frames` output samples (n, 2) float32; silence where the feeder fell behind."""
+    def pull(self, frames: int) -> np.ndarray | None:
+        """The next `frames` output samples (n, 2) float32; silence where the feeder fell behind.
+
+        None while a run's first block is still being decoded: the sink then keeps its clock at
+        zero, so playback starts when its sound does instead of trailing it.
+        """
         out = np.zeros((frames, 2), dtype=np.float32)
         with self._cond:
+            if self._consumed == 0 and not self._blocks:
+                return None
             lo, hi = self._consumed, self._consumed + frames
             while self._blocks and self._blocks[0][0] + len(self._blocks[0][1]) <= lo:
                 self._blocks.popleft()

@@ -57,6 +57,11 @@ class DecodeAhead:
             self.last_error = None
         self.restart(0, 1)
 
+    def set_size(self, size: tuple[int, int] | None) -> None:
+        """Decode at `size` (width, height) from now on; frames already queued keep theirs until a restart."""
+        with self._cond:
+            self._size = size
+
     def restart(self, index: int, step: int) -> None:
         """Forget queued frames and decode from `index` onwards, `step` frames apart (negative: reverse)."""
         with self._cond:

@@ -159,6 +159,17 @@ class Player:
         """Call `listener(seconds)` whenever the position changes (on the thread driving the player)."""
         self._listeners.append(listener)
 
+    def set_frame_size(self, size: tuple[int, int] | None) -> None:
+        """Decode pictures at `size` (width, height), e.g. the preview's on-screen size; None: native."""
+        if size == self._frame_size:
+            return
+        self._frame_size = size
+        self._decoder.set_size(size)
+        if self._source is None:
+            return
+        self._shown = None  # show the current frame again, at the new size
+        self._decoder.restart(self.frame_index(), self._speed or 1)
+
     # -- transport ---------------------------------------------------------------------------
 
     def play(self) -> None:

@@ -22,7 +22,8 @@ SAMPLE_RATE = 48000
 CHANNELS = 2
 SILENT_NOTICE = "No audio device: playback is silent"
 
-Pull = Callable[[int], np.ndarray]
+# Returns (n, 2) float32, or None for "not ready": the sink plays silence and its clock waits.
+Pull = Callable[[int], np.ndarray | None]
 
 
 class Sink(Protocol):
@@ -121,10 +122,17 @@ class SoundDeviceSink:
                     outdata[:n] = grain[:n]
                     self._grain = grain[n:] if len(grain) > n else None
                 return
+        samples = pull(frames)
+        if samples is None:
+            outdata[:] = 0.0
+            return
+        outdata[:] = samples
+        with self._lock:
+            if self._pull is not pull:
+                return  # restarted or stopped while we pulled: these frames belong to no run
             self._frames_before = self._frames_after
             self._frames_after += frames
             self._block_heard_at = now + self._latency_of(time_info)
-        outdata[:] = pull(frames)
 
     def _latency_of(self, time_info) -> float:
         # The callback's own timestamps are the most precise; some host APIs leave them at zero.

@@ -27,6 +27,7 @@ from studio.ui.player.video_surface import VideoSurface
 
 TICK_MS = 16
 OVERLAY_EVERY = 15  # ticks between refreshes of the stats overlay
+RESIZE_SETTLE_MS = 150  # a resize drag settles this long before frames are decoded at the new size
 
 
 def frame_to_qimage(frame: np.ndarray) -> QImage:
@@ -91,6 +92,11 @@ class PreviewPlayer(QWidget):
         scrub.sliderMoved.connect(self._scrub_to)
         scrub.sliderReleased.connect(self._scrub_ended)
         scrub.valueChanged.connect(self._slider_value_changed)
+
+        # Decode at the size the picture takes on screen, so the GUI thread never scales big frames.
+        self._resize_debounce = QTimer(self, singleShot=True, interval=RESIZE_SETTLE_MS)
+        self._resize_debounce.timeout.connect(self._fit_decode_size)
+        self.surface.resized.connect(self._resize_debounce.start)
 
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -202,10 +208,11 @@ class PreviewPlayer(QWidget):
         self._load_async(lambda: FileSource(path))
 
     def load_timeline(self, timeline: otio.schema.Timeline,
-                      resolve_media: Callable[[otio.schema.Clip], Path], *, keep_position: bool = True) -> None:
+                      resolve_media: Callable[[otio.schema.Clip], Path], *, keep_position: bool = False) -> None:
         """Play an edit. Call again after edits: the player works on a copy taken now.
 
-        With `keep_position` the playhead stays where it was (and playback goes on if it was playing).
+        With `keep_position` (for reloads after an edit) the playhead stays where it was and playback
+        goes on if it was playing; otherwise the edit opens paused at its start.
         """
         snapshot = timeline.deepcopy()  # the decode threads read it while the creator keeps editing
         resume = (self.player.position, self.player.playing) if keep_position else None
@@ -234,6 +241,7 @@ class PreviewPlayer(QWidget):
         run_async(make, done, failed)
 
     def _apply_source(self, source: Source, resume: tuple[float, bool] | None) -> None:
+        self.player.set_frame_size(self.decode_size_for(source.size))
         self.player.load(source)
         self._shown = None
         self.transport.scrub.blockSignals(True)
@@ -248,6 +256,23 @@ class PreviewPlayer(QWidget):
         self._playing_changed()
         self._timer.start()
         self.sourceLoaded.emit()
+
+    def decode_size_for(self, source_size: tuple[int, int]) -> tuple[int, int] | None:
+        """The (width, height) to decode at for the surface's current size; None to keep the native size."""
+        ratio = self.surface.devicePixelRatioF()
+        box_w, box_h = self.surface.width() * ratio, self.surface.height() * ratio
+        w, h = source_size
+        if w <= 0 or h <= 0:
+            return None
+        scale = min(box_w / w, box_h / h)
+        if scale >= 1.0:
+            return None
+        return max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2)
+
+    def _fit_decode_size(self) -> None:
+        source = self.player.source
+        if source is not None and not self._closed:
+            self.player.set_frame_size(self.decode_size_for(source.size))
 
     # -- transport -----------------------------------------------------------------------------
 
