@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,8 @@ ROOT_KEY = "root.key"
 SIGNER_CHAIN = "signer.pem"  # leaf first, then the chain up to (and including) the root
 SIGNER_KEY = "signer.key"
 SETTINGS = "identity.json"
+# Two exports starting at once (GUI worker and a background signer) must not both make an identity.
+_CREATE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def load_identity(folder: Path | None = None) -> SigningIdentity | None:
 
 def ensure_identity(folder: Path | None = None) -> SigningIdentity:
     """The stored identity, made on first use."""
-    return load_identity(folder) or create_identity(DEFAULT_NAME, folder=folder)
+    with _CREATE_LOCK:
+        return load_identity(folder) or create_identity(DEFAULT_NAME, folder=folder)
 
 
 def create_identity(name: str, *, folder: Path | None = None) -> SigningIdentity:
