@@ -1,0 +1,97 @@
+"""`kinora generate` and `kinora models` from the command line, offline, with tiny-random."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from studio.cli import main
+from studio.library import Library
+from studio.media.audio import read_audio
+from studio.media.probe import probe
+
+
+def test_generate_writes_an_mp4_with_video_and_sound_of_the_requested_length(tmp_path, capsys):
+    out = tmp_path / "ball.mp4"
+    code = main(["generate", "a red ball bounces on a wooden floor", "--model", "tiny-random", "--seconds", "1.5",
+                 "--seed", "42", "-o", str(out), "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    info = probe(out)
+    assert info.has_video and info.has_audio
+    assert info.duration == pytest.approx(1.5, abs=0.05)
+    assert np.sqrt(np.mean(read_audio(out) ** 2)) > 1e-4
+    with Library.open() as lib:
+        take = lib.take(result["take_id"])
+        assert take.status == "done" and take.recipe.seed == 42 and take.recipe.model_id == "tiny-random"
+
+
+def test_generate_with_an_uninstalled_model_fails_at_once_with_the_pull_command(capsys):
+    started = time.monotonic()
+    code = main(["generate", "a red ball", "--model", "ltx-2", "--seconds", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "kinora models pull ltx-2" in err and "GB" in err
+    assert time.monotonic() - started < 30  # no model load, no download attempt
+    with Library.open() as lib:
+        assert [t.status for t in lib.list_takes()] == ["failed"]
+
+
+def test_generate_remixes_a_take_by_id(tmp_path, capsys):
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "0.5", "--json"]) == 0
+    parent = json.loads(capsys.readouterr().out)["take_id"]
+    assert main(["generate", "the ball rolls away", "--model", "tiny-random", "--seconds", "0.5",
+                 "--remix", str(parent), "--mode", "extend", "--json"]) == 0
+    child = json.loads(capsys.readouterr().out)["take_id"]
+    with Library.open() as lib:
+        take = lib.take(child)
+        assert take.parent_take_id == parent and take.remix_kind == "extend"
+        assert probe(lib.media_path(lib.media(take.media_id))).duration == pytest.approx(1.0, abs=0.05)
+
+
+def test_bad_arguments_are_refused_with_a_readable_message(capsys):
+    assert main(["generate", "x", "--model", "tiny-random", "--mode", "retake"]) == 1
+    assert "--remix" in capsys.readouterr().err
+    assert main(["generate", "x", "--model", "tiny-random", "--style", "vaporwave"]) == 1
+    assert "Unknown style" in capsys.readouterr().err
+
+
+def test_models_list_shows_installed_state_and_modes(capsys):
+    assert main(["models", "list", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["tiny-random"]["installed"] and not rows["ltx-2"]["installed"]
+    assert "retake" in rows["ltx-2"]["modes"] and rows["ltx-2"]["download_gb"] > 0
+
+
+def test_models_pull_offline_says_so(capsys):
+    assert main(["models", "pull", "ltx-2"]) == 1
+    assert "no network" in capsys.readouterr().err
+
+
+def test_ctrl_c_cancels_the_take_and_exits_non_zero(tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio", "generate", "a slow one", "--model", "tiny-random", "--seconds", "2",
+         "--steps", "400"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in proc.stderr:
+            if line.startswith("denoising"):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "anceled" in err
+    with Library.open() as lib:
+        take = lib.list_takes()[0]
+        assert take.status == "canceled" and take.media_id is None
+        assert not [p for p in (lib.root / "media").rglob("*") if p.is_file()]
