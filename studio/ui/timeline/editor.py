@@ -116,7 +116,13 @@ class TimelineEditor(QWidget):
 
     @Slot(float)
     def set_playhead(self, t: float) -> None:
-        """Move the playhead (the player calls this as it plays); does not emit playheadMoved."""
+        """Move the playhead (the player calls this as it plays); does not emit playheadMoved.
+
+        When it leaves the visible span the view pages along so playback stays in sight.
+        """
+        left, right = self.view.visible_span()
+        if not left <= t <= right:
+            self.view.horizontalScrollBar().setValue(round(self.view.scale.x(t) - 0.1 * self.view.viewport().width()))
         self.view.set_playhead(t)
         self.ruler.update()
         self._time_label.setText(timecode(t, self.ruler.fps))
