@@ -133,3 +133,13 @@ def test_a_split_clip_sounds_exactly_like_the_whole_clip(media):
     SplitClip("A1", 10 / FPS).apply(split)
     assert len(find_track(split, "A1")) == 2
     np.testing.assert_array_equal(TimelineSource(split, resolve).audio(0, 2), TimelineSource(whole, resolve).audio(0, 2))
+
+
+def test_a_clip_whose_file_is_gone_plays_as_a_gap_and_is_named(media, tmp_path):
+    gone = clip(tmp_path / "deleted.mp4", 24, length=6)
+    timeline = timeline_with([[gone, clip(media["a"], 24, length=6)]], [[clip(tmp_path / "deleted.mp4", 24)]])
+    source = TimelineSource(timeline, resolve)
+    assert source.missing == ["deleted", "deleted"]
+    assert not source.frame_at(0.1).any()
+    assert picture(source, 6) == (0, 1)
+    assert not source.audio(0.0, 1.0).any()

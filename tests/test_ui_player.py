@@ -173,3 +173,19 @@ def test_big_pictures_are_decoded_at_the_size_they_take_on_screen(qtbot, preview
                     timeout=WAIT_MS)
     preview.seek(7 / FPS)
     wait_for_frame(qtbot, preview, 7)
+
+
+def test_the_edit_opens_at_the_given_start_and_names_offline_media(qtbot, preview, tmp_path):
+    a = write_test_clip(tmp_path / "a.mp4", 10, clip_id=1)
+    timeline = new_timeline("edit", rate=FPS)
+    available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, FPS), otio.opentime.RationalTime(10, FPS))
+    for path in (a, tmp_path / "gone.mp4"):
+        ref = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=available)
+        timeline.tracks[0].append(otio.schema.Clip(name=path.stem, media_reference=ref, source_range=available))
+    preview.load_timeline(timeline, lambda clip: Path(clip.media_reference.target_url.removeprefix("file://")),
+                          start=4 / FPS)
+    with qtbot.waitSignal(preview.sourceLoaded, timeout=WAIT_MS):
+        pass
+    assert preview.showing_timeline
+    wait_for_frame(qtbot, preview, 4)
+    assert "gone" in preview.notice.text() and "offline" in preview.notice.text()

@@ -27,7 +27,7 @@ from studio.playback.sinks import SAMPLE_RATE
 from studio.playback.sources import fit_into, sample_span
 from studio.project.timeline import audio_tracks, duration_seconds, kinora_data, seconds, timeline_rate, video_tracks
 
-ResolveMedia = Callable[[otio.schema.Clip], Path]
+ResolveMedia = Callable[[otio.schema.Clip], "Path | None"]
 
 FADE_SAMPLES = int(0.004 * SAMPLE_RATE)
 DEFAULT_CANVAS = (1280, 720)
@@ -55,16 +55,23 @@ class AudioPiece:
     fade_out: bool
 
 
-def _clip_pieces(track: otio.schema.Track, resolve_media: ResolveMedia):
-    """(clip, timeline range, seconds into the file) for each clip of a track, in order."""
+def _clip_pieces(track: otio.schema.Track, resolve_media: ResolveMedia, missing: list[str]):
+    """(clip, timeline range, seconds into the file, available range, path) for each playable clip.
+
+    Clips whose file cannot be found play as gaps; their names are added to `missing`.
+    """
     for index, item in enumerate(track):
         if not isinstance(item, otio.schema.Clip) or not item.enabled:
+            continue
+        path = resolve_media(item)
+        if path is None or not Path(path).is_file():
+            missing.append(item.name or f"{track.name} clip {index + 1}")
             continue
         placed = track.range_of_child_at_index(index)
         trimmed = item.trimmed_range()
         available = item.media_reference.available_range if item.media_reference is not None else None
         origin = seconds(available.start_time) if available is not None else 0.0
-        yield item, placed, seconds(trimmed.start_time) - origin, available, resolve_media(item)
+        yield item, placed, seconds(trimmed.start_time) - origin, available, Path(path)
 
 
 def _track_plays(track: otio.schema.Track, solo: bool) -> bool:
@@ -79,13 +86,17 @@ class TimelineSource:
 
     def __init__(self, timeline: otio.schema.Timeline, resolve_media: ResolveMedia, *,
                  size: tuple[int, int] | None = None, fps: float | None = None) -> None:
-        """`resolve_media(clip) -> Path` finds each clip's file; `size` (w, h) is the picture canvas."""
+        """`resolve_media(clip) -> Path | None` finds each clip's file; `size` (w, h) is the picture canvas.
+
+        Probes the first clip's file for the canvas size: build it off the GUI thread.
+        """
         self.fps = float(fps or timeline_rate(timeline))
         self.duration = duration_seconds(timeline)
+        self.missing: list[str] = []  # names of clips whose media is offline (they play as gaps)
         # Top of the stack first: OTIO composites later tracks over earlier ones.
-        self._video = [self._video_track(t, resolve_media) for t in reversed(video_tracks(timeline))]
+        self._video = [self._video_track(t, resolve_media, self.missing) for t in reversed(video_tracks(timeline))]
         self._video_starts = [[p.start for p in track] for track in self._video]
-        self._audio = self._audio_tracks(timeline, resolve_media)
+        self._audio = self._audio_tracks(timeline, resolve_media, self.missing)
         self.has_audio = any(self._audio)
         self.size = size or self._first_picture_size() or DEFAULT_CANVAS
         self._readers: dict[Path, object] = {}  # FrameReaders, used by the decode thread only
@@ -93,16 +104,17 @@ class TimelineSource:
         self._windows_lock = threading.Lock()
 
     @staticmethod
-    def _video_track(track: otio.schema.Track, resolve_media: ResolveMedia) -> list[VideoPiece]:
+    def _video_track(track: otio.schema.Track, resolve_media: ResolveMedia, missing: list[str]) -> list[VideoPiece]:
         if not track.enabled or kinora_data(track).get("mute"):
             return []
         return [
-            VideoPiece(seconds(placed.start_time), seconds(placed.end_time_exclusive()), Path(path), source_start)
-            for _clip, placed, source_start, _available, path in _clip_pieces(track, resolve_media)
+            VideoPiece(seconds(placed.start_time), seconds(placed.end_time_exclusive()), path, source_start)
+            for _clip, placed, source_start, _available, path in _clip_pieces(track, resolve_media, missing)
         ]
 
     @staticmethod
-    def _audio_tracks(timeline: otio.schema.Timeline, resolve_media: ResolveMedia) -> list[list[AudioPiece]]:
+    def _audio_tracks(timeline: otio.schema.Timeline, resolve_media: ResolveMedia,
+                      missing: list[str]) -> list[list[AudioPiece]]:
         tracks = audio_tracks(timeline)
         solo = any(kinora_data(t).get("solo") for t in tracks)
         result = []
@@ -110,14 +122,14 @@ class TimelineSource:
             if not _track_plays(track, solo):
                 continue
             raw = []
-            for _clip, placed, source_start, available, path in _clip_pieces(track, resolve_media):
+            for _clip, placed, source_start, available, path in _clip_pieces(track, resolve_media, missing):
                 first, length = sample_span(seconds(placed.start_time), seconds(placed.end_time_exclusive()))
                 source_first = int(round(source_start * SAMPLE_RATE))
                 media_end = (
                     int(round((seconds(available.end_time_exclusive()) - seconds(available.start_time)) * SAMPLE_RATE))
                     if available is not None else None
                 )
-                raw.append((first, length, Path(path), source_first, media_end))
+                raw.append((first, length, path, source_first, media_end))
             result.append(_with_fades(raw))
         return result
 

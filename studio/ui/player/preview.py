@@ -208,15 +208,25 @@ class PreviewPlayer(QWidget):
         self._load_async(lambda: FileSource(path))
 
     def load_timeline(self, timeline: otio.schema.Timeline,
-                      resolve_media: Callable[[otio.schema.Clip], Path], *, keep_position: bool = False) -> None:
+                      resolve_media: Callable[[otio.schema.Clip], Path], *, keep_position: bool = False,
+                      start: float | None = None) -> None:
         """Play an edit. Call again after edits: the player works on a copy taken now.
 
-        With `keep_position` (for reloads after an edit) the playhead stays where it was and playback
-        goes on if it was playing; otherwise the edit opens paused at its start.
+        With `keep_position` (for reloads after an edit, while the edit is what the Preview shows) the
+        position stays where it was and playback goes on if it was playing; otherwise the edit opens
+        paused at `start` seconds (e.g. the timeline's playhead), or at its beginning.
         """
         snapshot = timeline.deepcopy()  # the decode threads read it while the creator keeps editing
-        resume = (self.player.position, self.player.playing) if keep_position else None
+        if keep_position and self.showing_timeline:
+            resume = (self.player.position, self.player.playing)
+        else:
+            resume = (start or 0.0, False)
         self._load_async(lambda: TimelineSource(snapshot, resolve_media), resume)
+
+    @property
+    def showing_timeline(self) -> bool:
+        """True while the Preview plays the edit (not a single take or file)."""
+        return isinstance(self.player.source, TimelineSource)
 
     def load_source(self, source: Source, resume: tuple[float, bool] | None = None) -> None:
         """Show a ready source now (e.g. an ArraySource of a generated clip), paused at its start."""
@@ -247,7 +257,7 @@ class PreviewPlayer(QWidget):
         self.transport.scrub.blockSignals(True)
         self.transport.scrub.setRange(0, max(self.player.frame_count - 1, 0))
         self.transport.scrub.blockSignals(False)
-        self._set_notice(self.player.notice)
+        self._set_notice(self._notice_for(source))
         if resume is not None:
             self.player.seek(resume[0])
             if resume[1]:
@@ -365,6 +375,14 @@ class PreviewPlayer(QWidget):
     def _scrub_ended(self) -> None:
         if self._was_playing:
             self.play()
+
+    def _notice_for(self, source: Source) -> str | None:
+        lines = [self.player.notice] if self.player.notice else []
+        missing = getattr(source, "missing", None)
+        if missing:
+            names = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            lines.append(f"Media offline, playing as gaps: {names}. Relink or re-import the files.")
+        return "\n".join(lines) or None
 
     def _set_notice(self, text: str | None) -> None:
         self.notice.setText(text or "")
