@@ -67,3 +67,18 @@ def test_identity_rename_changes_the_signer_shown_in_new_exports(tmp_path, capsy
 def test_exporting_something_that_does_not_exist_says_so(tmp_path, capsys, args) -> None:
     assert main(args) == 1
     assert "999" in capsys.readouterr().err
+
+
+def test_kinora_import_of_a_signed_export_keeps_its_recipe_for_remixing(tmp_path, capsys, monkeypatch) -> None:
+    take_id = _library_with_take(tmp_path)
+    out = tmp_path / "shared.mp4"
+    assert main(["export", str(take_id), "--take", "-o", str(out)]) == 0
+    monkeypatch.setenv("KINORA_LIBRARY", str(tmp_path / "friend"))  # someone else's library
+    capsys.readouterr()
+    assert main(["import", str(out), "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["credentials"] == "valid"
+    with Library.open() as friend:
+        take = friend.take(result["id"])
+        assert take.origin == "imported" and take.recipe.prompt == "a lantern" and take.recipe.seed == 3
+        assert friend.media(take.media_id).provenance_json is not None

@@ -61,8 +61,15 @@ def import_one(lib: Library, path: Path) -> dict[str, Any]:
     media = lib.import_media(path)
     existing = lib.takes_for_media(media.id)
     take = existing[0] if existing else lib.add_imported_take(media.id, title=path.stem)
+    credentials = None
+    if not existing:  # keep the file's Content Credentials; a Kinora recipe makes the take remixable
+        from studio.provenance.importing import record_credentials
+
+        report = record_credentials(lib, take)
+        credentials = report.state if report else None
+        take = lib.take(take.id)
     return {"file": str(path), "kind": "take", "id": take.id, "name": take.display_title, "media": media.to_dict(),
-            "already_there": bool(existing)}
+            "already_there": bool(existing), "credentials": credentials}
 
 
 def cmd_import(args: argparse.Namespace) -> int:
