@@ -85,9 +85,8 @@ def test_lineage_view_shows_ancestors_above_and_descendants_below(qtbot, lib: Li
     grandparent = _done_take(lib, tmp_path, Recipe(prompt="first"))
     parent = _done_take(lib, tmp_path, Recipe(prompt="second"), grandparent)
     child = _done_take(lib, tmp_path, Recipe(prompt="third"), parent)
-    view = LineageView(lib)
+    view = LineageView(lib, parent)
     qtbot.addWidget(view)
-    view.show_take(parent)
     qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 1, timeout=10000)
     top = view.tree.topLevelItem(0)
     assert top.text(0) == f"#{grandparent} first"

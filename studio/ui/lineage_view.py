@@ -1,6 +1,6 @@
 """The lineage view: a take's ancestors and descendants as a tree, each with its poster.
 
-`LineageView(lib)`; `show_take(take_id)` loads the lineage on a worker thread. The chain of
+`LineageView(lib, take_id=None)`; `show_take(take_id)` loads the lineage on a worker thread. The chain of
 ancestors is the trunk (oldest at the top), the shown take is in bold, and its descendants
 branch below it. `take_activated(take_id)` is emitted on double-click.
 """
@@ -63,7 +63,7 @@ class LineageView(QWidget):
 
     take_activated = Signal(int)
 
-    def __init__(self, lib: Library, parent: QWidget | None = None) -> None:
+    def __init__(self, lib: Library, take_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lib = lib
         self.take_id: int | None = None
@@ -79,6 +79,8 @@ class LineageView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
         layout.addWidget(self.tree, 1)
+        if take_id is not None:
+            self.show_take(take_id)
 
     def show_take(self, take_id: int) -> None:
         """Show `take_id`'s lineage (loaded off the GUI thread)."""
