@@ -168,13 +168,17 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
 
     def reconcile(self) -> int:
         """Mark media rows whose file is gone as missing (and found ones as present). Returns the
-        number of missing media."""
-        rows = self._db.query("SELECT id, relpath, missing FROM media")
-        changed = []
-        for row in rows:
-            missing = int(not (self.root / row["relpath"]).is_file())
-            if missing != row["missing"]:
-                changed.append((missing, row["id"]))
+        number of missing media.
+
+        One directory listing of the store is compared with the rows, rather than a stat per row:
+        at 100,000 files that is what keeps opening the library fast.
+        """
+        present = set(self._store.files())
+        cursor = self._db.connection().cursor()
+        cursor.row_factory = None  # plain tuples: this loop may see 100,000 rows
+        rows = cursor.execute("SELECT id, relpath, missing FROM media").fetchall()
+        changed = [(int(gone), media_id) for media_id, relpath, was_missing in rows
+                   if (gone := relpath not in present) != was_missing]
         if changed:
             with self._db.transaction() as conn:
                 conn.executemany("UPDATE media SET missing = ? WHERE id = ?", changed)
@@ -183,7 +187,7 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
     def stray_media_files(self) -> list[Path]:
         """Files in the media folder that no media row knows (left by a crash or copied in by hand)."""
         known = {r["relpath"] for r in self._db.query("SELECT relpath FROM media")}
-        return [self.root / rel for rel in self._store.files() if rel not in known]
+        return sorted(self.root / rel for rel in self._store.files() if rel not in known)
 
     def backup(self) -> Path:
         """A consistent copy of library.db in backups/ (media files are not copied)."""
