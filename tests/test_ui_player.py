@@ -121,6 +121,9 @@ def test_scrub_bar_seeks_and_the_stats_overlay_toggles(qtbot, preview):
     preview.transport.scrub.setValue(17)  # a click on the bar
     wait_for_frame(qtbot, preview, 17)
     assert preview.player.frame_index() == 17
+    preview.scrub(5 / FPS)  # the timeline's playhead being dragged
+    wait_for_frame(qtbot, preview, 5)
+    assert preview.transport.scrub.value() == 5
     preview.transport.buttons["stats"].click()
     qtbot.waitUntil(lambda: preview.surface._overlay is not None and "dropped" in preview.surface._overlay,
                     timeout=WAIT_MS)

@@ -301,6 +301,10 @@ class PreviewPlayer(QWidget):
         """Move to `t` seconds (the timeline's playhead drags call this)."""
         self.player.seek(t)
 
+    def scrub(self, t: float) -> None:
+        """Move to `t` seconds and, while paused, sound a short grain from there (playhead drags)."""
+        self.player.scrub(t)
+
     def stats(self) -> PlaybackStats:
         return self.player.stats()
 
