@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from studio import __version__
 from studio.errors import ProvenanceError
 from studio.media.encode import write_clip
 from studio.provenance import identity as ident
@@ -43,6 +44,7 @@ def test_signed_clip_reads_back_valid_with_actions_recipe_and_thumbnail(tmp_path
     assert report.issuer == ident.DEFAULT_NAME
     assert report.ai_generated
     assert [(a.action, a.digital_source_type) for a in report.manifest.actions] == [("c2pa.created", AI_SOURCE)]
+    assert report.manifest.actions[0].software_agent == f"Kinora {__version__} (model tiny-random)"
     assert report.recipe == recipe
     assert report.signed_time is not None
     thumbnail = read_thumbnail(out, report.manifest.thumbnail)

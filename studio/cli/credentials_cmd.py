@@ -105,7 +105,8 @@ def _manifest_lines(manifest: ManifestSummary, indent: str) -> list[str]:
     if manifest.claim_generator:
         lines.append(f"{indent}Made with:    {manifest.claim_generator}")
     if manifest.actions:
-        steps = "; ".join(a.action + (f" ({a.description})" if a.description else "") for a in manifest.actions)
+        steps = "; ".join(a.action + (f" ({a.description})" if a.description else "")
+                          + (f" by {a.software_agent}" if a.software_agent else "") for a in manifest.actions)
         lines.append(f"{indent}Actions:      {steps}")
     if manifest.recipe:
         lines.append(f"{indent}Recipe:       {describe_recipe(manifest.recipe)}")

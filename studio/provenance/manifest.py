@@ -28,6 +28,7 @@ from studio.recipe import Recipe
 RECIPE_LABEL = "org.kinora.recipe"
 TIMELINE_LABEL = "org.kinora.timeline"
 TIMELINE_SCHEMA = 1
+MODEL_ID_KEY = "org.kinora.model_id"  # in a softwareAgent: the model that made the pixels
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 AI_SOURCE = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE_AI_SOURCE = IPTC + "compositeWithTrainedAlgorithmicMedia"
@@ -85,7 +86,7 @@ def software_agent(model_id: str | None = None) -> dict[str, Any]:
     """Kinora and its version, plus the model that made the pixels when there is one."""
     agent: dict[str, Any] = {"name": "Kinora", "version": __version__}
     if model_id:
-        agent["org.kinora.model_id"] = model_id
+        agent[MODEL_ID_KEY] = model_id
     return agent
 
 

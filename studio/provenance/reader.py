@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import ProvenanceError, RecipeError
-from studio.provenance.manifest import AI_SOURCES, RECIPE_LABEL, TIMELINE_LABEL, TimelineTake
+from studio.provenance.manifest import AI_SOURCES, MODEL_ID_KEY, RECIPE_LABEL, TIMELINE_LABEL, TimelineTake
 from studio.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -328,7 +328,9 @@ def _actions(manifest: dict[str, Any]) -> list[ActionRecord]:
         for action in (assertion.get("data") or {}).get("actions") or []:
             agent = action.get("softwareAgent")
             if isinstance(agent, dict):
-                agent = " ".join(str(agent[k]) for k in ("name", "version") if agent.get(k))
+                model = agent.get(MODEL_ID_KEY)
+                agent = " ".join(str(agent[k]) for k in ("name", "version") if agent.get(k)) + (
+                    f" (model {model})" if model else "")
             records.append(ActionRecord(action=str(action.get("action", "")),
                                         digital_source_type=action.get("digitalSourceType"),
                                         software_agent=agent, description=action.get("description"),

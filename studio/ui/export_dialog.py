@@ -152,6 +152,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
+        # One take keeps its own size by default; a project is cut for the common 16:9 screen.
+        self.preset.setCurrentIndex(max(0, self.preset.findData("source" if take_id is not None else "16:9")))
         self._preset_changed()
         if project_id is None and take_id is None:
             self._show_error("Open a project (or select a take) to export.")
@@ -281,10 +283,8 @@ class ExportDialog(QDialog):
             self.path.setText(name)
 
     def _default_path(self) -> Path:
-        from studio.paths import default_library_dir
-
         videos = Path.home() / "Videos"
-        folder = videos if videos.is_dir() else default_library_dir().parent
+        folder = videos if videos.is_dir() else Path.home()
         if self.take_id is not None:
             return folder / f"kinora-take-{self.take_id}.mp4"
         name = "kinora-export"
