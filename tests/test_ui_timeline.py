@@ -9,7 +9,7 @@ import opentimelineio as otio
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from studio.library import Library
 from studio.media.encode import write_clip
@@ -433,3 +433,30 @@ def test_the_recovery_dialog_restores_the_checked_project(qtbot, lib, tmp_path):
     restored = lib.load_timeline(project.id)
     assert restored.metadata["kinora"]["note"] == "edited"
     assert find_recoverable(lib) == []
+
+
+def test_header_buttons_mute_and_solo_tracks_undoably(editor):
+    mute = editor.headers.findChild(QToolButton, "A1-mute")
+    solo = editor.headers.findChild(QToolButton, "A1-solo")
+    mute.click()
+    assert find_track(editor.timeline(), "A1").metadata["kinora"]["mute"] is True
+    solo.click()
+    assert find_track(editor.timeline(), "A1").metadata["kinora"]["solo"] is True
+    assert mute.isChecked()
+    assert editor.headers.findChild(QToolButton, "V1-solo") is None  # solo is for listening
+    editor.undo_stack().undo()
+    editor.undo_stack().undo()
+    assert "kinora" not in find_track(editor.timeline(), "A1").metadata
+    assert not mute.isChecked() and not solo.isChecked()  # the buttons show the undone state
+
+
+def test_a_retake_swapped_into_a_trimmed_clip_shows_the_same_moment(editor, lib, tmp_path):
+    parent = generated_take(lib, tmp_path, "parent", 2.0, 440)
+    retake = generated_take(lib, tmp_path, "retake", 2.0, 550)
+    editor.insert_take(parent, 0.0)
+    video = clip_items(editor, "V1")[0]
+    editor.view.trimRequested.emit(TrimRequest((video.ref, clip_items(editor, "A1")[0].ref), "head", 0.5))
+    assert editor.add_alternate_take(clip_items(editor, "V1")[0].clip, retake)
+    swapped = clip_items(editor, "V1")[0]
+    assert swapped.take_id == retake
+    assert (swapped.ref.start, swapped.ref.source_start, swapped.ref.duration) == pytest.approx((0.5, 0.5, 1.5))

@@ -423,11 +423,8 @@ class TimelineEditor(QWidget):
         return self.document.timeline.tracks[ref.track_index][ref.clip_index]
 
     def _on_selection(self) -> None:
-        try:
-            selected = self.view.selected_clips()
-        except RuntimeError:  # the scene is being cleared during a rebuild
-            return
-        if len(selected) >= 1 and selected[0].take_id is not None:
+        selected = self.view.selected_clips()
+        if selected and selected[0].take_id is not None:
             self.clipSelected.emit(selected[0].take_id)
 
     def _show_context_menu(self, item: ClipItem | None, pos: QPoint) -> None:

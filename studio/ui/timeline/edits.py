@@ -178,8 +178,12 @@ def alternate_clip(old: Clip, replacement: Clip, link_id: str | None) -> Clip:
     if available.duration < duration:
         raise ProjectError(f"Take {new_data.get('take_id')} is {available.duration.to_seconds():.2f} s long; "
                            f"the clip needs {duration.to_seconds():.2f} s. Trim the clip first.")
+    # A retake keeps the parent's timing, so show the same moment of it where the new take allows.
+    start = old.trimmed_range().start_time.rescaled_to(available.duration.rate)
+    if start < available.start_time or start + duration > available.end_time_exclusive():
+        start = available.start_time
     clip = replacement.deepcopy()
-    clip.source_range = otio.opentime.TimeRange(available.start_time, duration)
+    clip.source_range = otio.opentime.TimeRange(start, duration)
     new_data.update({"takes": takes, "link_id": link_id})
     if link_id is None:
         new_data.pop("link_id")

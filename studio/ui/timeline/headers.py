@@ -25,15 +25,30 @@ class TrackHeaders(QWidget):
         self.view = view
         self.setFixedWidth(HEADER_W)
         self._rows: list[QFrame] = []
+        self._buttons: dict[str, dict[str, QToolButton]] = {}
+        self._layout_key: list[tuple[str, str, float]] = []
         view.verticalScrollBar().valueChanged.connect(self._place)
 
     def show_timeline(self, timeline: otio.schema.Timeline) -> None:
-        for frame in self._rows:
-            frame.deleteLater()
-        self._rows = []
+        """Show the view's rows; rows are rebuilt only when the tracks themselves change."""
+        layout_key = [(row.name, row.kind, row.height) for row in self.view.rows]
+        if layout_key != self._layout_key:
+            self._build_rows()
+            self._layout_key = layout_key
         for row in self.view.rows:
-            track = timeline.tracks[row.track_index]
-            data = kinora_data(track)
+            data = kinora_data(timeline.tracks[row.track_index])
+            for flag, button in self._buttons[row.name].items():
+                button.blockSignals(True)  # showing the state is not toggling it
+                button.setChecked(bool(data.get(flag)))
+                button.blockSignals(False)
+        self._place()
+
+    def _build_rows(self) -> None:
+        for frame in self._rows:
+            frame.setParent(None)
+            frame.deleteLater()
+        self._rows, self._buttons = [], {}
+        for row in self.view.rows:
             frame = QFrame(self)
             frame.setObjectName("trackHeader")
             frame.setStyleSheet("#trackHeader { background: #2a2c31; border-bottom: 1px solid #18191c; }")
@@ -44,6 +59,7 @@ class TrackHeaders(QWidget):
             label.setStyleSheet("font-weight: bold; color: %s;" % ("#8fb3ff" if row.kind == "video" else "#8fe0b3"))
             layout.addWidget(label)
             layout.addStretch(1)
+            self._buttons[row.name] = {}
             for flag, text, tip in FLAGS:
                 if flag == "solo" and row.kind == "video":
                     continue  # solo is a listening tool; the picture shows the top track anyway
@@ -51,16 +67,15 @@ class TrackHeaders(QWidget):
                 button.setText(text)
                 button.setToolTip(tip)
                 button.setCheckable(True)
-                button.setChecked(bool(data.get(flag)))
                 button.setObjectName(f"{row.name}-{flag}")
                 button.setFixedSize(22, 20)
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-                button.clicked.connect(lambda checked, n=row.name, f=flag: self.flagToggled.emit(n, f, checked))
+                button.toggled.connect(lambda checked, n=row.name, f=flag: self.flagToggled.emit(n, f, checked))
                 layout.addWidget(button)
+                self._buttons[row.name][flag] = button
             frame.setGeometry(0, 0, HEADER_W, int(row.height + ROW_GAP))
             frame.show()
             self._rows.append(frame)
-        self._place()
 
     def _place(self) -> None:
         offset = self.view.verticalScrollBar().value()

@@ -116,9 +116,9 @@ class TimelineView(QGraphicsView):
         # Selection follows clip objects (moves keep them; a deleted clip is simply gone).
         selected = [i.clip for i in self.selected_clips()]
         scene = self.scene()
+        self.clip_items = []  # before clear(): selection signals during it must not see dying items
         scene.clear()
         self.rows = track_rows(timeline)
-        self.clip_items = []
         for row in self.rows:
             track = timeline.tracks[row.track_index]
             for index, child in enumerate(track):
