@@ -121,6 +121,14 @@ class Database:
         """Rows of a read statement."""
         return self.connection().execute(sql, params).fetchall()
 
+    def query_dicts(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Rows as plain dicts: much faster to read by name than sqlite3.Row when building many records."""
+        cursor = self.connection().cursor()
+        cursor.row_factory = None
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         return self.connection().execute(sql, params).fetchone()
 

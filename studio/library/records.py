@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,7 +48,7 @@ class MediaRecord:
         return self.kind == "audio" or bool(self.sample_rate)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> MediaRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> MediaRecord:
         return cls(id=row["id"], sha256=row["sha256"], relpath=row["relpath"], kind=row["kind"],
                    duration=row["duration"], fps=row["fps"], width=row["width"], height=row["height"],
                    sample_rate=row["sample_rate"], codec=row["codec"], missing=bool(row["missing"]),
@@ -86,7 +86,7 @@ class TakeRecord:
         return self.title or (self.recipe.prompt if self.recipe else "") or f"Take {self.id}"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> TakeRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> TakeRecord:
         recipe_json = row["recipe_json"]
         return cls(id=row["id"], origin=row["origin"], title=row["title"],
                    recipe=Recipe.from_dict(json.loads(recipe_json)) if recipe_json else None,
@@ -121,7 +121,7 @@ class JobRecord:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> JobRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
         return cls(id=row["id"], take_id=row["take_id"], status=row["status"], position=row["position"],
                    created_at=row["created_at"])
 
@@ -140,7 +140,7 @@ class ProjectRecord:
     saved_at: float | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ProjectRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> ProjectRecord:
         return cls(id=row["id"], name=row["name"], created_at=row["created_at"], updated_at=row["updated_at"],
                    saved_at=row["saved_at"])
 
@@ -158,7 +158,7 @@ class SnapshotRecord:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> SnapshotRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> SnapshotRecord:
         return cls(id=row["id"], project_id=row["project_id"], kind=row["kind"], created_at=row["created_at"])
 
     def to_dict(self) -> dict[str, Any]:

@@ -170,7 +170,7 @@ class TakesMixin:
             where.append("id < ?")
             params.append(before_id)
         sql = "SELECT * FROM takes" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = self._db.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        rows = self._db.query_dicts(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
         return [TakeRecord.from_row(r) for r in rows]
 
     def count_takes(self, *, status: str | None = None, favorites: bool = False, model_id: str | None = None) -> int:
@@ -183,7 +183,7 @@ class TakesMixin:
         match = fts_query(query)
         if match is None:
             return []
-        rows = self._db.query(
+        rows = self._db.query_dicts(
             "SELECT * FROM takes WHERE id IN (SELECT rowid FROM takes_fts WHERE takes_fts MATCH ? "
             "ORDER BY rowid DESC LIMIT ?) ORDER BY id DESC", (match, limit))
         return [TakeRecord.from_row(r) for r in rows]
