@@ -169,3 +169,19 @@ def test_scrub_sounds_a_short_faded_grain_from_the_scrub_position():
         assert shown_index(player) == 12
     finally:
         player.close()
+
+
+class BrokenFrameSource(ArraySource):
+    """Frame 3 cannot be decoded, as in a file damaged there."""
+
+    def frame_at(self, t, size=None):
+        if int(t * self.fps) == 3:
+            raise ValueError("damaged picture at frame 3")
+        return super().frame_at(t, size)
+
+
+def test_a_frame_that_cannot_be_decoded_is_skipped_and_reported(player):
+    player.load(BrokenFrameSource(painted_frames(6), FPS))
+    player.play()
+    assert record_playback(player) == [0, 1, 2, 4, 5]
+    assert "frame 3" in player.decode_error

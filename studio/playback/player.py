@@ -82,6 +82,11 @@ class Player:
         """A line for the UI, e.g. that playback is silent for lack of an audio device."""
         return self.sink.notice
 
+    @property
+    def decode_error(self) -> str | None:
+        """The last picture the decoder could not make (that frame is skipped), or None."""
+        return self._decoder.last_error
+
     def load(self, source: Source) -> None:
         """Show `source` from its first frame, paused. The previous source is closed."""
         self._stop_run()

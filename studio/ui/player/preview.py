@@ -337,6 +337,9 @@ class PreviewPlayer(QWidget):
         self._ticks += 1
         if self._ticks % OVERLAY_EVERY == 0:
             self._update_overlay()
+            error = self.player.decode_error
+            if error and error not in self.notice.text():
+                self._set_notice(f"Some frames could not be decoded: {error}")
 
     def _update_overlay(self) -> None:
         on = self._actions["stats"].isChecked()
