@@ -157,3 +157,13 @@ def test_signing_a_large_file_does_not_hold_it_twice_in_memory(tmp_path: Path) -
     assert size_mb > 45
     # Peak memory grows by at most one copy of the file (c2pa-rs buffers the box it rewrites); two would fail.
     assert growth_mb < 1.5 * size_mb, f"signing {size_mb:.0f} MB grew peak memory by {growth_mb:.0f} MB"
+
+
+def test_a_timeline_with_clips_in_formats_without_credentials_still_signs(tmp_path: Path, corpus: Path) -> None:
+    components = [IngredientSource(corpus / "video" / "bear-vp9-odd-dimensions.webm", "bear", "componentOf"),
+                  IngredientSource(corpus / "audio" / "bear.opus", "bear sound", "componentOf")]
+    plan = timeline_plan("Mixed", [TimelineTake(None, "bear", None), TimelineTake(None, "bear sound", None)], components)
+    report = sign_media(_clip(tmp_path / "raw.mp4"), tmp_path / "mixed.mp4", plan)
+    assert report.state == "valid" and not report.ai_generated
+    assert [(i.title, i.format, i.validation.state) for i in report.ingredients] == [
+        ("bear", "video/webm", "none"), ("bear sound", "audio/ogg", "none")]

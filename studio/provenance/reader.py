@@ -387,4 +387,6 @@ def _mime_for(path: Path) -> str | None:
 
 MIME_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".m4a": "audio/mp4",
               ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
-              ".wav": "audio/wav", ".mp3": "audio/mpeg", ".avi": "video/x-msvideo"}
+              ".wav": "audio/wav", ".mp3": "audio/mpeg", ".avi": "video/x-msvideo", ".webm": "video/webm",
+              ".mkv": "video/x-matroska", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac",
+              ".gif": "image/gif", ".tif": "image/tiff", ".tiff": "image/tiff"}
