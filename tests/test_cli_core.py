@@ -88,3 +88,10 @@ def test_help_does_not_load_heavy_libraries(argv: list[str]) -> None:
             " if m in sys.modules]\nprint(heavy, file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_imported_file_keeps_its_content_credentials(corpus: Path, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    assert kinora(lib, "import", str(corpus / "c2pa" / "video1.mp4")).returncode == 0
+    shown = json.loads(kinora(lib, "--json", "library", "show", "1").stdout)
+    assert "active_manifest" in json.loads(shown["media"]["provenance_json"])
