@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,17 @@ def _take(lib: Library, tmp_path: Path, prompt: str, parent: int | None = None) 
     return take.id
 
 
+def _top_level_boxes(path: Path) -> list[str]:
+    data, names, offset = path.read_bytes(), [], 0
+    while offset < len(data):
+        size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if size == 1:
+            (size,) = struct.unpack(">Q", data[offset + 8:offset + 16])
+        names.append(kind.decode("latin-1"))
+        offset += size
+    return names
+
+
 def test_exported_take_is_signed_valid_with_its_recipe_and_created_action(lib: Library, tmp_path: Path) -> None:
     take_id = _take(lib, tmp_path, "a paper boat")
     seen: list[ExportStatus] = []
@@ -49,6 +61,8 @@ def test_exported_take_is_signed_valid_with_its_recipe_and_created_action(lib: L
     assert report.manifest.actions[0].digital_source_type in AI_SOURCES
     assert [s.phase for s in seen][-2:] == ["signing", "done"] and seen[-1].fraction == 1.0
     assert sorted(p.name for p in out.parent.iterdir()) == ["boat.mp4"]  # no temporary left behind
+    boxes = _top_level_boxes(out)  # signed after faststart, and still faststart: the index before the data
+    assert "uuid" in boxes and boxes.index("moov") < boxes.index("mdat")
 
 
 def test_remix_export_names_its_parent_take_with_the_parents_own_manifest(lib: Library, tmp_path: Path) -> None:
