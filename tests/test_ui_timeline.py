@@ -460,3 +460,16 @@ def test_a_retake_swapped_into_a_trimmed_clip_shows_the_same_moment(editor, lib,
     swapped = clip_items(editor, "V1")[0]
     assert swapped.take_id == retake
     assert (swapped.ref.start, swapped.ref.source_start, swapped.ref.duration) == pytest.approx((0.5, 0.5, 1.5))
+
+
+def test_a_saved_edit_reopens_exactly_in_a_new_editor(editor, lib, tmp_path, qtbot):
+    editor.insert_take(generated_take(lib, tmp_path, "kept", 1.0, 440), 0.0)
+    editor.set_playhead(0.5)
+    editor.split_at_playhead()
+    editor.save()
+    saved = editor.timeline().to_json_string()
+    again = TimelineEditor(lib)
+    qtbot.addWidget(again)
+    again.set_project(editor.project_id)
+    assert again.timeline().to_json_string() == saved
+    assert len(clip_items(again, "V1")) == 2 and not again.undo_stack().canUndo()
