@@ -142,7 +142,8 @@ class DecodeAhead:
                 continue
             with self._cond:
                 if generation == self._generation:
-                    self._queue.append(DecodedFrame(index, index / fps, image))
+                    # Contiguous rows: the GUI wraps the pixels in an image without copying them.
+                    self._queue.append(DecodedFrame(index, index / fps, np.ascontiguousarray(image)))
 
     def _has_work(self) -> bool:
         return (
