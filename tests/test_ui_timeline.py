@@ -19,7 +19,7 @@ from studio.ui.tasks import wait_for_tasks
 from studio.ui.timeline import TAKE_MIME, TimelineEditor, edits, find_recoverable
 from studio.ui.timeline.autosave import recover
 from studio.ui.timeline.items import ClipItem, WaveformItem
-from studio.ui.timeline.view import TrimRequest
+from studio.ui.timeline.view import MoveRequest, TrimRequest
 
 FPS = 24
 
@@ -473,3 +473,20 @@ def test_a_saved_edit_reopens_exactly_in_a_new_editor(editor, lib, tmp_path, qtb
     again.set_project(editor.project_id)
     assert again.timeline().to_json_string() == saved
     assert len(clip_items(again, "V1")) == 2 and not again.undo_stack().canUndo()
+
+
+def test_unlinked_picture_moves_without_its_sound_until_linked_again(editor, lib, tmp_path):
+    editor.insert_take(generated_take(lib, tmp_path, "apart", 1.0, 440), 0.0)
+    editor.set_snapping(False)
+    select_only(editor, clip_items(editor, "V1")[0])
+    assert editor.unlink_selected()
+    video = clip_items(editor, "V1")[0]
+    editor.view.moveRequested.emit(MoveRequest((video.ref,), 1.0, "video", 0))
+    assert clip_items(editor, "V1")[0].ref.start == pytest.approx(1.0)
+    assert clip_items(editor, "A1")[0].ref.start == pytest.approx(0.0)
+    clip_items(editor, "V1")[0].setSelected(True)
+    clip_items(editor, "A1")[0].setSelected(True)
+    assert editor.link_selected()
+    select_only(editor, clip_items(editor, "A1")[0])
+    assert editor.delete_selected()
+    assert clip_items(editor, "V1") == [] and clip_items(editor, "A1") == []
