@@ -185,3 +185,11 @@ def test_a_frame_that_cannot_be_decoded_is_skipped_and_reported(player):
     player.play()
     assert record_playback(player) == [0, 1, 2, 4, 5]
     assert "frame 3" in player.decode_error
+
+
+def test_double_speed_shows_every_other_frame(player):
+    player.load(ArraySource(painted_frames(24), FPS))
+    assert shown_index(player) == 0
+    player.set_speed(2)
+    assert record_playback(player) == list(range(0, 24, 2))  # the still frame 0, then every other one
+    assert player.stats().frames_dropped == 0
