@@ -68,7 +68,8 @@ def import_one(lib: Library, path: Path) -> dict[str, Any]:
         report = record_credentials(lib, take)
         credentials = report.state if report else None
         take = lib.take(take.id)
-    return {"file": str(path), "kind": "take", "id": take.id, "name": take.display_title, "media": media.to_dict(),
+    return {"file": str(path), "kind": "take", "id": take.id, "name": take.display_title,
+            "media": lib.media(media.id).to_dict(),
             "already_there": bool(existing), "credentials": credentials}
 
 

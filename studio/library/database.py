@@ -15,11 +15,12 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import LibraryError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -69,7 +70,10 @@ class Database:
         """sqlite-utils over this thread's connection (inserts and updates join an open transaction)."""
         db = getattr(self._local, "utils", None)
         if db is None:
-            db = sqlite_utils.Database(self.connection())
+            import sqlite_utils  # ~0.2 s to import (it pulls in numpy): only paid by writers
+
+            # No plugins: they would run their own hooks on our connection (and take ~70 ms to load).
+            db = sqlite_utils.Database(self.connection(), execute_plugins=False)
             self._local.utils = db
         return db
 
