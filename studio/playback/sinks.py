@@ -95,7 +95,12 @@ class SoundDeviceSink:
     has_audio = True
     notice = None
 
-    def __init__(self, sd_module, rate: int = SAMPLE_RATE, *, latency: str | float = "low") -> None:
+    def __init__(self, sd_module, rate: int = SAMPLE_RATE, *, latency: str | float = "high") -> None:
+        """`sd_module` is the imported sounddevice module (tests pass a stand-in).
+
+        "high" latency gives a Python callback room against glitches; the clock subtracts the
+        latency, so the picture still lines up with what is heard.
+        """
         self.rate = rate
         self._lock = threading.Lock()
         self._pull: Pull | None = None
