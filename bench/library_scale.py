@@ -2,6 +2,8 @@
 
 Prints the time to open the library, to search prompts (FTS5) and to page 200 takes newest
 first, each as the median of several runs and as a ratio to its target (<= 1.0 is on target).
+Wall-clock time is what counts; CPU time is printed beside it because on a shared machine the
+wall clock also counts the time spent waiting for a core.
 
     .venv/bin/python bench/library_scale.py [--takes N] [--keep DIR]
 """
@@ -77,13 +79,19 @@ def build(root: Path, count: int, seed: int = 7) -> None:
     assert media_dir.is_dir()
 
 
-def median_ms(action: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
+def median_ms(action: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
+    """Median wall-clock and median CPU milliseconds of `action`."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def slowest(timings: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    return max(timings.values())
 
 
 def main() -> int:
@@ -106,7 +114,7 @@ def main() -> int:
         with Library.open(root) as lib:
             queries = ["fox", "neon city", "slow motion ocean", "claymation robot chef", "cello"]
             per_query = {q: median_ms(lambda q=q: lib.search_takes(q)) for q in queries}
-            results["search"] = max(per_query.values())
+            results["search"] = slowest(per_query)
             middle = lib.count_takes() // 2
             pages = {
                 "newest": median_ms(lambda: lib.list_takes(limit=200)),
@@ -114,17 +122,17 @@ def main() -> int:
                 "done only": median_ms(lambda: lib.list_takes(limit=200, status="done")),
                 "favorites": median_ms(lambda: lib.list_takes(limit=200, favorites=True)),
             }
-            results["page"] = max(pages.values())
-            hits = len(lib.search_takes("fox"))
+            results["page"] = slowest(pages)
             total = lib.count_takes()
 
-        print(f"library: {total} takes; median of {RUNS} runs; ratio = time / target (<= 1.0 is on target)")
-        for name, ms in results.items():
-            print(f"  {name:<7} {ms:8.2f} ms   target {TARGETS_MS[name]:6.0f} ms   ratio {ms / TARGETS_MS[name]:.2f}")
-        print("  search per query (200 newest hits; 'fox' has", hits, "shown):",
-              ", ".join(f"'{q}' {ms:.2f} ms" for q, ms in per_query.items()))
-        print("  page per kind:", ", ".join(f"{k} {ms:.2f} ms" for k, ms in pages.items()))
-        return 0 if all(results[k] <= TARGETS_MS[k] for k in results) else 1
+        print(f"library: {total} takes; median of {RUNS} runs; ratio = wall time / target (<= 1.0 is on target)")
+        for name, (wall, cpu) in results.items():
+            print(f"  {name:<7} {wall:8.2f} ms wall ({cpu:6.2f} ms CPU)   target {TARGETS_MS[name]:4.0f} ms   "
+                  f"ratio {wall / TARGETS_MS[name]:.2f} (CPU {cpu / TARGETS_MS[name]:.2f})")
+        print("  search, slowest shown; per query (200 newest hits):",
+              ", ".join(f"'{q}' {w:.2f} ms" for q, (w, _c) in per_query.items()))
+        print("  page, slowest shown; per kind:", ", ".join(f"{k} {w:.2f} ms" for k, (w, _c) in pages.items()))
+        return 0 if all(results[k][0] <= TARGETS_MS[k] for k in results) else 1
     finally:
         if not args.keep:
             shutil.rmtree(root.parent, ignore_errors=True)
