@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import numpy as np
 import opentimelineio as otio
 import pytest
 
-from playback_media import FPS, RATE, read_frame, wait_until, write_test_clip
+from playback_media import FPS, RATE, painted_frames, read_frame, wait_until, write_test_clip
 from studio.media.audio import read_audio
+from studio.media.encode import write_clip
 from studio.playback import Player, TimelineSource, WallClockSink
 from studio.project.operations import SplitClip
 from studio.project.timeline import find_track, new_timeline
@@ -143,3 +145,16 @@ def test_a_clip_whose_file_is_gone_plays_as_a_gap_and_is_named(media, tmp_path):
     assert not source.frame_at(0.1).any()
     assert picture(source, 6) == (0, 1)
     assert not source.audio(0.0, 1.0).any()
+
+
+def test_an_audio_clip_on_a_file_without_sound_plays_silence(tmp_path):
+    silent = write_clip(painted_frames(6), None, FPS, RATE, tmp_path / "v.mp4")
+    mute_path = tmp_path / "video_only.mp4"
+    with av.open(str(silent)) as src, av.open(str(mute_path), "w") as dst:  # remux without the audio stream
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    source = TimelineSource(timeline_with([], [[clip(mute_path, 6)]]), resolve)
+    assert not source.audio(0.0, 0.5).any()

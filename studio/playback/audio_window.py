@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+from studio.errors import MediaError
+
+log = logging.getLogger(__name__)
 
 ReadFile = Callable[[Path, float, float, int], np.ndarray]
 
@@ -44,7 +49,12 @@ class AudioWindows:
                 self._cache.move_to_end(k)
                 return self._cache[k]
         start = k * self._window
-        data = self._read(self.path, start / self.rate, (start + self._window) / self.rate, self.rate)
+        try:
+            data = self._read(self.path, start / self.rate, (start + self._window) / self.rate, self.rate)
+        except MediaError as exc:
+            # No sound stream, or damaged: this stretch plays silent rather than retrying every block.
+            log.warning("%s; playing it silent", exc)
+            data = np.zeros((self._window, 2), dtype=np.float32)
         data = np.asarray(data, dtype=np.float32).reshape(-1, 2)[: self._window]
         with self._lock:
             self._cache[k] = data
