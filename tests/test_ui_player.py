@@ -115,7 +115,7 @@ def test_jkl_keys_shuttle_and_k_held_steps_a_frame(qtbot, preview):
     assert not preview.player.playing
 
 
-def test_scrub_bar_seeks_and_the_stats_overlay_toggles(qtbot, preview):
+def test_scrub_bar_seeks_and_the_loop_and_stats_buttons_toggle(qtbot, preview):
     preview.load_source(ArraySource(painted_frames(30), FPS))
     wait_for_frame(qtbot, preview, 0)
     preview.transport.scrub.setValue(17)  # a click on the bar
@@ -129,6 +129,8 @@ def test_scrub_bar_seeks_and_the_stats_overlay_toggles(qtbot, preview):
                     timeout=WAIT_MS)
     preview.transport.buttons["stats"].click()
     assert preview.surface._overlay is None
+    preview.transport.buttons["loop"].click()
+    assert preview.player.loop
 
 
 def test_transport_actions_carry_the_documented_shortcuts(preview):

@@ -110,7 +110,7 @@ class PreviewPlayer(QWidget):
 
     def _make_actions(self) -> dict[str, QAction]:
         style = self.style()
-        specs: list[tuple[str, str, str | None, object, Callable[[], None]]] = [
+        specs: list[tuple[str, str, str | None, object, Callable[[], None] | None]] = [
             ("play", "Play / Pause", "Space", icon("play"), self.toggle_play),
             ("home", "Go to Start", "Home", style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward),
              lambda: self.player.home()),
@@ -125,8 +125,8 @@ class PreviewPlayer(QWidget):
             ("reverse", "Play Backwards / Faster (J)", "J", None, self._press_j),
             ("stop", "Stop (K; hold K and tap J/L to step)", "K", None, self._press_k),
             ("forward", "Play Forwards / Faster (L)", "L", None, self._press_l),
-            ("loop", "Loop Playback", None, None, lambda: None),
-            ("stats", "Show Playback Statistics", None, None, self._toggle_stats),
+            ("loop", "Loop", None, None, None),  # checkable: wired through toggled below
+            ("stats", "Stats", None, None, None),
         ]
         actions: dict[str, QAction] = {}
         for name, text, keys, action_icon, slot in specs:
@@ -138,15 +138,17 @@ class PreviewPlayer(QWidget):
                 action.setShortcut(QKeySequence(keys))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 action.setToolTip(f"{text} ({keys})")
-            action.triggered.connect(slot)
+            if slot is not None:
+                action.triggered.connect(slot)
             self.addAction(action)
             actions[name] = action
-        actions["stop"].setAutoRepeat(False)
-        for name in ("loop", "stats"):
+        actions["stop"].setAutoRepeat(False)  # K held is a modifier for J/L, not a repeat
+        for name, tip, slot in (("loop", "Loop playback", self._set_loop),
+                                ("stats", "Show playback statistics (dropped frames, A/V drift)",
+                                 lambda _on: self._update_overlay())):
             actions[name].setCheckable(True)
-        actions["loop"].setText("Loop")
-        actions["loop"].toggled.connect(self._set_loop)
-        actions["stats"].setText("Stats")
+            actions[name].setToolTip(tip)
+            actions[name].toggled.connect(slot)
         return actions
 
     def transport_actions(self) -> list[QAction]:
@@ -196,9 +198,6 @@ class PreviewPlayer(QWidget):
 
     def _set_loop(self, on: bool) -> None:
         self.player.loop = on
-
-    def _toggle_stats(self) -> None:
-        self._update_overlay()
 
     # -- loading -------------------------------------------------------------------------------
 
