@@ -299,9 +299,12 @@ class TimelineEditor(TakesMixin, QWidget):
         self._status.setStyleSheet("color: #f2a64e; padding: 2px 6px;")
         layout.addWidget(self._status)
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any, *, toolbar: bool = True,
-                checkable: bool = False) -> QAction:
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any, *, short: str | None = None,
+                toolbar: bool = True, checkable: bool = False) -> QAction:
+        """An editor action: full text for menus, `short` on the toolbar (the dock is often narrow)."""
         action = QAction(text, self)
+        if short:
+            action.setIconText(short)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             action.setToolTip(f"{text} ({action.shortcut().toString()})")
@@ -319,27 +322,29 @@ class TimelineEditor(TakesMixin, QWidget):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = stack.createRedoAction(self, "Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        for action in (undo, redo):
+        for action, short in ((undo, "Undo"), (redo, "Redo")):
+            action.setIconText(short)  # the menu shows "Undo Split"; the toolbar button stays small
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
             self._toolbar.addAction(action)
         self._toolbar.addSeparator()
-        self._action("Split", "S", self.split_at_playhead)
-        self._action("Delete", QKeySequence.StandardKey.Delete, lambda: self.delete_selected(False))
-        self._action("Ripple delete", "Shift+Delete", lambda: self.delete_selected(True))
+        self._action("Split at playhead", "S", self.split_at_playhead, short="Split")
+        self._action("Delete", QKeySequence.StandardKey.Delete, lambda: self.delete_selected(False), short="Delete")
+        self._action("Ripple delete", "Shift+Delete", lambda: self.delete_selected(True), short="Ripple")
         self._toolbar.addSeparator()
-        self._action("In", "I", lambda: self.set_mark_in())
-        self._action("Out", "O", lambda: self.set_mark_out())
-        self._snap_action = self._action("Snap", "N", lambda on: self.set_snapping(on), checkable=True)
+        self._action("Mark in", "I", lambda: self.set_mark_in(), short="In")
+        self._action("Mark out", "O", lambda: self.set_mark_out(), short="Out")
+        self._snap_action = self._action("Snapping", "N", lambda on: self.set_snapping(on), short="Snap",
+                                         checkable=True)
         self._snap_action.setChecked(True)
         self._toolbar.addSeparator()
-        self._action("Zoom in", "+", lambda: self.view.zoom(ZOOM_STEP))
+        self._action("Zoom in", "+", lambda: self.view.zoom(ZOOM_STEP), short="+")
         self._action("Zoom in", "=", lambda: self.view.zoom(ZOOM_STEP), toolbar=False)
-        self._action("Zoom out", "-", lambda: self.view.zoom(1 / ZOOM_STEP))
-        self._action("Fit", "\\", self.view.zoom_to_fit)
+        self._action("Zoom out", "-", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
+        self._action("Zoom to fit", "\\", self.view.zoom_to_fit, short="Fit")
         self._toolbar.addSeparator()
-        self._action("+ Video track", None, lambda: self.add_track("video"))
-        self._action("+ Audio track", None, lambda: self.add_track("audio"))
+        self._action("Add video track", None, lambda: self.add_track("video"), short="+V")
+        self._action("Add audio track", None, lambda: self.add_track("audio"), short="+A")
 
     @Slot()
     def _on_document_changed(self) -> None:
