@@ -102,6 +102,8 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
             return self._insert_media_row(conn, stored, facts, path.name, provenance_json)
 
     def _store_media(self, path: Path) -> tuple[StoredFile, MediaFacts]:
+        if path.is_dir():
+            raise LibraryError(f"{path}: is a folder; name the files in it (e.g. {path}/*.mp4).")
         if not path.is_file():
             raise LibraryError(f"{path}: no such file.")
         digest = sha256_of(path)

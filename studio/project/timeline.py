@@ -76,7 +76,9 @@ def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
     duration = frames(length, rate)
     if duration.value <= 0:
         raise ProjectError(f"Take {take.id} is shorter than one frame; it cannot go on the timeline.")
-    available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), duration)
+    used = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), duration)
+    # A still has no length of its own: no available range, so it can be trimmed to any length.
+    available = None if media.kind == "image" else used
     link_id = uuid.uuid4().hex
     recipe = take.recipe.to_dict() if take.recipe is not None else None
     name = take.title or (take.recipe.prompt[:60] if take.recipe else f"Take {take.id}")
@@ -84,7 +86,7 @@ def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
     def make(role: str) -> otio.schema.Clip:
         reference = otio.schema.ExternalReference(target_url=Path(media_path).resolve().as_uri(),
                                                   available_range=available)
-        clip = otio.schema.Clip(name=name, media_reference=reference, source_range=available)
+        clip = otio.schema.Clip(name=name, media_reference=reference, source_range=used)
         clip.metadata[KINORA_KEY] = {"take_id": take.id, "media_sha256": media.sha256, "recipe": recipe,
                                      "role": role, "link_id": link_id}
         return clip
