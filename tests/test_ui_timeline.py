@@ -16,7 +16,8 @@ from studio.media.encode import write_clip
 from studio.project.timeline import find_track
 from studio.recipe import Recipe
 from studio.ui.tasks import wait_for_tasks
-from studio.ui.timeline import TAKE_MIME, TimelineEditor, edits, find_recoverable
+from studio.ui.library.model import encode_take_ids
+from studio.ui.timeline import TimelineEditor, edits, find_recoverable
 from studio.ui.timeline.autosave import recover
 from studio.ui.timeline.items import ClipItem, WaveformItem
 from studio.ui.timeline.view import MoveRequest, TrimRequest
@@ -162,13 +163,12 @@ def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(edi
     assert editor.undo_stack().count() == 1
 
 
-def test_dropping_a_take_from_the_library_inserts_it(editor, lib, tmp_path):
-    take = generated_take(lib, tmp_path, "dragged", 1.0, 440)
-    mime = QMimeData()
-    mime.setData(TAKE_MIME, str(take).encode())
-    drop(editor, mime, 0.0, "A1")
-    assert [i.take_id for i in clip_items(editor, "V1")] == [take]
-    assert [i.take_id for i in clip_items(editor, "A1")] == [take]
+def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path):
+    first = generated_take(lib, tmp_path, "dragged", 1.0, 440)
+    second = generated_take(lib, tmp_path, "along", 0.5, 550)
+    drop(editor, encode_take_ids([first, second]), 0.0, "A1")
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "V1")] == [(first, 0.0), (second, 1.0)]
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A1")] == [(first, 0.0), (second, 1.0)]
 
 
 def waveform_of(item: ClipItem) -> WaveformItem:
@@ -265,6 +265,8 @@ def test_a_locked_track_keeps_its_clips_while_the_rest_is_edited(editor, lib, tm
     editor.errorOccurred.connect(errors.append)
     assert not editor.run_edit("Delete", edits.plan_delete([video.clip], ripple=False))
     assert "locked" in errors[-1]
+    assert not editor.insert_take(video.take_id, 3.0)  # nothing lands on a locked track
+    assert "locked" in errors[-1] and len(clip_items(editor, "A1")) == 1
     select_only(editor, clip_items(editor, "A1")[0])
     assert editor.delete_selected()  # the linked sound goes; the locked picture stays
     assert len(clip_items(editor, "V1")) == 1 and clip_items(editor, "A1") == []

@@ -3,6 +3,5 @@
 from studio.ui.timeline.autosave import RecoveryDialog, find_recoverable, offer_recovery
 from studio.ui.timeline.editor import TimelineEditor
 from studio.ui.timeline.history import EditHistoryPanel
-from studio.ui.timeline.view import TAKE_MIME
 
-__all__ = ["TimelineEditor", "EditHistoryPanel", "RecoveryDialog", "find_recoverable", "offer_recovery", "TAKE_MIME"]
+__all__ = ["TimelineEditor", "EditHistoryPanel", "RecoveryDialog", "find_recoverable", "offer_recovery"]

@@ -67,7 +67,7 @@ class TimelineEditor(TakesMixin, QWidget):
         self.ruler.scrubbed.connect(self._scrub)
         self.view.moveRequested.connect(self._on_move)
         self.view.trimRequested.connect(self._on_trim)
-        self.view.takeDropped.connect(lambda take, t, track: self.insert_take(take, t, track))
+        self.view.takeDropped.connect(self.insert_takes)
         self.view.filesDropped.connect(self.import_files)
         self.view.contextMenuRequested.connect(self._show_context_menu)
         self.view.scene().selectionChanged.connect(self._on_selection)
@@ -156,6 +156,14 @@ class TimelineEditor(TakesMixin, QWidget):
         """
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
+    def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1) -> None:
+        """Insert several takes one after another from `time` (a drag of several library takes)."""
+        start = self.view.playhead if time is None else time
+        for take_id in take_ids:
+            placed = self._insert(take_id, start, track_index)
+            if placed:
+                start = max(edits.span(self.document.timeline, c)[1] for c in placed)
+
     def _insert(self, take_id: int, time: float, track_index: int) -> list[otio.schema.Clip]:
         timeline = self.document.timeline
         if timeline is None:
@@ -200,14 +208,8 @@ class TimelineEditor(TakesMixin, QWidget):
                 take_ids.append(self.library.add_imported_take(record.id, title=Path(path).stem).id)
             return take_ids
 
-        def done(take_ids: list[int]) -> None:
-            start = at
-            for take_id in take_ids:  # several files land one after another
-                placed = self._insert(take_id, start, track_index)
-                if placed:
-                    start = max(edits.span(self.document.timeline, c)[1] for c in placed)
-
-        run_async(work, done, lambda exc: self.errorOccurred.emit(str(exc)))
+        run_async(work, lambda take_ids: self.insert_takes(take_ids, at, track_index),
+                  lambda exc: self.errorOccurred.emit(str(exc)))
 
     def split_at_playhead(self) -> bool:
         """Split the selected clips (and their linked partners) at the playhead; with nothing

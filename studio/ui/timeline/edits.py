@@ -14,7 +14,7 @@ import opentimelineio as otio
 
 from studio.errors import ProjectError
 from studio.project.operations import DeleteClip, InsertClip, MoveClip, Operation, RippleDelete, SplitClip
-from studio.project.timeline import KINORA_KEY, kinora_data
+from studio.project.timeline import KINORA_KEY, find_track, kinora_data
 from studio.ui.timeline.extra_ops import AddTrack, ReplaceClip, SetClipData, SetTrackData, TrimInPlace
 
 Timeline = otio.schema.Timeline
@@ -62,6 +62,7 @@ def plan_insert(video: Clip | None, audio: Clip | None, time: float,
     def plan(timeline: Timeline) -> Iterator[Operation]:
         for clip, track in ((video, video_track), (audio, audio_track)):
             if clip is not None and track is not None:
+                _check_unlocked(find_track(timeline, track))
                 yield InsertClip(track, time, clip)
     return plan
 

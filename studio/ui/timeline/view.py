@@ -18,11 +18,11 @@ from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheel
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from studio.project.timeline import kinora_data
+from studio.ui.library.model import TAKE_MIME, decode_take_ids
 from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.items import ClipItem, ClipRef
 from studio.ui.timeline.timescale import ZOOM_STEP, TimeScale, fit_pps, snap, snap_range
 
-TAKE_MIME = "application/x-kinora-take"
 VIDEO_ROW_H = 72.0
 AUDIO_ROW_H = 60.0
 ROW_GAP = 2.0
@@ -85,7 +85,7 @@ class TimelineView(QGraphicsView):
     trimRequested = Signal(object)  # TrimRequest
     scrubbed = Signal(float)
     zoomChanged = Signal()
-    takeDropped = Signal(int, float, int)  # take id, time, track index
+    takeDropped = Signal(list, float, int)  # take ids, time, track index
     filesDropped = Signal(list, float, int)  # paths, time, track index
     contextMenuRequested = Signal(object, QPoint)  # ClipItem | None, global position
 
@@ -392,10 +392,9 @@ class TimelineView(QGraphicsView):
             t = snap(t, self.snap_targets([]), self.snap_tolerance())
         row = self.row_at(scene_pos.y())
         track_index = row.track_index if row is not None else -1
-        if mime.hasFormat(TAKE_MIME):
-            text = bytes(mime.data(TAKE_MIME).data()).decode().strip()
-            for part in text.split():
-                self.takeDropped.emit(int(part), t, track_index)
+        take_ids = decode_take_ids(mime)
+        if take_ids:
+            self.takeDropped.emit(take_ids, t, track_index)
         elif mime.hasUrls():
             paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if paths:
