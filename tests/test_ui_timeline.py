@@ -340,6 +340,8 @@ def test_editing_keys_split_delete_mark_and_toggle_snapping(editor, lib, tmp_pat
     editor.set_playhead(1.5)
     qtbot.keyClick(editor.view, Qt.Key.Key_O)
     assert editor.marks() == (1.0, 1.5)
+    qtbot.keyClick(editor.view, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    assert editor.marks() == (None, None)
     qtbot.keyClick(editor.view, Qt.Key.Key_N)
     assert not editor.view.snapping
     select_only(editor, clip_items(editor, "V1")[0])

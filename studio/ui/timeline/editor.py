@@ -269,6 +269,10 @@ class TimelineEditor(TakesMixin, QWidget):
         self.view.marks = (self.view.marks[0], self.view.playhead if t is None else t)
         self._marks_changed()
 
+    def clear_marks(self) -> None:
+        self.view.marks = (None, None)
+        self._marks_changed()
+
     def _marks_changed(self) -> None:
         self.view.viewport().update()
         self.ruler.update()
@@ -336,6 +340,7 @@ class TimelineEditor(TakesMixin, QWidget):
         self._toolbar.addSeparator()
         self._action("Mark in", "I", lambda: self.set_mark_in(), short="In")
         self._action("Mark out", "O", lambda: self.set_mark_out(), short="Out")
+        self._action("Clear in and out", "Alt+X", self.clear_marks, toolbar=False)
         self._snap_action = self._action("Snapping", "N", lambda on: self.set_snapping(on), short="Snap",
                                          checkable=True)
         self._snap_action.setChecked(True)

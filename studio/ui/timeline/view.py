@@ -254,7 +254,7 @@ class TimelineView(QGraphicsView):
         item = self.clip_item_at(event.position().toPoint())
         near_playhead = abs(scene_pos.x() - self.scale.x(self.playhead)) <= PLAYHEAD_GRAB_PX
         if item is None or item.locked:
-            if near_playhead or item is not None:
+            if near_playhead:
                 self._drag = _Drag("scrub", [], None, scene_pos)
                 self.scrubbed.emit(max(0.0, self.scale.t(scene_pos.x())))
                 return
