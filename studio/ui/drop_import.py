@@ -48,18 +48,23 @@ def plan_drop(paths: list[Path]) -> DropPlan:
     return plan
 
 
-def import_media_file(lib: Any, path: Path) -> Any:
-    """Copy a media file into the library and make it a take (worker thread). Returns the TakeRecord.
+@dataclass
+class Imported:
+    """A media file brought into the library: its take and what its Content Credentials say."""
 
-    A broken or unreadable file raises the library's or media layer's error, naming the file.
+    take: Any  # TakeRecord
+    credentials: Any  # studio.provenance.reader.CredentialsReport | None
+
+
+def import_media_file(lib: Any, path: Path) -> Imported:
+    """Copy a media file into the library as a take and read its Content Credentials (worker thread).
+
+    A file carrying a Kinora recipe becomes remixable. A broken or unreadable file raises the
+    library's or media layer's error, naming the file.
     """
+    from studio.provenance.importing import record_credentials
+
     record = lib.import_media(path)
-    return lib.add_imported_take(record.id, title=path.name)
-
-
-def import_project_file(lib: Any, path: Path) -> Any:
-    """Read an .otio/.otioz file and make it a library project (worker thread). Returns the ProjectRecord."""
-    from studio.project.files import read_project_file
-
-    timeline = read_project_file(path)
-    return lib.create_project(timeline.name or path.stem, timeline)
+    take = lib.add_imported_take(record.id, title=path.name)
+    report = record_credentials(lib, take)
+    return Imported(lib.take(take.id), report)

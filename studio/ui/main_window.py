@@ -13,15 +13,19 @@ from typing import Any
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QVBoxLayout, QWidget,
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QWidget,
 )
 
 from studio import __version__
+from studio.errors import KinoraError
 from studio.ui import drop_import
 from studio.ui.engine_bridge import EngineBridge
+from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem
+from studio.ui.lineage_view import LineageView
+from studio.ui.player import PreviewPlayer
 from studio.ui.prompt_panel import PromptPanel, load_model_choices
 from studio.ui.queue_panel import QueuePanel
 from studio.ui.settings import studio_settings
@@ -29,20 +33,12 @@ from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
+from studio.ui.timeline.editor import TimelineEditor
 
 log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 1  # bump when docks change, so an old saved layout is not applied to new docks
 UNTITLED_PROJECT = "Untitled"
-
-
-def placeholder(text: str) -> QWidget:
-    """A plain panel saying what is not there yet (used while a sibling component is unbuilt)."""
-    widget = QWidget(objectName="placeholder")
-    label = QLabel(text, objectName="hint", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
-    layout = QVBoxLayout(widget)
-    layout.addWidget(label)
-    return widget
 
 
 class MainWindow(QMainWindow):
@@ -69,10 +65,10 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.queue_panel = QueuePanel()
         self.inspector = InspectorPanel(lib)
-        self.preview = self._make_preview()
-        self.timeline = self._make_timeline()
-        self.credentials = self._make_optional("studio.ui.credentials_panel", "CredentialsPanel")
-        self.lineage = self._make_optional("studio.ui.lineage_view", "LineageView")
+        self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
+        self.timeline = TimelineEditor(lib)
+        self.credentials = CredentialsPanel()
+        self.lineage = LineageView(lib)
 
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -86,36 +82,6 @@ class MainWindow(QMainWindow):
         self._connect()
 
     # -- construction ---------------------------------------------------------------------------
-    def _make_preview(self) -> QWidget:
-        try:
-            from studio.ui.player import PreviewPlayer
-
-            return PreviewPlayer(self.lib) if _takes_library(PreviewPlayer) else PreviewPlayer()
-        except ImportError as exc:
-            # The PLAYER helper's widget has not landed: say so rather than pretend to play.
-            log.warning("preview player unavailable: %s", exc)
-            return placeholder("Preview: the player is not built yet.")
-
-    def _make_timeline(self) -> QWidget:
-        try:
-            from studio.ui.timeline.editor import TimelineEditor
-
-            return TimelineEditor(self.lib)
-        except ImportError as exc:  # the editor, or a media module it needs, has not landed
-            log.warning("timeline editor unavailable: %s", exc)
-            return placeholder("Timeline: the editor is not built yet.")
-
-    def _make_optional(self, module: str, name: str) -> QWidget | None:
-        """A panel from a sibling component, or None while it is not built (then it gets no dock)."""
-        import importlib
-
-        try:
-            cls = getattr(importlib.import_module(module), name)
-            return cls(self.lib) if _takes_library(cls) else cls()
-        except (ImportError, AttributeError) as exc:
-            log.info("%s unavailable: %s", module, exc)
-            return None
-
     def _dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"dock-{key}")
         dock.setWidget(widget)
@@ -140,14 +106,9 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(prompt, queue, Qt.Orientation.Vertical)
         self.splitDockWidget(preview, timeline, Qt.Orientation.Vertical)
         self.tabifyDockWidget(library, inspector)
-        extras: list[QDockWidget] = []
-        if self.credentials is not None:
-            extras.append(self._dock("credentials", "Content Credentials", self.credentials))
-        if self.lineage is not None:
-            extras.append(self._dock("lineage", "Lineage", self.lineage))
-        if hasattr(self.timeline, "history_panel"):
-            extras.append(self._dock("history", "Edit History", self.timeline.history_panel()))
-        for dock in extras:
+        for dock in (self._dock("credentials", "Content Credentials", self.credentials),
+                     self._dock("lineage", "Lineage", self.lineage),
+                     self._dock("history", "Edit History", self.timeline.history_panel())):
             self.tabifyDockWidget(inspector, dock)
         library.raise_()
         self.resizeDocks([prompt, preview, library], [320, 640, 420], Qt.Orientation.Horizontal)
@@ -184,14 +145,12 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu("&Edit")
-        stack = self.timeline.undo_stack() if hasattr(self.timeline, "undo_stack") else None
-        if stack is not None:
-            undo = stack.createUndoAction(self, "&Undo")
-            undo.setShortcut(QKeySequence.StandardKey.Undo)
-            redo = stack.createRedoAction(self, "&Redo")
-            redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-            edit_menu.addActions([undo, redo])
-            self.addActions([undo, redo])
+        # The timeline's own Undo/Redo (their shortcuts act while the timeline has focus); a second pair
+        # with the same keys would make every Ctrl+Z ambiguous.
+        edit_menu.addActions([a for a in self.timeline.actions()
+                              if a.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Undo))
+                              == QKeySequence.SequenceMatch.ExactMatch
+                              or a.shortcut().matches(QKeySequence("Ctrl+Shift+Z")) == QKeySequence.SequenceMatch.ExactMatch])
         self._action(edit_menu, "&Find in Library", self.focus_search, QKeySequence.StandardKey.Find, "search")
 
         gen_menu = bar.addMenu("&Generate")
@@ -224,10 +183,11 @@ class MainWindow(QMainWindow):
         self.probe_action.setCheckable(True)
         self._action(view_menu, "&Full Screen", self.toggle_full_screen, QKeySequence.StandardKey.FullScreen)
 
-        player_actions = [a for a in self.preview.findChildren(QAction) if a.shortcuts()]
-        if player_actions:
-            play_menu = bar.addMenu("&Playback")
-            play_menu.addActions(player_actions)
+        play_menu = bar.addMenu("&Playback")
+        play_menu.addActions(self.preview.transport_actions())
+        play_menu.addSeparator()
+        self._action(play_menu, "Preview the &Edit", self.play_edit, "Ctrl+Shift+Space", "project",
+                     tip="Play the timeline in the Preview")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1", "keyboard",
@@ -246,10 +206,14 @@ class MainWindow(QMainWindow):
         self.queue_panel.resume_requested.connect(lambda t: self._engine_call("resume", t))
         self.queue_panel.order_changed.connect(self._reorder_jobs)
         self.stall_probe.stalled.connect(lambda ms: log.debug("GUI thread stalled %.0f ms", ms))
-        if hasattr(self.timeline, "remixRequested"):
-            self.timeline.remixRequested.connect(self._timeline_remix)
-        if hasattr(self.timeline, "errorOccurred"):
-            self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
+        self.timeline.remixRequested.connect(self._timeline_remix)
+        self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
+        # One clock: the playhead follows the player, and dragging the playhead seeks the player.
+        self.preview.positionChanged.connect(self.timeline.set_playhead)
+        self.timeline.playheadMoved.connect(self.preview.seek)
+        self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
+        self.lineage.take_activated.connect(self.library_panel.select_take)
+        self.credentials.remix_requested.connect(self._remix_recipe)
         self._probe_label_timer = QTimer(self, interval=500)
         self._probe_label_timer.timeout.connect(self._show_probe)
 
@@ -286,11 +250,10 @@ class MainWindow(QMainWindow):
 
     def _project_ready(self, project: Any) -> None:
         self.project_id = project.id
-        if hasattr(self.timeline, "set_project"):
-            try:
-                self.timeline.set_project(project.id)
-            except Exception as exc:  # a broken stored project must not stop the studio opening
-                self.notify(f"Could not load project “{project.name}”: {exc}", True)
+        try:
+            self.timeline.set_project(project.id)
+        except KinoraError as exc:  # a broken stored project must not stop the studio opening
+            self.notify(f"Could not load project “{project.name}”: {exc}", True)
         self.setWindowTitle(f"{project.name} — Kinora Studio")
         self.project_opened.emit(project.id)
 
@@ -308,11 +271,11 @@ class MainWindow(QMainWindow):
         """Stop the probe and the engine; flush the timeline's autosave. Safe to call twice."""
         self.stall_probe.stop()
         self._probe_label_timer.stop()
-        if hasattr(self.timeline, "save") and getattr(self.timeline, "project_id", None) is not None:
-            try:
-                self.timeline.save()
-            except Exception as exc:
-                log.warning("could not save the timeline on close: %s", exc)
+        self.preview.shutdown()
+        try:
+            self.timeline.save()
+        except KinoraError as exc:
+            log.warning("could not save the timeline on close: %s", exc)
         if self.runner is not None:
             self.runner.stop()
             self.runner = None
@@ -388,7 +351,7 @@ class MainWindow(QMainWindow):
                   lambda exc: self.notify(f"Could not start the take: {exc}", True))
 
     def _timeline_copy(self) -> Any:
-        timeline = self.timeline.timeline() if hasattr(self.timeline, "timeline") else None
+        timeline = self.timeline.timeline()
         return timeline.deepcopy() if timeline is not None else None
 
     def _submitted(self, take_id: int, recipe: Any) -> None:
@@ -426,11 +389,13 @@ class MainWindow(QMainWindow):
     # -- takes ----------------------------------------------------------------------------------
     def _take_selected(self, item: TakeItem | None) -> None:
         self.inspector.show_item(item)
-        if self.lineage is not None and item is not None and hasattr(self.lineage, "show_take"):
-            self.lineage.show_take(item.take_id)
-        if self.credentials is not None and item is not None and hasattr(self.credentials, "show_file"):
-            if item.take.origin == "imported" and item.media_path is not None:
-                self.credentials.show_file(item.media_path)
+        if item is None:
+            return
+        self.lineage.show_take(item.take_id)
+        if item.take.origin == "imported" and item.media_path is not None:
+            self.credentials.show_file(item.media_path)
+        else:
+            self.credentials.clear()
 
     def _refresh_inspector(self, take_id: int) -> None:
         from studio.ui.library.query import describe_take
@@ -450,13 +415,26 @@ class MainWindow(QMainWindow):
             return
         self.docks["preview"].show()
         self.docks["preview"].raise_()
-        open_file = getattr(self.preview, "open_file", None) or getattr(self.preview, "open", None)
-        if open_file is None:
-            self.notify("The preview player is not built yet, so the take cannot play here.", True)
+        self._play_when_loaded()
+        self.preview.load_file(item.media_path)
+
+    def play_edit(self) -> None:
+        """Play the timeline in the Preview, from the playhead."""
+        timeline = self.timeline.timeline()
+        if timeline is None or not list(timeline.find_clips()):
+            self.notify("The timeline is empty: drag takes from the library onto it first.", True)
             return
-        open_file(item.media_path)
-        if hasattr(self.preview, "play"):
+        from studio.project.timeline import file_path_of
+
+        self._play_when_loaded()
+        self.preview.load_timeline(timeline, file_path_of, keep_position=True)
+
+    def _play_when_loaded(self) -> None:
+        def start() -> None:
+            self.preview.sourceLoaded.disconnect(start)
             self.preview.play()
+
+        self.preview.sourceLoaded.connect(start)
 
     def remix_selected(self) -> None:
         item = self.library_panel.current_item()
@@ -469,6 +447,15 @@ class MainWindow(QMainWindow):
         """Fill the prompt panel from the take's recipe and show the remix modes."""
         self.prompt_panel.fill_from_take(item.take_id, item.take.recipe, item.take.display_title, kind)
         self.docks["prompt"].show()
+        self.docks["prompt"].raise_()
+
+    def _remix_recipe(self, recipe: Any) -> None:
+        """Remix a recipe read from a file's Content Credentials (the selected imported take)."""
+        item = self.library_panel.current_item()
+        if item is not None and item.take.origin == "imported":
+            self.prompt_panel.fill_from_take(item.take_id, recipe, item.take.display_title)
+        else:
+            self.prompt_panel.fill_from_recipe(recipe)
         self.docks["prompt"].raise_()
 
     def _timeline_remix(self, take_id: int, kind: str, t_in: float, t_out: float) -> None:
@@ -498,9 +485,8 @@ class MainWindow(QMainWindow):
             self.import_paths([Path(name)])
 
     def save_project(self) -> None:
-        if hasattr(self.timeline, "save"):
-            self.timeline.save()
-            self.notify("Project saved.")
+        self.timeline.save()
+        self.notify("Project saved.")
 
     def show_export(self) -> None:
         try:
@@ -512,6 +498,8 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Open project files and import media files on worker threads; refuse anything else."""
+        from studio.project.files import import_project_file
+
         plan = drop_import.plan_drop(paths)
         if plan.refused:
             self.notify(plan.refusal(), True)
@@ -521,15 +509,20 @@ class MainWindow(QMainWindow):
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True))
         for path in plan.projects:
-            run_async(lambda path=path: drop_import.import_project_file(lib, path), self._project_imported,
+            run_async(lambda path=path: import_project_file(lib, path), self._project_imported,
                       lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True))
 
-    def _media_imported(self, take: Any, path: Path) -> None:
-        self.library_panel.model.refresh_take(take.id)
+    def _media_imported(self, imported: drop_import.Imported, path: Path) -> None:
+        self.library_panel.model.refresh_take(imported.take.id)
         self.notify(f"Imported {path.name} into the library.")
+        if imported.credentials is not None and imported.credentials.has_credentials:
+            self.credentials.show_report(imported.credentials)
+            self.docks["credentials"].show()
+            self.docks["credentials"].raise_()
 
     def _project_imported(self, project: Any) -> None:
         self._project_ready(project)
+        self.library_panel.model.reload()  # the project's media came in as takes
         self.notify(f"Opened project “{project.name}”.")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -545,14 +538,3 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.import_paths(paths)
-
-
-def _takes_library(cls: type) -> bool:
-    """Whether a sibling panel's constructor wants the library as its first argument."""
-    import inspect
-
-    try:
-        params = list(inspect.signature(cls).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    return bool(params) and params[0].name in ("lib", "library") and params[0].default is inspect.Parameter.empty

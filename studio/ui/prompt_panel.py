@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
     QPushButton, QScrollArea, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget,
@@ -186,8 +186,6 @@ class PromptPanel(QWidget):
         self.generate_button = QPushButton(icon("generate"), "Generate", objectName="generateButton")
         self.generate_button.setToolTip("Generate a take (Ctrl+Enter)")
         self.generate_button.clicked.connect(self.generate)
-        for key in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(key), self, self.generate, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)

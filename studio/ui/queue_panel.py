@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
-    QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+    QFrame, QGridLayout, QLabel, QProgressBar, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
 from studio.cli.progress import format_duration
@@ -235,7 +235,7 @@ class QueuePanel(QWidget):
         if event.preview_rgb is not None:
             card.show_preview(event.preview_rgb)
         if event.phase == "done":
-            QTimer.singleShot(DONE_LINGER_MS, lambda take_id=event.take_id: self.remove_job(take_id))
+            QTimer.singleShot(DONE_LINGER_MS, self, lambda take_id=event.take_id: self.remove_job(take_id))
 
     def remove_job(self, take_id: int) -> None:
         card = self._cards.pop(take_id, None)
