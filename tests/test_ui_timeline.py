@@ -494,3 +494,25 @@ def test_unlinked_picture_moves_without_its_sound_until_linked_again(editor, lib
     select_only(editor, clip_items(editor, "A1")[0])
     assert editor.delete_selected()
     assert clip_items(editor, "V1") == [] and clip_items(editor, "A1") == []
+
+
+def test_edits_never_recompute_a_waveform(editor, lib, tmp_path, qtbot, monkeypatch):
+    import studio.media.waveform as waveform
+
+    builds = []
+    real_build = waveform.build_pyramid
+    monkeypatch.setattr(waveform, "build_pyramid", lambda path: builds.append(path) or real_build(path))
+    editor.insert_take(generated_take(lib, tmp_path, "once", 2.0, 440), 0.0)
+    editor.show()
+    qtbot.waitExposed(editor)
+    audio = clip_items(editor, "A1")[0]
+    qtbot.waitUntil(lambda: editor.catalog.waveform_ready(audio.media), timeout=10000)
+    editor.set_playhead(1.0)
+    editor.split_at_playhead()
+    editor.view.trimRequested.emit(TrimRequest((clip_items(editor, "A1")[0].ref,), "head", 0.25))
+    editor.view.moveRequested.emit(MoveRequest((clip_items(editor, "A1")[-1].ref,), 0.5, "audio", 0))
+    for pps in (10.0, 300.0):
+        editor.view.set_pixels_per_second(pps)
+        editor.view.viewport().grab()
+    wait_for_tasks()
+    assert len(builds) == 1
