@@ -56,7 +56,8 @@ class TrackHeaders(QWidget):
             layout.setContentsMargins(6, 2, 4, 2)
             layout.setSpacing(2)
             label = QLabel(row.name, frame)
-            label.setStyleSheet("font-weight: bold; color: %s;" % ("#8fb3ff" if row.kind == "video" else "#8fe0b3"))
+            label.setStyleSheet("font-weight: bold; background: transparent; color: %s;"
+                                % ("#8fb3ff" if row.kind == "video" else "#8fe0b3"))
             layout.addWidget(label)
             layout.addStretch(1)
             self._buttons[row.name] = {}

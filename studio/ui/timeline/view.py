@@ -204,6 +204,12 @@ class TimelineView(QGraphicsView):
         for row in self.rows:
             shade = QColor("#24262b") if row.kind == "video" else QColor("#212428")
             painter.fillRect(QRectF(rect.left(), row.y, rect.width(), row.height), shade)
+        if self.rows and not self.clip_items:
+            # An empty edit says how to start one, where the first clip would go.
+            painter.setPen(QColor("#7d828c"))
+            painter.drawText(QRectF(12, 0, max(rect.width(), 600), self.rows[0].height),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                             "Drag takes here from the library, or media files from your desktop.")
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         mark_in, mark_out = self.marks
