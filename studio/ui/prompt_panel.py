@@ -344,7 +344,7 @@ class PromptPanel(QWidget):
         self.prompt.style().polish(self.prompt)
 
     def _clear_error(self) -> None:
-        if self.error.isVisible():
+        if not self.error.isHidden():
             self.error.hide()
             self.prompt.setProperty("invalid", False)
             self.prompt.style().polish(self.prompt)

@@ -1,0 +1,124 @@
+"""The Prompt dock: the recipe it builds, inline validation, missing models explained, and remix modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.app import make_application
+from studio.recipe import Recipe
+from studio.ui.prompt_panel import ModelChoice, PromptPanel, default_model, load_model_choices
+
+TINY = ModelChoice("tiny-random", "Tiny random", True, None, None, 32, 24.0, needs_weights=False)
+LTX = ModelChoice("ltx-2", "LTX-2", False, 40.0, 80.0, 512, 24.0, needs_weights=True)
+
+
+@pytest.fixture
+def panel(qtbot):
+    make_application()
+    widget = PromptPanel()
+    qtbot.addWidget(widget)
+    widget.set_models([LTX, TINY])
+    return widget
+
+
+def emitted(qtbot, panel: PromptPanel) -> list[tuple]:
+    got: list[tuple] = []
+    panel.generate_requested.connect(lambda *args: got.append(args))
+    panel.generate()
+    return got
+
+
+def test_the_panel_builds_the_recipe_it_shows(panel):
+    panel.prompt.setPlainText("  a paper boat in a storm  ")
+    panel.negative.setPlainText("blurry")
+    panel.duration.setValue(6)
+    panel.aspect.setCurrentText("9:16")
+    panel.resolution.setCurrentIndex(panel.resolution.findData(512))
+    panel.fps.setCurrentIndex(panel.fps.findData(12))
+    panel.seed_lock.setChecked(True)
+    panel.seed.setText("1234")
+    panel.advanced.setChecked(True)
+    panel.steps.setValue(7)
+    recipe = panel.build_recipe()
+    assert (recipe.prompt, recipe.negative_prompt, recipe.model_id) == ("a paper boat in a storm", "blurry", "tiny-random")
+    assert (recipe.seconds, recipe.fps, recipe.width, recipe.height) == (6.0, 12.0, 512, 896)
+    assert (recipe.seed, recipe.steps, recipe.guidance, recipe.mode) == (1234, 7, None, "text")
+    panel.seed_lock.setChecked(False)
+    panel.advanced.setChecked(False)
+    assert panel.build_recipe().seed is None and panel.build_recipe().steps is None
+
+
+def test_an_empty_prompt_is_shown_inline_and_nothing_is_submitted(qtbot, panel):
+    assert emitted(qtbot, panel) == []
+    assert panel.error.isVisibleTo(panel) and "prompt is empty" in panel.error.text()
+    panel.prompt.setPlainText("a cat")
+    assert not panel.error.isVisibleTo(panel)  # typing clears it
+
+
+def test_a_model_that_is_not_installed_explains_how_to_get_it(qtbot, panel):
+    panel.prompt.setPlainText("a cat")
+    panel.model.setCurrentIndex(panel.model.findData("ltx-2"))
+    assert "kinora models pull ltx-2" in panel.model_note.text()
+    assert emitted(qtbot, panel) == []
+    assert "kinora models pull ltx-2" in panel.error.text()
+
+
+def test_without_weights_the_default_model_is_tiny_random():
+    choices = load_model_choices()  # the real registry; this machine has no weights
+    assert default_model(choices).id == "tiny-random"
+    assert all(c.installed for c in choices if not c.needs_weights)
+
+
+def test_dice_locks_a_fresh_seed(panel):
+    panel.roll_seed()
+    first = panel.seed.text()
+    assert panel.seed_lock.isChecked() and first.isdigit()
+    panel.prompt.setPlainText("a cat")
+    assert panel.build_recipe().seed == int(first)
+
+
+def test_remix_modes_turn_the_take_into_the_right_recipe(qtbot, panel):
+    parent = Recipe(prompt="a fox runs", model_id="tiny-random", seconds=3, fps=24, width=32, height=32, seed=99)
+    panel.fill_from_take(7, parent, "a fox runs", "new_seed")
+    assert panel.prompt.toPlainText() == "a fox runs" and panel.remix_box.isVisibleTo(panel)
+    got = emitted(qtbot, panel)
+    recipe, parent_id, kind = got[0]
+    assert (recipe.mode, recipe.seed, parent_id, kind) == ("text", None, 7, "new_seed")
+
+    panel.remix_mode.setCurrentIndex(panel.remix_mode.findData("edit_prompt"))
+    panel.prompt.setPlainText("a fox runs in the snow")
+    recipe, _, kind = emitted(qtbot, panel)[0]
+    assert (recipe.prompt, recipe.seed, kind) == ("a fox runs in the snow", 99, "edit_prompt")
+
+    panel.remix_mode.setCurrentIndex(panel.remix_mode.findData("extend"))
+    recipe, _, kind = emitted(qtbot, panel)[0]
+    assert (recipe.mode, recipe.source_take_id, kind) == ("extend", 7, "extend")
+
+    panel.remix_mode.setCurrentIndex(panel.remix_mode.findData("video"))
+    panel.strength.setValue(0.3)
+    recipe, _, _ = emitted(qtbot, panel)[0]
+    assert (recipe.mode, recipe.strength) == ("video", 0.3)
+
+    panel.remix_mode.setCurrentIndex(panel.remix_mode.findData("retake"))
+    assert panel.range_row.isVisibleTo(panel)
+    panel.range_from.setValue(1.0)
+    panel.range_to.setValue(2.5)
+    recipe, _, _ = emitted(qtbot, panel)[0]
+    assert (recipe.mode, recipe.range_from, recipe.range_to) == ("retake", 1.0, 2.5)
+
+    panel.clear_remix()
+    recipe, parent_id, kind = emitted(qtbot, panel)[0]
+    assert (recipe.mode, parent_id, kind) == ("text", None, None)
+
+
+def test_a_dropped_image_makes_an_image_to_video_recipe(panel, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(8, 8, QImage.Format.Format_RGB888)
+    image.fill(QColor("red"))
+    path = tmp_path / "still.png"
+    image.save(str(path))
+    panel.prompt.setPlainText("the still comes alive")
+    panel.image.set_path(path)
+    recipe = panel.build_recipe()
+    assert (recipe.mode, recipe.image) == ("image", str(path))
