@@ -22,8 +22,10 @@ import numpy as np
 from studio.errors import MediaError
 from studio.media.containers import describe, open_input
 from studio.media.probe import MediaInfo, probe
+from studio.media.scrub_proxy import ScrubProxy
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+PROXY_HEIGHT = 540
 # Decoded pictures a time may land past its frame's timestamp through float rounding (k / fps).
 _PTS_TOLERANCE_S = 1e-4
 
@@ -83,7 +85,7 @@ class FrameReader:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, cache_bytes: int = DEFAULT_CACHE_BYTES,
-                 info: MediaInfo | None = None) -> None:
+                 info: MediaInfo | None = None, scrub_proxy: bool = False, proxy_height: int = PROXY_HEIGHT) -> None:
         self.path = Path(path)
         self.info = info or probe(self.path)
         if not self.info.has_video:
@@ -101,15 +103,34 @@ class FrameReader:
         self._ahead: _Decoded | None = None  # last picture decoded, whose end is not yet known
         self._at_end = False
         self._reach_s = max(1.0, self.info.max_keyframe_interval)
+        self._proxy: ScrubProxy | None = None
+        if scrub_proxy and self.info.height > proxy_height:
+            w = max(2, int(round(self.info.width * proxy_height / self.info.height / 2)) * 2)
+            self._proxy = ScrubProxy(self.path, width=w, height=proxy_height, rotation=self.info.rotation,
+                                     origin_pts=self._origin)
 
     @property
     def duration(self) -> float:
         return self.info.duration
 
+    def proxy_ready(self, timeout: float | None = None) -> bool:
+        """Whether the scrub proxy has every frame (waits up to timeout seconds); False without one."""
+        return self._proxy is not None and self._proxy.done.wait(timeout)
+
     def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
-        """The RGB picture (H, W, 3) uint8 shown at t seconds, scaled to size=(width, height) if given."""
+        """The RGB picture (H, W, 3) uint8 shown at t seconds, scaled to size=(width, height) if given.
+
+        With scrub_proxy=True, a jump (not a step forward) to a size no taller than the proxy is
+        answered from the proxy once its background pass has reached t.
+        """
+        t = max(self._first_s, float(t))
         with self._lock:
-            item = self._locate(max(self._first_s, float(t)))
+            if self._proxy is not None and size is not None and size[1] <= self._proxy.height:
+                if self._cache.find(t) is None and not self._can_reach_by_decoding(t):
+                    rgb = self._proxy.frame_at(t, size)
+                    if rgb is not None:
+                        return rgb
+            item = self._locate(t)
         return self.to_rgb(item.frame, size)
 
     def picture_at(self, t: float) -> av.VideoFrame:
@@ -146,6 +167,8 @@ class FrameReader:
 
     def close(self) -> None:
         """Release the decoder and the cached pictures."""
+        if self._proxy is not None:
+            self._proxy.close()
         with self._lock:
             self._cache.clear()
             self._decoded = None

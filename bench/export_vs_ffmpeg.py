@@ -1,0 +1,77 @@
+"""Export benchmark: 20 s of 1080p30 with audio through studio.media.export vs the ffmpeg CLI.
+
+Both read the same source (written by write_clip) and encode H.264 (libx264, same preset, CRF
+and keyframe interval) + AAC 48 kHz 192 kb/s to MP4 with faststart. Our export also composites
+and burns in the watermark. Target: ours <= 1.10x ffmpeg. Note: PyAV's wheel bundles its own
+FFmpeg/x264 build, the CLI is Debian's, and the machine may be shared (load average printed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import opentimelineio as otio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _media_fixtures import FPS, SECONDS, ffmpeg, our_clip  # noqa: E402
+
+from studio.media.export import export  # noqa: E402
+from studio.media.presets import get_preset  # noqa: E402
+
+PRESET = get_preset("16:9")
+
+
+def timeline_of(path: Path) -> otio.schema.Timeline:
+    tl = otio.schema.Timeline("bench")
+    tl.metadata["kinora"] = {"rate": float(FPS)}
+    rng = otio.opentime.TimeRange(otio.opentime.RationalTime(0, FPS), otio.opentime.RationalTime(SECONDS * FPS, FPS))
+    for kind in ("Video", "Audio"):
+        track = otio.schema.Track(kind=kind)
+        track.append(otio.schema.Clip("src", media_reference=otio.schema.ExternalReference(str(path)), source_range=rng))
+        tl.tracks.append(track)
+    return tl
+
+
+def run_ours(src: Path, out: Path, watermark: bool) -> float:
+    start = time.perf_counter()
+    kwargs = {} if watermark else {"watermark": None}
+    export(timeline_of(src), out, PRESET, resolve_media=lambda clip: src, **kwargs)
+    return time.perf_counter() - start
+
+
+def run_ffmpeg(src: Path, out: Path) -> float:
+    cmd = [ffmpeg(), "-v", "error", "-y", "-i", str(src), "-c:v", "libx264", "-preset", PRESET.x264_preset,
+           "-crf", str(PRESET.crf), "-g", str(FPS // 2), "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "48000",
+           "-b:a", "192k", "-movflags", "+faststart", str(out)]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    folder = Path(os.environ.get("KINORA_BENCH_DIR") or tempfile.mkdtemp(prefix="kinora-bench-"))
+    src = our_clip(folder)
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+          f"x264 preset {PRESET.x264_preset}, CRF {PRESET.crf}, GOP {FPS // 2}")
+    # Interleaved runs so a change in the machine's load hits both sides alike.
+    ours, ours_plain, theirs = [], [], []
+    for _ in range(2):
+        theirs.append(run_ffmpeg(src, folder / "ffmpeg_out.mp4"))
+        ours.append(run_ours(src, folder / "ours_out.mp4", watermark=True))
+        ours_plain.append(run_ours(src, folder / "ours_plain.mp4", watermark=False))
+    best = min(theirs)
+    print(f"ffmpeg CLI:                {best:6.2f} s  (runs: {', '.join(f'{t:.2f}' for t in theirs)})")
+    print(f"export, watermark on:      {min(ours):6.2f} s  ratio {min(ours) / best:.3f} (target <= 1.10)")
+    print(f"export, watermark off:     {min(ours_plain):6.2f} s  ratio {min(ours_plain) / best:.3f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Waveform benchmark: 20 s clip ready to draw (cold), one hour vs plain decoding, draw query time.
+
+Targets: 20 s cold <= 30 ms; one hour <= 1.2x the time of decoding it; a draw query <= 2 ms.
+The machine may be shared: the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _media_fixtures import ffmpeg, tone  # noqa: E402
+
+from studio.media.encode import write_clip  # noqa: E402
+from studio.media.waveform import WaveformCache, build_pyramid  # noqa: E402
+
+SHA = "0" * 64
+
+
+def decode_only(path: Path) -> float:
+    start = time.perf_counter()
+    with av.open(str(path)) as c:
+        for _ in c.decode(c.streams.audio[0]):
+            pass
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    folder = Path(os.environ.get("KINORA_BENCH_DIR") or tempfile.mkdtemp(prefix="kinora-bench-"))
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    clip = folder / "wave_20s.mp4"
+    if not clip.exists():
+        write_clip(np.zeros((20 * 24, 64, 64, 3), np.uint8), tone(20), 24, 48000, clip, preset="ultrafast")
+    cold = []
+    for i in range(7):
+        cache = WaveformCache(Path(tempfile.mkdtemp(prefix="wave-", dir=folder)))
+        start = time.perf_counter()
+        cache.ensure(clip, SHA)
+        cache.peaks(clip, SHA, 0.0, 20.0, 1200)
+        cold.append((time.perf_counter() - start) * 1000)
+    dec20 = [decode_only(clip) * 1000 for _ in range(5)]
+    print(f"20 s clip ready to draw, cold: median {np.median(cold):.1f} ms (target 30 ms, ratio {np.median(cold) / 30:.2f}); "
+          f"decoding alone takes {np.median(dec20):.1f} ms")
+
+    hour = folder / "hour.m4a"
+    if not hour.exists():
+        subprocess.run([ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=3600",
+                        "-ac", "2", "-ar", "48000", "-c:a", "aac", "-b:a", "128k", str(hour)], check=True)
+    plain = min(decode_only(hour) for _ in range(2))
+    built = []
+    for _ in range(2):
+        start = time.perf_counter()
+        pyramid = build_pyramid(hour)
+        built.append(time.perf_counter() - start)
+    print(f"one hour: decode {plain:.2f} s, pyramid {min(built):.2f} s, ratio {min(built) / plain:.2f} (target <= 1.2)")
+
+    rng = random.Random(5)
+    queries = []
+    for _ in range(2000):
+        span = rng.choice([5.0, 60.0, 600.0, 3600.0])
+        t0 = rng.uniform(0, 3600 - span)
+        start = time.perf_counter()
+        pyramid.peaks(t0, t0 + span, 1600)
+        queries.append((time.perf_counter() - start) * 1000)
+    q = np.array(queries)
+    print(f"draw query (1600 px, spans 5 s..1 h): median {np.median(q):.3f} ms, p95 {np.percentile(q, 95):.3f} ms "
+          f"(target 2 ms, ratio p95/target {np.percentile(q, 95) / 2:.2f})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
