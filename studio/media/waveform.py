@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ BASE_BUCKET = 64
 FANOUT = 4
 LEVELS = 6  # buckets of 64, 256, 1024, 4096, 16384, 65536 samples
 _FORMAT_VERSION = 1
+_BATCH_FRAMES = 256
 
 
 @dataclass
@@ -138,20 +140,35 @@ def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
         start_s: float | None = None
         buckets = _Bucketer()
         pending: list[av.AudioFrame] = []
-        try:
-            for frame in container.decode(stream):
-                if start_s is None:
-                    start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
-                pending.append(frame)
-                if len(pending) >= 256:  # batch the numpy work; an hour of sound never sits in memory
-                    buckets.add(_samples_of(pending, channels))
-                    pending = []
-            if pending:
-                buckets.add(_samples_of(pending, channels))
-        except av.FFmpegError as exc:
-            raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
+        # The reduction runs on a second thread while decoding goes on: PyAV drops the GIL while
+        # it decodes, and numpy while it reduces, so on two cores the work overlaps.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="waveform") as pool:
+            folded: Future | None = None
+            try:
+                for frame in container.decode(stream):
+                    if start_s is None:
+                        start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
+                    pending.append(frame)
+                    if len(pending) >= _BATCH_FRAMES:  # an hour of sound never sits in memory
+                        folded = _fold_after(pool, folded, buckets, pending, channels)
+                        pending = []
+                if pending:
+                    folded = _fold_after(pool, folded, buckets, pending, channels)
+            except av.FFmpegError as exc:
+                raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
+            finally:
+                if folded is not None:
+                    folded.result()
     base = buckets.finish()
     return PeakPyramid(rate, start_s or 0.0, buckets.samples, _levels_from_base(base))
+
+
+def _fold_after(pool: ThreadPoolExecutor, previous: Future | None, buckets: _Bucketer,
+                frames: list[av.AudioFrame], channels: int) -> Future:
+    """Queue frames for folding once the previous batch is folded (batches stay in order)."""
+    if previous is not None:
+        previous.result()
+    return pool.submit(lambda: buckets.add(_samples_of(frames, channels)))
 
 
 class _Bucketer:
@@ -159,21 +176,24 @@ class _Bucketer:
 
     def __init__(self) -> None:
         self.samples = 0
-        self._rest = np.zeros((2, 0), np.float32)  # row 0: per-sample min over channels, row 1: max
+        self._rest_lo = np.zeros(0, np.float32)  # samples past the last whole bucket
+        self._rest_hi = np.zeros(0, np.float32)
         self._out: list[np.ndarray] = []
 
     def add(self, channels: list[np.ndarray]) -> None:
         self.samples += len(channels[0])
-        lows, highs = np.minimum.reduce(channels), np.maximum.reduce(channels)
-        both = np.concatenate([self._rest, np.stack([lows, highs])], axis=1)
-        whole = both.shape[1] // BASE_BUCKET * BASE_BUCKET
-        grouped = both[:, :whole].reshape(2, -1, BASE_BUCKET)
-        self._out.append(np.stack([grouped[0].min(axis=1), grouped[1].max(axis=1)], axis=1))
-        self._rest = both[:, whole:]
+        lows = np.minimum.reduce(channels) if len(channels) > 1 else channels[0]
+        highs = np.maximum.reduce(channels) if len(channels) > 1 else channels[0]
+        if len(self._rest_lo):  # rare: codec frames are usually whole buckets (AAC: 1024 samples)
+            lows, highs = np.concatenate([self._rest_lo, lows]), np.concatenate([self._rest_hi, highs])
+        whole = len(lows) // BASE_BUCKET * BASE_BUCKET
+        self._out.append(np.stack([lows[:whole].reshape(-1, BASE_BUCKET).min(axis=1),
+                                   highs[:whole].reshape(-1, BASE_BUCKET).max(axis=1)], axis=1))
+        self._rest_lo, self._rest_hi = lows[whole:].copy(), highs[whole:].copy()
 
     def finish(self) -> np.ndarray:
-        if self._rest.shape[1]:
-            self._out.append(np.array([[self._rest[0].min(), self._rest[1].max()]], np.float32))
+        if len(self._rest_lo):
+            self._out.append(np.array([[self._rest_lo.min(), self._rest_hi.max()]], np.float32))
         base = np.concatenate(self._out) if self._out else np.zeros((0, 2), np.float32)
         return np.clip(base, -1.0, 1.0).astype(np.float16)
 
@@ -185,17 +205,18 @@ _INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 9.2233720
 def _samples_of(frames: list[av.AudioFrame], channels: int) -> list[np.ndarray]:
     """Decoded frames' samples as one float32 array per channel, in [-1, 1].
 
-    Read straight from the frames' planes with frombuffer: PyAV's to_ndarray costs as much again
-    as decoding AAC does.
+    The planes' bytes are joined and viewed with one frombuffer per channel: PyAV's per-frame
+    to_ndarray would cost as much again as decoding AAC does.
     """
     fmt = frames[0].format
     name = fmt.name.rstrip("p")
     dtype = _DTYPES[name]
+    width = np.dtype(dtype).itemsize
     if fmt.is_planar:
-        per_channel = [np.concatenate([np.frombuffer(f.planes[c], dtype, f.samples) for f in frames])
+        per_channel = [np.frombuffer(b"".join([memoryview(f.planes[c])[: f.samples * width] for f in frames]), dtype)
                        for c in range(channels)]
     else:
-        packed = np.concatenate([np.frombuffer(f.planes[0], dtype, f.samples * channels) for f in frames])
+        packed = np.frombuffer(b"".join([memoryview(f.planes[0])[: f.samples * channels * width] for f in frames]), dtype)
         per_channel = [packed[c::channels] for c in range(channels)]
     if name in _INT_SCALE:
         offset = 128.0 if name == "u8" else 0.0
