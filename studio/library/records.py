@@ -88,13 +88,15 @@ class TakeRecord:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TakeRecord:
         recipe_json = row["recipe_json"]
+        timings_json = row["timings_json"]
         return cls(id=row["id"], origin=row["origin"], title=row["title"],
                    recipe=Recipe.from_dict(json.loads(recipe_json)) if recipe_json else None,
                    status=row["status"], error=row["error"], media_id=row["media_id"],
                    poster_media_id=row["poster_media_id"], parent_take_id=row["parent_take_id"],
                    remix_kind=row["remix_kind"], favorite=bool(row["favorite"]), created_at=row["created_at"],
                    started_at=row["started_at"], finished_at=row["finished_at"],
-                   timings=json.loads(row["timings_json"] or "{}"), project_id=row["project_id"])
+                   timings=json.loads(timings_json) if timings_json and timings_json != "{}" else {},
+                   project_id=row["project_id"])
 
     def to_dict(self) -> dict[str, Any]:
         data = _plain(self)
