@@ -120,3 +120,26 @@ def test_windowed_audio_read_matches_whole_read(corpus: Path) -> None:
     assert window.shape == (4800, 2)
     np.testing.assert_allclose(window, whole[24000:28800], atol=1e-6)
     assert before.shape == (4800, 2) and not before.any()
+
+
+def test_scrub_proxy_answers_jumps_with_the_same_frames(tmp_path: Path) -> None:
+    clip = write_clip(_grey_frames(12, size=(64, 48)), None, 24, 48000, tmp_path / "p.mp4")
+    with FrameReader(clip, scrub_proxy=True, proxy_height=24) as reader:
+        assert reader.proxy_ready(timeout=30)
+        for k in [9, 2, 11, 0, 5]:
+            small = reader.frame_at(k / 24, size=(32, 24))
+            assert small.shape == (24, 32, 3)
+            assert _level(small) == k
+        # Taller than the proxy: decoded from the file.
+        assert reader.frame_at(0.2, size=(64, 48)).shape == (48, 64, 3)
+
+
+def test_scrub_proxy_is_upright_for_rotated_files(corpus: Path) -> None:
+    path = corpus / "video" / "portrait_4k60.mp4"
+    with FrameReader(path, scrub_proxy=True, proxy_height=192) as reader:
+        assert reader.proxy_ready(timeout=60)
+        from_proxy = reader.frame_at(0.2, size=(108, 192))
+    with FrameReader(path) as reader:
+        decoded = reader.frame_at(0.2, size=(108, 192))
+    assert from_proxy.shape == decoded.shape == (192, 108, 3)
+    assert np.abs(from_proxy.astype(int) - decoded.astype(int)).mean() < 8
