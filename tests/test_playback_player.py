@@ -3,6 +3,8 @@ the right frame, J/K/L ramps, loop, reverse, and the audio grain of a scrub."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -192,4 +194,21 @@ def test_double_speed_shows_every_other_frame(player):
     assert shown_index(player) == 0
     player.set_speed(2)
     assert record_playback(player) == list(range(0, 24, 2))  # the still frame 0, then every other one
+    assert player.stats().frames_dropped == 0
+
+
+class SlowStartSource(ArraySource):
+    """The first frames take long to decode, like a file opened cold on a busy machine."""
+
+    def frame_at(self, t, size=None):
+        if int(t * self.fps) < 3:
+            time.sleep(0.15)  # longer than a frame period: without a preroll frames would drop
+        return super().frame_at(t, size)
+
+
+def test_the_clock_waits_for_the_first_frames_so_none_is_late(player):
+    player.load(SlowStartSource(painted_frames(8), FPS))
+    player.play()
+    assert player.position == 0.0 and not player.clock_running
+    assert record_playback(player) == list(range(8))
     assert player.stats().frames_dropped == 0

@@ -93,6 +93,7 @@ def test_device_gets_exactly_the_source_samples_from_the_play_position(device):
         assert not stream.heard[0].any()
         player.seek(0.5)
         player.play()
+        wait_until(lambda: player.current_frame() is not None and player.clock_running)  # GUI tick ends preroll
         feeder = player._feeder
         played = []
         for _ in range(10):

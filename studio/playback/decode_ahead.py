@@ -42,6 +42,7 @@ class DecodeAhead:
         self._next = 0
         self._step = 1
         self._closed = False
+        self._busy = False  # a frame is being decoded outside the lock
         self.last_error: str | None = None
         self._thread = threading.Thread(target=self._loop, name="kinora-decode-ahead", daemon=True)
         self._thread.start()
@@ -97,6 +98,11 @@ class DecodeAhead:
                 self._cond.notify_all()
         return shown, passed
 
+    def ready(self, count: int) -> bool:
+        """True when `count` frames are queued, or the decoder has nothing more to decode."""
+        with self._cond:
+            return len(self._queue) >= count or (not self._busy and not self._has_work())
+
     def _reached(self, index: int, target: int) -> bool:
         return index <= target if self._step > 0 else index >= target
 
@@ -133,15 +139,17 @@ class DecodeAhead:
                 source, size, generation = self._source, self._size, self._generation
                 index, fps = self._next, source.fps
                 self._next += self._step
+                self._busy = True
             try:
                 # Sample mid-frame so rounding in a file's timestamps never lands on the previous frame.
                 image = source.frame_at((index + 0.5) / fps, size)
             except Exception as exc:  # a bad frame must not stop playback: keep going, report it
                 log.exception("decoding frame %d failed", index)
                 self.last_error = str(exc)
-                continue
+                image = None
             with self._cond:
-                if generation == self._generation:
+                self._busy = False
+                if image is not None and generation == self._generation:
                     # Contiguous rows: the GUI wraps the pixels in an image without copying them.
                     self._queue.append(DecodedFrame(index, index / fps, np.ascontiguousarray(image)))
 

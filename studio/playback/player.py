@@ -9,6 +9,7 @@ Call the Player from one thread (the GUI thread); position listeners run on that
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -21,6 +22,10 @@ from studio.playback.sinks import Sink, open_audio_sink
 from studio.playback.sources import Source, frame_count, sample_span
 
 SPEED_RAMP = (-4, -2, -1, 0, 1, 2, 4)
+# A run's clock starts once this many frames are decoded (or after PREROLL_MAX_S), so a cold
+# decoder or a just-opened file never makes the first frames late.
+PREROLL_FRAMES = 3
+PREROLL_MAX_S = 1.0
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Player:
         self.loop = False
         self._speed = 0
         self._anchor = 0.0  # media time at which the current run started
+        self._preroll_since: float | None = None  # set while a run waits for its first frames
         self._paused_at = 0.0
         self._shown: DecodedFrame | None = None
         self._last_reported: float | None = None
@@ -142,10 +148,17 @@ class Player:
         return self._speed != 0
 
     @property
+    def clock_running(self) -> bool:
+        """True while playing and past the preroll (the first frames of the run are decoded)."""
+        return self._speed != 0 and self._preroll_since is None
+
+    @property
     def position(self) -> float:
         """Media time in seconds by the master clock."""
         if self._speed == 0:
             return self._paused_at
+        if self._preroll_since is not None:
+            return self._anchor
         return self._anchor + self._speed * self.sink.elapsed()
 
     def frame_index(self, t: float | None = None) -> int:
@@ -264,6 +277,10 @@ class Player:
         """
         if self._source is None:
             return None
+        if self._preroll_since is not None and (
+            self._decoder.ready(PREROLL_FRAMES) or time.monotonic() - self._preroll_since > PREROLL_MAX_S
+        ):
+            self._start_clock()
         position = self.position
         if self._speed > 0 and position >= self.duration:
             self._reach_end(forward=True)
@@ -315,13 +332,16 @@ class Player:
         if not self._decoder.skip_to(index, speed):
             self._decoder.restart(index, speed)
         if self._feeder is not None:
-            self._feeder.start(t, speed)
-            self.sink.start(self._feeder.pull)
-        else:
-            self.sink.start(None)
+            self._feeder.start(t, speed)  # audio decodes during the preroll too
+        self._preroll_since = time.monotonic()
         self._report(t)
 
+    def _start_clock(self) -> None:
+        self._preroll_since = None
+        self.sink.start(self._feeder.pull if self._feeder is not None else None)
+
     def _stop_run(self) -> None:
+        self._preroll_since = None
         self.sink.stop()
         if self._feeder is not None:
             self._feeder.stop()
