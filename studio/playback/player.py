@@ -3,6 +3,8 @@
 Media time while playing is `anchor + speed * sink.elapsed()`: the sink's clock (the audio device
 when there is one) drives the picture. A GUI timer calls `current_frame()` often (about 60 Hz); it
 only takes already decoded frames from the decode-ahead queue, so it never waits on a decoder.
+Each run (play, seek while playing, speed change) prerolls: its clock starts on the first tick
+after its first frames are decoded.
 Call the Player from one thread (the GUI thread); position listeners run on that thread.
 """
 
