@@ -134,12 +134,31 @@ def test_scrub_proxy_answers_jumps_with_the_same_frames(tmp_path: Path) -> None:
         assert reader.frame_at(0.2, size=(64, 48)).shape == (48, 64, 3)
 
 
-def test_scrub_proxy_is_upright_for_rotated_files(corpus: Path) -> None:
-    path = corpus / "video" / "portrait_4k60.mp4"
-    with FrameReader(path, scrub_proxy=True, proxy_height=192) as reader:
-        assert reader.proxy_ready(timeout=60)
-        from_proxy = reader.frame_at(0.2, size=(108, 192))
-    with FrameReader(path) as reader:
-        decoded = reader.frame_at(0.2, size=(108, 192))
-    assert from_proxy.shape == decoded.shape == (192, 108, 3)
-    assert np.abs(from_proxy.astype(int) - decoded.astype(int)).mean() < 8
+def _rotated_clip(path: Path) -> Path:
+    """64x32 coded, left half white, with a display matrix turning it 90 degrees clockwise."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
+        stream.set_display_rotation(-90)  # FFmpeg's angle is counter-clockwise
+        picture = np.zeros((32, 64, 3), np.uint8)
+        picture[:, :32] = 255
+        for i in range(6):
+            frame = av.VideoFrame.from_ndarray(picture).reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_scrub_proxy_is_upright_for_rotated_files(tmp_path: Path) -> None:
+    path = _rotated_clip(tmp_path / "rotated.mp4")
+    info = probe(path)
+    assert (info.rotation, info.width, info.height) == (90, 32, 64)
+    with FrameReader(path, scrub_proxy=True, proxy_height=32) as reader:
+        assert reader.proxy_ready(timeout=30)
+        from_proxy = reader.frame_at(0.1, size=(16, 32))
+        decoded = reader.frame_at(0.1)
+    assert from_proxy.shape == (32, 16, 3) and decoded.shape == (64, 32, 3)
+    # The coded left half is on top once turned clockwise.
+    assert from_proxy[:14].mean() > 240 and from_proxy[18:].mean() < 15
+    assert decoded[:30].mean() > 240 and decoded[34:].mean() < 15
