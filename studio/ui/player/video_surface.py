@@ -7,6 +7,9 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QResizeE
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
+PLACEHOLDER = "Double-click a take in the Library to preview it"
+
+
 class VideoSurface(QWidget):
     """Paints a QImage keeping its aspect ratio; the overlay text (debug stats) sits top-left."""
 
@@ -53,6 +56,9 @@ class VideoSurface(QWidget):
         if self._image is not None and not self._image.isNull():
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(QRectF(self.picture_rect()), self._image)
+        else:
+            painter.setPen(QColor(140, 140, 140))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, PLACEHOLDER)
         if self._overlay:
             painter.setFont(QFont("monospace", 9))
             box = painter.boundingRect(QRect(8, 8, self.width() - 16, self.height() - 16),
