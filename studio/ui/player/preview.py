@@ -79,6 +79,7 @@ class PreviewPlayer(QWidget):
         self.notice = QLabel(self)
         self.notice.setObjectName("previewNotice")
         self.notice.setWordWrap(True)
+        self.notice.setContentsMargins(6, 2, 6, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
