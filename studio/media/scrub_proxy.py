@@ -13,7 +13,6 @@ import bisect
 import threading
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
@@ -76,7 +75,7 @@ class ScrubProxy:
                         if ok and (not self._times or t > self._times[-1]):
                             self._times.append(t)
                             self._jpegs.append(jpeg.tobytes())
-        except (av.FFmpegError, Exception) as exc:  # a damaged tail: keep what was decoded
+        except Exception as exc:  # a damaged tail (or any decode failure): keep what was decoded
             self.error = exc
         finally:
             self.done.set()
