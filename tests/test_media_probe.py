@@ -109,3 +109,21 @@ def _probe_or_error(path: Path) -> BaseException | MediaInfo:
         return probe(path)
     except MediaError as exc:
         return exc
+
+
+def test_damaged_middle_decodes_or_fails_with_media_error_only(tmp_path: Path) -> None:
+    from studio.media.decode import FrameReader
+
+    frames = np.random.default_rng(2).integers(0, 255, (24, 48, 64, 3), dtype=np.uint8)
+    clip = write_clip(frames, None, 24, 48000, tmp_path / "ok.mp4")
+    data = bytearray(clip.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 4000] = np.random.default_rng(3).integers(0, 255, 4000, dtype=np.uint8).tobytes()
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    try:
+        with FrameReader(damaged) as reader:
+            shown = [reader.frame_at(k / 24).shape for k in range(24)]
+        assert shown == [(48, 64, 3)] * 24
+    except MediaError as exc:
+        assert "damaged.mp4" in str(exc)
