@@ -232,6 +232,23 @@ def test_every_remix_mode_runs_on_a_parent_take(lib, mode, extra, expected_secon
         assert kept < 8 and diff(child_frames[8:16], parent_frames[8:16]) > 2 * kept
 
 
+def test_audio_off_gives_a_silent_track(lib):
+    runner = make_runner(lib)
+    take_id = runner.submit(Recipe("a quiet street", seconds=0.5, audio=False, **TINY))
+    runner.run_until_idle()
+    path = take_file(lib, take_id)
+    assert probe(path).has_audio and not np.abs(read_audio(path)).max() > 1e-4
+
+
+def test_large_sizes_are_generated_at_half_size_and_doubled_by_the_latent_upsampler(lib):
+    runner = make_runner(lib)  # tiny-random's upscale threshold is 48 pixels
+    take_id = runner.submit(Recipe("a wide view", seconds=0.5, seed=3, **{**TINY, "width": 64, "height": 64,
+                                                                            "steps": 2}))
+    runner.run_until_idle()
+    assert (probe(take_file(lib, take_id)).width, probe(take_file(lib, take_id)).height) == (64, 64)
+    assert "upscale_s" in lib.take(take_id).timings
+
+
 def test_image_and_keyframe_modes_run(lib, tmp_path):
     import cv2
 

@@ -63,6 +63,7 @@ BUILTIN_MODELS: tuple[ModelSpec, ...] = (
         modes=("text", "image", "extend", "video", "retake", "keyframes"), native_width=768, native_height=512,
         native_fps=24.0, max_seconds=20.0, has_audio=True, vram_gb=40.0, download_gb=80.0,
         hf_repo="Lightricks/LTX-2", default_steps=40, default_guidance=4.0,
+        options={"upscale_above": 720},  # 1080p: generate at 540p and double with the latent upsampler
     ),
     ModelSpec(
         id="wan-2.2-ti2v-5b", family="wan", title="Wan 2.2 TI2V-5B (video) + Stable Audio soundtrack",
@@ -82,6 +83,7 @@ BUILTIN_MODELS: tuple[ModelSpec, ...] = (
         pipeline_classes=_LTX2_CLASSES, modes=("text", "image", "extend", "video", "retake", "keyframes"),
         native_width=32, native_height=32, native_fps=24.0, max_seconds=20.0, has_audio=True, vram_gb=0.0,
         download_gb=0.0, default_steps=4, default_guidance=1.0, size_multiple=2,
+        options={"tiny": True, "upscale_above": 48},  # small, so tests reach the upscale path cheaply
     ),
     *(
         ModelSpec(id=f"builtin:{name}", family="builtin", title=title, modes=("text",), native_width=1280,

@@ -295,7 +295,8 @@ class Runner:
         scratch = Path(self.library.cache_dir) / "engine"
         scratch.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=scratch) as folder:
-            path = write_clip(result.frames, result.audio, result.fps, result.sample_rate,
+            audio = result.audio if recipe.audio else None  # audio off: write_clip lays a silent track
+            path = write_clip(result.frames, audio, result.fps, result.sample_rate,
                               Path(folder) / f"take-{take.id}.mp4")
             token.raise_if_cancelled()
             timings = {**reporter.timings(), **{k: round(v, 4) for k, v in result.timings.items()}}

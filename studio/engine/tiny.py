@@ -98,7 +98,7 @@ def build_components(seed: int = 0) -> dict[str, Any]:
     vae = AutoencoderKLLTX2Video(
         in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8,), decoder_block_out_channels=(8,),
         layers_per_block=(1,), decoder_layers_per_block=(1, 1), spatio_temporal_scaling=(True,),
-        decoder_spatio_temporal_scaling=(True,), decoder_inject_noise=(False, False), downsample_type=("spatial",),
+        decoder_spatio_temporal_scaling=(True,), decoder_inject_noise=(False, False), downsample_type=("spatiotemporal",),
         upsample_residual=(False,), upsample_factor=(1,), timestep_conditioning=False, patch_size=1, patch_size_t=1,
         encoder_causal=True, decoder_causal=False,
     )
@@ -120,3 +120,12 @@ def build_components(seed: int = 0) -> dict[str, Any]:
         "text_encoder": text_encoder, "tokenizer": tokenizer, "connectors": connectors,
         "transformer": transformer, "vocoder": vocoder,
     }
+
+
+def build_latent_upsampler(seed: int = 0) -> Any:
+    """A tiny 2x spatial latent upsampler for the tiny VAE's 4 latent channels."""
+    import torch
+    from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+    torch.manual_seed(seed)
+    return LTX2LatentUpsamplerModel(in_channels=4, mid_channels=32, num_blocks_per_stage=1)
