@@ -211,9 +211,9 @@ class FrameReader:
 
     def _can_reach_by_decoding(self, t: float) -> bool:
         """True when t lies just ahead of the decoder, so decoding on is cheaper than a seek."""
-        if self._decoded is None or self._ahead is None:
+        if self._decoded is None or self._ahead is None or t + _PTS_TOLERANCE_S < self._ahead.start:
             return False
-        return self._ahead.start <= t + _PTS_TOLERANCE_S < self._ahead.start + self._reach_s or self._at_end
+        return self._at_end or t + _PTS_TOLERANCE_S < self._ahead.start + self._reach_s
 
     def _seek(self, t: float) -> None:
         self._container.seek(self._to_pts(t), stream=self._stream, backward=True)
