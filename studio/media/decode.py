@@ -80,8 +80,10 @@ class FrameReader:
     """Random and sequential access to the RGB pictures of one video file.
 
     `frame_at(t)` is the frame on screen at t seconds from the first frame (largest presentation
-    time <= t), so variable-frame-rate files are right. Not thread-safe for concurrent calls from
-    several threads; one reader per consumer thread (calls are serialised by a lock regardless).
+    time <= t), so variable-frame-rate files are right. Calls are serialised by a lock, so a reader
+    may be shared, but one reader per consumer thread (player, export, thumbnails) avoids waiting
+    and keeps each decoder's position useful. `scrub_proxy=True` starts a background pass that
+    makes random jumps at viewer sizes (<= proxy_height) take milliseconds; see scrub_proxy.py.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, cache_bytes: int = DEFAULT_CACHE_BYTES,
