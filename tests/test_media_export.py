@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import opentimelineio as otio
 import pytest
@@ -197,3 +198,22 @@ def test_muted_audio_track_is_silent_and_missing_media_is_named(tmp_path: Path) 
 
     with pytest.raises(MediaError, match="leader"):
         export(tl, tmp_path / "x.mp4", TINY, resolve_media=missing)
+
+
+def test_sound_file_on_a_video_track_and_silent_clip_on_an_audio_track_play_as_gaps(tmp_path: Path, corpus: Path) -> None:
+    red = _matte(tmp_path, "red", (255, 0, 0), 1.0)
+    silent = tmp_path / "silent.mp4"
+    with av.open(str(silent), "w") as out:  # video only, no audio stream
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        for i in range(24):
+            frame = av.VideoFrame.from_ndarray(np.zeros((36, 64, 3), np.uint8)).reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    opus = corpus / "audio" / "bear.opus"
+    tl = _timeline(24, [[_clip(red, 0, 1, 24)], [_clip(opus, 0, 1, 24)]], [[_clip(silent, 0, 1, 24)]])
+    out = export(tl, tmp_path / "gaps.mp4", TINY, resolve_media=_resolve, watermark=None)
+    with FrameReader(out) as reader:
+        assert reader.frame_at(0.5)[18, 32].argmax() == 0
+    assert np.abs(read_audio(out)).max() < 1e-3

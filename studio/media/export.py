@@ -31,7 +31,7 @@ from studio.media.compose import Placement, YuvCanvas, place, yuv_planes
 from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
 from studio.media.presets import ExportPreset, get_preset
-from studio.media.probe import probe
+from studio.media.probe import MediaInfo, probe
 from studio.media.watermark import WatermarkSettings, YuvWatermark
 
 DEFAULT_WATERMARK = WatermarkSettings()
@@ -131,17 +131,26 @@ def plan_render(timeline: otio.schema.Timeline, preset: ExportPreset, resolve_me
     total = int(round(duration * rate))
     if total <= 0:
         raise MediaError(f"timeline '{timeline.name}' is empty; add a clip before exporting")
-    video_layers = [_segments(track, resolve_media) for track in timeline.video_tracks() if _track_plays(track)]
+    infos: dict[Path, MediaInfo] = {}
+
+    def info_of(seg: Segment) -> MediaInfo:
+        if seg.path not in infos:
+            infos[seg.path] = probe(seg.path)
+        return infos[seg.path]
+
+    # A sound file on a video track, or a silent clip on an audio track, plays as a gap.
+    video_layers = [[s for s in _segments(track, resolve_media) if info_of(s).has_video]
+                    for track in timeline.video_tracks() if _track_plays(track)]
     audio_tracks = [t for t in timeline.audio_tracks() if _track_plays(t)]
     soloed = [t for t in audio_tracks if _flags(t).get("solo")]
-    audio_segments = [s for track in (soloed or audio_tracks) for s in _segments(track, resolve_media)]
+    audio_segments = [s for track in (soloed or audio_tracks) for s in _segments(track, resolve_media)
+                      if info_of(s).has_audio]
     width, height = preset.width, preset.height
     if width is None or height is None:
         first = next((seg for layer in video_layers for seg in layer), None)
         width, height = _NO_VIDEO_SIZE
         if first is not None:
-            info = probe(first.path)
-            width, height = (info.width, info.height) if info.has_video else _NO_VIDEO_SIZE
+            width, height = info_of(first).width, info_of(first).height
     width, height = max(2, width - width % 2), max(2, height - height % 2)
     return RenderPlan(width, height, rate, total, video_layers, audio_segments)
 
