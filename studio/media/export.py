@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import opentimelineio as otio
 
@@ -165,7 +166,8 @@ class VideoRenderer:
         self.watermark = YuvWatermark(watermark, plan.width, plan.height) if watermark else None
         self._layers = [_Layer(segments) for segments in plan.video_layers]
 
-    def frame(self, k: int):
+    def frame(self, k: int) -> av.VideoFrame:
+        """Output frame k (at k / rate seconds)."""
         t = float(Fraction(k) / self.plan.rate)
         active = [(layer, seg) for layer in self._layers if (seg := layer.at(t)) is not None]
         placed = [(seg, layer.reader(seg)) for layer, seg in active]
