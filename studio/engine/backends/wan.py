@@ -3,9 +3,9 @@
 Text-to-video runs `WanPipeline`; image and extend run `WanImageToVideoPipeline` sharing the same
 components (extend conditions on the parent's last frame). The soundtrack is generated from the same
 prompt for the clip's exact length, so every take has sound.
-NOT RUN HERE: no Wan or Stable Audio weights exist on the build machine and no tiny configs are
-built for them yet, so this backend is written against the diffusers APIs but has not generated a
-clip; expect to debug it on the first machine that has the weights.
+Run here only with tiny random components shaped like TI2V-5B (tests/test_engine_wan.py: text,
+extend through the image-to-video pipeline, cancel); never with the real weights, which this machine
+does not have.
 """
 
 from __future__ import annotations
