@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "With -o the take is also written to a file (signed with Content Credentials). "
                     "Ctrl+C cancels cleanly.")
     p.add_argument("prompt", help="what the clip shows and sounds like")
-    p.add_argument("--seconds", type=float, default=4.0, help="duration, 0.5 to 20 (default 4)")
+    p.add_argument("--seconds", type=float, default=4.0,
+                   help="duration, 0.5 to 20 (default 4); with --mode extend, how much to add to the parent")
     p.add_argument("--fps", type=float, default=None, help="frame rate (default: the model's)")
     p.add_argument("--size", metavar="WxH", help="frame size, e.g. 768x512 (default: the model's)")
     p.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:3", "3:4"), help="aspect instead of --size")

@@ -192,12 +192,15 @@ class Runner:
     # ---- worker --------------------------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            job = self.library.claim_next_job()
-            if job is None:
-                self._wake.wait(0.5)
-                self._wake.clear()
-                continue
-            self._run_job(job.id, job.take_id)
+            try:
+                job = self.library.claim_next_job()
+                if job is not None:
+                    self._run_job(job.id, job.take_id)
+                    continue
+            except Exception:  # a library hiccup (disk full, locked database) must not kill the worker
+                log.exception("engine worker: could not take or record a job; trying again")
+            self._wake.wait(0.5)
+            self._wake.clear()
 
     def _stop_take(self, take_id: int, reason: str) -> None:
         with self._lock:
