@@ -106,10 +106,10 @@ class FrameReader:
         self._at_end = False
         self._reach_s = max(1.0, self.info.max_keyframe_interval)
         self._proxy: ScrubProxy | None = None
-        if scrub_proxy and self.info.height > proxy_height:
-            w = max(2, int(round(self.info.width * proxy_height / self.info.height / 2)) * 2)
-            self._proxy = ScrubProxy(self.path, width=w, height=proxy_height, rotation=self.info.rotation,
-                                     origin_pts=self._origin)
+        if scrub_proxy:
+            h = min(proxy_height, self.info.height)
+            w = self.info.width if h == self.info.height else max(2, int(round(self.info.width * h / self.info.height / 2)) * 2)
+            self._proxy = ScrubProxy(self.path, width=w, height=h, rotation=self.info.rotation, origin_pts=self._origin)
 
     @property
     def duration(self) -> float:
@@ -119,6 +119,11 @@ class FrameReader:
         """Whether the scrub proxy has every frame (waits up to timeout seconds); False without one."""
         return self._proxy is not None and self._proxy.done.wait(timeout)
 
+    @property
+    def proxy_bytes(self) -> int:
+        """Memory the scrub proxy holds (0 without one)."""
+        return self._proxy.nbytes if self._proxy is not None else 0
+
     def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
         """The RGB picture (H, W, 3) uint8 shown at t seconds, scaled to size=(width, height) if given.
 
@@ -126,8 +131,9 @@ class FrameReader:
         answered from the proxy once its background pass has reached t.
         """
         t = max(self._first_s, float(t))
+        wanted_height = size[1] if size is not None else self.info.height
         with self._lock:
-            if self._proxy is not None and size is not None and size[1] <= self._proxy.height:
+            if self._proxy is not None and wanted_height <= self._proxy.height:
                 if self._cache.find(t) is None and not self._can_reach_by_decoding(t):
                     rgb = self._proxy.frame_at(t, size)
                     if rgb is not None:

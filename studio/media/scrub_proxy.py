@@ -52,6 +52,11 @@ class ScrubProxy:
             rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         return rgb
 
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(len(j) for j in self._jpegs)
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
