@@ -40,7 +40,8 @@ def test_the_panel_builds_the_recipe_it_shows(panel):
     panel.advanced.setChecked(True)
     panel.steps.setValue(7)
     recipe = panel.build_recipe()
-    assert (recipe.prompt, recipe.negative_prompt, recipe.model_id) == ("a paper boat in a storm", "blurry", "tiny-random")
+    assert recipe.prompt == "a paper boat in a storm"
+    assert (recipe.negative_prompt, recipe.model_id) == ("blurry", "tiny-random")
     assert (recipe.seconds, recipe.fps, recipe.width, recipe.height) == (6.0, 12.0, 512, 896)
     assert (recipe.seed, recipe.steps, recipe.guidance, recipe.mode) == (1234, 7, None, "text")
     panel.seed_lock.setChecked(False)

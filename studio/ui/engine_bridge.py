@@ -2,19 +2,21 @@
 
 The Runner calls `on_event` on its worker thread. The bridge only emits a Qt signal there; a
 queued connection carries the event to the GUI thread, where `event` is emitted for the panels.
-Progress floods are coalesced: per take, only the newest step event waits in the mailbox, so a
-fast model cannot fill the GUI thread's event queue with previews it will never show.
+Progress floods are coalesced: per take, only the newest denoising step waits in the mailbox (with
+the newest preview picture), so a fast model cannot fill the GUI thread's queue with previews it
+will never show; phase changes are always delivered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-# Phases that end a job or change its state: always delivered, never coalesced away.
-_MILESTONES = frozenset({"queued", "loading", "done", "failed", "canceled", "paused"})
+# Only denoising steps are coalesced; every phase change is delivered.
+_STEP = "denoising"
 
 
 class EngineBridge(QObject):
@@ -35,11 +37,14 @@ class EngineBridge(QObject):
         with self._lock:
             wake = not self._mailbox
             index = self._latest_step.get(event.take_id)
-            if event.phase not in _MILESTONES and index is not None:
-                self._mailbox[index] = event  # replace the unseen older step of the same take
+            if event.phase == _STEP and index is not None:
+                older = self._mailbox[index]
+                if event.preview_rgb is None and older.preview_rgb is not None:
+                    event = dataclasses.replace(event, preview_rgb=older.preview_rgb)  # keep the last picture
+                self._mailbox[index] = event  # replaces the unseen older step of the same take
             else:
                 self._mailbox.append(event)
-                if event.phase not in _MILESTONES:
+                if event.phase == _STEP:
                     self._latest_step[event.take_id] = len(self._mailbox) - 1
                 else:
                     self._latest_step.pop(event.take_id, None)

@@ -21,6 +21,7 @@ from studio.errors import KinoraError
 from studio.ui import drop_import
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.credentials_panel import CredentialsPanel
+from studio.ui.export_dialog import ExportDialog
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem
@@ -33,6 +34,7 @@ from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
+from studio.ui.window_menus import build_menus
 from studio.ui.timeline.editor import TimelineEditor
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ class MainWindow(QMainWindow):
         self._stall_label = QLabel(objectName="stallLabel")
         self.statusBar().addPermanentWidget(self._stall_label)
         self._stall_label.hide()
-        self._build_menus()
+        build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
         self._connect()
@@ -106,93 +108,14 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(prompt, queue, Qt.Orientation.Vertical)
         self.splitDockWidget(preview, timeline, Qt.Orientation.Vertical)
         self.tabifyDockWidget(library, inspector)
-        for dock in (self._dock("credentials", "Content Credentials", self.credentials),
+        for dock in (self._dock("credentials", "Credentials", self.credentials),
                      self._dock("lineage", "Lineage", self.lineage),
-                     self._dock("history", "Edit History", self.timeline.history_panel())):
+                     self._dock("history", "History", self.timeline.history_panel())):
             self.tabifyDockWidget(inspector, dock)
         library.raise_()
         self.resizeDocks([prompt, preview, library], [320, 640, 420], Qt.Orientation.Horizontal)
         self.resizeDocks([preview, timeline], [420, 260], Qt.Orientation.Vertical)
-
-    def _action(self, menu: QMenu, text: str, slot: Any, shortcut: str | QKeySequence.StandardKey | None = None,
-                icon_name: str | None = None, *, tip: str = "", extra_shortcuts: tuple[str, ...] = ()) -> QAction:
-        action = QAction(text, self)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        keys = []
-        if shortcut is not None:
-            keys.append(QKeySequence(shortcut))
-        keys.extend(QKeySequence(k) for k in extra_shortcuts)
-        if keys:
-            action.setShortcuts(keys)
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Import Media…", self.choose_import, "Ctrl+I", "import",
-                     tip="Copy video, audio or image files into the library")
-        self._action(file_menu, "&Open Project File…", self.choose_project, "Ctrl+O", "project",
-                     tip="Open an .otio or .otioz project")
-        self._action(file_menu, "&Save Project", self.save_project, QKeySequence.StandardKey.Save)
-        self.export_action = self._action(file_menu, "&Export…", self.show_export, "Ctrl+E", "export")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        edit_menu = bar.addMenu("&Edit")
-        # The timeline's own Undo/Redo (their shortcuts act while the timeline has focus); a second pair
-        # with the same keys would make every Ctrl+Z ambiguous.
-        edit_menu.addActions([a for a in self.timeline.actions()
-                              if a.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Undo))
-                              == QKeySequence.SequenceMatch.ExactMatch
-                              or a.shortcut().matches(QKeySequence("Ctrl+Shift+Z")) == QKeySequence.SequenceMatch.ExactMatch])
-        self._action(edit_menu, "&Find in Library", self.focus_search, QKeySequence.StandardKey.Find, "search")
-
-        gen_menu = bar.addMenu("&Generate")
-        self._action(gen_menu, "&Generate", self.prompt_panel.generate, "Ctrl+Return", "generate",
-                     extra_shortcuts=("Ctrl+Enter",), tip="Generate a take from the prompt panel")
-        self._action(gen_menu, "Roll a New &Seed", self.prompt_panel.roll_seed, "Ctrl+R", "dice")
-        self._action(gen_menu, "&Remix Selected Take", self.remix_selected, "Ctrl+Shift+R", "remix")
-        self._action(gen_menu, "Stop &Remixing", self.prompt_panel.clear_remix, None)
-
-        lib_menu = bar.addMenu("&Library")
-        self._action(lib_menu, "&Play in Preview", self.play_selected, "Ctrl+P", "play")
-        self._action(lib_menu, "Toggle &Favourite", self.library_panel.toggle_favorite, "Ctrl+D", "star")
-        self._action(lib_menu, "&Reveal File", lambda: self.library_panel.reveal_file(), "Ctrl+Shift+O", "folder")
-        delete = self._action(lib_menu, "&Delete Take…", self.library_panel.delete_selected, "Ctrl+Backspace",
-                              "delete")
-        delete.setStatusTip("Delete the selected takes and their files (asks first)")
-        self._action(lib_menu, "Re&load", self.library_panel.model.reload, "F5")
-
-        view_menu = bar.addMenu("&View")
-        for number, key in enumerate(("prompt", "preview", "library", "queue", "inspector", "timeline",
-                                      "credentials", "lineage", "history"), start=1):
-            if key in self.docks:
-                toggle = self.docks[key].toggleViewAction()
-                toggle.setShortcut(QKeySequence(f"Alt+{number}"))
-                view_menu.addAction(toggle)
-        view_menu.addSeparator()
-        self._action(view_menu, "&Reset Layout", self.reset_layout, None)
-        self.probe_action = self._action(view_menu, "Show &Responsiveness Probe", self.toggle_probe_display,
-                                         "Ctrl+Shift+D")
-        self.probe_action.setCheckable(True)
-        self._action(view_menu, "&Full Screen", self.toggle_full_screen, QKeySequence.StandardKey.FullScreen)
-
-        play_menu = bar.addMenu("&Playback")
-        play_menu.addActions(self.preview.transport_actions())
-        play_menu.addSeparator()
-        self._action(play_menu, "Preview the &Edit", self.play_edit, "Ctrl+Shift+Space", "project",
-                     tip="Play the timeline in the Preview")
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "F1", "keyboard",
-                     extra_shortcuts=("Ctrl+/",))
-        self._action(help_menu, "&About Kinora Studio", self.show_about, None, "app")
+        self.resizeDocks([prompt, queue], [560, 300], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         self.bridge.event.connect(self._on_engine_event)
@@ -489,12 +412,24 @@ class MainWindow(QMainWindow):
         self.notify("Project saved.")
 
     def show_export(self) -> None:
-        try:
-            from studio.ui.export_dialog import ExportDialog
-        except ImportError:
-            self.notify("The Export dialog is not built yet; use `kinora export` in a terminal.", True)
+        """The Export dialog for the project (saved first, so the export has the latest edit)."""
+        if self.project_id is None:
+            self.notify("No project is open yet.", True)
             return
-        ExportDialog(self.lib, self.project_id, parent=self).show()
+        self.timeline.save()
+        self._open_export(ExportDialog(self.lib, self.project_id, self))
+
+    def export_selected_take(self) -> None:
+        item = self.library_panel.current_item()
+        if item is None or item.media_path is None:
+            self.notify("Select a finished take in the library to export it.", True)
+            return
+        self._open_export(ExportDialog(self.lib, None, self, take_id=item.take_id))
+
+    def _open_export(self, dialog: ExportDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.exported.connect(lambda path: self.notify(f"Exported {path}."))
+        dialog.show()
 
     def import_paths(self, paths: list[Path]) -> None:
         """Open project files and import media files on worker threads; refuse anything else."""

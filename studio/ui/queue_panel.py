@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
-    QFrame, QGridLayout, QLabel, QProgressBar, QScrollArea, QToolButton, QVBoxLayout, QWidget,
+    QFrame, QGridLayout, QLabel, QProgressBar, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
 from studio.cli.progress import format_duration
@@ -75,6 +75,9 @@ class JobCard(QFrame):
         self.cancel = QToolButton(icon=icon("cancel"), autoRaise=True, toolTip="Cancel this job")
         self.pause.clicked.connect(self._pause_clicked)
         self.cancel.clicked.connect(lambda: panel.cancel_requested.emit(self.state.take_id))
+        # The prompt may not widen the card (the dock can be narrow): it is elided to the width it gets.
+        self.prompt.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.phase.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 6, 6, 6)
         grid.addWidget(self.grip, 0, 0, 3, 1)
@@ -91,7 +94,8 @@ class JobCard(QFrame):
     def refresh(self) -> None:
         s = self.state
         self.prompt.setText(self.prompt.fontMetrics().elidedText(s.prompt or f"Take {s.take_id}",
-                                                                 Qt.TextElideMode.ElideRight, 220))
+                                                                 Qt.TextElideMode.ElideRight,
+                                                                 max(60, self.prompt.width())))
         self.prompt.setToolTip(s.prompt)
         label = PHASE_LABELS.get(s.phase, s.phase)
         if s.phase == "denoising" and s.total:
@@ -112,6 +116,10 @@ class JobCard(QFrame):
         final = s.phase in FINAL_PHASES
         self.pause.setEnabled(not final)
         self.cancel.setEnabled(not final)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.refresh()  # re-elide the prompt to the new width
 
     def show_preview(self, rgb) -> None:
         image = rgb_to_qimage(rgb)
@@ -181,6 +189,7 @@ class QueuePanel(QWidget):
         self._cards: dict[int, JobCard] = {}
         self._list = _CardList(self)
         scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._list)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -21,7 +21,8 @@ REMIX_MODES: tuple[RemixMode, ...] = (
     RemixMode("edit_prompt", "Edit prompt", None, True, "Same seed, so the change comes from your edit of the prompt."),
     RemixMode("restyle", "Restyle", "video", True, "Keeps the motion of the take and repaints it in another style."),
     RemixMode("extend", "Extend", "extend", False, "Continues the take from its last frames."),
-    RemixMode("video", "Video-to-video", "video", True, "Uses the take as the starting point; strength sets how far to move."),
+    RemixMode("video", "Video-to-video", "video", True,
+              "Uses the take as the starting point; strength sets how far to move."),
     RemixMode("retake", "Retake a range", "retake", True, "Regenerates only the time range you choose."),
 )
 

@@ -224,7 +224,8 @@ def _tooltip(item: TakeItem) -> str:
     lines = [take.title or ""]
     if take.recipe is not None:
         r = take.recipe
-        lines = [r.prompt, f"{r.model_id} · {r.width}x{r.height} · {r.fps:g} fps · seed {r.seed if r.seed is not None else 'random'}"]
+        seed = "random" if r.seed is None else r.seed
+        lines = [r.prompt, f"{r.model_id} · {r.width}x{r.height} · {r.fps:g} fps · seed {seed}"]
     lines.append(f"Status: {take.status}")
     if take.error:
         lines.append(f"Error: {take.error}")

@@ -1,4 +1,6 @@
-"""What the library grid shows (search text and filters; always newest first, as the library pages) and how one page of it is loaded.
+"""What the library grid shows (search text and filters) and how one page of it is loaded.
+
+The order is always newest first: that is how the library pages (`list_takes(before_id=...)`).
 
 Loading runs on a worker thread: it may query the database and look up each take's media.
 """
