@@ -128,7 +128,8 @@ def shoot(out: Path) -> None:
     # One more take left running, so the queue shows live progress in the picture.
     running = generate(app, window, "a blue bird flies over the sea at dawn", "tiny-random", 64, 4, steps=400)
     card = window.queue_panel.card(running)
-    wait(app, lambda: card.state.phase == "denoising" and card.state.step >= 3, 600, "the queue to show progress")
+    wait(app, lambda: card.state.phase == "denoising" and not card.preview.pixmap().isNull(), 600,
+         "the queue to show progress and a live preview")
     thumbs = window.library_panel.thumbnails
     finished = [it for it in window.library_panel.model.items() if it.media_path is not None]
     wait(app, lambda: all(thumbs.poster(it.take_id, it.media_path, it.sha256) is not None for it in finished),

@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         library.raise_()
         self.resizeDocks([prompt, preview, library], [320, 640, 420], Qt.Orientation.Horizontal)
         self.resizeDocks([preview, timeline], [420, 260], Qt.Orientation.Vertical)
-        self.resizeDocks([prompt, queue], [560, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         self.bridge.event.connect(self._on_engine_event)
