@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ BASE_BUCKET = 64
 FANOUT = 4
 LEVELS = 6  # buckets of 64, 256, 1024, 4096, 16384, 65536 samples
 _FORMAT_VERSION = 1
-_BATCH_FRAMES = 256
+_BATCH_FRAMES = 64
 
 
 @dataclass
@@ -140,35 +139,22 @@ def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
         start_s: float | None = None
         buckets = _Bucketer()
         pending: list[av.AudioFrame] = []
-        # The reduction runs on a second thread while decoding goes on: PyAV drops the GIL while
-        # it decodes, and numpy while it reduces, so on two cores the work overlaps.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="waveform") as pool:
-            folded: Future | None = None
-            try:
-                for frame in container.decode(stream):
-                    if start_s is None:
-                        start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
-                    pending.append(frame)
-                    if len(pending) >= _BATCH_FRAMES:  # an hour of sound never sits in memory
-                        folded = _fold_after(pool, folded, buckets, pending, channels)
-                        pending = []
-                if pending:
-                    folded = _fold_after(pool, folded, buckets, pending, channels)
-            except av.FFmpegError as exc:
-                raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
-            finally:
-                if folded is not None:
-                    folded.result()
+        try:
+            for frame in container.decode(stream):
+                if start_s is None:
+                    start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
+                pending.append(frame)
+                # Small batches keep the numpy work in cache; an hour never sits in memory.
+                # (A second thread for the numpy side measured slower: the GIL hand-offs cost more.)
+                if len(pending) >= _BATCH_FRAMES:
+                    buckets.add(_samples_of(pending, channels))
+                    pending = []
+            if pending:
+                buckets.add(_samples_of(pending, channels))
+        except av.FFmpegError as exc:
+            raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
     base = buckets.finish()
     return PeakPyramid(rate, start_s or 0.0, buckets.samples, _levels_from_base(base))
-
-
-def _fold_after(pool: ThreadPoolExecutor, previous: Future | None, buckets: _Bucketer,
-                frames: list[av.AudioFrame], channels: int) -> Future:
-    """Queue frames for folding once the previous batch is folded (batches stay in order)."""
-    if previous is not None:
-        previous.result()
-    return pool.submit(lambda: buckets.add(_samples_of(frames, channels)))
 
 
 class _Bucketer:
@@ -182,8 +168,10 @@ class _Bucketer:
 
     def add(self, channels: list[np.ndarray]) -> None:
         self.samples += len(channels[0])
-        lows = np.minimum.reduce(channels) if len(channels) > 1 else channels[0]
-        highs = np.maximum.reduce(channels) if len(channels) > 1 else channels[0]
+        # Pairwise over channels: ufunc.reduce on a list would first copy it into one 2-D array.
+        lows, highs = channels[0], channels[0]
+        for other in channels[1:]:
+            lows, highs = np.minimum(lows, other), np.maximum(highs, other)
         if len(self._rest_lo):  # rare: codec frames are usually whole buckets (AAC: 1024 samples)
             lows, highs = np.concatenate([self._rest_lo, lows]), np.concatenate([self._rest_hi, highs])
         whole = len(lows) // BASE_BUCKET * BASE_BUCKET
