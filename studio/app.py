@@ -7,8 +7,8 @@ same window over a library they opened themselves.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -59,10 +59,10 @@ def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = Non
     return window
 
 
-def run_gui(library: str | None = None, open_paths: list[Path] | None = None) -> int:
+def run_gui(library: str | None = None) -> int:
     """Open the studio window on the library (the --library value, else $KINORA_LIBRARY, else the default).
 
-    `open_paths` are opened or imported once the window is up (like a drop). Returns the exit status.
+    Returns the exit status.
     """
     from PySide6.QtWidgets import QMessageBox
 
@@ -77,12 +77,12 @@ def run_gui(library: str | None = None, open_paths: list[Path] | None = None) ->
         QMessageBox.critical(None, APP_NAME, f"The library cannot be opened.\n\n{exc}")
         print(f"kinora: {exc}", file=sys.stderr)
         return 1
+    # Ctrl+C in the terminal closes the window properly (Python sees the signal between Qt events).
+    signal.signal(signal.SIGINT, lambda _signum, _frame: app.closeAllWindows())
     try:
         window = create_main_window(lib)
         window.show()
         window.start()
-        if open_paths:
-            window.import_paths(list(open_paths))
         status = app.exec()
         window.shutdown()
     finally:

@@ -178,3 +178,41 @@ def test_dropping_a_media_file_imports_it_as_a_take(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
     item = window.library_panel.model.item_at(0)
     assert item.take.origin == "imported" and item.take.title == "black.mp4"
+
+
+def test_a_dropped_file_with_content_credentials_shows_them(qtbot, window, corpus):
+    drop_files(window, [corpus / "c2pa" / "video1.mp4"])
+    qtbot.waitUntil(lambda: window.credentials.report is not None, timeout=WAIT_MS)
+    assert window.credentials.report.has_credentials
+    assert window.docks["credentials"].isVisible()
+    qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
+
+
+def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot, window, lib, tmp_path):
+    import numpy as np
+
+    from studio.media.encode import write_clip
+    from studio.recipe import Recipe
+
+    recipe = Recipe(prompt="a fox runs", model_id="tiny-random", seconds=1, fps=8, width=32, height=32, seed=5)
+    parent = lib.create_take(recipe)
+    clip = write_clip(np.full((8, 32, 32, 3), 90, np.uint8), None, 8.0, 48000, tmp_path / "fox.mp4")
+    lib.complete_take(parent.id, Path(clip), recipe=recipe, timings={"total": 1.0})
+    window.library_panel.model.reload()
+    qtbot.waitUntil(lambda: window.library_panel.select_take(parent.id), timeout=WAIT_MS)
+
+    view = window.library_panel.view
+    index = window.library_panel.model.index(window.library_panel.model.row_of(parent.id))
+    view.doubleClicked.emit(index)  # what a double-click on the cell does
+    qtbot.waitUntil(lambda: window.preview.player.playing, timeout=WAIT_MS)
+
+    window.remix_selected()
+    panel = window.prompt_panel
+    assert panel.remix_parent == parent.id and panel.prompt.toPlainText() == "a fox runs"
+    panel.remix_mode.setCurrentIndex(panel.remix_mode.findData("edit_prompt"))
+    panel.prompt.setPlainText("a fox runs through snow")
+    panel.generate()
+    qtbot.waitUntil(lambda: lib.count_takes() == 2, timeout=WAIT_MS)
+    child = lib.list_takes(limit=1)[0]
+    assert (child.parent_take_id, child.remix_kind) == (parent.id, "edit_prompt")
+    assert child.recipe.seed == 5 and child.recipe.prompt == "a fox runs through snow"

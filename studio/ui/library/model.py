@@ -91,10 +91,7 @@ class TakeListModel(QAbstractListModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted or self._loading:
             return
-        before = self._items[-1].take_id if self._items and not self._query.text.strip() else None
-        if self._items and self._query.text.strip():
-            return  # search results come in one page
-        self._load(before)
+        self._load(self._items[-1].take_id if self._items else None)
 
     # -- queries --------------------------------------------------------------------------------
     @property
