@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
     def _models_loaded(self, choices: list[Any]) -> None:
         settings = studio_settings()
         self.prompt_panel.set_models(choices, select=settings.value("prompt/model") or None)
+        self.library_panel.set_model_ids([choice.id for choice in choices])
 
     def _load_jobs(self) -> list[tuple[Any, str]]:
         return [(job, self.lib.take(job.take_id).display_title) for job in self.lib.list_jobs(active_only=True)]

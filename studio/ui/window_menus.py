@@ -52,7 +52,7 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, file_menu, "&Export Project…", window.show_export, "Ctrl+E", "export",
                tip="Render the timeline to an MP4 with Content Credentials")
     file_menu.addSeparator()
-    add_action(window, file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+    add_action(window, file_menu, "&Quit", window.close, "Ctrl+Q")
 
     edit_menu = bar.addMenu("&Edit")
     # The timeline's own Undo/Redo (their shortcuts act while the timeline has focus); a second pair

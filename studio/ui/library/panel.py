@@ -53,12 +53,11 @@ class LibraryPanel(QWidget):
         self.favorites = QCheckBox("Favourites")
         self.failed = QCheckBox("Failed")
         self.model_filter = QComboBox()
-        self.model_filter.addItem(ALL_MODELS)
-        self.model_filter.addItems(model_ids or [])
         self.date_filter = QComboBox()
         self.date_filter.addItems(list(DATE_FILTERS))
         self.date_filter.setToolTip("Show takes made in this period")
         self.model_filter.setToolTip("Show takes made with this model")
+        self.set_model_ids(model_ids or [])
         self.count_label = QLabel(objectName="hint")
 
         self.view = QListView()
@@ -108,6 +107,16 @@ class LibraryPanel(QWidget):
         self.model.rowsRemoved.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)
         self.model.load_failed.connect(lambda text: self.message.emit(f"Library: {text}", True))
+
+    def set_model_ids(self, model_ids: list[str]) -> None:
+        """The models the model filter offers (the registry's, read off the GUI thread)."""
+        current = self.model_filter.currentText()
+        self.model_filter.blockSignals(True)
+        self.model_filter.clear()
+        self.model_filter.addItem(ALL_MODELS)
+        self.model_filter.addItems(model_ids)
+        self.model_filter.setCurrentText(current if current in model_ids else ALL_MODELS)
+        self.model_filter.blockSignals(False)
 
     def start(self) -> None:
         """Load the first page (call once the window is up)."""
