@@ -74,7 +74,7 @@ def test_export_keeps_sync(tmp_path: Path, fps: float | Fraction) -> None:
     assert abs(measured.offset_ms) <= 1.0 + 500.0 / rate
 
 
-@pytest.mark.parametrize("fps", [24, Fraction(30000, 1001)], ids=["24", "29.97"])
+@pytest.mark.parametrize("fps", [24, 25, 30, Fraction(30000, 1001)], ids=["24", "25", "30", "29.97"])
 def test_sync_holds_after_moving_the_clip_by_a_fraction_of_a_sample(tmp_path: Path, fps: float | Fraction) -> None:
     leader = _leader(tmp_path, fps)
     rate = float(fps)
@@ -86,6 +86,22 @@ def test_sync_holds_after_moving_the_clip_by_a_fraction_of_a_sample(tmp_path: Pa
     # The pops moved with the clip, to the sample: the second one sits where the leader put it plus the shift.
     second_pop = frame_start_sample(flash_frame_indices(3, Fraction(fps), 90)[1], Fraction(fps)) / 48000 + shift
     assert min(measured.pops, key=lambda p: abs(p - second_pop)) == pytest.approx(second_pop, abs=2 / 48000)
+
+
+def test_sync_holds_after_a_move_made_with_the_editor_operations(tmp_path: Path) -> None:
+    from studio.project.operations import MoveClip
+    from studio.project.timeline import find_track, new_timeline
+
+    leader = _leader(tmp_path, 25)
+    tl = new_timeline("moved", rate=25)
+    find_track(tl, "V1").append(_clip(leader, 0, 3, 25))
+    find_track(tl, "A1").append(_clip(leader, 0, 3, 25))
+    MoveClip("V1", 0, 0.52).apply(tl)
+    MoveClip("A1", 0, 0.52).apply(tl)
+    out = export(tl, tmp_path / "edited.mp4", TINY, resolve_media=_resolve, watermark=None)
+    measured = measure_offset(out)
+    assert measured.flashes[0] == pytest.approx(0.52, abs=1e-3)
+    assert abs(measured.offset_ms) <= 1.0 + 500.0 / 25
 
 
 def test_mixer_places_audio_on_the_nearest_sample(tmp_path: Path) -> None:
