@@ -216,3 +216,20 @@ def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot,
     child = lib.list_takes(limit=1)[0]
     assert (child.parent_take_id, child.remix_kind) == (parent.id, "edit_prompt")
     assert child.recipe.seed == 5 and child.recipe.prompt == "a fox runs through snow"
+
+
+def test_preview_the_edit_moves_the_timeline_playhead(qtbot, window, lib, tmp_path):
+    import numpy as np
+
+    from studio.media.encode import write_clip
+    from studio.recipe import Recipe
+
+    recipe = Recipe(prompt="grey", model_id="tiny-random", seconds=1, fps=8, width=32, height=32)
+    take = lib.create_take(recipe)
+    clip = write_clip(np.full((8, 32, 32, 3), 128, np.uint8), None, 8.0, 48000, tmp_path / "grey.mp4")
+    lib.complete_take(take.id, Path(clip), recipe=recipe, timings={"total": 1.0})
+    assert window.timeline.insert_take(take.id, 0.0)
+    window.play_edit()
+    qtbot.waitUntil(lambda: window.preview.player.playing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.timeline.playhead() > 0.1, timeout=WAIT_MS)
+    assert window.previewing_edit

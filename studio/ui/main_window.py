@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from studio import __version__
 from studio.errors import KinoraError
 from studio.ui import drop_import
-from studio.ui.engine_bridge import EngineBridge
 from studio.ui.credentials_panel import CredentialsPanel
+from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
@@ -34,8 +32,8 @@ from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
-from studio.ui.window_menus import build_menus
 from studio.ui.timeline.editor import TimelineEditor
+from studio.ui.window_menus import build_menus
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +53,7 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.bridge = bridge
         self.project_id: int | None = None
+        self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self.messages: list[tuple[str, bool]] = []
         self.setWindowTitle("Kinora Studio")
         self.setWindowIcon(icon("app"))
@@ -131,9 +130,10 @@ class MainWindow(QMainWindow):
         self.stall_probe.stalled.connect(lambda ms: log.debug("GUI thread stalled %.0f ms", ms))
         self.timeline.remixRequested.connect(self._timeline_remix)
         self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
-        # One clock: the playhead follows the player, and dragging the playhead seeks the player.
-        self.preview.positionChanged.connect(self.timeline.set_playhead)
-        self.timeline.playheadMoved.connect(self.preview.seek)
+        # While the Preview plays the edit they share one clock: the playhead follows the player,
+        # and dragging the playhead seeks the player.
+        self.preview.positionChanged.connect(self._player_moved)
+        self.timeline.playheadMoved.connect(self._playhead_dragged)
         self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
         self.lineage.take_activated.connect(self.library_panel.select_take)
         self.credentials.remix_requested.connect(self._remix_recipe)
@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
             return
         self.docks["preview"].show()
         self.docks["preview"].raise_()
+        self.previewing_edit = False
         self._play_when_loaded()
         self.preview.load_file(item.media_path)
 
@@ -350,15 +351,26 @@ class MainWindow(QMainWindow):
             return
         from studio.project.timeline import file_path_of
 
-        self._play_when_loaded()
-        self.preview.load_timeline(timeline, file_path_of, keep_position=True)
+        self.previewing_edit = True
+        self._play_when_loaded(start_at=self.timeline.playhead())
+        self.preview.load_timeline(timeline, file_path_of, keep_position=False)
 
-    def _play_when_loaded(self) -> None:
+    def _play_when_loaded(self, start_at: float = 0.0) -> None:
         def start() -> None:
             self.preview.sourceLoaded.disconnect(start)
+            if start_at > 0:
+                self.preview.seek(start_at)
             self.preview.play()
 
         self.preview.sourceLoaded.connect(start)
+
+    def _player_moved(self, t: float) -> None:
+        if self.previewing_edit:
+            self.timeline.set_playhead(t)
+
+    def _playhead_dragged(self, t: float) -> None:
+        if self.previewing_edit:
+            self.preview.seek(t)
 
     def remix_selected(self) -> None:
         item = self.library_panel.current_item()
