@@ -136,25 +136,25 @@ def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
         rate = stream.codec_context.sample_rate
         channels = max(1, stream.codec_context.channels)
         origin = media_origin_pts(container, stream)
-        start_s: float | None = None
+        start_s = 0.0
         buckets = _Bucketer()
-        pending: list[av.AudioFrame] = []
+        batch: _Batch | None = None
         try:
             for frame in container.decode(stream):
-                if start_s is None:
+                if batch is None:
                     start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
-                pending.append(frame)
+                    batch = _Batch(frame.format, channels)
+                batch.add(frame)
                 # Small batches keep the numpy work in cache; an hour never sits in memory.
                 # (A second thread for the numpy side measured slower: the GIL hand-offs cost more.)
-                if len(pending) >= _BATCH_FRAMES:
-                    buckets.add(_samples_of(pending, channels))
-                    pending = []
-            if pending:
-                buckets.add(_samples_of(pending, channels))
+                if batch.frames >= _BATCH_FRAMES:
+                    buckets.add(batch.take())
+            if batch is not None and batch.frames:
+                buckets.add(batch.take())
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
     base = buckets.finish()
-    return PeakPyramid(rate, start_s or 0.0, buckets.samples, _levels_from_base(base))
+    return PeakPyramid(rate, start_s, buckets.samples, _levels_from_base(base))
 
 
 class _Bucketer:
@@ -190,26 +190,40 @@ _DTYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "f
 _INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 9.223372036854776e18}
 
 
-def _samples_of(frames: list[av.AudioFrame], channels: int) -> list[np.ndarray]:
-    """Decoded frames' samples as one float32 array per channel, in [-1, 1].
+class _Batch:
+    """Decoded samples gathered as views of each frame's planes, taken as float32 arrays per channel.
 
-    The planes' bytes are joined and viewed with one frombuffer per channel: PyAV's per-frame
-    to_ndarray would cost as much again as decoding AAC does.
+    Each frame's bytes are viewed (not converted) as it arrives, so the frame is released at once;
+    `take` joins them with one copy per plane. PyAV's to_ndarray per frame would cost as much
+    again as decoding AAC does.
     """
-    fmt = frames[0].format
-    name = fmt.name.rstrip("p")
-    dtype = _DTYPES[name]
-    width = np.dtype(dtype).itemsize
-    if fmt.is_planar:
-        per_channel = [np.frombuffer(b"".join([memoryview(f.planes[c])[: f.samples * width] for f in frames]), dtype)
-                       for c in range(channels)]
-    else:
-        packed = np.frombuffer(b"".join([memoryview(f.planes[0])[: f.samples * channels * width] for f in frames]), dtype)
-        per_channel = [packed[c::channels] for c in range(channels)]
-    if name in _INT_SCALE:
-        offset = 128.0 if name == "u8" else 0.0
-        return [(ch.astype(np.float32) - offset) / _INT_SCALE[name] for ch in per_channel]
-    return [ch.astype(np.float32, copy=False) for ch in per_channel]
+
+    def __init__(self, fmt: av.AudioFormat, channels: int) -> None:
+        self.name = fmt.name.rstrip("p")
+        self.dtype = _DTYPES[self.name]
+        self.planar = fmt.is_planar
+        self.channels = channels
+        width = np.dtype(self.dtype).itemsize
+        self._sample_bytes = width if self.planar else width * channels
+        self._views: list[list[memoryview]] = [[] for _ in range(channels if self.planar else 1)]
+        self.frames = 0
+
+    def add(self, frame: av.AudioFrame) -> None:
+        size = frame.samples * self._sample_bytes
+        for store, plane in zip(self._views, frame.planes):
+            store.append(memoryview(plane)[:size])
+        self.frames += 1
+
+    def take(self) -> list[np.ndarray]:
+        """The gathered samples as one float32 array per channel in [-1, 1]; the batch empties."""
+        joined = [np.frombuffer(b"".join(views), self.dtype) for views in self._views]
+        self._views = [[] for _ in self._views]
+        self.frames = 0
+        per_channel = joined if self.planar else [joined[0][c::self.channels] for c in range(self.channels)]
+        if self.name in _INT_SCALE:
+            offset = 128.0 if self.name == "u8" else 0.0
+            return [(ch.astype(np.float32) - offset) / _INT_SCALE[self.name] for ch in per_channel]
+        return [ch.astype(np.float32, copy=False) for ch in per_channel]
 
 
 def _levels_from_base(base: np.ndarray) -> list[np.ndarray]:
