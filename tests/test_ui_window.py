@@ -233,3 +233,30 @@ def test_preview_the_edit_moves_the_timeline_playhead(qtbot, window, lib, tmp_pa
     qtbot.waitUntil(lambda: window.preview.player.playing, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.timeline.playhead() > 0.1, timeout=WAIT_MS)
     assert window.previewing_edit
+
+
+def test_extend_from_the_timeline_lands_the_new_take_after_the_clip(qtbot, window, lib, tmp_path):
+    import numpy as np
+
+    from studio.media.encode import write_clip
+    from studio.project.timeline import clips_of_take
+    from studio.recipe import Recipe
+
+    recipe = Recipe(prompt="a red ball bounces", model_id="tiny-random", seconds=1, fps=8, width=32, height=32)
+    take = lib.create_take(recipe)
+    clip = write_clip(np.full((8, 32, 32, 3), 60, np.uint8), None, 8.0, 48000, tmp_path / "ball.mp4")
+    lib.complete_take(take.id, Path(clip), recipe=recipe, timings={"total": 1.0})
+    assert window.timeline.insert_take(take.id, 0.0)
+
+    window.timeline.remixRequested.emit(take.id, "extend", 0.0, 1.0)  # the clip menu's "Extend…"
+    panel = window.prompt_panel
+    qtbot.waitUntil(lambda: panel.remix_parent == take.id, timeout=WAIT_MS)
+    assert panel.current_remix_mode().kind == "extend"
+    panel.advanced.setChecked(True)
+    panel.steps.setValue(2)
+    panel.generate()
+    qtbot.waitUntil(lambda: len(lib.list_takes()) == 2 and lib.list_takes()[0].status in ("done", "failed"),
+                    timeout=WAIT_MS)
+    new = lib.list_takes()[0]
+    assert new.status == "done", new.error
+    qtbot.waitUntil(lambda: bool(clips_of_take(window.timeline.timeline(), new.id)), timeout=WAIT_MS)

@@ -22,7 +22,7 @@ from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
-from studio.ui.library.query import TakeItem
+from studio.ui.library.query import TakeItem, describe_take
 from studio.ui.lineage_view import LineageView
 from studio.ui.player import PreviewPlayer
 from studio.ui.prompt_panel import PromptPanel, load_model_choices
@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.project_id: int | None = None
         self.previewing_edit = False  # the Preview plays the timeline (not a single take)
+        self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
+        self._landing: dict[int, tuple[int, str]] = {}  # new take -> (parent on the timeline, remix kind)
         self.messages: list[tuple[str, bool]] = []
         self.setWindowTitle("Kinora Studio")
         self.setWindowIcon(icon("app"))
@@ -271,8 +273,14 @@ class MainWindow(QMainWindow):
                 lib.snapshot_project(project_id, "autosave", timeline)
             return runner.submit(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
 
-        run_async(work, lambda take_id: self._submitted(take_id, recipe),
-                  lambda exc: self.notify(f"Could not start the take: {exc}", True))
+        for_timeline = parent_take_id is not None and parent_take_id == self._timeline_parent
+
+        def submitted(take_id: int) -> None:
+            if for_timeline:  # lands on the timeline when it is done
+                self._landing[take_id] = (parent_take_id, remix_kind or "remix")
+            self._submitted(take_id, recipe)
+
+        run_async(work, submitted, lambda exc: self.notify(f"Could not start the take: {exc}", True))
 
     def _timeline_copy(self) -> Any:
         timeline = self.timeline.timeline()
@@ -305,6 +313,9 @@ class MainWindow(QMainWindow):
             self.library_panel.model.refresh_take(event.take_id)
         if event.phase == "done":
             self.notify(f"Take {event.take_id} is ready.")
+            if event.take_id in self._landing:
+                parent, kind = self._landing.pop(event.take_id)
+                self.timeline.offer_take(parent, event.take_id, kind)
             if self.inspector.take_id == event.take_id:
                 self._refresh_inspector(event.take_id)
         elif event.phase == "failed":
@@ -322,8 +333,6 @@ class MainWindow(QMainWindow):
             self.credentials.clear()
 
     def _refresh_inspector(self, take_id: int) -> None:
-        from studio.ui.library.query import describe_take
-
         lib = self.lib
         run_async(lambda: describe_take(lib, lib.take(take_id)), self.inspector.show_item, lambda exc: None)
 
@@ -382,6 +391,7 @@ class MainWindow(QMainWindow):
     def remix_take(self, item: TakeItem, kind: str = "new_seed") -> None:
         """Fill the prompt panel from the take's recipe and show the remix modes."""
         self.prompt_panel.fill_from_take(item.take_id, item.take.recipe, item.take.display_title, kind)
+        self._timeline_parent = None
         self.docks["prompt"].show()
         self.docks["prompt"].raise_()
 
@@ -400,11 +410,10 @@ class MainWindow(QMainWindow):
 
         def shown(item: TakeItem) -> None:
             self.remix_take(item, mode)
+            self._timeline_parent = take_id  # the result is offered to the timeline's clip
             if mode == "retake":
                 self.prompt_panel.range_from.setValue(t_in)
                 self.prompt_panel.range_to.setValue(t_out)
-
-        from studio.ui.library.query import describe_take
 
         run_async(lambda: describe_take(lib, lib.take(take_id)), shown,
                   lambda exc: self.notify(f"Could not remix take {take_id}: {exc}", True))
