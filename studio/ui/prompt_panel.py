@@ -128,6 +128,7 @@ class PromptPanel(QWidget):
         self.seed_lock = QToolButton(checkable=True, toolTip="Lock the seed to make the same take again")
         self.seed_lock.setIcon(icon("unlock"))
         self.seed_lock.toggled.connect(self._seed_lock_toggled)
+        self.seed.setEnabled(False)  # unlocked: the engine picks a seed and records it
         self.dice = QToolButton(icon=icon("dice"), toolTip="Roll a new seed (Ctrl+R)")
         self.dice.clicked.connect(self.roll_seed)
 

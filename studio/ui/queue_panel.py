@@ -74,7 +74,7 @@ class JobCard(QFrame):
         self.pause = QToolButton(autoRaise=True)
         self.cancel = QToolButton(icon=icon("cancel"), autoRaise=True, toolTip="Cancel this job")
         self.pause.clicked.connect(self._pause_clicked)
-        self.cancel.clicked.connect(lambda: panel.cancel_requested.emit(self.state.take_id))
+        self.cancel.clicked.connect(self._cancel_clicked)
         # The prompt may not widen the card (the dock can be narrow): it is elided to the width it gets.
         self.prompt.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.phase.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -115,7 +115,8 @@ class JobCard(QFrame):
         self.pause.setToolTip("Resume this job" if paused else "Pause this job (it waits in the queue)")
         final = s.phase in FINAL_PHASES
         self.pause.setEnabled(not final)
-        self.cancel.setEnabled(not final)
+        self.cancel.setEnabled(s.phase != "done")  # a failed or canceled card is dismissed with it
+        self.cancel.setToolTip("Remove from the queue" if final else "Cancel this job")
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -125,6 +126,12 @@ class JobCard(QFrame):
         image = rgb_to_qimage(rgb)
         self.preview.setPixmap(QPixmap.fromImage(image).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def _cancel_clicked(self) -> None:
+        if self.state.phase in FINAL_PHASES:
+            self._panel.remove_job(self.state.take_id)
+        else:
+            self._panel.cancel_requested.emit(self.state.take_id)
 
     def _pause_clicked(self) -> None:
         if self.state.phase == "paused":
