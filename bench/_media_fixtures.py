@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,14 @@ import numpy as np
 from studio.media.encode import write_clip
 
 WIDTH, HEIGHT, FPS, SECONDS = 1920, 1080, 30, 20
+
+
+def bench_folder() -> Path:
+    """Where the footage lives: $KINORA_BENCH_DIR, else one temp folder the media benchmarks share
+    (kept between runs, so the 1080p footage is made once; delete it to reclaim ~300 MB)."""
+    folder = Path(os.environ.get("KINORA_BENCH_DIR") or Path(tempfile.gettempdir()) / "kinora-media-bench")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def moving_frames(n: int, width: int = WIDTH, height: int = HEIGHT) -> Iterator[np.ndarray]:

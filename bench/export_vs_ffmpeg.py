@@ -12,7 +12,6 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import opentimelineio as otio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _media_fixtures import FPS, SECONDS, ffmpeg, our_clip  # noqa: E402
+from _media_fixtures import FPS, SECONDS, bench_folder, ffmpeg, our_clip  # noqa: E402
 
 from studio.media.export import export  # noqa: E402
 from studio.media.presets import get_preset  # noqa: E402
@@ -64,7 +63,7 @@ def run_ffmpeg(src: Path, out: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    folder = Path(os.environ.get("KINORA_BENCH_DIR") or tempfile.mkdtemp(prefix="kinora-bench-"))
+    folder = bench_folder()
     src = our_clip(folder)
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
           f"x264 preset {PRESET.x264_preset}, CRF {PRESET.crf}, GOP {FPS // 2}")

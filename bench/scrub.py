@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _media_fixtures import long_gop_clip, our_clip  # noqa: E402
+from _media_fixtures import bench_folder, long_gop_clip, our_clip  # noqa: E402
 
 from studio.media.decode import FrameReader  # noqa: E402
 
@@ -61,7 +60,7 @@ def line(label: str, ms: np.ndarray) -> str:
 
 
 def main() -> None:
-    folder = Path(os.environ.get("KINORA_BENCH_DIR") or tempfile.mkdtemp(prefix="kinora-bench-"))
+    folder = bench_folder()
     ours = our_clip(folder)
     long_gop = long_gop_clip(folder, ours)
     rng = random.Random(11)

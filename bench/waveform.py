@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _media_fixtures import ffmpeg, tone  # noqa: E402
+from _media_fixtures import bench_folder, ffmpeg, tone  # noqa: E402
 
 from studio.media.encode import write_clip  # noqa: E402
 from studio.media.waveform import WaveformCache, build_pyramid  # noqa: E402
@@ -44,18 +44,19 @@ def timed(fn, *args) -> tuple[float, float]:
 
 
 def main() -> None:
-    folder = Path(os.environ.get("KINORA_BENCH_DIR") or tempfile.mkdtemp(prefix="kinora-bench-"))
+    folder = bench_folder()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     clip = folder / "wave_20s.mp4"
     if not clip.exists():
         write_clip(np.zeros((20 * 24, 64, 64, 3), np.uint8), tone(20), 24, 48000, clip, preset="ultrafast")
     cold = []
     for i in range(7):
-        cache = WaveformCache(Path(tempfile.mkdtemp(prefix="wave-", dir=folder)))
-        start = time.perf_counter()
-        cache.ensure(clip, SHA)
-        cache.peaks(clip, SHA, 0.0, 20.0, 1200)
-        cold.append((time.perf_counter() - start) * 1000)
+        with tempfile.TemporaryDirectory(prefix="wave-", dir=folder) as empty_cache:
+            cache = WaveformCache(Path(empty_cache))
+            start = time.perf_counter()
+            cache.ensure(clip, SHA)
+            cache.peaks(clip, SHA, 0.0, 20.0, 1200)
+            cold.append((time.perf_counter() - start) * 1000)
     dec20 = [decode_only(clip) * 1000 for _ in range(5)]
     print(f"20 s clip ready to draw, cold: median {np.median(cold):.1f} ms (target 30 ms, ratio {np.median(cold) / 30:.2f}); "
           f"decoding alone takes {np.median(dec20):.1f} ms")
