@@ -6,7 +6,8 @@ import pytest
 
 from studio.app import make_application
 from studio.recipe import Recipe
-from studio.ui.prompt_panel import ModelChoice, PromptPanel, default_model, load_model_choices
+from studio.ui.model_choices import ModelChoice, default_model, load_model_choices
+from studio.ui.prompt_panel import PromptPanel
 
 TINY = ModelChoice("tiny-random", "Tiny random", True, None, None, 32, 24.0, needs_weights=False)
 LTX = ModelChoice("ltx-2", "LTX-2", False, 40.0, 80.0, 512, 24.0, needs_weights=True)

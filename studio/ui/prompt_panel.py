@@ -7,7 +7,6 @@ emitted and the window submits it on a worker thread.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,70 +17,17 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
-from studio.errors import KinoraError, RecipeError
+from studio.errors import RecipeError
 from studio.recipe import Recipe, size_for_aspect
 from studio.ui.image_drop import ImageDropZone
+from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, load_styles
 from studio.ui.remix import REMIX_MODES, RemixMode, remix_mode
 from studio.ui.theme import icon
 
 ASPECT_CHOICES = ("16:9", "9:16", "1:1")
 RESOLUTIONS = (32, 64, 128, 256, 384, 512, 720, 1080)  # short side in pixels; tiny ones are for tiny-random
 FPS_CHOICES = (8, 12, 16, 24, 25, 30)
-TINY_MODEL = "tiny-random"
 NO_STYLE = "No style"
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """What the model picker shows about one model (read from the engine registry off the GUI thread)."""
-
-    id: str
-    title: str
-    installed: bool
-    vram_gb: float | None
-    download_gb: float | None
-    native_height: int | None = None
-    native_fps: float | None = None
-    needs_weights: bool = False
-
-    @property
-    def label(self) -> str:
-        state = "installed" if self.installed else "not installed"
-        vram = f" · needs {self.vram_gb:g} GB VRAM" if self.vram_gb else ""
-        return f"{self.title} ({state}{vram})"
-
-    @property
-    def pull_command(self) -> str:
-        return f"kinora models pull {self.id}"
-
-
-def load_model_choices() -> list[ModelChoice]:
-    """Every model that makes video, with its install state. Touches the disk: call off the GUI thread."""
-    from studio.engine import registry
-
-    return [ModelChoice(id=spec.id, title=spec.title, installed=registry.is_installed(spec),
-                        vram_gb=spec.vram_gb or None, download_gb=spec.download_gb or None,
-                        native_height=min(spec.native_width, spec.native_height), native_fps=spec.native_fps,
-                        needs_weights=spec.needs_weights)
-            for spec in registry.all_models() if spec.modes]
-
-
-def default_model(choices: list[ModelChoice]) -> ModelChoice | None:
-    """The first installed model with real weights; tiny-random when no real weights are installed."""
-    real = [c for c in choices if c.installed and c.needs_weights]
-    if real:
-        return real[0]
-    return next((c for c in choices if c.id == TINY_MODEL), choices[0] if choices else None)
-
-
-def load_styles() -> list[tuple[str, str]]:
-    """(name, title) of each style preset from the engine's presets file; none when it cannot be read."""
-    from studio.engine.styles import all_styles
-
-    try:
-        return [(style.name, style.title) for style in all_styles().values()]
-    except (KinoraError, OSError, ValueError, KeyError):
-        return []
 
 
 def random_seed() -> int:
@@ -220,7 +166,6 @@ class PromptPanel(QWidget):
         scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 6)
         outer.addWidget(scroll, 1)
         outer.addWidget(self.error)
         outer.addWidget(self.generate_button)
