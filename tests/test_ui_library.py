@@ -51,6 +51,9 @@ class HugeLibrary:
         top = self.count if before_id is None else before_id - 1
         return [FakeTake(i) for i in range(top, max(0, top - limit), -1)]
 
+    def count_takes(self, *, status=None, favorites=False, model_id=None):
+        return self.count
+
 
 @pytest.fixture
 def lib(tmp_path: Path):
@@ -70,6 +73,7 @@ def test_grid_pages_lazily_through_100000_takes(qtbot):
     panel.start()
     qtbot.waitUntil(lambda: panel.model.rowCount() == PAGE_SIZE, timeout=WAIT_MS)
     assert huge.calls == [None]  # one page, not 100,000 rows
+    qtbot.waitUntil(lambda: panel.count_label.text() == "200 of 100,000 takes", timeout=WAIT_MS)
     started = time.perf_counter()
     bar = panel.view.verticalScrollBar()
     for _ in range(10):  # fling to the bottom ten times: each asks for a page (or two) more

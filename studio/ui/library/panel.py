@@ -59,6 +59,7 @@ class LibraryPanel(QWidget):
         self.model_filter.setToolTip("Show takes made with this model")
         self.set_model_ids(model_ids or [])
         self.count_label = QLabel(objectName="hint")
+        self._total: int | None = None
 
         self.view = QListView()
         self.view.setViewMode(QListView.ViewMode.IconMode)
@@ -121,6 +122,7 @@ class LibraryPanel(QWidget):
     def start(self) -> None:
         """Load the first page (call once the window is up)."""
         self.model.reload()
+        self._count_total()
 
     # -- query ----------------------------------------------------------------------------------
     def current_query(self) -> LibraryQuery:
@@ -133,11 +135,29 @@ class LibraryPanel(QWidget):
         query = self.current_query()
         if query != self.model.query:
             self.model.set_query(query)
+            self._count_total()
+
+    def _count_total(self) -> None:
+        """How many takes the view holds in all (the grid only loads what is scrolled to)."""
+        self._total = None
+        query, lib = self.model.query, self._lib
+        if query.text.strip() or query.max_age_days is not None:
+            return  # the library counts by status, favourite and model only
+        run_async(lambda: lib.count_takes(status="failed" if query.failed else None, favorites=query.favorites,
+                                          model_id=query.model_id),
+                  lambda total: self._total_counted(query, total), lambda exc: None)
+
+    def _total_counted(self, query: LibraryQuery, total: int) -> None:
+        if query == self.model.query:
+            self._total = total
+            self._update_count()
 
     def _update_count(self, *_args: object) -> None:
         rows = self.model.rowCount()
-        more = "+" if self.model.canFetchMore() else ""
-        self.count_label.setText(f"{rows}{more} takes")
+        if self._total is not None and self._total > rows:
+            self.count_label.setText(f"{rows:,} of {self._total:,} takes")
+        else:
+            self.count_label.setText(f"{rows:,}{'+' if self.model.canFetchMore() else ''} takes")
 
     # -- selection and actions ------------------------------------------------------------------
     def selected_items(self) -> list[TakeItem]:
