@@ -78,6 +78,10 @@ def build_menus(window: MainWindow) -> None:
     delete.setStatusTip("Delete the selected takes and their files (asks first)")
     add_action(window, lib_menu, "Re&load", window.library_panel.model.reload, "F5")
 
+    # The editor's own actions (their keys act while the timeline has focus).
+    timeline_menu = bar.addMenu("&Timeline")
+    timeline_menu.addActions([a for a in window.timeline.actions() if a.text() and not _is_undo_or_redo(a)])
+
     view_menu = bar.addMenu("&View")
     for number, key in enumerate(("prompt", "preview", "library", "queue", "inspector", "timeline",
                                   "credentials", "lineage", "history"), start=1):
