@@ -8,8 +8,7 @@ STAMP := $(VENV)/.kinora-installed
 # torch is pinned: 2.13.0 is the build the tests run on (CPU here; CUDA for users with a GPU).
 TORCH_PIN := torch==2.13.0
 
-# Debian/Ubuntu packages: PortAudio for sound, the libraries Qt's xcb and EGL plugins load,
-# fonts, and Xvfb for screenshots.
+# Debian/Ubuntu packages: PortAudio for sound, the libraries Qt's xcb and EGL plugins load, fonts.
 SYSTEM_PACKAGES := libportaudio2 libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 \
 	libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 \
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
@@ -44,6 +43,12 @@ system-deps:
 		echo "Missing system packages. Install them with:"; \
 		echo "  sudo apt-get install -y $$missing"; \
 	fi
+
+# The README's pictures: the real studio under a virtual X server (Debian's xvfb).
+screenshots: install
+	@command -v Xvfb >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq xvfb; } || { echo "install xvfb first: sudo apt-get install -y xvfb"; exit 1; }
+	$(PY) scripts/screenshot.py
+	$(PY) scripts/screenshot_timeline.py
 
 # Benchmarks need the ffmpeg command line as a baseline (Debian's package).
 bench: install
