@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import opentimelineio as otio
 
@@ -183,6 +184,21 @@ def _detached(item: Item) -> None:
         raise ProjectError(f"'{item.name}' is already on a timeline; place a copy of it instead.")
 
 
+def _clip_at(track: otio.schema.Track, index: int) -> otio.schema.Clip:
+    check_index(track, index)
+    clip = track[index]
+    if not isinstance(clip, otio.schema.Clip):
+        raise ProjectError(f"Item {index} of {track.name} is a gap, not a clip.")
+    return clip
+
+
+def _with_range(clip: otio.schema.Clip, source_range: TimeRange) -> otio.schema.Clip:
+    """A copy of `clip` showing `source_range` of its media."""
+    copy = clip.deepcopy()
+    copy.source_range = source_range
+    return copy
+
+
 # --- the operations ---------------------------------------------------------------------------
 
 class InsertClip(Operation):
@@ -274,9 +290,107 @@ class TrimClip(Operation):
                                       or new_out > _at(rate, available.end_time_exclusive())):
             raise ProjectError(f"'{clip.name}' has media from {available.start_time.to_seconds():.3f} to "
                                f"{available.end_time_exclusive().to_seconds():.3f} s; trim within that.")
-        trimmed = clip.deepcopy()
-        trimmed.source_range = TimeRange(new_in, new_out - new_in)
-        yield Splice(track.name, self.index, [clip], [trimmed])
+        yield Splice(track.name, self.index, [clip], [_with_range(clip, TimeRange(new_in, new_out - new_in))])
+
+
+class TrimInPlace(Operation):
+    """Move one edge of a clip to `time` seconds (track time) without moving anything else.
+
+    The clip grows into or leaves a gap beside it: the usual trim of an editor's selection tool
+    (TrimClip ripples instead). Growing past the neighbouring gap is an error.
+    """
+
+    label = "Trim clip"
+
+    def __init__(self, track: str, index: int, edge: str, time: float) -> None:
+        super().__init__()
+        if edge not in ("head", "tail"):
+            raise ProjectError(f"A clip has a head and a tail edge, not '{edge}'.")
+        self.track, self.index, self.edge, self.time = track, index, edge, time
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        clip = _clip_at(track, self.index)
+        start, end = _range(track, self.index, rate)
+        new_edge = frames(self.time, rate)
+        src_in = _at(rate, clip.trimmed_range().start_time)
+        before = self.index - 1 if self.index > 0 and _is_gap(track[self.index - 1]) else None
+        after = self.index + 1 if self.index + 1 < len(track) and _is_gap(track[self.index + 1]) else None
+        if self.edge == "head":
+            free = _range(track, before, rate)[0] if before is not None else start
+            if not free <= new_edge < end:
+                raise ProjectError(f"The head of '{clip.name}' can move between {free.to_seconds():.3f} s and "
+                                   f"{end.to_seconds():.3f} s; {self.time:.3f} s is outside.")
+            new_range = TimeRange(src_in + (new_edge - start), end - new_edge)
+            first = before if before is not None else self.index
+            lead = new_edge - free
+            new_items = ([_gap(lead)] if lead.value > 0 else []) + [_with_range(clip, new_range)]
+            last = self.index
+        else:
+            at_end = after is None and self.index == len(track) - 1
+            if after is not None:
+                free = _range(track, after, rate)[1]
+            else:
+                free = new_edge if at_end else end
+            if not start < new_edge <= free:
+                raise ProjectError(f"The tail of '{clip.name}' can move between {start.to_seconds():.3f} s and "
+                                   f"{free.to_seconds():.3f} s; {self.time:.3f} s is outside.")
+            new_range = TimeRange(src_in, new_edge - start)
+            first = self.index
+            last = after if after is not None else self.index
+            trail = free - new_edge
+            # No gap at the end of a track (this module's invariant).
+            keeps_gap = trail.value > 0 and last != len(track) - 1
+            new_items = [_with_range(clip, new_range)] + ([_gap(trail)] if keeps_gap else [])
+        available = clip.available_range() if clip.media_reference.available_range else None
+        if available is not None and (new_range.start_time < available.start_time
+                                      or new_range.end_time_exclusive() > available.end_time_exclusive()):
+            raise ProjectError(f"'{clip.name}' has no media beyond {available.end_time_exclusive().to_seconds():.3f} s"
+                               " of its file; trim within it.")
+        yield Splice(track.name, first, list(track[first:last + 1]), new_items)
+
+
+class ReplaceClip(Operation):
+    """Put `clip` in place of the clip at `index` (e.g. swapping in another take of the same shot)."""
+
+    label = "Swap take"
+
+    def __init__(self, track: str, index: int, clip: otio.schema.Clip) -> None:
+        super().__init__()
+        self.track, self.index, self.clip = track, index, clip
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        track = find_track(timeline, self.track)
+        old = _clip_at(track, self.index)
+        _detached(self.clip)
+        if abs(self.clip.duration().to_seconds() - old.duration().to_seconds()) > 1e-6:
+            raise ProjectError(f"The new take lasts {self.clip.duration().to_seconds():.3f} s but the clip it "
+                               f"replaces lasts {old.duration().to_seconds():.3f} s; trim it to fit first.")
+        yield Splice(track.name, self.index, [old], [self.clip])
+
+
+class SetClipData(Operation):
+    """Replace keys of a clip's metadata["kinora"] (a value of None removes the key)."""
+
+    label = "Change clip"
+
+    def __init__(self, track: str, index: int, changes: dict[str, Any]) -> None:
+        super().__init__()
+        self.track, self.index, self.changes = track, index, dict(changes)
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        track = find_track(timeline, self.track)
+        clip = _clip_at(track, self.index)
+        copy = clip.deepcopy()
+        data = kinora_data(copy)
+        for key, value in self.changes.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        copy.metadata[KINORA_KEY] = data
+        yield Splice(track.name, self.index, [clip], [copy])
 
 
 class SplitClip(Operation):
@@ -373,5 +487,5 @@ class Batch(Operation):
             op.revert(timeline)
 
 
-__all__ = ["Operation", "Splice", "InsertClip", "AppendClip", "MoveClip", "TrimClip", "SplitClip", "DeleteClip",
-           "RippleDelete", "Batch", "item_range"]
+__all__ = ["Operation", "Splice", "InsertClip", "AppendClip", "MoveClip", "TrimClip", "TrimInPlace", "ReplaceClip",
+           "SetClipData", "SplitClip", "DeleteClip", "RippleDelete", "Batch", "item_range"]

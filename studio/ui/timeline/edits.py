@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import opentimelineio as otio
 
 from studio.errors import ProjectError
-from studio.project.operations import DeleteClip, InsertClip, MoveClip, Operation, RippleDelete, SplitClip
+from studio.project.operations import (DeleteClip, InsertClip, MoveClip, Operation, ReplaceClip, RippleDelete,
+                                       SetClipData, SplitClip, TrimInPlace)
 from studio.project.timeline import KINORA_KEY, find_track, kinora_data
-from studio.ui.timeline.extra_ops import AddTrack, ReplaceClip, SetClipData, SetTrackData, TrimInPlace
+from studio.project.track_operations import AddTrack, SetTrackData
 
 Timeline = otio.schema.Timeline
 Clip = otio.schema.Clip
