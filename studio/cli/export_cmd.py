@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from studio.cli.library_access import open_library
 from studio.cli.output import emit
 
 
@@ -31,7 +32,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run_export(args: argparse.Namespace) -> int:
     from studio.cli.progress import ProgressBar
     from studio.exporting import ExportStatus, export_project, export_take
-    from studio.library.library import Library
     from studio.media.presets import get_preset
 
     bar = ProgressBar()
@@ -41,7 +41,7 @@ def run_export(args: argparse.Namespace) -> int:
         bar.update(status.phase, status.fraction, status.eta_s, status.detail)
 
     options = dict(watermark=not args.no_watermark, sign=not args.no_credentials, progress=on_progress)
-    with Library.open(getattr(args, "library", None)) as lib:
+    with open_library(args) as lib:
         try:
             if args.take:
                 out = export_take(lib, args.id, args.output, preset=preset, **options)

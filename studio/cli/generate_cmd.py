@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio.cli.library_access import open_library
 from studio.cli.output import emit
 from studio.errors import KinoraError, RecipeError
 
@@ -98,7 +99,6 @@ def run_generate(args: argparse.Namespace) -> int:
     from studio.engine.registry import get_model
     from studio.engine.runner import Runner
     from studio.engine.styles import get_style
-    from studio.library import Library
 
     spec = get_model(args.model)
     if args.style:
@@ -118,7 +118,7 @@ def run_generate(args: argparse.Namespace) -> int:
             outcome["last"] = event
             finished.set()
 
-    with Library.open(args.library) as lib:
+    with open_library(args) as lib:
         runner = Runner(lib, on_event=on_event, memory_policy=args.memory_policy)
         take_id = runner.submit(recipe)
         take_box.append(take_id)
@@ -149,21 +149,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def _write_output(lib: Library, take_id: int, out: Path) -> Path:
-    """Write the take to `out`: a signed export through studio.exporting when it can run."""
-    try:
-        from studio.exporting import export_take
+    """Write the take to `out`: a signed export through studio.exporting."""
+    from studio.exporting import export_take
 
-        return export_take(lib, take_id, out)
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("studio"):
-            raise
-    # Only until studio.exporting (and the media export it renders with) has landed:
-    # copy the take's file as it is, unsigned.
-    import shutil
-
-    from studio.atomic import atomic_path
-
-    take = lib.take(take_id)
-    with atomic_path(out) as tmp:
-        shutil.copyfile(lib.media_path(lib.media(take.media_id)), tmp)  # type: ignore[arg-type]
-    return out
+    return export_take(lib, take_id, out)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.cli.library_access import open_library
 from studio.cli.output import emit
 from studio.errors import KinoraError
 
@@ -40,13 +41,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     show = sub.add_parser("show", parents=[common], help="one take: recipe, media file, lineage")
     show.add_argument("take_id", type=int, metavar="ID")
     show.set_defaults(handler=cmd_show)
-
-
-def open_library(args: argparse.Namespace) -> Library:
-    from studio.library import Library
-    from studio.paths import resolve_library_dir
-
-    return Library.open(resolve_library_dir(getattr(args, "library", None)))
 
 
 # --- import ----------------------------------------------------------------------------------

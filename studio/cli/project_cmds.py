@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from studio.cli.library_cmds import open_library
+from studio.cli.library_access import open_library
 from studio.cli.output import emit
 
 
