@@ -95,15 +95,10 @@ class ManifestSummary:
         }
 
 
-@dataclass(frozen=True)
-class IngredientReport:
-    """A parent or component of a file, with its own credentials when it carried some."""
+class _ManifestContents:
+    """The recipe and ingredients of `self.manifest`, empty when there are no credentials."""
 
-    title: str
-    relationship: str  # "parentOf", "componentOf" or "inputTo"
-    format: str | None
-    validation: Validation
-    manifest: ManifestSummary | None  # None: the ingredient had no credentials of its own
+    manifest: ManifestSummary | None
 
     @property
     def recipe(self) -> Recipe | None:
@@ -113,6 +108,17 @@ class IngredientReport:
     def ingredients(self) -> tuple[IngredientReport, ...]:
         return self.manifest.ingredients if self.manifest else ()
 
+
+@dataclass(frozen=True)
+class IngredientReport(_ManifestContents):
+    """A parent or component of a file, with its own credentials when it carried some."""
+
+    title: str
+    relationship: str  # "parentOf", "componentOf" or "inputTo"
+    format: str | None
+    validation: Validation
+    manifest: ManifestSummary | None  # None: the ingredient had no credentials of its own
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"title": self.title, "relationship": self.relationship, "format": self.format,
                                 "validation": self.validation.to_dict()}
@@ -121,7 +127,7 @@ class IngredientReport:
 
 
 @dataclass(frozen=True)
-class CredentialsReport:
+class CredentialsReport(_ManifestContents):
     """Everything `kinora credentials` and the Content Credentials panel show about one file."""
 
     path: Path
@@ -152,14 +158,6 @@ class CredentialsReport:
     @property
     def ai_generated(self) -> bool:
         return bool(self.manifest and self.manifest.ai_generated)
-
-    @property
-    def recipe(self) -> Recipe | None:
-        return self.manifest.recipe if self.manifest else None
-
-    @property
-    def ingredients(self) -> tuple[IngredientReport, ...]:
-        return self.manifest.ingredients if self.manifest else ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": str(self.path), "validation": self.validation.to_dict(),
