@@ -2,6 +2,9 @@
 
 Prints the time to open the library, to search prompts (FTS5) and to page 200 takes newest
 first, each as the median of several runs and as a ratio to its target (<= 1.0 is on target).
+"open" is the usual case: no media file changed since the library was last opened. Opening
+after files changed lists only the changed media folders; after the media folder itself
+changed (or the first time) it compares every file with every row: both printed for information.
 Wall-clock time is what counts; CPU time is printed beside it because on a shared machine the
 wall clock also counts the time spent waiting for a core.
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -90,6 +94,11 @@ def median_ms(action: Callable[[], object], runs: int = RUNS) -> tuple[float, fl
     return statistics.median(wall), statistics.median(cpu)
 
 
+def _touch_media_folder(root: Path) -> None:
+    """Change the media folder's time, as adding or removing one of its folders does."""
+    os.utime(root / "media")
+
+
 def slowest(timings: dict[str, tuple[float, float]]) -> tuple[float, float]:
     return max(timings.values())
 
@@ -110,7 +119,16 @@ def main() -> int:
         def open_close() -> None:
             Library.open(root).close()
 
+        # Folder times within 2 s of now are not trusted (Library.open looks again): let the build
+        # settle, as any library the user reopens has, then open once to record them.
+        full_open = median_ms(lambda: (_touch_media_folder(root), open_close()), runs=3)
+        time.sleep(2.1)
+        open_close()
         results = {"open": median_ms(open_close)}
+        victim = next(p for p in (root / "media").rglob("*.mp4"))
+        victim.unlink()
+        one_gone = median_ms(open_close, runs=1)
+        victim.touch()
         with Library.open(root) as lib:
             queries = ["fox", "neon city", "slow motion ocean", "claymation robot chef", "cello"]
             per_query = {q: median_ms(lambda q=q: lib.search_takes(q)) for q in queries}
@@ -131,6 +149,8 @@ def main() -> int:
                   f"ratio {wall / TARGETS_MS[name]:.2f} (CPU {cpu / TARGETS_MS[name]:.2f})")
         print("  search, slowest shown; per query (200 newest hits):",
               ", ".join(f"'{q}' {w:.2f} ms" for q, (w, _c) in per_query.items()))
+        print(f"  open after a file was deleted by hand (one folder listed): {one_gone[0]:.2f} ms; "
+              f"after a media folder was added or removed (every file compared): {full_open[0]:.2f} ms")
         print("  page, slowest shown; per kind:", ", ".join(f"{k} {w:.2f} ms" for k, (w, _c) in pages.items()))
         return 0 if all(results[k][0] <= TARGETS_MS[k] for k in results) else 1
     finally:

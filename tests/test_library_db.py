@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from studio.errors import LibraryError, MediaError
 from studio.library import Library
 from studio.library import migrations
 from studio.library.database import Database
+from studio.library.media_store import MediaStore
 from studio.recipe import Recipe
 
 
@@ -204,3 +207,73 @@ def test_closed_library_refuses_further_use(tmp_path: Path) -> None:
     with pytest.raises(LibraryError, match="closed"):
         lib.list_takes()
 
+
+
+def _add_media_rows(lib: Library, relpaths: list[str]) -> dict[str, int]:
+    """Media rows with (empty) files at `relpaths`, as the store would lay them out; relpath -> id."""
+    ids = {}
+    with lib.database.transaction() as conn:
+        for rel in relpaths:
+            sha = Path(rel).stem
+            ids[rel] = conn.execute("INSERT INTO media (sha256, relpath, kind, created_at) VALUES (?, ?, 'video', 1.0)",
+                                    (sha, rel)).lastrowid
+            (lib.root / rel).parent.mkdir(exist_ok=True)
+            (lib.root / rel).touch()
+    return ids
+
+
+def _age_folders(root: Path) -> None:
+    """Set the media folders' times an hour back, as if the files had been written long ago."""
+    past = time.time() - 3600
+    for folder in [root / "media", *(p for p in (root / "media").iterdir() if p.is_dir())]:
+        os.utime(folder, (past, past))
+
+
+def test_reopen_lists_only_the_media_folders_changed_since_the_last_open(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "lib"
+    with Library.open(root) as lib:
+        ids = _add_media_rows(lib, [f"media/aa/aa{'1' * 62}.mp4", f"media/bb/bb{'2' * 62}.mp4"])
+    _age_folders(root)
+    Library.open(root).close()  # the media folder changed: a full reconcile, which records the times
+    gone = root / "media" / "aa" / f"aa{'1' * 62}.mp4"
+    gone.unlink()
+    listed: list[str] = []
+    files = MediaStore.files
+    monkeypatch.setattr(MediaStore, "files", lambda self, under="media": listed.append(under) or files(self, under))
+    with Library.open(root) as lib:
+        assert listed == ["media/aa"]  # bb's folder is unchanged: not listed
+        assert lib.media(ids[f"media/aa/aa{'1' * 62}.mp4"]).missing
+        assert not lib.media(ids[f"media/bb/bb{'2' * 62}.mp4"]).missing
+    gone.touch()  # put back by hand: present again on the next open
+    with Library.open(root) as lib:
+        assert not lib.media(ids[f"media/aa/aa{'1' * 62}.mp4"]).missing
+
+
+def test_a_media_folder_removed_by_hand_marks_all_its_files_missing(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    with Library.open(root) as lib:
+        ids = _add_media_rows(lib, [f"media/cc/cc{'3' * 62}.mp4", f"media/cc/cc{'4' * 62}.wav",
+                                    f"media/dd/dd{'5' * 62}.mp4"])
+    _age_folders(root)
+    Library.open(root).close()
+    shutil.rmtree(root / "media" / "cc")
+    with Library.open(root) as lib:
+        assert [lib.media(i).missing for i in ids.values()] == [True, True, False]
+
+
+def test_version_3_library_gains_folder_times_and_is_fully_reconciled(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    database = Database(root / "library.db")
+    try:
+        migrations.migrate(database, root / "backups", migrations.MIGRATIONS[:3])
+        with database.transaction() as conn:
+            conn.execute("INSERT INTO media (sha256, relpath, kind, created_at) VALUES (?, ?, 'video', 1.0)",
+                         ("e" * 64, f"media/ee/{'e' * 64}.mp4"))
+    finally:
+        database.close()
+    with Library.open(root) as lib:
+        assert lib.database.user_version() == migrations.LATEST_VERSION >= 4
+        assert lib.media(1).missing  # its file was never there
+        assert lib.database.query_one("SELECT count(*) FROM media_folders")[0] >= 1

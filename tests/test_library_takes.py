@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from studio.errors import LibraryError
+from studio.errors import LibraryError, RecipeError
 from studio.library import Library
 from studio.library.takes import fts_query
 from studio.recipe import Recipe
@@ -24,6 +25,17 @@ def test_new_take_is_queued_with_its_recipe(lib: Library) -> None:
     take = lib.create_take(recipe)
     assert (take.status, take.origin, take.recipe) == ("queued", "generated", recipe)
     assert lib.take(take.id).recipe == recipe
+
+
+def test_a_recipe_from_a_newer_kinora_lists_its_take_and_fails_only_when_read(lib: Library) -> None:
+    take = lib.create_take(Recipe(prompt="from the future"))
+    with lib.database.transaction() as conn:
+        conn.execute("UPDATE takes SET recipe_json = ? WHERE id = ?",
+                     (json.dumps({**Recipe(prompt="from the future").to_dict(), "schema": 99}), take.id))
+    listed = lib.list_takes()
+    assert [t.id for t in listed] == [take.id]  # the rest of the grid still lists
+    with pytest.raises(RecipeError, match="newer Kinora"):
+        listed[0].recipe
 
 
 def test_takes_list_newest_first_and_page_with_before_id(lib: Library) -> None:

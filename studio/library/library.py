@@ -20,7 +20,7 @@ from studio.errors import LibraryError
 from studio.library import migrations
 from studio.library.database import Database
 from studio.library.jobs import JobsMixin
-from studio.library.media_store import MediaFacts, MediaStore, StoredFile, media_facts, sha256_of
+from studio.library.media_store import MEDIA_DIR, MediaFacts, MediaStore, StoredFile, media_facts, sha256_of
 from studio.library.projects import ProjectsMixin
 from studio.library.records import MediaRecord
 from studio.library.takes import TakesMixin
@@ -28,6 +28,7 @@ from studio.project.timeline import file_path_of
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
+RACY_NS = 2_000_000_000  # folder times this close to now are not trusted (FAT and HFS+ keep 1-2 s)
 
 
 class Library(TakesMixin, JobsMixin, ProjectsMixin):
@@ -172,19 +173,48 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         """Mark media rows whose file is gone as missing (and found ones as present). Returns the
         number of missing media.
 
-        One directory listing of the store is compared with the rows, rather than a stat per row:
-        at 100,000 files that is what keeps opening the library fast.
+        Only the store's folders whose mtime changed since the last reconcile are listed (adding,
+        removing or renaming a file changes its folder's mtime), so a file deleted by hand is
+        still marked missing on the next open, and an unchanged 100,000-file store costs one
+        stat per folder. When the media folder itself changed (a folder added or removed), or
+        no times are recorded yet, every file is compared with every row.
         """
-        present = set(self._store.files())
+        top, subfolders = self._store.folder_times()
+        known = dict(self._db.query("SELECT folder, mtime_ns FROM media_folders"))
+        full = known.get(MEDIA_DIR) != top
+        folders = list(subfolders) if full else [f for f, t in subfolders.items() if known.get(f) != t]
+        if full or folders:
+            self._reconcile_rows(self._store.files() if full else
+                                 [rel for folder in folders for rel in self._store.files(folder)],
+                                 None if full else folders)
+            # A time within RACY_NS of now may still be shared by a change made just after we
+            # listed (coarse file system clocks): leave it unrecorded so the next open looks again.
+            fresh = time.time_ns() - RACY_NS
+            seen = [(MEDIA_DIR, top), *((folder, subfolders[folder]) for folder in folders)]
+            times = [(folder, mtime if mtime < fresh else None) for folder, mtime in seen]
+            with self._db.transaction() as conn:
+                if full:
+                    conn.execute("DELETE FROM media_folders")
+                conn.executemany("INSERT OR REPLACE INTO media_folders (folder, mtime_ns) VALUES (?, ?)", times)
+        return int(self._db.query_one("SELECT count(*) FROM media WHERE missing = 1")[0])
+
+    def _reconcile_rows(self, present_files: list[str], folders: list[str] | None) -> None:
+        """Set `missing` on the media rows in `folders` (None: all rows) from the files present."""
+        present = set(present_files)
         cursor = self._db.connection().cursor()
-        cursor.row_factory = None  # plain tuples: this loop may see 100,000 rows
-        rows = cursor.execute("SELECT id, relpath, missing FROM media").fetchall()
+        cursor.row_factory = None  # plain tuples: this may see 100,000 rows
+        if folders is None:
+            rows = cursor.execute("SELECT id, relpath, missing FROM media").fetchall()
+        else:
+            rows = []
+            for folder in folders:  # relpaths from "folder/" up to (not including) "folder0": '0' follows '/'
+                rows += cursor.execute("SELECT id, relpath, missing FROM media WHERE relpath >= ? AND relpath < ?",
+                                       (f"{folder}/", f"{folder}0")).fetchall()
         changed = [(int(gone), media_id) for media_id, relpath, was_missing in rows
                    if (gone := relpath not in present) != was_missing]
         if changed:
             with self._db.transaction() as conn:
                 conn.executemany("UPDATE media SET missing = ? WHERE id = ?", changed)
-        return int(self._db.query_one("SELECT count(*) FROM media WHERE missing = 1")[0])
 
     def stray_media_files(self) -> list[Path]:
         """Files in the media folder that no media row knows (left by a crash or copied in by hand)."""

@@ -104,17 +104,32 @@ class MediaStore:
                                    "Check the free disk space and permissions.") from exc
         return StoredFile(digest, relpath)
 
-    def files(self) -> list[str]:
-        """Every file under media/, as relpaths, unordered (plain strings and scandir: pathlib and
-        os.walk are too slow at 100,000 files)."""
+    def files(self, under: str = MEDIA_DIR) -> list[str]:
+        """Every file under `under` (media/ or one of its folders), as relpaths, unordered (plain
+        strings and scandir: pathlib and os.walk are too slow at 100,000 files)."""
         found: list[str] = []
-        pending = [(str(self.folder), MEDIA_DIR)]
+        pending = [(str(self.library_root / under), under)]
         while pending:
             folder, rel = pending.pop()
-            with os.scandir(folder) as entries:
+            try:
+                entries = os.scandir(folder)
+            except FileNotFoundError:
+                continue  # removed meanwhile: it holds nothing
+            with entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((entry.path, f"{rel}/{entry.name}"))
                     else:
                         found.append(f"{rel}/{entry.name}")
         return found
+
+    def folder_times(self) -> tuple[int, dict[str, int]]:
+        """The media folder's mtime and each of its subfolders' (relpath -> st_mtime_ns).
+
+        A folder's mtime changes whenever a file is added to, removed from or renamed in it.
+        """
+        top = os.stat(self.folder).st_mtime_ns
+        with os.scandir(self.folder) as entries:
+            subfolders = {f"{MEDIA_DIR}/{e.name}": e.stat(follow_symlinks=False).st_mtime_ns
+                          for e in entries if e.is_dir(follow_symlinks=False)}
+        return top, subfolders

@@ -141,6 +141,14 @@ def _media_files_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX media_files ON media(relpath, missing)")
 
 
+@migration(4, "media folder times, so opening reconciles only folders that changed")
+def _media_folder_times(conn: sqlite3.Connection) -> None:
+    # Empty at first: the next open reconciles every file, then records the times.
+    conn.execute("""CREATE TABLE media_folders (
+        folder TEXT PRIMARY KEY,
+        mtime_ns INTEGER) WITHOUT ROWID""")
+
+
 LATEST_VERSION = len(MIGRATIONS)
 
 

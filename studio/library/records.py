@@ -23,6 +23,36 @@ def _plain(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
+class _RecipeJson(str):
+    """A take's recipe as stored (JSON text), not parsed yet."""
+
+    __slots__ = ()
+
+
+class _LazyRecipe:
+    """The `recipe` field of TakeRecord: a Recipe (or None), or stored JSON parsed on first read.
+
+    Listing a page of the grid builds hundreds of records whose recipes are mostly never read;
+    parsing and validating each one cost more than the query itself.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}_value"
+
+    def __get__(self, record: Any, owner: type | None = None) -> Recipe | None:
+        if record is None:
+            raise AttributeError("recipe")  # tells dataclasses the field has no default
+        value = record.__dict__[self._slot]
+        if isinstance(value, _RecipeJson):
+            # Two threads may both parse it; they store equal recipes.
+            value = Recipe.from_dict(json.loads(value))
+            record.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, record: Any, value: Recipe | _RecipeJson | None) -> None:
+        record.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True)
 class MediaRecord:
     """A file in the content-addressed media store (`relpath` is relative to the library folder)."""
@@ -66,7 +96,7 @@ class TakeRecord:
     id: int
     origin: str  # "generated" | "imported"
     title: str
-    recipe: Recipe | None
+    recipe: Recipe | None = _LazyRecipe()  # type: ignore[assignment]  # parsed when first read
     status: str  # TakeStatus
     error: str | None
     media_id: int | None
@@ -90,7 +120,7 @@ class TakeRecord:
         recipe_json = row["recipe_json"]
         timings_json = row["timings_json"]
         return cls(id=row["id"], origin=row["origin"], title=row["title"],
-                   recipe=Recipe.from_dict(json.loads(recipe_json)) if recipe_json else None,
+                   recipe=_RecipeJson(recipe_json) if recipe_json else None,
                    status=row["status"], error=row["error"], media_id=row["media_id"],
                    poster_media_id=row["poster_media_id"], parent_take_id=row["parent_take_id"],
                    remix_kind=row["remix_kind"], favorite=bool(row["favorite"]), created_at=row["created_at"],
