@@ -9,11 +9,12 @@ A/V sync.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import deque
 from typing import Callable
 
 import numpy as np
+
+from studio.playback.worker import BackgroundWorker
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def shuttle_block(read: ReadAudio, media_sample: int, speed: int, frames: int, r
     return np.ascontiguousarray(raw[::-1][::step][:frames])
 
 
-class AudioFeeder:
+class AudioFeeder(BackgroundWorker):
     """Fills a bounded ring of audio blocks for one playback run; `pull` is the sink's callback side."""
 
     def __init__(self, read: ReadAudio, rate: int, *, ahead_s: float = 0.5, block: int = BLOCK) -> None:
@@ -46,7 +47,6 @@ class AudioFeeder:
         self._rate = rate
         self._block = block
         self._capacity = max(2, int(ahead_s * rate / block))
-        self._cond = threading.Condition()
         self._blocks: deque[tuple[int, np.ndarray]] = deque()  # (first output frame, samples)
         self._run = 0  # bumped by every start/stop so a block read for an old run is thrown away
         self._start_sample = 0
@@ -54,9 +54,7 @@ class AudioFeeder:
         self._next_out = 0  # next output frame the thread will read
         self._consumed = 0  # next output frame the device will play
         self._underruns = 0
-        self._closed = False
-        self._thread = threading.Thread(target=self._loop, name="kinora-audio-feed", daemon=True)
-        self._thread.start()
+        super().__init__("kinora-audio-feed")
 
     @property
     def underruns(self) -> int:
@@ -85,12 +83,6 @@ class AudioFeeder:
             self._speed = 0
             self._blocks.clear()
             self._cond.notify_all()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        self._thread.join(timeout=2.0)
 
     def pull(self, frames: int) -> np.ndarray | None:
         """The next `frames` output samples (n, 2) float32; silence where the feeder fell behind.
@@ -122,9 +114,7 @@ class AudioFeeder:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._closed and (self._speed == 0 or len(self._blocks) >= self._capacity):
-                    self._cond.wait()
-                if self._closed:
+                if not self._wait_for_work(lambda: self._speed != 0 and len(self._blocks) < self._capacity):
                     return
                 run, speed = self._run, self._speed
                 # Skip what the device already played without us.

@@ -6,10 +6,11 @@ Only the newest request matters while the creator drags, so requests replace eac
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable
 
 import numpy as np
+
+from studio.playback.worker import BackgroundWorker
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def make_grain(samples: np.ndarray, rate: int, fade_s: float = FADE_S) -> np.nda
     return grain
 
 
-class Scrubber:
+class Scrubber(BackgroundWorker):
     """Reads `read(t, t + GRAIN_S)` for the latest requested time and hands it to `play`."""
 
     def __init__(self, read: Callable[[float, float], np.ndarray], play: Callable[[np.ndarray], None],
@@ -36,29 +37,18 @@ class Scrubber:
         self._read = read
         self._play = play
         self._rate = rate
-        self._cond = threading.Condition()
         self._wanted: float | None = None
-        self._closed = False
-        self._thread = threading.Thread(target=self._loop, name="kinora-scrub", daemon=True)
-        self._thread.start()
+        super().__init__("kinora-scrub")
 
     def request(self, t: float) -> None:
         with self._cond:
             self._wanted = t
             self._cond.notify_all()
 
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        self._thread.join(timeout=2.0)
-
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._closed and self._wanted is None:
-                    self._cond.wait()
-                if self._closed:
+                if not self._wait_for_work(lambda: self._wanted is not None):
                     return
                 t, self._wanted = self._wanted, None
             try:
