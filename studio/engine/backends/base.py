@@ -19,8 +19,8 @@ ProgressFn = Callable[[str, int, int, "Callable[[], np.ndarray] | None"], None]
 
 
 @dataclass
-class SourceClip:
-    """A parent clip to remix: uint8 RGB frames and float32 stereo audio (or None)."""
+class InMemoryClip:
+    """Frames and sound held in memory: uint8 RGB frames and float32 stereo audio (or None)."""
 
     frames: np.ndarray  # (T, H, W, 3) uint8
     audio: np.ndarray | None  # (n, 2) float32
@@ -33,18 +33,15 @@ class SourceClip:
 
 
 @dataclass
-class GenerationResult:
+class SourceClip(InMemoryClip):
+    """A parent clip to remix."""
+
+
+@dataclass
+class GenerationResult(InMemoryClip):
     """Frames and sound of exactly the length the take will have."""
 
-    frames: np.ndarray  # (T, H, W, 3) uint8
-    audio: np.ndarray | None  # (n, 2) float32
-    sample_rate: int
-    fps: float
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def seconds(self) -> float:
-        return len(self.frames) / self.fps
 
 
 class Backend(abc.ABC):
