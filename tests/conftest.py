@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from studio.library import Library
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -29,3 +35,16 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside this checkout")
     return CORPUS
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Iterator[Library]:
+    """A new library in tmp_path / "library", closed after the test."""
+    from studio.library import Library
+
+    library = Library.open(tmp_path / "library")
+    yield library
+    tasks = sys.modules.get("studio.ui.tasks")
+    if tasks is not None:  # UI tests: thumbnails and waveforms built on worker threads may still read it
+        tasks.wait_for_tasks(30_000)
+    library.close()

@@ -19,13 +19,6 @@ from studio.provenance.reader import AI_SOURCES, read_credentials
 from studio.recipe import Recipe
 
 
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib")
-    yield library
-    library.close()
-
-
 def _take(lib: Library, tmp_path: Path, prompt: str, parent: int | None = None) -> int:
     recipe = Recipe(prompt=prompt, model_id="tiny-random", seed=len(prompt), width=64, height=48, fps=24, seconds=0.5)
     take = lib.create_take(recipe, parent_take_id=parent, remix_kind="video" if parent else None)

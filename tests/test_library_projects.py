@@ -14,13 +14,6 @@ from studio.project.operations import AppendClip
 from studio.project.timeline import clips_for_take, timeline_rate
 
 
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib")
-    yield library
-    library.close()
-
-
 def test_new_project_has_video_and_audio_tracks(lib: Library) -> None:
     project = lib.create_project("  Trailer ")
     timeline = lib.load_timeline(project.id)

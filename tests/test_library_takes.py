@@ -13,13 +13,6 @@ from studio.library.takes import fts_query
 from studio.recipe import Recipe
 
 
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib")
-    yield library
-    library.close()
-
-
 def test_new_take_is_queued_with_its_recipe(lib: Library) -> None:
     recipe = Recipe(prompt="a paper boat on a river", seed=7, model_id="tiny-random")
     take = lib.create_take(recipe)

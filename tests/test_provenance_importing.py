@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from studio.library.library import Library
 from studio.media.encode import write_clip
@@ -14,13 +13,6 @@ from studio.provenance.importing import record_credentials
 from studio.provenance.manifest import generated_take_plan
 from studio.provenance.signing import sign_media
 from studio.recipe import Recipe
-
-
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib")
-    yield library
-    library.close()
 
 
 def _clip(path: Path) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from studio.library.library import Library
 from studio.media.encode import write_clip
@@ -65,13 +64,6 @@ def test_panel_says_plainly_when_a_file_has_no_credentials(qtbot, tmp_path: Path
     qtbot.waitUntil(lambda: panel.report is not None, timeout=10000)
     assert "No Content Credentials" in panel.banner.text()
     assert not panel.remix_button.isEnabled()
-
-
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib")
-    yield library
-    library.close()
 
 
 def _done_take(lib: Library, tmp_path: Path, recipe: Recipe, parent: int | None = None) -> int:

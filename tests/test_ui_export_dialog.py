@@ -16,13 +16,6 @@ from studio.ui.export_dialog import PROGRESS_STEPS, ExportDialog
 
 
 @pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib")
-    yield library
-    library.close()
-
-
-@pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Folders the dialog asked the desktop to open (nothing is really launched)."""
     urls: list[str] = []

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QModelIndex
 
 from studio.app import make_application
@@ -53,14 +52,6 @@ class HugeLibrary:
 
     def count_takes(self, *, status=None, favorites=False, model_id=None):
         return self.count
-
-
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "library")
-    yield library
-    wait_for_tasks(30_000)
-    library.close()
 
 
 def test_grid_pages_lazily_through_100000_takes(qtbot):

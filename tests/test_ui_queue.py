@@ -3,9 +3,6 @@ the last session come back paused."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 
 from studio.app import create_main_window, make_application
@@ -19,14 +16,6 @@ WAIT_MS = 120_000
 
 def tiny(prompt: str, steps: int = 2) -> Recipe:
     return Recipe(prompt=prompt, model_id="tiny-random", seconds=1, fps=8, width=32, height=32, steps=steps)
-
-
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "library")
-    yield library
-    wait_for_tasks(30_000)
-    library.close()
 
 
 def open_window(qtbot, lib, **kwargs):

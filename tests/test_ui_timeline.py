@@ -43,13 +43,6 @@ def generated_take(lib: Library, tmp: Path, prompt: str, seconds: float, hz: flo
 
 
 @pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "library")
-    yield library
-    library.close()
-
-
-@pytest.fixture
 def editor(qtbot, lib: Library):
     widget = TimelineEditor(lib)
     qtbot.addWidget(widget)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from studio.library import Library
 from studio.playback import WallClockSink
 from studio.ui.player import PreviewPlayer
 from studio.ui.timeline import TimelineEditor
@@ -12,13 +11,6 @@ from studio.ui.timeline import TimelineEditor
 from test_ui_timeline import clip_items, generated_take, select_only
 
 WAIT_MS = 20000
-
-
-@pytest.fixture
-def lib(tmp_path):
-    library = Library.open(tmp_path / "library")
-    yield library
-    library.close()
 
 
 def test_the_playhead_follows_the_edit_played_across_a_cut_and_scrubbing_seeks(qtbot, lib, tmp_path):
