@@ -15,6 +15,8 @@ from studio.media.decode import FrameReader
 from studio.media.encode import write_clip
 from studio.media.probe import probe
 
+from media_samples import rotated_clip
+
 # Presentation times (ms) of a variable-frame-rate file; frame i is grey level 20 * (i + 1).
 VFR_PTS_MS = [0, 40, 50, 100, 180, 200, 260, 400, 410, 500]
 
@@ -134,24 +136,8 @@ def test_scrub_proxy_answers_jumps_with_the_same_frames(tmp_path: Path) -> None:
         assert reader.frame_at(0.2, size=(64, 48)).shape == (48, 64, 3)
 
 
-def _rotated_clip(path: Path) -> Path:
-    """64x32 coded, left half white, with a display matrix turning it 90 degrees clockwise."""
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
-        stream.set_display_rotation(-90)  # FFmpeg's angle is counter-clockwise
-        picture = np.zeros((32, 64, 3), np.uint8)
-        picture[:, :32] = 255
-        for i in range(6):
-            frame = av.VideoFrame.from_ndarray(picture).reformat(format="yuv420p")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
-
-
 def test_scrub_proxy_is_upright_for_rotated_files(tmp_path: Path) -> None:
-    path = _rotated_clip(tmp_path / "rotated.mp4")
+    path = rotated_clip(tmp_path / "rotated.mp4")
     info = probe(path)
     assert (info.rotation, info.width, info.height) == (90, 32, 64)
     with FrameReader(path, scrub_proxy=True, proxy_height=32) as reader:

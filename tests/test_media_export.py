@@ -23,6 +23,8 @@ from studio.media.probe import probe
 from studio.media.sync import measure_offset
 from studio.media.watermark import WatermarkSettings
 
+from media_samples import rotated_clip
+
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 TINY = ExportPreset("tiny", 64, 36, "fit", x264_preset="ultrafast")
 
@@ -236,18 +238,7 @@ def test_sound_file_on_a_video_track_and_silent_clip_on_an_audio_track_play_as_g
 
 
 def test_rotated_source_is_exported_upright(tmp_path: Path) -> None:
-    path = tmp_path / "rotated.mp4"
-    with av.open(str(path), "w") as out:  # coded 64x32 with the left half white, shown turned clockwise
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
-        stream.set_display_rotation(-90)
-        picture = np.zeros((32, 64, 3), np.uint8)
-        picture[:, :32] = 255
-        for i in range(12):
-            frame = av.VideoFrame.from_ndarray(picture).reformat(format="yuv420p")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+    path = rotated_clip(tmp_path / "rotated.mp4", frames=12)  # left half white, shown turned clockwise
     tl = _timeline(24, [[_clip(path, 0, 0.5, 24)]])
     preset = ExportPreset("portrait", 32, 64, "fit", x264_preset="ultrafast")
     with FrameReader(export(tl, tmp_path / "upright.mp4", preset, resolve_media=_resolve, watermark=None)) as r:
