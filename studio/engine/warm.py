@@ -1,0 +1,43 @@
+"""Getting the worker thread ready before the first job, so the first Generate click does not freeze a GUI.
+
+Importing torch, diffusers and transformers takes seconds of Python work that holds the GIL in long
+stretches; done at the first job it lands in the middle of the user's first interaction. The runner's
+worker thread does it once while it has nothing to do, then freezes the imported object graph out of
+the garbage collector's reach, and leaves one core to the thread that shares the process with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from .memory import freeze_long_lived
+
+log = logging.getLogger(__name__)
+
+
+def spare_a_core() -> int:
+    """Cap torch's intra-op threads at all cores but one (at least one); returns the count set.
+
+    Call it on the thread that runs the models: with OpenMP the count belongs to the calling thread
+    (and threads that first use torch later). With every core busy in a denoising step the GUI thread
+    waits for a core, then for the GIL, and the window stutters; on a GPU the CPU threads barely matter.
+    """
+    import torch
+
+    threads = max(1, (os.cpu_count() or 1) - 1)
+    torch.set_num_threads(threads)
+    return threads
+
+
+def warm_imports() -> None:
+    """Import the modules every generation needs (torch, the LTX-2 pipeline classes, their text encoder,
+    the MP4 writer), then freeze what was imported out of the collector's reach."""
+    import torch  # noqa: F401
+    from diffusers import LTX2ConditionPipeline, LTX2Pipeline  # noqa: F401  (diffusers imports lazily)
+    from transformers import Gemma3ForConditionalGeneration  # noqa: F401
+
+    import studio.media.encode  # noqa: F401
+
+    freeze_long_lived()
+    log.debug("engine imports warmed")
