@@ -5,26 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from studio.app import create_main_window, make_application
-from studio.library import Library
+from studio.library import TakeRecord
+from studio.media.encode import write_clip
 from studio.paths import config_dir
+from studio.recipe import Recipe
 from studio.ui.settings import SETTINGS_FILE
 from studio.ui.shortcuts_dialog import collect_shortcuts
-from studio.ui.tasks import wait_for_tasks
 
 WAIT_MS = 120_000
-
-
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "library")
-    yield library
-    wait_for_tasks(30_000)
-    library.close()
 
 
 @pytest.fixture
@@ -49,6 +43,14 @@ def set_tiny_recipe(panel, prompt: str, steps: int = 2) -> None:
     panel.duration.setValue(1)
     panel.advanced.setChecked(True)
     panel.steps.setValue(steps)
+
+
+def finished_take(lib, path: Path, prompt: str, shade: int, **recipe_fields) -> TakeRecord:
+    """A done tiny-random take of `prompt`: 1 s of one grey level at 8 fps, 32x32, its file at `path`."""
+    recipe = Recipe(prompt=prompt, model_id="tiny-random", seconds=1, fps=8, width=32, height=32, **recipe_fields)
+    take = lib.create_take(recipe)
+    clip = write_clip(np.full((8, 32, 32, 3), shade, np.uint8), None, 8.0, 48000, path)
+    return lib.complete_take(take.id, Path(clip), recipe=recipe, timings={"total": 1.0})
 
 
 def drop_files(win, paths: list[Path]) -> None:
@@ -170,10 +172,6 @@ def test_dropping_a_corrupt_media_file_and_an_unknown_file_gives_messages(qtbot,
 
 
 def test_dropping_a_media_file_imports_it_as_a_take(qtbot, window, tmp_path):
-    import numpy as np
-
-    from studio.media.encode import write_clip
-
     clip = write_clip(np.zeros((8, 32, 32, 3), np.uint8), None, 8.0, 48000, tmp_path / "black.mp4")
     drop_files(window, [Path(clip)])
     qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
@@ -190,15 +188,7 @@ def test_a_dropped_file_with_content_credentials_shows_them(qtbot, window, corpu
 
 
 def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot, window, lib, tmp_path):
-    import numpy as np
-
-    from studio.media.encode import write_clip
-    from studio.recipe import Recipe
-
-    recipe = Recipe(prompt="a fox runs", model_id="tiny-random", seconds=1, fps=8, width=32, height=32, seed=5)
-    parent = lib.create_take(recipe)
-    clip = write_clip(np.full((8, 32, 32, 3), 90, np.uint8), None, 8.0, 48000, tmp_path / "fox.mp4")
-    lib.complete_take(parent.id, Path(clip), recipe=recipe, timings={"total": 1.0})
+    parent = finished_take(lib, tmp_path / "fox.mp4", "a fox runs", 90, seed=5)
     window.library_panel.model.reload()
     qtbot.waitUntil(lambda: window.library_panel.select_take(parent.id), timeout=WAIT_MS)
 
@@ -220,15 +210,7 @@ def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot,
 
 
 def test_preview_the_edit_moves_the_timeline_playhead(qtbot, window, lib, tmp_path):
-    import numpy as np
-
-    from studio.media.encode import write_clip
-    from studio.recipe import Recipe
-
-    recipe = Recipe(prompt="grey", model_id="tiny-random", seconds=1, fps=8, width=32, height=32)
-    take = lib.create_take(recipe)
-    clip = write_clip(np.full((8, 32, 32, 3), 128, np.uint8), None, 8.0, 48000, tmp_path / "grey.mp4")
-    lib.complete_take(take.id, Path(clip), recipe=recipe, timings={"total": 1.0})
+    take = finished_take(lib, tmp_path / "grey.mp4", "grey", 128)
     assert window.timeline.insert_take(take.id, 0.0)
     window.play_edit()
     qtbot.waitUntil(lambda: window.preview.player.playing, timeout=WAIT_MS)
@@ -237,16 +219,9 @@ def test_preview_the_edit_moves_the_timeline_playhead(qtbot, window, lib, tmp_pa
 
 
 def test_extend_from_the_timeline_lands_the_new_take_after_the_clip(qtbot, window, lib, tmp_path):
-    import numpy as np
-
-    from studio.media.encode import write_clip
     from studio.project.timeline import clips_of_take
-    from studio.recipe import Recipe
 
-    recipe = Recipe(prompt="a red ball bounces", model_id="tiny-random", seconds=1, fps=8, width=32, height=32)
-    take = lib.create_take(recipe)
-    clip = write_clip(np.full((8, 32, 32, 3), 60, np.uint8), None, 8.0, 48000, tmp_path / "ball.mp4")
-    lib.complete_take(take.id, Path(clip), recipe=recipe, timings={"total": 1.0})
+    take = finished_take(lib, tmp_path / "ball.mp4", "a red ball bounces", 60)
     assert window.timeline.insert_take(take.id, 0.0)
 
     window.timeline.remixRequested.emit(take.id, "extend", 0.0, 1.0)  # the clip menu's "Extend…"
