@@ -89,7 +89,8 @@ class CredentialsPanel(QWidget):
             if self._requested == path:  # a newer request wins
                 self.show_report(*result)
 
-        run_async(read, done, lambda exc: self._show_error(path, exc) if self._requested == path else None)
+        run_async(read, done, lambda exc: self._show_error(path, exc) if self._requested == path else None,
+                  receiver=self)
 
     def show_report(self, report: CredentialsReport | None, thumbnail: bytes | None = None) -> None:
         """Show a report (None clears the panel)."""

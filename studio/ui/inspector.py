@@ -102,7 +102,7 @@ class InspectorPanel(QWidget):
         if take.media_id is not None:
             take_id, media_id = take.id, take.media_id
             run_async(lambda: (self._lib.media(media_id), item.media_path),
-                      lambda result: self._media_loaded(take_id, *result), lambda exc: None)
+                      lambda result: self._media_loaded(take_id, *result), lambda exc: None, receiver=self)
 
     def _media_loaded(self, take_id: int, media: Any, path: Any) -> None:
         if take_id != self._shown or media is None:

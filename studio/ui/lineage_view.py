@@ -87,7 +87,7 @@ class LineageView(QWidget):
         self.take_id = take_id
         lib = self.lib
         run_async(lambda: load_lineage(lib, take_id), self._show_tree,
-                  lambda exc: self.hint.setText(f"Could not load the lineage of take {take_id}: {exc}"))
+                  lambda exc: self.hint.setText(f"Could not load the lineage of take {take_id}: {exc}"), receiver=self)
 
     def _show_tree(self, tree: LineageTree) -> None:
         if tree.take_id != self.take_id:

@@ -151,7 +151,8 @@ class MainWindow(QMainWindow):
         self.prompt_panel.set_models([])
         run_async(load_model_choices, self._models_loaded,
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
-        run_async(self._load_jobs, self._jobs_loaded, lambda exc: self.notify(f"Could not read the queue: {exc}", True))
+        run_async(self._load_jobs, self._jobs_loaded, lambda exc: self.notify(f"Could not read the queue: {exc}", True),
+                  receiver=self)
         run_async(self._open_last_project, self._project_ready,
                   lambda exc: self.notify(f"Could not open the project: {exc}", True))
 
@@ -281,7 +282,7 @@ class MainWindow(QMainWindow):
                 self._landing[take_id] = (parent_take_id, remix_kind or "remix")
             self._submitted(take_id, recipe)
 
-        run_async(work, submitted, lambda exc: self.notify(f"Could not start the take: {exc}", True))
+        run_async(work, submitted, lambda exc: self.notify(f"Could not start the take: {exc}", True), receiver=self)
 
     def _timeline_copy(self) -> Any:
         timeline = self.timeline.timeline()
@@ -297,7 +298,7 @@ class MainWindow(QMainWindow):
         if runner is None:
             return
         run_async(lambda: getattr(runner, name)(take_id), None,
-                  lambda exc: self.notify(f"Could not {name} take {take_id}: {exc}", True))
+                  lambda exc: self.notify(f"Could not {name} take {take_id}: {exc}", True), receiver=self)
 
     def _reorder_jobs(self, job_ids: list[int]) -> None:
         lib = self.lib
@@ -306,7 +307,7 @@ class MainWindow(QMainWindow):
             for position, job_id in enumerate(job_ids):
                 lib.move_job(job_id, position)
 
-        run_async(work, None, lambda exc: self.notify(f"Could not reorder the queue: {exc}", True))
+        run_async(work, None, lambda exc: self.notify(f"Could not reorder the queue: {exc}", True), receiver=self)
 
     def _on_engine_event(self, event: Any) -> None:
         self.queue_panel.apply_event(event)
@@ -417,7 +418,7 @@ class MainWindow(QMainWindow):
                 self.prompt_panel.range_to.setValue(t_out)
 
         run_async(lambda: describe_take(lib, lib.take(take_id)), shown,
-                  lambda exc: self.notify(f"Could not remix take {take_id}: {exc}", True))
+                  lambda exc: self.notify(f"Could not remix take {take_id}: {exc}", True), receiver=self)
 
     # -- files ----------------------------------------------------------------------------------
     def choose_import(self) -> None:
@@ -465,10 +466,10 @@ class MainWindow(QMainWindow):
         for path in plan.media:
             run_async(lambda path=path: drop_import.import_media_file(lib, path),
                       lambda take, path=path: self._media_imported(take, path),
-                      lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True))
+                      lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
         for path in plan.projects:
             run_async(lambda path=path: import_project_file(lib, path), self._project_imported,
-                      lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True))
+                      lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
 
     def _media_imported(self, imported: drop_import.Imported, path: Path) -> None:
         self.library_panel.model.refresh_take(imported.take.id)

@@ -123,7 +123,7 @@ class TakeListModel(QAbstractListModel):
         generation, query, lib = self._generation, self._query, self._lib
         run_async(lambda: load_page(lib, query, before_id),
                   lambda page: self._page_loaded(generation, page),
-                  lambda exc: self._page_failed(generation, exc))
+                  lambda exc: self._page_failed(generation, exc), receiver=self)
 
     def _page_loaded(self, generation: int, page: Page) -> None:
         if generation != self._generation:
@@ -163,7 +163,7 @@ class TakeListModel(QAbstractListModel):
         lib, generation = self._lib, self._generation
         run_async(lambda: describe_take(lib, lib.take(take_id)),
                   lambda item: self._take_loaded(generation, item),
-                  lambda exc: None)  # a take deleted meanwhile simply stays away
+                  lambda exc: None, receiver=self)  # a take deleted meanwhile simply stays away
 
     def _take_loaded(self, generation: int, item: TakeItem) -> None:
         if generation != self._generation:

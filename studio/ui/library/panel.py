@@ -145,7 +145,7 @@ class LibraryPanel(QWidget):
             return  # the library counts by status, favourite and model only
         run_async(lambda: lib.count_takes(status="failed" if query.failed else None, favorites=query.favorites,
                                           model_id=query.model_id),
-                  lambda total: self._total_counted(query, total), lambda exc: None)
+                  lambda total: self._total_counted(query, total), lambda exc: None, receiver=self)
 
     def _total_counted(self, query: LibraryQuery, total: int) -> None:
         if query == self.model.query:
@@ -187,7 +187,7 @@ class LibraryPanel(QWidget):
         self.model.update_item(take_id, favorite=favorite)  # shown at once, written in the background
         run_async(lambda: self._lib.set_favorite(take_id, favorite), None,
                   lambda exc: (self.message.emit(f"Could not change the favourite: {exc}", True),
-                               self.model.refresh_take(take_id)))
+                               self.model.refresh_take(take_id)), receiver=self)
 
     def toggle_favorite(self) -> None:
         for item in self.selected_items():
@@ -208,7 +208,7 @@ class LibraryPanel(QWidget):
             run_async(lambda take_id=take_id: self._lib.delete_take(take_id),
                       lambda _r, take_id=take_id: (self.model.remove_take(take_id), self.thumbnails.forget(take_id),
                                                    self.message.emit(f"Deleted take {take_id}.", False)),
-                      lambda exc: self.message.emit(f"Could not delete: {exc}", True))
+                      lambda exc: self.message.emit(f"Could not delete: {exc}", True), receiver=self)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)

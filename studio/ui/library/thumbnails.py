@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
+
+from studio.ui.tasks import run_async
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,6 @@ class ThumbnailLoader(QObject):
     """
 
     ready = Signal(int)
-    _loaded = Signal(object, object)  # key, value (worker thread -> GUI thread)
 
     def __init__(self, cache_dir: Path, parent: QObject | None = None, threads: int = 2) -> None:
         super().__init__(parent)
@@ -52,7 +53,6 @@ class ThumbnailLoader(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(threads)
         self._thumbs: Any = None  # studio.media.thumbnails.ThumbnailCache, made on first use
-        self._loaded.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
     def poster(self, take_id: int, media_path: Path | None, sha256: str | None) -> QImage | None:
         if media_path is None or sha256 is None:
@@ -88,23 +88,27 @@ class ThumbnailLoader(QObject):
             del self._stack[:-MAX_PENDING]
         for old_key, _ in dropped:
             self._requested.discard(old_key)  # asked again if it scrolls back into view
-        self._pool.start(_Next(self))
+        # The result comes back through run_async's relay, which outlives the loader: a load that
+        # finishes while the loader's widget is being deleted is dropped, never emitted on a dead object.
+        run_async(self._load_next, self._loaded, pool=self._pool, receiver=self)
         return None
 
-    def _run_next(self) -> None:
+    def _load_next(self) -> tuple[tuple[str, int], Any] | None:
         """On a pool thread: serve the newest request."""
         with self._lock:
             if not self._stack:
-                return
+                return None
             key, load = self._stack.pop()
         try:
-            value = load()
+            return key, load()
         except Exception as exc:  # a broken file gets no thumbnail, not a crash
             log.info("no thumbnail for %s: %s", key, exc)
-            value = None
-        self._loaded.emit(key, value)
+            return key, None
 
-    @Slot(object, object)
+    def _loaded(self, result: tuple[tuple[str, int], Any] | None) -> None:
+        if result is not None:
+            self._store(*result)
+
     def _store(self, key: tuple[str, int], value: Any) -> None:
         self._requested.discard(key)
         if value is None:
@@ -132,11 +136,3 @@ class ThumbnailLoader(QObject):
         frames = self._cache_obj().filmstrip(media_path, sha256, FILMSTRIP_FRAMES, POSTER_HEIGHT)
         return [rgb_to_qimage(f) for f in frames] or None
 
-
-class _Next(QRunnable):
-    def __init__(self, loader: ThumbnailLoader) -> None:
-        super().__init__()
-        self._loader = loader
-
-    def run(self) -> None:
-        self._loader._run_next()

@@ -248,7 +248,7 @@ class PreviewPlayer(QWidget):
                 self._set_notice(str(error))
                 self.loadFailed.emit(str(error))
 
-        run_async(make, done, failed)
+        run_async(make, done, failed, receiver=self)
 
     def _apply_source(self, source: Source, resume: tuple[float, bool] | None) -> None:
         self.player.set_frame_size(self.decode_size_for(source.size))
