@@ -31,3 +31,11 @@ class EngineError(KinoraError):
 
 class ProvenanceError(KinoraError):
     """Content Credentials could not be made, signed or read."""
+
+
+class Cancelled(KinoraError):
+    """The user canceled (or paused) the work; not a failure. `reason` is "canceled" or "paused"."""
+
+    def __init__(self, message: str, reason: str = "canceled") -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from studio.library.library import Library
     from studio.library.records import TakeRecord
-    from studio.media.cancel import CancelToken
+    from studio.cancel import CancelToken
     from studio.media.export import ExportProgress
     from studio.media.presets import ExportPreset
     from studio.media.watermark import WatermarkSettings

@@ -7,7 +7,7 @@ import pytest
 
 from studio.engine.backends.base import SourceClip
 from studio.engine.backends.wan import Soundtrack, WanBackend
-from studio.engine.events import CancelToken
+from studio.cancel import CancelToken
 from studio.engine.registry import get_model
 from studio.recipe import Recipe
 
@@ -108,7 +108,7 @@ def test_extend_appends_new_frames_after_the_parent(backend, tmp_path):
 
 
 def test_cancel_stops_a_wan_run(backend):
-    from studio.engine.events import Cancelled
+    from studio.errors import Cancelled
 
     token = CancelToken()
     token.cancel()

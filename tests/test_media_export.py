@@ -12,7 +12,8 @@ import pytest
 
 from studio.errors import MediaError
 from studio.media.audio import read_audio
-from studio.media.cancel import CancelToken, Cancelled
+from studio.cancel import CancelToken
+from studio.errors import Cancelled
 from studio.media.compose import place
 from studio.media.decode import FrameReader
 from studio.media.encode import write_clip

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from studio.errors import EngineError
 
 PHASES: tuple[str, ...] = (
     "queued", "loading", "encoding", "denoising", "decoding", "writing", "done", "failed", "canceled", "paused",
@@ -47,26 +44,3 @@ class EngineEvent:
             "total": self.total, "elapsed_s": self.elapsed_s, "eta_s": self.eta_s, "message": self.message,
         }
 
-
-class Cancelled(EngineError):
-    """The job was canceled (or paused) by the user; not a failure."""
-
-
-class CancelToken:
-    """Set from any thread; checked by the backend on every denoising step."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.reason = "canceled"  # or "paused": what the runner records when the job stops
-
-    def cancel(self, reason: str = "canceled") -> None:
-        self.reason = reason
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
-            raise Cancelled(f"Generation {self.reason}.")

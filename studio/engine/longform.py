@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 
+from studio.cancel import CancelToken
 from studio.errors import EngineError
 from studio.recipe import MIN_SECONDS, Recipe
 
 from . import timing
 from .backends.base import Backend, GenerationResult, ProgressFn, SourceClip
-from .events import CancelToken
 
 FRESH_MODES = ("text", "image", "keyframes")
 

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from studio.errors import EngineError, KinoraError
+from studio.cancel import CancelToken
+from studio.errors import Cancelled, EngineError, KinoraError
 from studio.recipe import REMIX_MODES, Recipe
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
-from .events import Cancelled, CancelToken, EngineEvent
+from .events import EngineEvent
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
@@ -240,7 +241,7 @@ class Runner:
                 self.on_event(EngineEvent(take_id, job.id, reason))
 
     def _run_job(self, job_id: int, take_id: int) -> None:
-        token = CancelToken()
+        token = CancelToken("generation")
         with self._lock:
             self._current = (take_id, token)
         reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every)

@@ -27,7 +27,7 @@ import opentimelineio as otio
 from studio.atomic import atomic_path
 from studio.errors import KinoraError, MediaError
 from studio.media.audio import AudioCursor
-from studio.media.cancel import CancelToken
+from studio.cancel import CancelToken
 from studio.media.compose import Placement, YuvCanvas, place, yuv_planes
 from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
@@ -87,7 +87,7 @@ def export(timeline: otio.schema.Timeline, path: str | os.PathLike[str], preset:
     """Render timeline to an MP4 at path (via a temporary name: a cancel or failure leaves nothing).
 
     resolve_media(clip) gives the file a clip shows. watermark None leaves the mark off.
-    Cancelled (a MediaError) is raised when cancel is set. Run it on a worker thread.
+    studio.errors.Cancelled is raised when cancel is set. Run it on a worker thread.
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     plan = plan_render(timeline, preset, resolve_media)

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QLabel, QLineEdit, QProgressBar, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from studio.cli.progress import format_duration
-from studio.errors import KinoraError
+from studio.errors import Cancelled, KinoraError
 
 if TYPE_CHECKING:
     from studio.exporting import ExportStatus
     from studio.library.library import Library
-    from studio.media.cancel import CancelToken
+    from studio.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ class ExportThread(QThread):
         self.phase = "rendering"
 
     def run(self) -> None:
-        from studio.media.cancel import Cancelled
-
         def progress(status: ExportStatus) -> None:
             self.phase = status.phase
             self.status.emit(status)
@@ -167,7 +165,7 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         """Start the export on a worker thread with the dialog's settings."""
         from studio.exporting import export_project, export_take
-        from studio.media.cancel import CancelToken
+        from studio.cancel import CancelToken
         from studio.media.presets import get_preset
 
         if self.running:
@@ -182,7 +180,7 @@ class ExportDialog(QDialog):
         preset = get_preset(self.preset.currentData(), self.fit.currentData())
         options = dict(watermark=self.watermark_settings(), sign=self.credentials.isChecked())
         lib, project_id, take_id = self.lib, self.project_id, self.take_id
-        cancel = CancelToken()
+        cancel = CancelToken("export")
         if take_id is not None:
             def job(progress: Any) -> Path:
                 return export_take(lib, take_id, out, preset=preset, progress=progress, cancel=cancel, **options)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.engine.events import CancelToken
+from studio.cancel import CancelToken
 from studio.engine.registry import ModelSpec
 from studio.recipe import Recipe
 

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
+from studio.cancel import CancelToken
 from studio.engine import timing
-from studio.engine.events import CancelToken
 from studio.engine.registry import ModelSpec
 from studio.errors import EngineError
 from studio.recipe import Recipe

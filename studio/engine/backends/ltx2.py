@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from studio.cancel import CancelToken
 from studio.engine import timing
-from studio.engine.events import CancelToken
 from studio.engine.loading import load_pipeline
 from studio.engine.memory import MemoryPlan, apply_plan, check_host_ram, torch_dtype
 from studio.engine.preview import packed_latents_preview
