@@ -20,13 +20,6 @@ from studio.recipe import Recipe
 TINY = dict(model_id="tiny-random", width=32, height=32, fps=24.0, steps=4)
 
 
-@pytest.fixture
-def lib(tmp_path):
-    library = Library.open(tmp_path / "library")
-    yield library
-    library.close()
-
-
 def make_runner(lib, events=None, **kwargs):
     sink = events if events is not None else []
     return Runner(lib, on_event=sink.append, **kwargs)
