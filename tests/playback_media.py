@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from studio.playback import Player
 
 SIZE = 64
 FPS = 12.0  # a low rate leaves a loaded test machine plenty of time per frame: no spurious drops
@@ -63,3 +66,21 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20.0, poll: float
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached before the timeout")
         time.sleep(poll)
+
+
+def frames_shown(player: Player) -> list[tuple[int, int]]:
+    """Drive the clock tick like the GUI timer until playback stops; (frame index, clip id) of each
+    frame shown, in order."""
+    shown: list[tuple[int, int]] = []
+    last = None
+
+    def tick() -> bool:
+        nonlocal last
+        frame = player.current_frame()
+        if frame is not None and frame is not last:
+            last = frame
+            shown.append(read_frame(frame.image))
+        return not player.playing
+
+    wait_until(tick, timeout=30.0, poll=0.002)
+    return shown

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from playback_media import FPS, painted_frames, read_frame, tone, wait_until, write_test_clip
+from playback_media import FPS, frames_shown, painted_frames, read_frame, tone, wait_until, write_test_clip
 from studio.playback import SPEED_RAMP, ArraySource, FileSource, Player, WallClockSink
 
 
@@ -27,20 +27,8 @@ def shown_index(player: Player) -> int:
 
 
 def record_playback(player: Player) -> list[int]:
-    """Drive the clock tick like the GUI timer until playback stops; the painted numbers shown, in order."""
-    shown: list[int] = []
-    last = None
-
-    def tick() -> bool:
-        nonlocal last
-        frame = player.current_frame()
-        if frame is not None and frame is not last:
-            last = frame
-            shown.append(read_frame(frame.image)[0])
-        return not player.playing
-
-    wait_until(tick, timeout=30.0, poll=0.002)
-    return shown
+    """The painted numbers shown until playback stops, in order."""
+    return [index for index, _ in frames_shown(player)]
 
 
 def test_file_plays_every_frame_in_order_and_drops_none(player, tmp_path):

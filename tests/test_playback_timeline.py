@@ -10,7 +10,7 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
-from playback_media import FPS, RATE, painted_frames, read_frame, wait_until, write_test_clip
+from playback_media import FPS, RATE, frames_shown, painted_frames, read_frame, write_test_clip
 from studio.media.audio import read_audio
 from studio.media.encode import write_clip
 from studio.playback import Player, TimelineSource, WallClockSink
@@ -112,18 +112,7 @@ def test_a_cut_plays_every_frame_and_every_sample(media):
     try:
         player.load(source)
         player.play()
-        shown, last = [], None
-
-        def tick() -> bool:
-            nonlocal last
-            frame = player.current_frame()
-            if frame is not None and frame is not last:
-                last = frame
-                shown.append(read_frame(frame.image))
-            return not player.playing
-
-        wait_until(tick, timeout=30.0, poll=0.002)
-        assert shown == [(i, 1) for i in range(12)] + [(i, 2) for i in range(12)]
+        assert frames_shown(player) == [(i, 1) for i in range(12)] + [(i, 2) for i in range(12)]
         assert player.stats().frames_dropped == 0
     finally:
         player.close()
