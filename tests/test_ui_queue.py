@@ -5,26 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from studio.app import create_main_window, make_application
 from studio.engine.runner import Runner
 from studio.library import Library
 from studio.recipe import Recipe
 from studio.ui.tasks import wait_for_tasks
 
+from window_helpers import open_window, tiny_recipe
+
 WAIT_MS = 120_000
 
 
 def tiny(prompt: str, steps: int = 2) -> Recipe:
-    return Recipe(prompt=prompt, model_id="tiny-random", seconds=1, fps=8, width=32, height=32, steps=steps)
-
-
-def open_window(qtbot, lib, **kwargs):
-    make_application()
-    win = create_main_window(lib, **kwargs)
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
-    return win
+    return tiny_recipe(prompt, steps=steps)
 
 
 def test_cancel_a_running_job_from_its_card(qtbot, lib):

@@ -14,20 +14,17 @@ from studio.app import create_main_window, make_application
 from studio.library import TakeRecord
 from studio.media.encode import write_clip
 from studio.paths import config_dir
-from studio.recipe import Recipe
 from studio.ui.settings import SETTINGS_FILE
 from studio.ui.shortcuts_dialog import collect_shortcuts
+
+from window_helpers import open_window, tiny_recipe
 
 WAIT_MS = 120_000
 
 
 @pytest.fixture
 def window(qtbot, lib):
-    make_application()
-    win = create_main_window(lib)
-    qtbot.addWidget(win)
-    win.show()
-    win.start()
+    win = open_window(qtbot, lib)
     qtbot.waitUntil(lambda: win.prompt_panel.model.count() > 0 and win.project_id is not None, timeout=WAIT_MS)
     yield win
     win.shutdown()
@@ -47,7 +44,7 @@ def set_tiny_recipe(panel, prompt: str, steps: int = 2) -> None:
 
 def finished_take(lib, path: Path, prompt: str, shade: int, **recipe_fields) -> TakeRecord:
     """A done tiny-random take of `prompt`: 1 s of one grey level at 8 fps, 32x32, its file at `path`."""
-    recipe = Recipe(prompt=prompt, model_id="tiny-random", seconds=1, fps=8, width=32, height=32, **recipe_fields)
+    recipe = tiny_recipe(prompt, **recipe_fields)
     take = lib.create_take(recipe)
     clip = write_clip(np.full((8, 32, 32, 3), shade, np.uint8), None, 8.0, 48000, path)
     return lib.complete_take(take.id, Path(clip), recipe=recipe, timings={"total": 1.0})
