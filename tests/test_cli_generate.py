@@ -95,3 +95,18 @@ def test_ctrl_c_cancels_the_take_and_exits_non_zero(tmp_path):
         take = lib.list_takes()[0]
         assert take.status == "canceled" and take.media_id is None
         assert not [p for p in (lib.root / "media").rglob("*") if p.is_file()]
+
+
+def test_generate_runs_only_its_own_take_and_leaves_the_studios_queue_alone(capsys):
+    from studio.recipe import Recipe
+
+    with Library.open() as studio:  # the studio window, holding the library, with a job waiting in its queue
+        waiting = studio.create_take(Recipe("a blue bird", model_id="tiny-random", seconds=0.5, width=32, height=32,
+                                            fps=8.0, steps=2))
+        job = studio.enqueue_job(waiting.id)
+        assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "0.5", "--size", "32x32",
+                     "--steps", "2", "--json"]) == 0
+        mine = json.loads(capsys.readouterr().out)["take_id"]
+        assert studio.take(mine).status == "done"
+        assert studio.job(job.id).status == "pending"
+        assert studio.take(waiting.id).status == "queued" and studio.take(waiting.id).media_id is None

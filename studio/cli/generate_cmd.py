@@ -107,22 +107,28 @@ def run_generate(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     finished = threading.Event()
     outcome: dict[str, EngineEvent] = {}
-    take_box: list[int] = []
+    failures: list[KinoraError] = []
 
     def on_event(event: EngineEvent) -> None:
-        if take_box and event.take_id != take_box[0]:
-            return
         detail = f"step {event.step}/{event.total}" if event.phase == "denoising" and event.total else event.message
         bar.update(event.phase, event.fraction, event.eta_s, detail)
         if event.phase in ("done", "failed", "canceled", "paused"):
             outcome["last"] = event
-            finished.set()
 
     with open_library(args) as lib:
         runner = Runner(lib, on_event=on_event, memory_policy=args.memory_policy)
         take_id = runner.submit(recipe)
-        take_box.append(take_id)
-        runner.start()
+
+        def work() -> None:  # only this take: jobs the studio has queued in the same library stay queued
+            try:
+                runner.run_take(take_id)
+            except KinoraError as exc:
+                failures.append(exc)
+            finally:
+                finished.set()
+
+        worker = threading.Thread(target=work, name="kinora-generate", daemon=True)
+        worker.start()
         try:
             # Waiting in short slices keeps the main thread able to receive Ctrl+C.
             while not finished.wait(0.2):
@@ -132,7 +138,10 @@ def run_generate(args: argparse.Namespace) -> int:
             runner.cancel(take_id)
             finished.wait(60)
         finally:
-            runner.stop()
+            runner.unload()
+        if failures:
+            bar.close()
+            raise failures[0]
         last = outcome.get("last")
         take = lib.take(take_id)
         if last is None or last.phase != "done":

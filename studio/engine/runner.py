@@ -190,16 +190,33 @@ class Runner:
 
     def run_until_idle(self) -> None:
         """Work through every pending job on the calling thread (scripts and tests); returns when none is left."""
-        if self._thread is not None and self._thread.is_alive():
-            raise EngineError("The runner's worker thread is running; use it instead of run_until_idle().")
+        self._require_no_worker("run_until_idle")
         while (job := self.library.claim_next_job()) is not None:
             self._run_job(job.id, job.take_id)
+
+    def run_take(self, take_id: int) -> None:
+        """Run this take's pending job on the calling thread and nothing else (`kinora generate`).
+
+        Other jobs in the library (the studio's queue) stay where they are. EngineError when the take
+        has no job waiting (another Kinora took it first, or it was canceled or paused).
+        """
+        self._require_no_worker("run_take")
+        for job in self.library.jobs_for_take(take_id):
+            if job.status == "pending" and self.library.claim_job(job.id) is not None:
+                self._run_job(job.id, take_id)
+                return
+        raise EngineError(f"Take {take_id} has no job waiting to run: another Kinora (the studio window?) "
+                          "may have started it, or it was canceled or paused.")
+
+    def _require_no_worker(self, method: str) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            raise EngineError(f"The runner's worker thread is running; submit to it instead of calling {method}().")
 
     # ---- worker --------------------------------------------------------------------------------
     def _loop(self) -> None:
         ready = False  # warmed, or a job already imported what generating needs
         try:
-            spare_a_core()  # this thread shares the process with a GUI (or a progress bar)
+            spare_a_core()  # this thread shares the process with the GUI thread
         except Exception:
             log.exception("engine worker: could not set torch's thread count")
         while not self._stopping.is_set():

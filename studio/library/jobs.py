@@ -39,14 +39,27 @@ class JobsMixin:
 
         The take becomes "running" with it, so every view agrees on what the GPU is doing.
         """
-        now = time.time()
         with self._db.transaction() as conn:
-            row = conn.execute("SELECT * FROM jobs WHERE status = 'pending' ORDER BY position, id LIMIT 1").fetchone()
+            row = conn.execute("SELECT id FROM jobs WHERE status = 'pending' ORDER BY position, id LIMIT 1").fetchone()
             if row is None:
                 return None
-            conn.execute("UPDATE jobs SET status = 'running', updated_at = ? WHERE id = ?", (now, row["id"]))
-            conn.execute("UPDATE takes SET status = 'running', started_at = ? WHERE id = ?", (now, row["take_id"]))
-        return self.job(row["id"])
+            return self.claim_job(row["id"])
+
+    def claim_job(self, job_id: int) -> JobRecord | None:
+        """Mark this one job running (and its take), atomically, if it is still pending; else None.
+
+        None means someone else got there first (another worker, another Kinora process) or the job
+        was paused or canceled meanwhile. For a caller that must run only its own job (`kinora generate`).
+        """
+        now = time.time()
+        with self._db.transaction() as conn:
+            claimed = conn.execute("UPDATE jobs SET status = 'running', updated_at = ? "
+                                   "WHERE id = ? AND status = 'pending'", (now, job_id)).rowcount
+            job = self.job(job_id)  # LibraryError for a job that does not exist
+            if not claimed:
+                return None
+            conn.execute("UPDATE takes SET status = 'running', started_at = ? WHERE id = ?", (now, job.take_id))
+        return job
 
     def set_job_status(self, job_id: int, status: str) -> JobRecord:
         """Set a job's status (the take's own status is the caller's to set, with `update_take`)."""
