@@ -77,10 +77,5 @@ def snap(t: float, targets: Iterable[float], tolerance: float) -> float:
 
 def snap_range(start: float, duration: float, targets: Iterable[float], tolerance: float) -> float:
     """New start for a clip being moved so that its head or its tail lands on the nearest target."""
-    best, best_d = start, tolerance
-    for target in targets:
-        for candidate in (target, target - duration):  # head on target, tail on target
-            d = abs(candidate - start)
-            if d <= best_d:
-                best, best_d = candidate, d
-    return best
+    # Head on target, tail on target.
+    return snap(start, (c for target in targets for c in (target, target - duration)), tolerance)
