@@ -11,8 +11,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 from typing import Any
 
 import numpy as np
@@ -20,7 +18,7 @@ import opentimelineio as otio
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.project.timeline import kinora_data
+from studio.project.timeline import file_path_of, kinora_data
 from studio.ui.tasks import run_async
 
 log = logging.getLogger(__name__)
@@ -43,14 +41,6 @@ def take_id_of(clip: otio.schema.Clip) -> int | None:
     """The library take a clip shows, or None for clips that did not come from the library."""
     value = kinora_data(clip).get("take_id")
     return int(value) if value is not None else None
-
-
-def _path_of(clip: otio.schema.Clip) -> Path | None:
-    url = getattr(clip.media_reference, "target_url", None)
-    if not url:
-        return None
-    parsed = urlparse(url)
-    return Path(url2pathname(parsed.path)) if parsed.scheme == "file" else Path(url)
 
 
 class MediaCatalog(QObject):
@@ -76,7 +66,7 @@ class MediaCatalog(QObject):
 
     def media_for(self, clip: otio.schema.Clip) -> ClipMedia | None:
         """The media behind clip, or None when its file cannot be found (it draws as offline)."""
-        path = _path_of(clip)
+        path = file_path_of(clip)
         meta = kinora_data(clip)
         key = (str(path), meta.get("media_sha256"), meta.get("take_id"))
         if key not in self._media:
