@@ -15,7 +15,7 @@ import opentimelineio as otio
 from studio.errors import ProjectError
 from studio.project.operations import (DeleteClip, InsertClip, MoveClip, Operation, ReplaceClip, RippleDelete,
                                        SetClipData, SplitClip, TrimInPlace)
-from studio.project.timeline import KINORA_KEY, find_track, kinora_data
+from studio.project.timeline import KINORA_KEY, audio_tracks, find_track, item_range, kinora_data, video_tracks
 from studio.project.track_operations import AddTrack, SetTrackData
 
 Timeline = otio.schema.Timeline
@@ -34,14 +34,11 @@ def locate(timeline: Timeline, clip: Clip) -> tuple[otio.schema.Track, int]:
 
 def span(timeline: Timeline, clip: Clip) -> tuple[float, float]:
     """Start and end (seconds, track time) of clip."""
-    track, index = locate(timeline, clip)
-    r = track.range_of_child_at_index(index)
-    return r.start_time.to_seconds(), r.end_time_exclusive().to_seconds()
+    return item_range(*locate(timeline, clip))
 
 
 def _kind_tracks(timeline: Timeline, kind: str) -> list[otio.schema.Track]:
-    want = otio.schema.TrackKind.Video if kind == "video" else otio.schema.TrackKind.Audio
-    return [t for t in timeline.tracks if t.kind == want]
+    return video_tracks(timeline) if kind == "video" else audio_tracks(timeline)
 
 
 def _kind_of(track: otio.schema.Track) -> str:
