@@ -62,3 +62,35 @@ def test_pyramid_is_built_once_and_reloaded_from_disk(half_loud: Path, tmp_path:
 def test_integer_pcm_is_scaled_to_unit_range(corpus: Path, tmp_path: Path) -> None:
     peaks = WaveformCache(tmp_path / "cache").peaks(corpus / "audio" / "bbb_2ch_44kHz.wav", SHA, 0.0, 1.0, 50)
     assert 0.05 < np.abs(peaks).max() <= 1.0
+
+
+def _reference_base(path: Path) -> np.ndarray:
+    """Min/max of every BASE_BUCKET samples over all channels, computed the plain way."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        chunks = []
+        for frame in container.decode(stream):
+            data = frame.to_ndarray()
+            if not frame.format.is_planar:  # (1, samples * channels) interleaved
+                data = data.reshape(-1, len(frame.layout.channels)).T
+            if frame.format.name.startswith("s16"):
+                data = data.astype(np.float32) / 32768.0
+            chunks.append(data)
+    samples = np.concatenate(chunks, axis=1)
+    bucket = waveform.BASE_BUCKET
+    edges = range(0, samples.shape[1], bucket)
+    return np.array([[samples[:, i:i + bucket].min(), samples[:, i:i + bucket].max()] for i in edges], np.float32)
+
+
+@pytest.mark.parametrize("name", ["aac", "wav"])
+def test_finest_level_matches_a_plain_min_max_of_the_samples(name: str, half_loud: Path, corpus: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # AAC decodes to planar float; the corpus WAV is interleaved int16 (44.1 kHz, length not a
+    # multiple of the block): both ways through the block reduction, with the partial last bucket.
+    monkeypatch.setattr(waveform, "_BLOCK_SAMPLES", waveform.BASE_BUCKET * 10)  # many blocks, tiny files
+    path = half_loud if name == "aac" else corpus / "audio" / "bbb_2ch_44kHz.wav"
+    pyramid = waveform.build_pyramid(path)
+    expected = np.clip(_reference_base(path), -1, 1).astype(np.float16)
+    np.testing.assert_array_equal(pyramid.levels[0], expected)

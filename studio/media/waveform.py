@@ -26,7 +26,7 @@ BASE_BUCKET = 64
 FANOUT = 4
 LEVELS = 6  # buckets of 64, 256, 1024, 4096, 16384, 65536 samples
 _FORMAT_VERSION = 1
-_BATCH_FRAMES = 64
+_BLOCK_SAMPLES = BASE_BUCKET * 1024  # samples reduced at once (per channel): whole buckets, 256 KB of float
 
 
 @dataclass
@@ -134,96 +134,67 @@ def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
             raise MediaError(f"{path}: has no audio stream, so there is no waveform to draw")
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
-        channels = max(1, stream.codec_context.channels)
         origin = media_origin_pts(container, stream)
         start_s = 0.0
-        buckets = _Bucketer()
-        batch: _Batch | None = None
+        # The FIFO gathers codec frames (AAC: 1024 samples) into blocks of whole buckets in C,
+        # so Python and numpy run once per block, not once per frame.
+        fifo = av.AudioFifo()
+        parts: list[np.ndarray] = []
         try:
             for frame in container.decode(stream):
-                if batch is None:
-                    start_s = (frame.pts - origin) * float(stream.time_base) if frame.pts is not None else 0.0
-                    batch = _Batch(frame.format, channels)
-                batch.add(frame)
-                # Small batches keep the numpy work in cache; an hour never sits in memory.
-                # (A second thread for the numpy side measured slower: the GIL hand-offs cost more.)
-                if batch.frames >= _BATCH_FRAMES:
-                    buckets.add(batch.take())
-            if batch is not None and batch.frames:
-                buckets.add(batch.take())
+                if not fifo.samples_written and frame.pts is not None:
+                    start_s = (frame.pts - origin) * float(stream.time_base)
+                frame.pts = None  # the FIFO would insist on gapless timestamps; peaks need only the order
+                fifo.write(frame)
+                while fifo.samples >= _BLOCK_SAMPLES:
+                    parts.append(_bucket_peaks(fifo.read(_BLOCK_SAMPLES)))
+            rest = fifo.read()
+            if rest is not None:
+                parts.append(_bucket_peaks(rest))
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: its audio cannot be decoded ({describe(exc)}); the file may be damaged") from exc
-    base = buckets.finish()
-    return PeakPyramid(rate, start_s, buckets.samples, _levels_from_base(base))
-
-
-class _Bucketer:
-    """Folds per-channel sample blocks into per-bucket min/max of all channels, keeping the remainder."""
-
-    def __init__(self) -> None:
-        self.samples = 0
-        self._rest_lo = np.zeros(0, np.float32)  # samples past the last whole bucket
-        self._rest_hi = np.zeros(0, np.float32)
-        self._out: list[np.ndarray] = []
-
-    def add(self, channels: list[np.ndarray]) -> None:
-        self.samples += len(channels[0])
-        # Pairwise over channels: ufunc.reduce on a list would first copy it into one 2-D array.
-        lows, highs = channels[0], channels[0]
-        for other in channels[1:]:
-            lows, highs = np.minimum(lows, other), np.maximum(highs, other)
-        if len(self._rest_lo):  # rare: codec frames are usually whole buckets (AAC: 1024 samples)
-            lows, highs = np.concatenate([self._rest_lo, lows]), np.concatenate([self._rest_hi, highs])
-        whole = len(lows) // BASE_BUCKET * BASE_BUCKET
-        self._out.append(np.stack([lows[:whole].reshape(-1, BASE_BUCKET).min(axis=1),
-                                   highs[:whole].reshape(-1, BASE_BUCKET).max(axis=1)], axis=1))
-        self._rest_lo, self._rest_hi = lows[whole:].copy(), highs[whole:].copy()
-
-    def finish(self) -> np.ndarray:
-        if len(self._rest_lo):
-            self._out.append(np.array([[self._rest_lo.min(), self._rest_hi.max()]], np.float32))
-        base = np.concatenate(self._out) if self._out else np.zeros((0, 2), np.float32)
-        return np.clip(base, -1.0, 1.0).astype(np.float16)
+        except ValueError as exc:  # the FIFO refuses a change of sample format or rate mid-stream
+            raise MediaError(f"{path}: its audio changes format part-way ({exc}); convert it to one format "
+                             "(e.g. re-encode it) to draw its waveform") from exc
+    base = np.concatenate(parts) if parts else np.zeros((0, 2), np.float32)
+    base = np.clip(base, -1.0, 1.0).astype(np.float16)
+    return PeakPyramid(rate, start_s, fifo.samples_written, _levels_from_base(base))
 
 
 _DTYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64}
 _INT_SCALE = {"u8": 128.0, "s16": 32768.0, "s32": 2147483648.0, "s64": 9.223372036854776e18}
 
 
-class _Batch:
-    """Decoded samples gathered as views of each frame's planes, taken as float32 arrays per channel.
+def _bucket_peaks(block: av.AudioFrame) -> np.ndarray:
+    """(buckets, 2) float32 min/max of all channels for each BASE_BUCKET samples of `block`; a
+    partial last bucket (only at the end of the sound) counts as one.
 
-    Each frame's bytes are viewed (not converted) as it arrives, so the frame is released at once;
-    `take` joins them with one copy per plane. PyAV's to_ndarray per frame would cost as much
-    again as decoding AAC does.
+    The reduction runs on the decoded samples as they are (int16 stays int16): only the
+    buckets' results are converted to float in [-1, 1].
     """
-
-    def __init__(self, fmt: av.AudioFormat, channels: int) -> None:
-        self.name = fmt.name.rstrip("p")
-        self.dtype = _DTYPES[self.name]
-        self.planar = fmt.is_planar
-        self.channels = channels
-        width = np.dtype(self.dtype).itemsize
-        self._sample_bytes = width if self.planar else width * channels
-        self._views: list[list[memoryview]] = [[] for _ in range(channels if self.planar else 1)]
-        self.frames = 0
-
-    def add(self, frame: av.AudioFrame) -> None:
-        size = frame.samples * self._sample_bytes
-        for store, plane in zip(self._views, frame.planes):
-            store.append(memoryview(plane)[:size])
-        self.frames += 1
-
-    def take(self) -> list[np.ndarray]:
-        """The gathered samples as one float32 array per channel in [-1, 1]; the batch empties."""
-        joined = [np.frombuffer(b"".join(views), self.dtype) for views in self._views]
-        self._views = [[] for _ in self._views]
-        self.frames = 0
-        per_channel = joined if self.planar else [joined[0][c::self.channels] for c in range(self.channels)]
-        if self.name in _INT_SCALE:
-            offset = 128.0 if self.name == "u8" else 0.0
-            return [(ch.astype(np.float32) - offset) / _INT_SCALE[self.name] for ch in per_channel]
-        return [ch.astype(np.float32, copy=False) for ch in per_channel]
+    name = block.format.name.rstrip("p")
+    dtype = _DTYPES[name]
+    samples = block.samples
+    if block.format.is_planar:  # one plane per channel
+        channels = [np.frombuffer(memoryview(plane), dtype, count=samples) for plane in block.planes]
+        width = BASE_BUCKET
+    else:  # one plane, channels interleaved: a bucket is BASE_BUCKET frames of every channel
+        count = len(block.layout.channels)
+        channels = [np.frombuffer(memoryview(block.planes[0]), dtype, count=samples * count)]
+        width = BASE_BUCKET * count
+    # Channels first, pairwise and full length (fast elementwise passes), then one min and one
+    # max over rows of a bucket: numpy's per-row cost makes reducing each channel on its own slower.
+    lows, highs = channels[0], channels[0]
+    for other in channels[1:]:
+        lows, highs = np.minimum(lows, other), np.maximum(highs, other)
+    whole = len(lows) // width * width
+    low, high = lows[:whole].reshape(-1, width).min(axis=1), highs[:whole].reshape(-1, width).max(axis=1)
+    if whole < len(lows):
+        low, high = np.append(low, lows[whole:].min()), np.append(high, highs[whole:].max())
+    peaks = np.stack([low, high], axis=1).astype(np.float32)
+    if name in _INT_SCALE:
+        peaks = (peaks - (128.0 if name == "u8" else 0.0)) / _INT_SCALE[name]
+    return peaks
 
 
 def _levels_from_base(base: np.ndarray) -> list[np.ndarray]:
