@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.ui.tasks import run_async
+from studio.ui.tasks import TaskPool, run_async
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,7 @@ class ThumbnailLoader(QObject):
         self._requested: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
         self._stack: list[tuple[tuple[str, int], Callable[[], Any]]] = []
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(threads)
+        self._pool = TaskPool(threads, name="kinora-thumbnails")
         self._thumbs: Any = None  # studio.media.thumbnails.ThumbnailCache, made on first use
 
     def poster(self, take_id: int, media_path: Path | None, sha256: str | None) -> QImage | None:
@@ -73,7 +72,7 @@ class ThumbnailLoader(QObject):
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         """Block until pending loads are done (tests and shutdown only)."""
-        return self._pool.waitForDone(timeout_ms)
+        return self._pool.wait(timeout_ms)
 
     def _get(self, key: tuple[str, int], load: Callable[[], Any]) -> Any:
         if key in self._cache:
