@@ -7,8 +7,10 @@ same window over a library they opened themselves.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,11 +40,26 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = None) -> MainWindow:
+def has_display(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """Whether a window opened now would be seen: Windows and macOS always have a screen; elsewhere an X11
+    or Wayland session, or a Qt platform plugin other than the invisible `offscreen`/`minimal`."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform in ("win32", "darwin"):
+        return True
+    qpa = environ.get("QT_QPA_PLATFORM", "").split(":")[0].strip()
+    if qpa:
+        return qpa not in ("offscreen", "minimal")
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = None,
+                       project_id: int | None = None) -> MainWindow:
     """The main window over `lib`, with an engine Runner on its worker thread bridged to Qt signals.
 
     Pass `runner` to use one made elsewhere (its on_event must be the window's bridge: use
     `window.bridge.on_event`); with start_engine=False no runner is made (the window cannot generate).
+    `project_id` is the project `window.start()` opens in the timeline (default: the last one worked on).
     """
     from studio.ui.engine_bridge import EngineBridge
     from studio.ui.main_window import MainWindow
@@ -54,15 +71,15 @@ def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = Non
         runner = Runner(lib, on_event=bridge.on_event)
     if runner is not None:
         runner.start()
-    window = MainWindow(lib, runner, bridge)
+    window = MainWindow(lib, runner, bridge, project_id=project_id)
     bridge.setParent(window)
     return window
 
 
-def run_gui(library: str | None = None) -> int:
+def run_gui(library: str | None = None, project_id: int | None = None) -> int:
     """Open the studio window on the library (the --library value, else $KINORA_LIBRARY, else the default).
 
-    Returns the exit status.
+    `project_id` opens that project in the timeline (default: the last one worked on). Returns the exit status.
     """
     from PySide6.QtWidgets import QMessageBox
 
@@ -80,7 +97,7 @@ def run_gui(library: str | None = None) -> int:
     # Ctrl+C in the terminal closes the window properly (Python sees the signal between Qt events).
     signal.signal(signal.SIGINT, lambda _signum, _frame: app.closeAllWindows())
     try:
-        window = create_main_window(lib)
+        window = create_main_window(lib, project_id=project_id)
         window.show()
         window.start()
         status = app.exec()

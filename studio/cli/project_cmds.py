@@ -12,11 +12,12 @@ from studio.cli.output import emit
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     opener = subparsers.add_parser(
-        "open", parents=[common], help="import a .otio, .otioz or .edl project into the library",
-        description="Imports the project file (and a bundle's media) into the library and prints the new "
-                    "project's id. This command is headless: it does not open a window; start `kinora` "
-                    "and pick the project to edit it.")
+        "open", parents=[common], help="import a .otio, .otioz or .edl project and open it in the studio",
+        description="Imports the project file (and a bundle's media) into the library, prints the new "
+                    "project's id and opens the studio window on it. With --no-gui, --json, or no display "
+                    "(no DISPLAY/WAYLAND_DISPLAY, or QT_QPA_PLATFORM=offscreen) it only imports and prints.")
     opener.add_argument("file", metavar="FILE")
+    opener.add_argument("--no-gui", action="store_true", help="import and print the project id; open no window")
     opener.set_defaults(handler=cmd_open)
 
     project = subparsers.add_parser("project", parents=[common], help="create, list and export projects")
@@ -38,10 +39,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def cmd_open(args: argparse.Namespace) -> int:
     from studio.project.files import import_project_file
 
+    from studio.app import has_display
+
     with open_library(args) as lib:
         project = import_project_file(lib, Path(args.file))
     emit(args, project.to_dict(), f"project {project.id}: {project.name}")
-    return 0
+    if args.no_gui or getattr(args, "json", False) or not has_display():
+        return 0
+    from studio.app import run_gui
+
+    return run_gui(library=getattr(args, "library", None), project_id=project.id)
 
 
 def cmd_new(args: argparse.Namespace) -> int:

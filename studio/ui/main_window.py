@@ -48,12 +48,15 @@ class MainWindow(QMainWindow):
     message_shown = Signal(str, bool)  # every notice the window gives (text, is_error): tests read these
     project_opened = Signal(int)
 
-    def __init__(self, lib: Any, runner: Any, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, lib: Any, runner: Any, bridge: EngineBridge, parent: QWidget | None = None, *,
+                 project_id: int | None = None) -> None:
+        """`project_id` is the project `start()` opens (default: the most recently changed one)."""
         super().__init__(parent)
         self.lib = lib
         self.runner = runner
         self.bridge = bridge
         self.project_id: int | None = None
+        self._start_project = project_id
         self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
         self._landing: dict[int, tuple[int, str]] = {}  # new take -> (parent on the timeline, remix kind)
@@ -153,7 +156,7 @@ class MainWindow(QMainWindow):
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
         run_async(self._load_jobs, self._jobs_loaded, lambda exc: self.notify(f"Could not read the queue: {exc}", True),
                   receiver=self)
-        run_async(self._open_last_project, self._project_ready,
+        run_async(self._open_start_project, self._project_ready,
                   lambda exc: self.notify(f"Could not open the project: {exc}", True))
 
     def _models_loaded(self, choices: list[Any]) -> None:
@@ -172,7 +175,9 @@ class MainWindow(QMainWindow):
         if paused:
             self.notify(f"{paused} job(s) from the last session are paused in the queue: press Resume to run them.")
 
-    def _open_last_project(self) -> Any:
+    def _open_start_project(self) -> Any:
+        if self._start_project is not None:
+            return self.lib.project(self._start_project)
         projects = self.lib.list_projects()
         return projects[0] if projects else self.lib.create_project(UNTITLED_PROJECT)
 
