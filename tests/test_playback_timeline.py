@@ -147,3 +147,48 @@ def test_an_audio_clip_on_a_file_without_sound_plays_silence(tmp_path):
                 dst.mux(packet)
     source = TimelineSource(timeline_with([], [[clip(mute_path, 6)]]), resolve)
     assert not source.audio(0.0, 0.5).any()
+
+
+def test_timeline_pictures_are_decoded_at_the_size_they_show(media, monkeypatch):
+    from studio.media.decode import FrameReader
+
+    asked: list[tuple[int, int] | None] = []
+    frame_at = FrameReader.frame_at
+    monkeypatch.setattr(FrameReader, "frame_at", lambda self, t, size=None: asked.append(size) or frame_at(self, t, size))
+    source = TimelineSource(timeline_with([[clip(media["a"], 24)]], []), resolve)
+    try:
+        shown = source.frame_at(3.5 / FPS, (96, 32))  # a wide box: the square clip fits at 32x32
+        assert asked == [(32, 32)]  # decoded at that size, not at 64x64 and scaled down
+        assert shown.shape == (32, 96, 3)
+        assert not shown[:, :32].any() and not shown[:, 64:].any()  # letterboxed on black
+        assert read_frame(shown[:, 32:64]) == (3, 1)
+    finally:
+        source.close()
+
+
+def _long_gop_clip(path: Path, count: int) -> Path:
+    """Painted frames with one keyframe for the whole clip, as tools with long GOPs write them."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=int(FPS))
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = 1000
+        stream.codec_context.options = {"sc_threshold": "0"}
+        for image in painted_frames(count):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode(None))
+    return path
+
+
+def test_a_long_gop_file_is_scrubbed_from_a_proxy_and_a_short_gop_one_needs_none(media, tmp_path):
+    from studio.playback import FileSource
+
+    long_gop = FileSource(_long_gop_clip(tmp_path / "long_gop.mp4", 60))
+    short_gop = FileSource(media["a"])
+    try:
+        assert long_gop.proxy_ready(timeout=30)
+        assert [read_frame(long_gop.frame_at((i + 0.5) / FPS, (32, 32)))[0] for i in (50, 7, 33)] == [50, 7, 33]
+        assert not short_gop.proxy_ready(timeout=0)  # its keyframes are close: jumps are cheap already
+    finally:
+        long_gop.close()
+        short_gop.close()

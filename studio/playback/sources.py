@@ -8,12 +8,16 @@ Frames are (H, W, 3) uint8 RGB; sizes are (width, height).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from studio.media.decode import FrameReader
+    from studio.media.probe import MediaInfo
 
 
 class Source(Protocol):
@@ -52,18 +56,43 @@ def resize(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     return cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
 
 
+def fitted_size(picture: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """The size (width, height) of a `picture` scaled to fit inside `box` keeping its shape."""
+    (fw, fh), (w, h) = picture, box
+    scale = min(w / fw, h / fh)
+    return max(1, int(round(fw * scale))), max(1, int(round(fh * scale)))
+
+
 def fit_into(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """`frame` scaled to fit inside `size` keeping its shape, centred on black (letterbox)."""
     w, h = size
     fh, fw = frame.shape[:2]
     if (fw, fh) == (w, h):
         return frame
-    scale = min(w / fw, h / fh)
-    sw, sh = max(1, int(round(fw * scale))), max(1, int(round(fh * scale)))
+    sw, sh = fitted_size((fw, fh), size)
     canvas = np.zeros((h, w, 3), dtype=np.uint8)
     x, y = (w - sw) // 2, (h - sh) // 2
     canvas[y : y + sh, x : x + sw] = resize(frame, (sw, sh))
     return canvas
+
+
+# Jumping into a file whose keyframes are further apart than this means decoding many frames
+# per jump (ffmpeg's defaults: up to 250); such files get a scrub proxy. The proxy holds every
+# frame in memory (~1.5 MB a second at 540p), so files longer than PROXY_MAX_S get none.
+PROXY_KEYFRAME_GAP_S = 2.0
+PROXY_MAX_S = 180.0
+
+
+def open_reader(path: Path, info: MediaInfo | None = None) -> FrameReader:
+    """A FrameReader for playback; with a scrub proxy (built in the background) for long-GOP files,
+    so that jumps while scrubbing take milliseconds at viewer sizes, as they already do for files
+    with frequent keyframes (such as the takes Kinora writes), which get none and keep its memory."""
+    from studio.media.decode import FrameReader
+    from studio.media.probe import probe
+
+    info = info or probe(path)
+    wants_proxy = info.max_keyframe_interval > PROXY_KEYFRAME_GAP_S and info.duration <= PROXY_MAX_S
+    return FrameReader(path, info=info, scrub_proxy=wants_proxy)
 
 
 class ArraySource:
@@ -108,18 +137,24 @@ class FileSource:
         self.size = (int(info.width or 0), int(info.height or 0))
         self.has_audio = bool(info.has_audio)
         self._has_video = bool(info.has_video)
-        self._reader = None  # opened on first use, on the decode thread
+        self._reader: FrameReader | None = None
         self._audio = AudioWindows(self.path, SAMPLE_RATE, duration=self.duration) if self.has_audio else None
 
     def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
         if not self._has_video:
             w, h = size or (640, 360)
             return np.zeros((h, w, 3), dtype=np.uint8)
-        if self._reader is None:
-            from studio.media.decode import FrameReader
+        return self._open_reader().frame_at(t, size)
 
-            self._reader = FrameReader(self.path, info=self._info)
-        return self._reader.frame_at(t, size)
+    def proxy_ready(self, timeout: float | None = None) -> bool:
+        """Whether jumps are answered from a complete scrub proxy (waits up to `timeout` s); False
+        for files that need none."""
+        return self._has_video and self._open_reader().proxy_ready(timeout)
+
+    def _open_reader(self) -> FrameReader:
+        if self._reader is None:  # on first use, on the decode thread
+            self._reader = open_reader(self.path, self._info)
+        return self._reader
 
     def audio(self, t0: float, t1: float) -> np.ndarray:
         first, n = sample_span(t0, t1)

@@ -17,15 +17,18 @@ import bisect
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import opentimelineio as otio
 
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
-from studio.playback.sources import fit_into, sample_span
+from studio.playback.sources import fit_into, fitted_size, open_reader, sample_span
 from studio.project.timeline import audio_tracks, duration_seconds, kinora_data, seconds, timeline_rate, video_tracks
+
+if TYPE_CHECKING:
+    from studio.media.decode import FrameReader
 
 ResolveMedia = Callable[[otio.schema.Clip], "Path | None"]
 
@@ -99,7 +102,7 @@ class TimelineSource:
         self._audio = self._audio_tracks(timeline, resolve_media, self.missing)
         self.has_audio = any(self._audio)
         self.size = size or self._first_picture_size() or DEFAULT_CANVAS
-        self._readers: dict[Path, object] = {}  # FrameReaders, used by the decode thread only
+        self._readers: dict[Path, FrameReader] = {}  # used by the decode thread only
         self._windows: dict[Path, AudioWindows] = {}
         self._windows_lock = threading.Lock()
 
@@ -160,10 +163,12 @@ class TimelineSource:
             return np.zeros((size[1], size[0], 3), dtype=np.uint8)
         reader = self._readers.get(piece.path)
         if reader is None:
-            from studio.media.decode import FrameReader
-
-            reader = self._readers[piece.path] = FrameReader(piece.path)
-        return fit_into(reader.frame_at(piece.source_start + (t - piece.start)), size)
+            reader = self._readers[piece.path] = open_reader(piece.path)
+        # Decoded straight at the size it shows at (scaling in the decoder's converter), then
+        # letterboxed: never a full-size picture scaled again.
+        picture = (reader.info.width, reader.info.height)
+        shown = fitted_size(picture, size) if all(picture) else None
+        return fit_into(reader.frame_at(piece.source_start + (t - piece.start), shown), size)
 
     # -- sound --------------------------------------------------------------------------------
 
