@@ -124,3 +124,21 @@ def test_a_dropped_image_makes_an_image_to_video_recipe(panel, tmp_path):
     panel.image.set_path(path)
     recipe = panel.build_recipe()
     assert (recipe.mode, recipe.image) == ("image", str(path))
+
+
+def test_advanced_steps_and_guidance_follow_the_chosen_models_defaults(qtbot):
+    make_application()
+    panel = PromptPanel()
+    qtbot.addWidget(panel)
+    panel.set_models(load_model_choices(), select="tiny-random")
+    tiny = panel.current_model()
+    assert tiny.default_steps is not None and tiny.default_steps <= 8  # noise in a handful of steps
+    assert (panel.steps.value(), panel.guidance.value()) == (tiny.default_steps, tiny.default_guidance)
+    panel.model.setCurrentIndex(panel.model.findData("ltx-2"))
+    ltx = panel.current_model()
+    assert (panel.steps.value(), panel.guidance.value()) == (ltx.default_steps, ltx.default_guidance)
+    assert ltx.default_steps != tiny.default_steps
+    panel.model.setCurrentIndex(panel.model.findData("tiny-random"))
+    panel.advanced.setChecked(True)
+    panel.prompt.setPlainText("a kite")
+    assert panel.build_recipe().steps == tiny.default_steps  # what the field shows is what runs

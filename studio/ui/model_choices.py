@@ -24,6 +24,8 @@ class ModelChoice:
     native_height: int | None = None
     native_fps: float | None = None
     needs_weights: bool = False
+    default_steps: int | None = None  # what the engine uses when the recipe names none
+    default_guidance: float | None = None
 
     @property
     def label(self) -> str:
@@ -43,7 +45,8 @@ def load_model_choices() -> list[ModelChoice]:
     return [ModelChoice(id=spec.id, title=spec.title, installed=registry.is_installed(spec),
                         vram_gb=spec.vram_gb or None, download_gb=spec.download_gb or None,
                         native_height=min(spec.native_width, spec.native_height), native_fps=spec.native_fps,
-                        needs_weights=spec.needs_weights)
+                        needs_weights=spec.needs_weights, default_steps=spec.default_steps,
+                        default_guidance=spec.default_guidance)
             for spec in registry.all_models() if spec.modes]
 
 

@@ -212,6 +212,9 @@ class PromptPanel(QWidget):
             self.fps.setCurrentIndex(FPS_CHOICES.index(int(choice.native_fps)))
         if choice.native_height and choice.native_height in RESOLUTIONS:
             self.resolution.setCurrentIndex(RESOLUTIONS.index(choice.native_height))
+        # Advanced starts from what this model does by default (tiny-random: a few steps, a big model: dozens).
+        self.steps.setValue(choice.default_steps or 0)
+        self.guidance.setValue(choice.default_guidance or 0.0)
 
     # -- seed -----------------------------------------------------------------------------------
     def roll_seed(self) -> None:
