@@ -95,6 +95,7 @@ def test_layout_is_remembered_in_the_config_folder_ini(qtbot, lib):
 def test_generate_with_tiny_random_shows_the_take_with_its_poster(qtbot, window, lib):
     panel = window.prompt_panel
     set_tiny_recipe(panel, "a red ball bounces on a wooden floor")
+    qtbot.waitUntil(window.runner.warmed.is_set, timeout=WAIT_MS)  # start-up imports are not the generation
     window.stall_probe.reset()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)  # window shortcuts act only in the active window
