@@ -14,7 +14,6 @@ from studio.errors import KinoraError, RecipeError
 if TYPE_CHECKING:
     from studio.engine.events import EngineEvent
     from studio.engine.registry import ModelSpec
-    from studio.library import Library
     from studio.recipe import Recipe
 
 MODE_NAMES = {"extend": "extend", "video": "video", "retake": "retake"}
@@ -99,6 +98,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from studio.engine.registry import get_model
     from studio.engine.runner import Runner
     from studio.engine.styles import get_style
+    from studio.exporting import export_take
 
     spec = get_model(args.model)
     if args.style:
@@ -150,15 +150,8 @@ def run_generate(args: argparse.Namespace) -> int:
                 raise KinoraError(f"Canceled; take {take_id} is recorded as canceled.")
             raise KinoraError(take.error or f"Take {take_id} did not finish ({take.status}).")
         bar.close(f"Take {take_id} done in {take.timings.get('total_s', 0):.1f} s (seed {take.recipe.seed}).")
-        written = _write_output(lib, take_id, args.output) if args.output else None
+        written = export_take(lib, take_id, args.output) if args.output else None  # signed, with the AI mark
         emit(args, {"take_id": take_id, "status": take.status, "seed": take.recipe.seed, "timings": take.timings,
                     "output": str(written) if written else None},
              f"take {take_id}" + (f" -> {written}" if written else ""))
     return 0
-
-
-def _write_output(lib: Library, take_id: int, out: Path) -> Path:
-    """Write the take to `out`: a signed export through studio.exporting."""
-    from studio.exporting import export_take
-
-    return export_take(lib, take_id, out)
