@@ -3,8 +3,9 @@
 Target (issue 6): the GUI thread never blocks for more than 50 ms. The window is built offscreen over a
 fresh library, started like the app starts it, and then takes are generated through the window's own
 submit path (autosave + queue, as the Generate button does) while its StallProbe ticks every 10 ms.
-Reported per phase (start-up until the panels are filled; the first take, which builds the model; the
-warm takes after it): the worst tick lateness and its 99th percentile, as ratios to 50 ms, and the worst
+Reported per phase (start-up until the panels are filled and the engine has warmed its imports; the
+first take, which builds the model; the warm takes after it; a take paused mid-run, which unloads the
+model, then resumed, which loads it again): the worst tick lateness and its 99th percentile, as ratios to 50 ms, and the worst
 GUI-thread CPU time inside one tick interval (lateness also counts time the GUI thread waits for a core
 or for the GIL; the busy figure is work done on the GUI thread itself). Also the machine's load average,
 since on a shared machine lateness is mostly waiting for a CPU.
@@ -19,6 +20,7 @@ import argparse
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +58,30 @@ def report(name: str, probe, seconds: float) -> None:  # noqa: ANN001 (StallProb
     print(f"  {name:<28} worst {worst:7.1f} ms ({worst / TARGET_MS:5.2f}x target)   "
           f"p99 {p99:6.1f} ms ({p99 / TARGET_MS:4.2f}x)   worst GUI-thread busy {busy:6.1f} ms "
           f"({busy / TARGET_MS:4.2f}x)   {probe.ticks} ticks in {seconds:.1f} s")
+
+
+def pause_and_resume(window, probe, steps: int) -> None:  # noqa: ANN001 (MainWindow, StallProbe)
+    """Pause a take at its first denoising step (the model is unloaded), resume it, wait until it is done."""
+    from studio.recipe import Recipe
+
+    runner, phases = window.runner, []
+
+    def on_event(event) -> None:  # noqa: ANN001 (EngineEvent, on the GUI thread)
+        phases.append(event.phase)
+        if event.phase == "denoising" and "paused" not in phases and "denoising" not in phases[:-1]:
+            threading.Thread(target=runner.pause, args=(event.take_id,)).start()  # library work: off the GUI thread
+        elif event.phase == "paused":
+            threading.Thread(target=runner.resume, args=(event.take_id,)).start()
+
+    window.bridge.event.connect(on_event)
+    probe.reset()
+    t0 = time.perf_counter()
+    window.submit(Recipe("a horse runs on a beach", model_id="tiny-random", width=32, height=32, seconds=1.0,
+                         fps=8.0, steps=steps, guidance=1.0, seed=7))
+    wait_until(lambda: "done" in phases or "failed" in phases)
+    window.bridge.event.disconnect(on_event)
+    report("pause (unload) + resume" if "paused" in phases else "take (the pause came too late)", probe,
+           time.perf_counter() - t0)
 
 
 def main() -> int:
@@ -106,6 +132,7 @@ def main() -> int:
     generate(1, "first take (builds model)")
     if args.takes > 1:
         generate(args.takes - 1, f"{args.takes - 1} warm takes")
+    pause_and_resume(window, probe, args.steps)
     statuses = [t.status for t in lib.list_takes()]
     print(f"  takes: {', '.join(statuses)}; load average {os.getloadavg()[0]:.2f} at end")
     window.shutdown()

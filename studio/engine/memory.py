@@ -140,18 +140,6 @@ def torch_dtype(plan: MemoryPlan) -> Any:
     return getattr(torch, plan.dtype_name)
 
 
-def freeze_long_lived() -> None:
-    """Move every object alive now (imported modules, a loaded model) out of the garbage collector's reach.
-
-    A full collection walks every tracked object while holding the GIL: with torch, diffusers,
-    transformers and Qt loaded that is ~250 ms during which no other thread (the GUI) runs. Frozen
-    objects are skipped, so later passes only walk what is new. Young garbage is collected first;
-    older cyclic garbage frozen here is found at the next unload (release_memory(unloading=True)).
-    """
-    gc.collect(1)
-    gc.freeze()
-
-
 def _accelerator_present() -> bool:
     import torch
 
@@ -163,18 +151,16 @@ def _accelerator_present() -> bool:
 def release_memory(*, unloading: bool = False) -> None:
     """Free what a job left behind and hand cached accelerator memory back; `unloading` after a model was dropped.
 
-    Between jobs on the CPU the young generations are enough (nothing waits for that memory; automatic
-    passes find older cycles). With a GPU a full pass runs first, so tensors held only by reference
-    cycles give their VRAM back before the cache is emptied; it is cheap once the model is frozen
-    (freeze_long_lived). Unloading unfreezes first, because the dropped model's own cycles were frozen
-    with it: that full pass is the slow one (a model switch, a pause, an out-of-memory retry).
+    A full garbage collection walks every tracked object while holding the GIL: ~250 ms with torch,
+    diffusers, transformers and Qt loaded, a visible freeze of the GUI thread. The engine's worker
+    freezes the imported modules out of the collector first (warm.warm_imports), which leaves a full
+    pass walking only the model and what is new (~15 ms for a full-size LTX-2 transformer).
+    Between jobs on the CPU the young generations are enough: nothing waits for that memory and
+    automatic passes find older cycles. With a GPU, or after unloading, a full pass runs, so tensors
+    held only by reference cycles (offload hooks make some) give their memory back.
     """
     accelerator = _accelerator_present()
-    if unloading:
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()  # the modules stay out of later passes
-    elif accelerator:
+    if unloading or accelerator:
         gc.collect()
     else:
         gc.collect(1)

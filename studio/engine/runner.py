@@ -33,7 +33,6 @@ from .memory import (
     MemoryPlan,
     choose_plan,
     detect_device,
-    freeze_long_lived,
     is_out_of_memory,
     next_plan,
     release_memory,
@@ -115,7 +114,7 @@ class Runner:
         self._current: tuple[int, CancelToken] | None = None  # (take id, token) of the running job
         self._backend: Backend | None = None
         self._backend_key: tuple[str, MemoryPlan] | None = None
-        # Set once the worker thread has imported what generating needs (warmed while idle, or by a job).
+        # Set once the worker thread has imported what generating needs (it does so before its first job).
         self.warmed = threading.Event()
 
     # ---- control (any thread) -----------------------------------------------------------------
@@ -214,36 +213,29 @@ class Runner:
 
     # ---- worker --------------------------------------------------------------------------------
     def _loop(self) -> None:
-        ready = False  # warmed, or a job already imported what generating needs
-        try:
-            spare_a_core()  # this thread shares the process with the GUI thread
-        except Exception:
-            log.exception("engine worker: could not set torch's thread count")
+        self._warm()
         while not self._stopping.is_set():
             try:
                 job = self.library.claim_next_job()
                 if job is not None:
-                    ready = True
                     self._run_job(job.id, job.take_id)
-                    self.warmed.set()
                     continue
             except Exception:  # a library hiccup (disk full, locked database) must not kill the worker
                 log.exception("engine worker: could not take or record a job; trying again")
-            if not ready:
-                ready = True
-                self._warm()
-                self.warmed.set()
-                continue  # a job may have come in meanwhile
             self._wake.wait(0.5)
             self._wake.clear()
 
-    @staticmethod
-    def _warm() -> None:
-        """Idle before the first job: import what generating needs now, not at the user's first click."""
+    def _warm(self) -> None:
+        """Before any job: import what generating needs now, not at the user's first click, and leave a core
+        to the GUI thread. Sets `warmed`, also when it fails: a broken install shows up, with its real
+        message, as the first job's failure."""
         try:
+            spare_a_core()
             warm_imports()
-        except Exception:  # a broken install shows up, with its real message, as the first job's failure
-            log.exception("engine worker: could not import the generation libraries ahead of time")
+        except Exception:
+            log.exception("engine worker: could not get the generation libraries ready ahead of time")
+        finally:
+            self.warmed.set()
 
     def _stop_take(self, take_id: int, reason: str) -> None:
         with self._lock:
@@ -331,7 +323,6 @@ class Runner:
         self.unload()
         self._backend = load_backend(spec, plan, self.registry)
         self._backend_key = key
-        freeze_long_lived()  # the warm model lives long: keep it out of every later garbage collection
         return self._backend
 
     def _store(self, take: TakeRecord, recipe: Recipe, result, reporter: _Reporter,  # noqa: ANN001

@@ -2,16 +2,15 @@
 
 Importing torch, diffusers and transformers takes seconds of Python work that holds the GIL in long
 stretches; done at the first job it lands in the middle of the user's first interaction. The runner's
-worker thread does it once while it has nothing to do, then freezes the imported object graph out of
-the garbage collector's reach, and leaves one core to the thread that shares the process with it.
+worker thread does it once when it starts, then freezes the imported object graph out of the garbage
+collector's reach, and leaves one core to the thread that shares the process with it.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
-
-from .memory import freeze_long_lived
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +31,18 @@ def spare_a_core() -> int:
 
 def warm_imports() -> None:
     """Import the modules every generation needs (torch, the LTX-2 pipeline classes, their text encoder,
-    the MP4 writer), then freeze what was imported out of the collector's reach."""
+    the MP4 writer), then freeze every object alive now out of the garbage collector's reach.
+
+    Modules live as long as the process, yet each full collection would walk their ~400k objects
+    holding the GIL. Loaded models are not frozen, so unloading one frees it with an ordinary pass.
+    (Cyclic garbage alive at this moment stays frozen: import-time leftovers, nothing large.)
+    """
     import torch  # noqa: F401
     from diffusers import LTX2ConditionPipeline, LTX2Pipeline  # noqa: F401  (diffusers imports lazily)
     from transformers import Gemma3ForConditionalGeneration  # noqa: F401
 
     import studio.media.encode  # noqa: F401
 
-    freeze_long_lived()
+    gc.collect(1)
+    gc.freeze()
     log.debug("engine imports warmed")
