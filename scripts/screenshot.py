@@ -56,7 +56,7 @@ def wait(app, condition: Callable[[], bool], seconds: float, what: str) -> None:
 
 
 def generate(app, window, prompt: str, model: str, resolution: int, seconds: int, steps: int | None = None) -> int:
-    """Fill the prompt panel as a creator would, press Generate, and return the new take's id."""
+    """Fill the prompt panel as a creator would (the model's own steps unless given), press Generate, return the take's id."""
     panel = window.prompt_panel
     known = set(window.queue_panel.take_ids())
     panel.prompt.setPlainText(prompt)
@@ -104,7 +104,7 @@ def shoot(out: Path) -> None:
 
     title = generate(app, window, "Kinora Studio", "builtin:title", 256, 3)
     wait(app, lambda: lib.take(title).status == "done", 300, "the title card")
-    noise = generate(app, window, "a red ball bounces on a wooden floor", "tiny-random", 64, 2, steps=4)
+    noise = generate(app, window, "a red ball bounces on a wooden floor", "tiny-random", 64, 2)
     wait(app, lambda: lib.take(noise).status in ("done", "failed"), 600, "the tiny-random take")
     if lib.take(noise).status == "failed":
         sys.exit(f"screenshot: generation failed: {lib.take(noise).error}")
@@ -125,8 +125,9 @@ def shoot(out: Path) -> None:
     window.preview.pause()
     window.preview.seek(1.0)
 
-    # One more take left running, so the queue shows live progress in the picture.
-    running = generate(app, window, "a blue bird flies over the sea at dawn", "tiny-random", 64, 4, steps=400)
+    # One more take, grabbed while it is still denoising so the queue shows live progress. Twice tiny-random's
+    # 4 steps: the live preview comes every 4th step, and 4 more leave time for the posters and the grab.
+    running = generate(app, window, "a blue bird flies over the sea at dawn", "tiny-random", 64, 4, steps=8)
     card = window.queue_panel.card(running)
     wait(app, lambda: card.state.phase == "denoising" and not card.preview.pixmap().isNull(), 600,
          "the queue to show progress and a live preview")
