@@ -49,7 +49,7 @@ def test_times_outside_the_sound_read_as_silence(half_loud: Path, tmp_path: Path
 def test_pyramid_is_built_once_and_reloaded_from_disk(half_loud: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     first = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64)
-    assert list((tmp_path / "cache" / "waveforms").rglob("*.npy"))
+    assert list((tmp_path / "cache" / "waveforms").rglob(f"{SHA}.peaks"))
 
     def no_decoding(_path):
         raise AssertionError("the cached pyramid should have been used")
@@ -57,6 +57,16 @@ def test_pyramid_is_built_once_and_reloaded_from_disk(half_loud: Path, tmp_path:
     monkeypatch.setattr(waveform, "build_pyramid", no_decoding)
     again = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64)
     np.testing.assert_array_equal(first, again)
+
+
+def test_a_damaged_or_older_cache_file_is_rebuilt(half_loud: Path, tmp_path: Path) -> None:
+    first = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64)
+    cached = next((tmp_path / "cache" / "waveforms").rglob(f"{SHA}.peaks"))
+    header, _, body = cached.read_bytes().partition(b"\n")
+    assert b'"version": 2' in header
+    for damaged in (header.replace(b'"version": 2', b'"version": 1') + b"\n" + body, header + b"\n" + body[:-3], b"\x00"):
+        cached.write_bytes(damaged)
+        np.testing.assert_array_equal(WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64), first)
 
 
 def test_integer_pcm_is_scaled_to_unit_range(corpus: Path, tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ so a widget's draw is a slice and a reduce, never a decode. Cuts and trims only 
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import os
 import threading
@@ -25,7 +27,7 @@ from studio.media.decode import media_origin_pts
 BASE_BUCKET = 64
 FANOUT = 4
 LEVELS = 6  # buckets of 64, 256, 1024, 4096, 16384, 65536 samples
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 _BLOCK_SAMPLES = BASE_BUCKET * 1024  # samples reduced at once (per channel): whole buckets, 256 KB of float
 
 
@@ -100,30 +102,30 @@ class WaveformCache:
         pyramid = self._loaded.get(sha256) or self.ensure(media_path, sha256)
         return pyramid.peaks(t0, t1, width)
 
-    def _files(self, sha256: str) -> tuple[Path, Path]:
-        folder = self.dir / sha256[:2]
-        return folder / f"{sha256}.json", folder / f"{sha256}.peaks.npy"
+    def _file(self, sha256: str) -> Path:
+        return self.dir / sha256[:2] / f"{sha256}.peaks"
 
     def _load(self, sha256: str) -> PeakPyramid | None:
-        meta_file, base_file = self._files(sha256)
         try:
-            meta = json.loads(meta_file.read_text())
+            header, _, body = self._file(sha256).read_bytes().partition(b"\n")
+            meta = json.loads(header)
             if meta.get("version") != _FORMAT_VERSION:
                 return None
-            base = np.load(base_file)
-        except (OSError, ValueError):
-            return None  # absent or damaged: rebuild
-        return PeakPyramid(meta["rate"], meta["start_s"], meta["samples"], _levels_from_base(base))
+            base = np.frombuffer(body, np.float16).reshape(meta["buckets"], 2)
+            return PeakPyramid(meta["rate"], meta["start_s"], meta["samples"], _levels_from_base(base))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent, damaged or from another version: rebuild
 
     def _save(self, sha256: str, pyramid: PeakPyramid) -> None:
-        meta_file, base_file = self._files(sha256)
-        with atomic_path(base_file) as tmp:
-            with open(tmp, "wb") as fh:
-                np.save(fh, pyramid.levels[0])
+        # One file (a JSON line, then the finest level as float16 pairs): one write, one fsync
+        # before a 20 s clip is ready to draw. Version 1 kept two files (.json and .peaks.npy).
+        base = np.ascontiguousarray(pyramid.levels[0], np.float16)
         meta = {"version": _FORMAT_VERSION, "rate": pyramid.rate, "start_s": pyramid.start_s,
-                "samples": pyramid.samples}
-        with atomic_path(meta_file) as tmp:
-            tmp.write_text(json.dumps(meta))
+                "samples": pyramid.samples, "buckets": len(base)}
+        with atomic_path(self._file(sha256)) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(json.dumps(meta).encode() + b"\n")
+                fh.write(base.tobytes())
 
 
 def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
@@ -139,13 +141,16 @@ def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
         # The FIFO gathers codec frames (AAC: 1024 samples) into blocks of whole buckets in C,
         # so Python and numpy run once per block, not once per frame.
         fifo = av.AudioFifo()
-        parts: list[np.ndarray] = []
+        write, parts = fifo.write, []
         try:
-            for frame in container.decode(stream):
-                if not fifo.samples_written and frame.pts is not None:
-                    start_s = (frame.pts - origin) * float(stream.time_base)
+            frames = container.decode(stream)
+            first = next(frames, None)
+            if first is not None and first.pts is not None:
+                start_s = (first.pts - origin) * float(stream.time_base)
+            for frame in itertools.chain([first] if first is not None else [], frames):
+                # The loop body runs per codec frame (AAC: every 1024 samples): keep it to this.
                 frame.pts = None  # the FIFO would insist on gapless timestamps; peaks need only the order
-                fifo.write(frame)
+                write(frame)
                 while fifo.samples >= _BLOCK_SAMPLES:
                     parts.append(_bucket_peaks(fifo.read(_BLOCK_SAMPLES)))
             rest = fifo.read()
@@ -182,19 +187,27 @@ def _bucket_peaks(block: av.AudioFrame) -> np.ndarray:
         count = len(block.layout.channels)
         channels = [np.frombuffer(memoryview(block.planes[0]), dtype, count=samples * count)]
         width = BASE_BUCKET * count
-    # Channels first, pairwise and full length (fast elementwise passes), then one min and one
-    # max over rows of a bucket: numpy's per-row cost makes reducing each channel on its own slower.
+    # Channels first (pairwise, full length), then each bucket. reduceat runs over every bucket in
+    # one inner loop: three times faster than min(axis=1) over rows of 64, which pays numpy's
+    # per-row cost; a last, partial bucket is simply a shorter segment.
     lows, highs = channels[0], channels[0]
     for other in channels[1:]:
         lows, highs = np.minimum(lows, other), np.maximum(highs, other)
-    whole = len(lows) // width * width
-    low, high = lows[:whole].reshape(-1, width).min(axis=1), highs[:whole].reshape(-1, width).max(axis=1)
-    if whole < len(lows):
-        low, high = np.append(low, lows[whole:].min()), np.append(high, highs[whole:].max())
-    peaks = np.stack([low, high], axis=1).astype(np.float32)
+    peaks = np.empty((-(-len(lows) // width), 2), lows.dtype)
+    starts = _bucket_starts(len(lows), width)
+    np.minimum.reduceat(lows, starts, out=peaks[:, 0])
+    np.maximum.reduceat(highs, starts, out=peaks[:, 1])
     if name in _INT_SCALE:
-        peaks = (peaks - (128.0 if name == "u8" else 0.0)) / _INT_SCALE[name]
-    return peaks
+        return (peaks.astype(np.float32) - (128.0 if name == "u8" else 0.0)) / _INT_SCALE[name]
+    return peaks.astype(np.float32, copy=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _bucket_starts(length: int, width: int) -> np.ndarray:
+    """Where each bucket of `width` samples starts in a block of `length` (the same for every full block)."""
+    starts = np.arange(0, length, width)
+    starts.flags.writeable = False
+    return starts
 
 
 def _levels_from_base(base: np.ndarray) -> list[np.ndarray]:
