@@ -180,9 +180,12 @@ def _long_gop_clip(path: Path, count: int) -> Path:
     return path
 
 
-def test_a_long_gop_file_is_scrubbed_from_a_proxy_and_a_short_gop_one_needs_none(media, tmp_path):
-    from studio.playback import FileSource
+def test_a_file_with_costly_jumps_is_scrubbed_from_a_proxy_and_a_cheap_one_needs_none(media, tmp_path, monkeypatch):
+    from studio.playback import FileSource, sources
 
+    # Tiny files: scale the threshold so one keyframe per 5 s at 64x64 counts as costly (~245k
+    # pixels a jump), a keyframe every 0.5 s (write_clip's, ~25k) as cheap.
+    monkeypatch.setattr(sources, "PROXY_JUMP_PIXELS", 100_000)
     long_gop = FileSource(_long_gop_clip(tmp_path / "long_gop.mp4", 60))
     short_gop = FileSource(media["a"])
     try:

@@ -76,22 +76,24 @@ def fit_into(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return canvas
 
 
-# Jumping into a file whose keyframes are further apart than this means decoding many frames
-# per jump (ffmpeg's defaults: up to 250); such files get a scrub proxy. The proxy holds every
-# frame in memory (~1.5 MB a second at 540p), so files longer than PROXY_MAX_S get none.
-PROXY_KEYFRAME_GAP_S = 2.0
+# A jump decodes every picture from the keyframe before it: up to (keyframe gap x fps) of them.
+# Past about 10 megapixels of that (Kinora's 768x512 takes, a keyframe every 0.5 s: ~5, p95 ~30 ms
+# a jump on a 2-core machine; 1080p30 with the same GOP: ~31, ~250 ms; ffmpeg's defaults at
+# 1080p: ~500, over a second) a file gets a scrub proxy. The proxy holds every frame in memory
+# (~1.5 MB a second at 540p), so files longer than PROXY_MAX_S get none.
+PROXY_JUMP_PIXELS = 10_000_000
 PROXY_MAX_S = 180.0
 
 
 def open_reader(path: Path, info: MediaInfo | None = None) -> FrameReader:
-    """A FrameReader for playback; with a scrub proxy (built in the background) for long-GOP files,
-    so that jumps while scrubbing take milliseconds at viewer sizes, as they already do for files
-    with frequent keyframes (such as the takes Kinora writes), which get none and keep its memory."""
+    """A FrameReader for playback; with a scrub proxy (built in the background) where a jump
+    would decode too much, so that jumps while scrubbing take milliseconds at viewer sizes."""
     from studio.media.decode import FrameReader
     from studio.media.probe import probe
 
     info = info or probe(path)
-    wants_proxy = info.max_keyframe_interval > PROXY_KEYFRAME_GAP_S and info.duration <= PROXY_MAX_S
+    jump_pixels = info.max_keyframe_interval * (info.fps or 30.0) * (info.width or 0) * (info.height or 0)
+    wants_proxy = jump_pixels > PROXY_JUMP_PIXELS and info.duration <= PROXY_MAX_S
     return FrameReader(path, info=info, scrub_proxy=wants_proxy)
 
 
