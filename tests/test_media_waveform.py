@@ -60,7 +60,12 @@ def test_pyramid_is_built_once_and_reloaded_from_disk(half_loud: Path, tmp_path:
 
 
 def test_a_damaged_or_older_cache_file_is_rebuilt(half_loud: Path, tmp_path: Path) -> None:
+    version_1 = [tmp_path / "cache" / "waveforms" / SHA[:2] / f"{SHA}{suffix}" for suffix in (".json", ".peaks.npy")]
+    for path in version_1:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"{}")
     first = WaveformCache(tmp_path / "cache").peaks(half_loud, SHA, 0.0, 2.0, 64)
+    assert not any(path.exists() for path in version_1)  # the old format's files are replaced
     cached = next((tmp_path / "cache" / "waveforms").rglob(f"{SHA}.peaks"))
     header, _, body = cached.read_bytes().partition(b"\n")
     assert b'"version": 2' in header

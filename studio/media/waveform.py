@@ -122,10 +122,13 @@ class WaveformCache:
         base = np.ascontiguousarray(pyramid.levels[0], np.float16)
         meta = {"version": _FORMAT_VERSION, "rate": pyramid.rate, "start_s": pyramid.start_s,
                 "samples": pyramid.samples, "buckets": len(base)}
-        with atomic_path(self._file(sha256)) as tmp:
+        path = self._file(sha256)
+        with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 fh.write(json.dumps(meta).encode() + b"\n")
                 fh.write(base.tobytes())
+        for version_1 in (path.with_name(f"{sha256}.json"), path.with_name(f"{sha256}.peaks.npy")):
+            version_1.unlink(missing_ok=True)  # replaced: don't leave it taking disk space
 
 
 def build_pyramid(media_path: str | os.PathLike[str]) -> PeakPyramid:
