@@ -118,6 +118,34 @@ def test_two_threads_writing_at_once_both_succeed(tmp_path: Path) -> None:
         lib.close()
 
 
+def test_several_openers_of_a_fresh_library_migrate_it_once(tmp_path: Path) -> None:
+    # Two processes (here: threads with their own connections) opening a new library at the same
+    # moment used to both run migration 1, and the loser failed on "table already exists".
+    folder = tmp_path / "lib"
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+    opened: list[Library] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            opened.append(Library.open(folder))
+        except BaseException as exc:  # noqa: BLE001 - the test reports whatever went wrong
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert opened[0].database.user_version() == migrations.LATEST_VERSION
+    finally:
+        for lib in opened:
+            lib.close()
+
+
 def test_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
     with Library.open(tmp_path / "lib") as lib:
         with pytest.raises(RuntimeError):

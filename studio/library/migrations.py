@@ -169,20 +169,26 @@ def migrate(database: Database, backups_dir: Path, migrations: list[Migration] |
     """Bring the database to the latest version. Returns the backup made first, if any."""
     migrations = MIGRATIONS if migrations is None else migrations
     latest = len(migrations)
+    conn = database.connection()
+    # Tables first, then the version: a process migrating beside us can't make us see its
+    # tables without its version, so a fresh library is never taken for a foreign database.
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
     current = database.user_version()
     if current > latest:
         raise LibraryError(f"The library {database.path.parent} was written by a newer Kinora "
                            f"(schema {current}, this one knows up to {latest}). Update Kinora to open it.")
     if current == latest:
         return None
-    conn = database.connection()
-    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
     if current == 0 and tables:
         raise LibraryError(f"{database.path} is an SQLite database but not a Kinora library. "
                            "Point --library at an empty folder or an existing Kinora library.")
     made = backup(database, backups_dir, f"v{current}") if current > 0 else None
     for step in migrations[current:]:
         with database.transaction() as tx:
+            # Another process opening the same library may have applied this step while we
+            # waited for the write lock: the version read under the lock decides.
+            if tx.execute("PRAGMA user_version").fetchone()[0] >= step.version:
+                continue
             step.run(tx)
             tx.execute(f"PRAGMA user_version = {step.version}")
     return made
