@@ -22,7 +22,7 @@ import numpy as np
 
 from studio.cancel import CancelToken
 from studio.errors import Cancelled, EngineError, KinoraError
-from studio.recipe import REMIX_MODES, Recipe
+from studio.recipe import MAX_SECONDS, MIN_SECONDS, REMIX_MODES, Recipe
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
@@ -330,6 +330,11 @@ class Runner:
         """Encode to a temporary file and hand it to the library, which records the take in one transaction."""
         from studio.media.encode import write_clip
 
+        if recipe.mode in ("video", "retake"):
+            # These keep the parent's length and rate: record what was made, not the request's defaults.
+            made = round(len(result.frames) / result.fps, 3)
+            if MIN_SECONDS <= made <= MAX_SECONDS:
+                recipe = recipe.replace(seconds=made, fps=float(result.fps))
         scratch = Path(self.library.cache_dir) / "engine"
         scratch.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=scratch) as folder:
