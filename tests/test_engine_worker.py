@@ -15,7 +15,6 @@ from studio.engine.memory import release_memory
 from studio.engine.runner import Runner
 from studio.engine.warm import spare_a_core
 from studio.library import Library
-from studio.recipe import Recipe
 
 TINY = dict(model_id="tiny-random", width=32, height=32, fps=24.0, steps=2)
 

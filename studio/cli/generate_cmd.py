@@ -14,6 +14,7 @@ from studio.errors import KinoraError, RecipeError
 if TYPE_CHECKING:
     from studio.engine.events import EngineEvent
     from studio.engine.registry import ModelSpec
+    from studio.library import Library
     from studio.recipe import Recipe
 
 MODE_NAMES = {"extend": "extend", "video": "video", "retake": "retake"}
@@ -116,6 +117,8 @@ def run_generate(args: argparse.Namespace) -> int:
             outcome["last"] = event
 
     with open_library(args) as lib:
+        if recipe.source_path:
+            recipe = _remix_imported_file(lib, recipe)
         runner = Runner(lib, on_event=on_event, memory_policy=args.memory_policy)
         take_id = runner.submit(recipe)
 
@@ -155,3 +158,15 @@ def run_generate(args: argparse.Namespace) -> int:
                     "output": str(written) if written else None},
              f"take {take_id}" + (f" -> {written}" if written else ""))
     return 0
+
+
+def _remix_imported_file(lib: Library, recipe: Recipe) -> Recipe:
+    """Import the received file as a take first, so the new take's lineage (and its Content
+    Credentials ingredient) names it, with the sender's recipe when the file carries one."""
+    from studio.cli.library_cmds import import_one
+
+    assert recipe.source_path is not None
+    parent = import_one(lib, Path(recipe.source_path))
+    if parent["kind"] != "take":
+        raise RecipeError(f"--remix needs a video file or a take id, not the project file {recipe.source_path}.")
+    return recipe.replace(source_take_id=parent["id"], source_path=None)
