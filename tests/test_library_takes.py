@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from studio.errors import LibraryError, RecipeError
-from studio.library import Library
+from studio.library import Library, migrations
+from studio.library.database import Database
+from studio.library.records import TakeSort
 from studio.library.takes import fts_query
 from studio.recipe import Recipe
 
@@ -36,6 +38,84 @@ def test_takes_list_newest_first_and_page_with_before_id(lib: Library) -> None:
     first_page = lib.list_takes(limit=2)
     assert [t.id for t in first_page] == [ids[4], ids[3]]
     assert [t.id for t in lib.list_takes(limit=2, before_id=first_page[-1].id)] == [ids[2], ids[1]]
+
+
+
+def _page_through(lib: Library, sort: TakeSort, page: int = 2, **filters) -> list[int]:
+    """Every take id in the order `sort`, read a page at a time through the keyset cursor."""
+    seen: list[int] = []
+    last = None
+    while True:
+        takes = lib.list_takes(limit=page, sort=sort, after=last, **filters)
+        seen += [t.id for t in takes]
+        if len(takes) < page:
+            return seen
+        last = takes[-1]
+
+
+def test_every_sort_pages_through_all_takes_in_its_order_without_repeats(lib: Library) -> None:
+    specs = [("b fox", 3.0), ("A cat", 5.0), ("c dog", 5.0), ("a ant", 2.0), ("b fox", 3.0)]
+    ids = [lib.create_take(Recipe(prompt=p, seconds=s)).id for p, s in specs]
+    expected = {
+        TakeSort.NEWEST: ids[::-1],
+        TakeSort.OLDEST: ids,
+        TakeSort.LONGEST: [ids[2], ids[1], ids[4], ids[0], ids[3]],  # equal lengths: newest first
+        TakeSort.PROMPT: [ids[3], ids[1], ids[0], ids[4], ids[2]],  # A-Z ignoring case; equal prompts by id
+    }
+    for sort, order in expected.items():
+        assert [t.id for t in lib.list_takes(sort=sort)] == order, sort
+        assert _page_through(lib, sort) == order, sort  # ties straddle page boundaries here
+        assert [t.id for t in lib.list_takes(sort=sort.value, limit=2, before_id=order[1])] == order[2:4]
+    assert _page_through(lib, TakeSort.LONGEST, model_id="nope") == []
+
+
+def test_sort_combines_with_filters_and_unknown_sort_is_refused(lib: Library) -> None:
+    short = lib.create_take(Recipe(prompt="short", seconds=1.0))
+    long = lib.create_take(Recipe(prompt="long", seconds=9.0))
+    lib.create_take(Recipe(prompt="longest but not a favourite", seconds=12.0))
+    for take in (short, long):
+        lib.set_favorite(take.id)
+    assert _page_through(lib, TakeSort.LONGEST, page=1, favorites=True) == [long.id, short.id]
+    assert [t.id for t in lib.list_takes(sort="oldest", created_after=lib.take(long.id).created_at)][0] == long.id
+    with pytest.raises(LibraryError, match="Unknown sort 'biggest'"):
+        lib.list_takes(sort="biggest")
+
+
+def test_take_length_is_its_files_once_done_and_search_sorts_by_it(lib: Library, corpus: Path) -> None:
+    asked = lib.create_take(Recipe(prompt="clip of a fox", seconds=20.0))
+    done = lib.create_take(Recipe(prompt="clip of a fox", seconds=20.0))
+    assert lib.take(done.id).duration == 20.0  # not made yet: the length it asks for
+    done = lib.complete_take(done.id, corpus / "video" / "sample.mp4", recipe=done.recipe, timings={})
+    assert done.duration == pytest.approx(lib.media(done.media_id).duration)
+    assert done.duration < 20.0
+    assert [t.id for t in lib.search_takes("fox", sort=TakeSort.LONGEST)] == [asked.id, done.id]
+    assert [t.id for t in lib.search_takes("fox", sort=TakeSort.OLDEST, limit=1)] == [asked.id]
+    assert [t.id for t in lib.search_takes("fox")] == [done.id, asked.id]
+
+
+def test_version_4_library_gains_take_lengths_and_sort_indexes(tmp_path: Path, corpus: Path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    database = Database(root / "library.db")
+    try:
+        migrations.migrate(database, root / "backups", migrations.MIGRATIONS[:4])
+        with database.transaction() as conn:
+            conn.execute("INSERT INTO media (sha256, relpath, kind, duration, created_at) "
+                         "VALUES (?, ?, 'video', 7.5, 1.0)", ("e" * 64, f"media/ee/{'e' * 64}.mp4"))
+            for prompt, media_id in (("Zebra at dusk", 1), ("antelope", None)):
+                conn.execute("INSERT INTO takes (origin, prompt, recipe_json, status, media_id, created_at) "
+                             "VALUES ('generated', ?, ?, 'done', ?, 1.0)",
+                             (prompt, json.dumps(Recipe(prompt=prompt, seconds=3.0).to_dict()), media_id))
+            conn.execute("INSERT INTO takes (origin, title, status, created_at) VALUES ('imported', 'x', 'done', 1.0)")
+    finally:
+        database.close()
+    with Library.open(root) as lib:
+        assert lib.database.user_version() == migrations.LATEST_VERSION >= 5
+        assert [(t.id, t.duration) for t in lib.list_takes(sort=TakeSort.LONGEST)] == [(1, 7.5), (2, 3.0), (3, 0.0)]
+        assert [t.id for t in lib.list_takes(sort=TakeSort.PROMPT)] == [3, 2, 1]
+        plan = " ".join(str(tuple(r)) for r in lib.database.query(
+            "EXPLAIN QUERY PLAN SELECT * FROM takes ORDER BY duration DESC, id DESC LIMIT 5"))
+        assert "takes_by_duration" in plan and "TEMP B-TREE" not in plan
 
 
 def test_list_filters_by_status_favorite_and_model(lib: Library) -> None:

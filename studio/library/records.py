@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Literal
 
 from studio.recipe import Recipe
@@ -17,6 +18,15 @@ JOB_STATUSES: tuple[str, ...] = ("pending", "running", "paused", "done", "failed
 ACTIVE_JOB_STATUSES: tuple[str, ...] = ("pending", "running", "paused")
 MEDIA_KINDS: tuple[str, ...] = ("video", "audio", "image")
 SNAPSHOT_KINDS: tuple[str, ...] = ("autosave", "manual")
+
+
+class TakeSort(str, Enum):
+    """Orders the library lists takes in (`list_takes`, `search_takes`); values are the CLI's words."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    LONGEST = "longest"  # by `TakeRecord.duration`; equal lengths newest first
+    PROMPT = "prompt"  # A-Z, ignoring ASCII case; takes without a prompt (imported files) come first
 
 
 def _plain(record: Any) -> dict[str, Any]:
@@ -109,6 +119,7 @@ class TakeRecord:
     finished_at: float | None
     timings: dict[str, float] = field(default_factory=dict)
     project_id: int | None = None
+    duration: float = 0.0  # seconds: the file's length, else the length its recipe asks for, else 0
 
     @property
     def display_title(self) -> str:
@@ -126,7 +137,7 @@ class TakeRecord:
                    remix_kind=row["remix_kind"], favorite=bool(row["favorite"]), created_at=row["created_at"],
                    started_at=row["started_at"], finished_at=row["finished_at"],
                    timings=json.loads(timings_json) if timings_json and timings_json != "{}" else {},
-                   project_id=row["project_id"])
+                   project_id=row["project_id"], duration=row["duration"])
 
     def to_dict(self) -> dict[str, Any]:
         data = _plain(self)

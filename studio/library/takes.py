@@ -5,17 +5,39 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import LibraryError
-from studio.library.records import TAKE_STATUSES, Lineage, TakeRecord
+from studio.library.records import TAKE_STATUSES, Lineage, TakeRecord, TakeSort
 from studio.recipe import Recipe
 
 if TYPE_CHECKING:
     from studio.library.database import Database
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class _Order:
+    """One sort order: its ORDER BY, and the keyset condition "after this (key, id)" with the key's source."""
+
+    order_by: str
+    after: str
+    key: Callable[[TakeRecord], tuple[Any, ...]]
+
+
+# Each ORDER BY walks one index (see migrations 1 and 5) so a page never sorts the table; paging
+# compares (key, id) row values instead of skipping rows with OFFSET.
+_ORDERS: dict[TakeSort, _Order] = {
+    TakeSort.NEWEST: _Order("id DESC", "id < ?", lambda t: (t.id,)),
+    TakeSort.OLDEST: _Order("id ASC", "id > ?", lambda t: (t.id,)),
+    TakeSort.LONGEST: _Order("duration DESC, id DESC", "(duration, id) < (?, ?)", lambda t: (t.duration, t.id)),
+    TakeSort.PROMPT: _Order("prompt COLLATE NOCASE ASC, id ASC", "(prompt COLLATE NOCASE, id) > (?, ?)",
+                            lambda t: (t.recipe.prompt if t.recipe else "", t.id)),
+}
 
 
 def fts_query(text: str) -> str | None:
@@ -149,7 +171,8 @@ class TakesMixin:
         rows = self._db.query("SELECT * FROM takes WHERE media_id = ? ORDER BY id", (media_id,))
         return [TakeRecord.from_row(r) for r in rows]
 
-    def _filters(self, status: str | None, favorites: bool, model_id: str | None) -> tuple[list[str], list[Any]]:
+    def _filters(self, status: str | None, favorites: bool, model_id: str | None,
+                 created_after: float | None = None) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         if status is not None:
@@ -160,32 +183,70 @@ class TakesMixin:
         if model_id is not None:
             where.append("model_id = ?")
             params.append(model_id)
+        if created_after is not None:
+            where.append("created_at >= ?")
+            params.append(created_after)
         return where, params
 
     def list_takes(self, *, limit: int = 200, before_id: int | None = None, status: str | None = None,
-                   favorites: bool = False, model_id: str | None = None) -> list[TakeRecord]:
-        """Takes newest first; page on with `before_id` = the last id of the previous page."""
-        where, params = self._filters(status, favorites, model_id)
-        if before_id is not None:
-            where.append("id < ?")
-            params.append(before_id)
+                   favorites: bool = False, model_id: str | None = None, sort: TakeSort | str = TakeSort.NEWEST,
+                   after: TakeRecord | None = None, created_after: float | None = None) -> list[TakeRecord]:
+        """One page of takes in the order `sort` (newest first unless told), filtered.
+
+        Page on with `after` = the last take of the previous page: the next page starts right after
+        its (sort key, id), so paging stays fast at any depth and never repeats or skips a take.
+        `before_id` (the last id of the previous page) still works: newest first it needs no lookup;
+        in another order that take is looked up, so it must still exist. `created_after` (Unix
+        seconds) keeps takes made since then.
+        """
+        sort = self._sort(sort)
+        order = _ORDERS[sort]
+        cursor: tuple[Any, ...] | None = None
+        if after is not None:
+            cursor = order.key(after)
+        elif before_id is not None:
+            cursor = (before_id,) if sort is TakeSort.NEWEST else order.key(self.take(before_id))
+        where, params = self._filters(status, favorites, model_id, created_after)
+        if cursor is not None:
+            where.append(order.after)
+            params.extend(cursor)
         sql = "SELECT * FROM takes" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = self._db.query_dicts(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        rows = self._db.query_dicts(f"{sql} ORDER BY {order.order_by} LIMIT ?", (*params, limit))
         return [TakeRecord.from_row(r) for r in rows]
 
-    def count_takes(self, *, status: str | None = None, favorites: bool = False, model_id: str | None = None) -> int:
-        where, params = self._filters(status, favorites, model_id)
+    @staticmethod
+    def _sort(sort: TakeSort | str) -> TakeSort:
+        try:
+            return TakeSort(sort)
+        except ValueError:
+            names = ", ".join(s.value for s in TakeSort)
+            raise LibraryError(f"Unknown sort '{sort}' (one of: {names}).") from None
+
+    def count_takes(self, *, status: str | None = None, favorites: bool = False, model_id: str | None = None,
+                    created_after: float | None = None) -> int:
+        where, params = self._filters(status, favorites, model_id, created_after)
         sql = "SELECT count(*) FROM takes" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._db.query_one(sql, params)[0])
 
-    def search_takes(self, query: str, limit: int = 200) -> list[TakeRecord]:
-        """Takes whose prompt or title holds every word of `query` (the last as a prefix), newest first."""
+    def search_takes(self, query: str, limit: int = 200, *, sort: TakeSort | str = TakeSort.NEWEST) -> list[TakeRecord]:
+        """Takes whose prompt or title holds every word of `query` (the last as a prefix).
+
+        Newest or oldest first, the `limit` newest (oldest) matches are read straight off the index;
+        by length or prompt, every match is sorted and the first `limit` kept.
+        """
+        sort = self._sort(sort)
         match = fts_query(query)
         if match is None:
             return []
-        rows = self._db.query_dicts(
-            "SELECT * FROM takes WHERE id IN (SELECT rowid FROM takes_fts WHERE takes_fts MATCH ? "
-            "ORDER BY rowid DESC LIMIT ?) ORDER BY id DESC", (match, limit))
+        order = _ORDERS[sort]
+        if sort in (TakeSort.NEWEST, TakeSort.OLDEST):
+            direction = "DESC" if sort is TakeSort.NEWEST else "ASC"
+            sql = ("SELECT * FROM takes WHERE id IN (SELECT rowid FROM takes_fts WHERE takes_fts MATCH ? "
+                   f"ORDER BY rowid {direction} LIMIT ?) ORDER BY {order.order_by}")
+        else:
+            sql = ("SELECT * FROM takes WHERE id IN (SELECT rowid FROM takes_fts WHERE takes_fts MATCH ?) "
+                   f"ORDER BY {order.order_by} LIMIT ?")
+        rows = self._db.query_dicts(sql, (match, limit))
         return [TakeRecord.from_row(r) for r in rows]
 
     def lineage(self, take_id: int) -> Lineage:
