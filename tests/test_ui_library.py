@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex
 
 from studio.app import make_application
 from studio.library import Library
+from studio.library.records import TakeSort
 from studio.recipe import Recipe
 from studio.ui.library.model import TakeListModel, decode_take_ids
 from studio.ui.library.panel import LibraryPanel
@@ -43,11 +44,17 @@ class HugeLibrary:
     def __init__(self, count: int) -> None:
         self.count = count
         self.calls: list[int | None] = []
+        self.sorts: list[TakeSort] = []
         self.cache_dir = Path("/nonexistent")
 
-    def list_takes(self, *, limit, before_id=None, status=None, favorites=False, model_id=None):
-        self.calls.append(before_id)
-        top = self.count if before_id is None else before_id - 1
+    def list_takes(self, *, limit, after=None, sort=TakeSort.NEWEST, status=None, favorites=False, model_id=None,
+                   created_after=None):
+        self.calls.append(after.id if after is not None else None)
+        self.sorts.append(sort)
+        if sort is TakeSort.OLDEST:
+            bottom = 1 if after is None else after.id + 1
+            return [FakeTake(i) for i in range(bottom, min(self.count, bottom + limit - 1) + 1)]
+        top = self.count if after is None else after.id - 1
         return [FakeTake(i) for i in range(top, max(0, top - limit), -1)]
 
     def count_takes(self, *, status=None, favorites=False, model_id=None):
@@ -163,3 +170,39 @@ def test_a_new_take_appears_first_and_updates_in_place(qtbot, lib):
     panel.model.refresh_take(new)
     qtbot.waitUntil(lambda: panel.model.item_at(0).take.status == "failed", timeout=WAIT_MS)
     assert panel.model.rowCount() == 4
+
+
+def test_sort_box_reorders_the_grid_and_pages_on_from_the_last_take_in_that_order(qtbot, lib):
+    ids = make_takes(lib)
+    lib.update_take(ids["a blue whale sings"], recipe=Recipe(prompt="a blue whale sings", model_id="ltx-2",
+                                                             seconds=9.0))
+    panel = open_panel(qtbot, lib)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=WAIT_MS)
+    panel.sort_box.setCurrentText("Longest first")
+    qtbot.waitUntil(lambda: shown(panel)[:1] == ["a blue whale sings"], timeout=WAIT_MS)
+    assert panel.model.query.sort is TakeSort.LONGEST
+    panel.sort_box.setCurrentText("Prompt A–Z")
+    qtbot.waitUntil(lambda: shown(panel) == ["a blue whale sings", "a red fox in snow", "red lanterns at night"],
+                    timeout=WAIT_MS)
+    new = lib.create_take(Recipe(prompt="zzz a new idea", model_id="tiny-random")).id
+    panel.model.refresh_take(new)
+    wait_for_tasks()
+    qtbot.wait(50)
+    assert panel.model.row_of(new) is None  # not wrongly put first; it takes its place on reload
+    panel.sort_box.setCurrentText("Oldest first")
+    qtbot.waitUntil(lambda: shown(panel) == ["a red fox in snow", "a blue whale sings", "red lanterns at night",
+                                             "zzz a new idea"], timeout=WAIT_MS)
+
+
+def test_sorted_grid_pages_with_the_last_take_as_cursor(qtbot):
+    make_application()
+    huge = HugeLibrary(1_000)
+    panel = LibraryPanel(huge)
+    qtbot.addWidget(panel)
+    panel.sort_box.setCurrentText("Oldest first")
+    panel.start()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == PAGE_SIZE, timeout=WAIT_MS)
+    panel.model.fetchMore()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2 * PAGE_SIZE, timeout=WAIT_MS)
+    assert huge.calls[-2:] == [None, PAGE_SIZE] and set(huge.sorts) == {TakeSort.OLDEST}
+    assert [panel.model.item_at(r).take_id for r in range(2 * PAGE_SIZE)] == list(range(1, 2 * PAGE_SIZE + 1))

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from studio.library import Library, TakeRecord
 
 PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")
+# studio.library.records.TakeSort's values, spelled out: importing it loads the library (and
+# sqlite_utils), which `kinora --help` must not. The library refuses a word it does not know.
+SORTS = ("newest", "oldest", "longest", "prompt")
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -28,11 +31,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     lib = subparsers.add_parser("library", parents=[common], help="list, search and inspect takes")
     sub = lib.add_subparsers(dest="library_command", metavar="COMMAND", required=True)
-    ls = sub.add_parser("list", parents=[common], help="takes, newest first")
+    ls = sub.add_parser("list", parents=[common], help="takes, newest first (or --sort)")
     ls.add_argument("--limit", type=int, default=50, help="how many takes (default 50)")
     ls.add_argument("--status", choices=("queued", "running", "done", "failed", "canceled"))
     ls.add_argument("--favorites", action="store_true", help="only favorites")
     ls.add_argument("--model", metavar="ID", help="only takes made with this model")
+    ls.add_argument("--sort", choices=SORTS, default="newest",
+                    help="newest or oldest first, longest first, or by prompt A-Z (default newest)")
     ls.set_defaults(handler=cmd_list)
     search = sub.add_parser("search", parents=[common], help="takes whose prompt or title has these words")
     search.add_argument("query", nargs="+")
@@ -124,7 +129,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
-        takes = lib.list_takes(limit=args.limit, status=args.status, favorites=args.favorites, model_id=args.model)
+        takes = lib.list_takes(limit=args.limit, status=args.status, favorites=args.favorites, model_id=args.model,
+                               sort=args.sort)
         rows = [_row(lib, t) for t in takes]
     emit(args, rows, lambda: _table(rows))
     return 0

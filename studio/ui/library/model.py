@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from studio.library.records import TakeSort
 from studio.ui.library.query import LibraryQuery, Page, TakeItem, describe_take, load_page
 from studio.ui.tasks import run_async
 
@@ -51,6 +52,7 @@ class TakeListModel(QAbstractListModel):
         self._items: list[TakeItem] = []
         self._rows: dict[int, int] = {}  # take id -> row
         self._exhausted = False
+        self._last: Any = None  # the take the next page starts after (the library's paging cursor)
         self._loading = False
         self._generation = 0  # bumps on every reset; stale pages are dropped
 
@@ -91,7 +93,7 @@ class TakeListModel(QAbstractListModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted or self._loading:
             return
-        self._load(self._items[-1].take_id if self._items else None)
+        self._load(self._last)
 
     # -- queries --------------------------------------------------------------------------------
     @property
@@ -103,7 +105,7 @@ class TakeListModel(QAbstractListModel):
         return self._loading
 
     def set_query(self, query: LibraryQuery) -> None:
-        """Show another view of the library (search, filters); reloads from the first page."""
+        """Show another view of the library (search, filters, sort); reloads from the first page."""
         self._query = query
         self.reload()
 
@@ -112,16 +114,17 @@ class TakeListModel(QAbstractListModel):
         self._items = []
         self._rows = {}
         self._exhausted = False
+        self._last = None
         self._loading = False
         self._generation += 1
         self.endResetModel()
         self._load(None)
 
-    def _load(self, before_id: int | None) -> None:
+    def _load(self, after: Any) -> None:
         self._loading = True
         self.loading_changed.emit(True)
         generation, query, lib = self._generation, self._query, self._lib
-        run_async(lambda: load_page(lib, query, before_id),
+        run_async(lambda: load_page(lib, query, after),
                   lambda page: self._page_loaded(generation, page),
                   lambda exc: self._page_failed(generation, exc), receiver=self)
 
@@ -130,6 +133,7 @@ class TakeListModel(QAbstractListModel):
             return
         self._loading = False
         self._exhausted = page.exhausted
+        self._last = page.last
         fresh = [item for item in page.items if item.take_id not in self._rows]
         if fresh:
             first = len(self._items)
@@ -181,9 +185,13 @@ class TakeListModel(QAbstractListModel):
             self.endInsertRows()
 
     def _shows_new(self, item: TakeItem) -> bool:
-        """Whether a take that was not loaded belongs in this view (search results are not live)."""
+        """Whether a take that was not loaded belongs at the top of this view.
+
+        Only newest first puts a new take at the top; in another order its place is among rows
+        that may not be loaded yet, so it appears when the view reloads (search results are not live).
+        """
         q = self._query
-        if q.text.strip():
+        if q.text.strip() or q.sort is not TakeSort.NEWEST:
             return False
         take = item.take
         return ((not q.favorites or take.favorite) and (not q.failed or take.status == "failed")

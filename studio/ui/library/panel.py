@@ -1,4 +1,4 @@
-"""The Library dock's widget: search, filters, the lazy grid and the take actions."""
+"""The Library dock's widget: search, filters, sort, the lazy grid and the take actions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.library.delegate import TakeDelegate
 from studio.ui.library.model import ItemRole, TakeListModel
-from studio.ui.library.query import DATE_FILTERS, LibraryQuery, TakeItem
+from studio.ui.library.query import DATE_FILTERS, SORTS, LibraryQuery, TakeItem
 from studio.ui.library.thumbnails import ThumbnailLoader
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
@@ -57,6 +57,9 @@ class LibraryPanel(QWidget):
         self.date_filter.addItems(list(DATE_FILTERS))
         self.date_filter.setToolTip("Show takes made in this period")
         self.model_filter.setToolTip("Show takes made with this model")
+        self.sort_box = QComboBox()
+        self.sort_box.addItems(list(SORTS))
+        self.sort_box.setToolTip("Order of the takes")
         self.set_model_ids(model_ids or [])
         self.count_label = QLabel(objectName="hint")
         self._total: int | None = None
@@ -82,7 +85,7 @@ class LibraryPanel(QWidget):
 
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.favorites, self.failed, self.model_filter, self.date_filter):
+        for widget in (self.favorites, self.failed, self.model_filter, self.date_filter, self.sort_box):
             filters.addWidget(widget)
         filters.addStretch(1)
         filters.addWidget(self.count_label)
@@ -97,7 +100,7 @@ class LibraryPanel(QWidget):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         for box in (self.favorites, self.failed):
             box.toggled.connect(self._apply_query)
-        for combo in (self.model_filter, self.date_filter):
+        for combo in (self.model_filter, self.date_filter, self.sort_box):
             combo.currentIndexChanged.connect(self._apply_query)
         self.thumbnails.ready.connect(self.model.notify_changed)
         self.delegate.favorite_clicked.connect(self.set_favorite)
@@ -129,7 +132,8 @@ class LibraryPanel(QWidget):
         model = self.model_filter.currentText()
         return LibraryQuery(text=self.search.text(), favorites=self.favorites.isChecked(),
                             failed=self.failed.isChecked(), model_id=None if model == ALL_MODELS else model,
-                            max_age_days=DATE_FILTERS[self.date_filter.currentText()])
+                            max_age_days=DATE_FILTERS[self.date_filter.currentText()],
+                            sort=SORTS[self.sort_box.currentText()])
 
     def _apply_query(self) -> None:
         query = self.current_query()

@@ -1,6 +1,7 @@
 """What the library grid shows (search text and filters) and how one page of it is loaded.
 
-The order is always newest first: that is how the library pages (`list_takes(before_id=...)`).
+The library sorts and pages: each page starts after the last take of the previous one
+(`list_takes(sort=..., after=...)`), a (sort key, id) cursor, so paging stays fast at any depth.
 
 Loading runs on a worker thread: it may query the database and look up each take's media.
 """
@@ -13,11 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from studio.library.records import TakeSort
+
 PAGE_SIZE = 200
 SEARCH_LIMIT = 1000  # full-text search is not paged by the library; this many best matches
 
 # Date filter choices: label -> age in days (None: any date).
 DATE_FILTERS: dict[str, float | None] = {"Any date": None, "Today": 1, "Past week": 7, "Past month": 31}
+
+# Sort choices, as the Sort box lists them.
+SORTS: dict[str, TakeSort] = {"Newest first": TakeSort.NEWEST, "Oldest first": TakeSort.OLDEST,
+                              "Longest first": TakeSort.LONGEST, "Prompt A–Z": TakeSort.PROMPT}
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class LibraryQuery:
     failed: bool = False
     model_id: str | None = None
     max_age_days: float | None = None
+    sort: TakeSort = TakeSort.NEWEST
 
     def with_changes(self, **changes: Any) -> LibraryQuery:
         return replace(self, **changes)
@@ -51,10 +59,11 @@ class TakeItem:
 
 @dataclass
 class Page:
-    """Items of one page and whether more pages may follow."""
+    """Items of one page, whether more pages may follow, and the take the next page starts after."""
 
     items: list[TakeItem]
     exhausted: bool
+    last: Any = None  # the last take the library returned (the paging cursor), whether shown or not
 
 
 def created_seconds(value: Any) -> float:
@@ -72,7 +81,7 @@ def created_seconds(value: Any) -> float:
 
 
 def _keep(query: LibraryQuery, take: Any, cutoff: float | None) -> bool:
-    """Filters the database call could not apply itself (search results, date)."""
+    """Filters full-text search does not apply itself."""
     if query.favorites and not take.favorite:
         return False
     if query.failed and take.status != "failed":
@@ -82,24 +91,17 @@ def _keep(query: LibraryQuery, take: Any, cutoff: float | None) -> bool:
     return cutoff is None or created_seconds(take.created_at) >= cutoff
 
 
-def load_page(lib: Any, query: LibraryQuery, before_id: int | None, page_size: int = PAGE_SIZE) -> Page:
-    """Load the page of takes after `before_id` (None: the first page). Runs off the GUI thread."""
+def load_page(lib: Any, query: LibraryQuery, after: Any | None, page_size: int = PAGE_SIZE) -> Page:
+    """Load the page of takes after the take `after` (None: the first page). Runs off the GUI thread."""
     cutoff = time.time() - query.max_age_days * 86400 if query.max_age_days is not None else None
     if query.text.strip():
-        if before_id is not None:
+        if after is not None:
             return Page([], True)
-        takes = lib.search_takes(query.text.strip(), limit=SEARCH_LIMIT)
-        exhausted = True
-    else:
-        takes = lib.list_takes(limit=page_size, before_id=before_id,
-                               status="failed" if query.failed else None,
-                               favorites=query.favorites, model_id=query.model_id or None)
-        exhausted = len(takes) < page_size
-        # Newest first: once a page reaches past the cutoff, every later page is older still.
-        if cutoff is not None and takes and created_seconds(takes[-1].created_at) < cutoff:
-            exhausted = True
-    items = [describe_take(lib, take) for take in takes if _keep(query, take, cutoff)]
-    return Page(items, exhausted)
+        takes = lib.search_takes(query.text.strip(), limit=SEARCH_LIMIT, sort=query.sort)
+        return Page([describe_take(lib, take) for take in takes if _keep(query, take, cutoff)], True)
+    takes = lib.list_takes(limit=page_size, after=after, sort=query.sort, status="failed" if query.failed else None,
+                           favorites=query.favorites, model_id=query.model_id or None, created_after=cutoff)
+    return Page([describe_take(lib, take) for take in takes], len(takes) < page_size, takes[-1] if takes else after)
 
 
 def describe_take(lib: Any, take: Any) -> TakeItem:
