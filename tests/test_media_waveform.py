@@ -109,3 +109,14 @@ def test_finest_level_matches_a_plain_min_max_of_the_samples(name: str, half_lou
     pyramid = waveform.build_pyramid(path)
     expected = np.clip(_reference_base(path), -1, 1).astype(np.float16)
     np.testing.assert_array_equal(pyramid.levels[0], expected)
+
+
+def test_each_coarser_level_is_the_min_max_of_its_span_of_the_finest() -> None:
+    # 1001 buckets: not a multiple of FANOUT at any level, so every level has a partial last bucket.
+    base = np.sort(np.random.default_rng(3).uniform(-1, 1, (1001, 2)), axis=1).astype(np.float16)
+    levels = waveform._levels_from_base(base)
+    assert len(levels) == waveform.LEVELS
+    for i, level in enumerate(levels):
+        span = waveform.FANOUT**i
+        expected = [[base[j:j + span, 0].min(), base[j:j + span, 1].max()] for j in range(0, len(base), span)]
+        np.testing.assert_array_equal(level, np.array(expected, np.float16))
