@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from studio.errors import MediaError
 from studio.media import waveform
 from studio.media.encode import write_clip
 from studio.media.waveform import WaveformCache
@@ -120,3 +121,22 @@ def test_each_coarser_level_is_the_min_max_of_its_span_of_the_finest() -> None:
         span = waveform.FANOUT**i
         expected = [[base[j:j + span, 0].min(), base[j:j + span, 1].max()] for j in range(0, len(base), span)]
         np.testing.assert_array_equal(level, np.array(expected, np.float16))
+
+
+def test_a_file_name_with_filter_syntax_in_it_is_read_as_a_name(half_loud: Path, tmp_path: Path) -> None:
+    # The decoding graph takes the path as a filter option: quotes, colons, commas, brackets,
+    # semicolons and backslashes in it must not be parsed.
+    odd = tmp_path / "it's: a, [take];\\ 'one'.mp4"
+    odd.write_bytes(half_loud.read_bytes())
+    expected = waveform.build_pyramid(half_loud)
+    pyramid = waveform.build_pyramid(odd)
+    assert (pyramid.samples, pyramid.start_s) == (expected.samples, expected.start_s)
+    np.testing.assert_array_equal(pyramid.levels[0], expected.levels[0])
+
+
+def test_a_damaged_file_is_a_media_error_naming_it(half_loud: Path, tmp_path: Path) -> None:
+    data = half_loud.read_bytes()
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(data[:len(data) // 2])  # opens, then fails part-way through decoding
+    with pytest.raises(MediaError, match="damaged.mp4.*cannot be decoded"):
+        waveform.build_pyramid(damaged)
