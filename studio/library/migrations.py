@@ -172,6 +172,18 @@ def _take_sort_keys(conn: sqlite3.Connection) -> None:
         "CREATE INDEX takes_by_prompt ON takes(prompt COLLATE NOCASE, id)",
     ])
 
+
+@migration(6, "indexes to sort filtered views of the library by length and by prompt")
+def _filtered_sort_indexes(conn: sqlite3.Connection) -> None:
+    # With a filter (failed, a model, favourites) and a sort key, SQLite would otherwise read every
+    # matching take through the filter's index and sort them all (100 ms at 100,000 takes); with
+    # (filter, key, id) a page is one index range again. Newest/oldest use the (filter, id) indexes.
+    _run_all(conn, [
+        f"CREATE INDEX takes_by_{name}_{key_name} ON takes({column}, {key}, id)"
+        for name, column in (("status", "status"), ("model", "model_id"), ("favorite", "favorite"))
+        for key_name, key in (("duration", "duration"), ("prompt", "prompt COLLATE NOCASE"))
+    ])
+
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def _prompt(take: TakeRecord) -> str:
+    """The take's prompt as its row stores it (imported files without a recipe have none)."""
+    return take.recipe.prompt if take.recipe else ""
+
+
 @dataclass(frozen=True)
 class _Order:
     """One sort order: its ORDER BY, and the keyset condition "after this (key, id)" with the key's source."""
@@ -29,14 +34,18 @@ class _Order:
     key: Callable[[TakeRecord], tuple[Any, ...]]
 
 
-# Each ORDER BY walks one index (see migrations 1 and 5) so a page never sorts the table; paging
-# compares (key, id) row values instead of skipping rows with OFFSET.
+# Each ORDER BY walks one index (see migrations 1, 5 and 6) so a page never sorts the table; paging
+# starts after the previous page's last (key, id) instead of skipping rows with OFFSET.
 _ORDERS: dict[TakeSort, _Order] = {
     TakeSort.NEWEST: _Order("id DESC", "id < ?", lambda t: (t.id,)),
     TakeSort.OLDEST: _Order("id ASC", "id > ?", lambda t: (t.id,)),
-    TakeSort.LONGEST: _Order("duration DESC, id DESC", "(duration, id) < (?, ?)", lambda t: (t.duration, t.id)),
-    TakeSort.PROMPT: _Order("prompt COLLATE NOCASE ASC, id ASC", "(prompt COLLATE NOCASE, id) > (?, ?)",
-                            lambda t: (t.recipe.prompt if t.recipe else "", t.id)),
+    # Spelled out rather than as row values "(key, id) < (?, ?)": SQLite seeks the index with the
+    # first term; with a row value over a COLLATE key it scans from the start instead.
+    TakeSort.LONGEST: _Order("duration DESC, id DESC", "duration <= ? AND (duration < ? OR id < ?)",
+                             lambda t: (t.duration, t.duration, t.id)),
+    TakeSort.PROMPT: _Order("prompt COLLATE NOCASE ASC, id ASC",
+                            "prompt COLLATE NOCASE >= ? AND (prompt COLLATE NOCASE > ? OR id > ?)",
+                            lambda t: (_prompt(t), _prompt(t), t.id)),
 }
 
 
