@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from studio.library import Library
     from studio.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,15 @@ def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = Non
     return window
 
 
+def project_to_open(lib: Library, requested: int | None) -> int | None:
+    """The project the window opens: after a crash, offer the projects with unsaved autosaved edits
+    first (the dialog restores the ones the user keeps); a recovered one opens unless another was asked for."""
+    from studio.ui.timeline import offer_recovery
+
+    recovered = offer_recovery(lib)
+    return requested if requested is not None else recovered
+
+
 def run_gui(library: str | None = None, project_id: int | None = None) -> int:
     """Open the studio window on the library (the --library value, else $KINORA_LIBRARY, else the default).
 
@@ -97,6 +107,7 @@ def run_gui(library: str | None = None, project_id: int | None = None) -> int:
     # Ctrl+C in the terminal closes the window properly (Python sees the signal between Qt events).
     signal.signal(signal.SIGINT, lambda _signum, _frame: app.closeAllWindows())
     try:
+        project_id = project_to_open(lib, project_id)
         window = create_main_window(lib, project_id=project_id)
         window.show()
         window.start()

@@ -72,3 +72,26 @@ def test_open_with_a_display_starts_the_studio_on_the_imported_project(tmp_path:
     assert main(["--library", str(tmp_path / "lib"), "open", str(path)]) == 0
     assert started == [(str(tmp_path / "lib"), 1)]
     assert "project 1: Night shoot" in capsys.readouterr().out
+
+
+def test_start_after_a_crash_offers_and_opens_the_recovered_project(qtbot, lib, monkeypatch):
+    from studio.app import project_to_open
+    from studio.ui.timeline.autosave import RecoveryDialog
+
+    assert project_to_open(lib, None) is None  # nothing to recover: no dialog, the window picks
+    project = lib.create_project("Crashed")
+    edited = lib.load_timeline(project.id)
+    edited.metadata["kinora"] = {**edited.metadata["kinora"], "note": "unsaved edit"}
+    lib.snapshot_project(project.id, kind="autosave", timeline=edited)  # autosaved, then the crash
+    shown: list[RecoveryDialog] = []
+
+    def recover_all(dialog: RecoveryDialog) -> int:
+        shown.append(dialog)
+        dialog.accept()  # the user presses Recover
+        return 1
+
+    monkeypatch.setattr(RecoveryDialog, "exec", recover_all)
+    assert project_to_open(lib, None) == project.id
+    assert len(shown) == 1
+    restored = lib.load_timeline(project.id)  # held: OTIO frees a temporary's metadata with it
+    assert restored.metadata["kinora"]["note"] == "unsaved edit"
