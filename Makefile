@@ -14,13 +14,16 @@ SYSTEM_PACKAGES := libportaudio2 libegl1 libgl1 libopengl0 libglib2.0-0 libfontc
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libx11-xcb1 fonts-dejavu-core
 
-.PHONY: run test install system-deps bench screenshots clean
+.PHONY: run test lint install system-deps bench screenshots clean
 
 run: install
 	$(PY) -m studio
 
-test: install
+test: install lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
+
+lint: install
+	$(PY) -m ruff check studio tests bench scripts
 
 install: system-deps $(STAMP)
 

@@ -66,7 +66,7 @@ def main() -> None:
         write_clip(np.zeros((20 * 24, 64, 64, 3), np.uint8), tone(20), 24, 48000, clip, preset="ultrafast")
     # Decoding alone and the cold build alternate, so a change in the machine's load hits both.
     cold, dec20 = [], []
-    for i in range(9):
+    for _ in range(9):
         dec20.append(decode_only(clip) * 1000)
         with tempfile.TemporaryDirectory(prefix="wave-", dir=folder) as empty_cache:
             cache = WaveformCache(Path(empty_cache))

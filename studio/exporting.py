@@ -27,9 +27,9 @@ from studio.errors import LibraryError, ProvenanceError
 if TYPE_CHECKING:
     import opentimelineio as otio
 
+    from studio.cancel import CancelToken
     from studio.library.library import Library
     from studio.library.records import TakeRecord
-    from studio.cancel import CancelToken
     from studio.media.export import ExportProgress
     from studio.media.presets import ExportPreset
     from studio.media.watermark import WatermarkSettings

@@ -4,8 +4,9 @@ black/white stripes that survive H.264, so a test reads back exactly which frame
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from studio.cancel import CancelToken
 from studio.engine.backends.base import SourceClip
 from studio.engine.backends.wan import Soundtrack, WanBackend
-from studio.cancel import CancelToken
 from studio.engine.registry import get_model
 from studio.recipe import Recipe
 

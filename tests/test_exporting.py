@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studio.exporting import ExportStatus, export_project, export_take
-from studio.library.library import Library
 from studio.cancel import CancelToken
 from studio.errors import Cancelled
+from studio.exporting import ExportStatus, export_project, export_take
+from studio.library.library import Library
 from studio.media.encode import write_clip
 from studio.media.probe import probe
 from studio.project.timeline import clips_for_take, find_track, new_timeline

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from studio.errors import LibraryError, MediaError
-from studio.library import Library
-from studio.library import migrations
+from studio.library import Library, migrations
 from studio.library.database import Database
 from studio.library.media_store import MediaStore
 from studio.recipe import Recipe

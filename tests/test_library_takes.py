@@ -30,7 +30,7 @@ def test_a_recipe_from_a_newer_kinora_lists_its_take_and_fails_only_when_read(li
     listed = lib.list_takes()
     assert [t.id for t in listed] == [take.id]  # the rest of the grid still lists
     with pytest.raises(RecipeError, match="newer Kinora"):
-        listed[0].recipe
+        _ = listed[0].recipe
 
 
 def test_takes_list_newest_first_and_page_with_before_id(lib: Library) -> None:

@@ -8,14 +8,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from media_samples import rotated_clip
 
 from studio.errors import MediaError
 from studio.media.audio import AudioReader, read_audio
 from studio.media.decode import FrameReader
 from studio.media.encode import write_clip
 from studio.media.probe import probe
-
-from media_samples import rotated_clip
 
 # Presentation times (ms) of a variable-frame-rate file; frame i is grey level 20 * (i + 1).
 VFR_PTS_MS = [0, 40, 50, 100, 180, 200, 260, 400, 410, 500]
@@ -41,7 +40,7 @@ def vfr_file(tmp_path: Path) -> Path:
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
         stream.options = {"bf": "0", "crf": "10"}
-        for i, (pts, frame) in enumerate(zip(VFR_PTS_MS, _grey_frames(len(VFR_PTS_MS)))):
+        for pts, frame in zip(VFR_PTS_MS, _grey_frames(len(VFR_PTS_MS))):
             vf = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")
             vf.pts, vf.time_base = pts, Fraction(1, 1000)
             out.mux(stream.encode(vf))

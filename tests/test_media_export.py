@@ -9,11 +9,11 @@ import av
 import numpy as np
 import opentimelineio as otio
 import pytest
+from media_samples import rotated_clip
 
-from studio.errors import MediaError
-from studio.media.audio import read_audio
 from studio.cancel import CancelToken
-from studio.errors import Cancelled
+from studio.errors import Cancelled, MediaError
+from studio.media.audio import read_audio
 from studio.media.compose import place
 from studio.media.decode import FrameReader
 from studio.media.encode import write_clip
@@ -23,8 +23,6 @@ from studio.media.presets import PRESETS, ExportPreset, get_preset
 from studio.media.probe import probe
 from studio.media.sync import measure_offset
 from studio.media.watermark import WatermarkSettings
-
-from media_samples import rotated_clip
 
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 TINY = ExportPreset("tiny", 64, 36, "fit", x264_preset="ultrafast")

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 import pytest
-
 from playback_media import FPS, frames_shown, painted_frames, read_frame, tone, wait_until, write_test_clip
+
 from studio.playback import SPEED_RAMP, ArraySource, FileSource, Player, WallClockSink
 
 

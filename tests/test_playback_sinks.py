@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
 from playback_media import FPS, painted_frames, tone, wait_until
+
 from studio.playback import SILENT_NOTICE, ArraySource, Player, SoundDeviceSink, WallClockSink, open_audio_sink
 from studio.playback.audio_feed import AudioFeeder
 

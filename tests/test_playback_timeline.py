@@ -9,8 +9,8 @@ import av
 import numpy as np
 import opentimelineio as otio
 import pytest
-
 from playback_media import FPS, RATE, frames_shown, painted_frames, read_frame, write_test_clip
+
 from studio.media.audio import read_audio
 from studio.media.encode import write_clip
 from studio.playback import Player, TimelineSource, WallClockSink

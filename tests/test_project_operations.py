@@ -6,8 +6,20 @@ import opentimelineio as otio
 import pytest
 
 from studio.errors import ProjectError
-from studio.project.operations import (AppendClip, Batch, DeleteClip, InsertClip, MoveClip, Operation, ReplaceClip,
-                                       RippleDelete, SetClipData, SplitClip, TrimClip, TrimInPlace)
+from studio.project.operations import (
+    AppendClip,
+    Batch,
+    DeleteClip,
+    InsertClip,
+    MoveClip,
+    Operation,
+    ReplaceClip,
+    RippleDelete,
+    SetClipData,
+    SplitClip,
+    TrimClip,
+    TrimInPlace,
+)
 from studio.project.timeline import find_track, item_range, new_timeline
 from studio.project.track_operations import AddTrack, SetTrackData
 

@@ -10,8 +10,16 @@ import pytest
 from studio.errors import ProjectError
 from studio.library.records import MediaRecord, TakeRecord
 from studio.project.operations import AppendClip, TrimClip
-from studio.project.timeline import (clips_for_take, clips_of_take, duration_seconds, file_path_of, item_at_time,
-                                     kinora_data, linked_clips, new_timeline)
+from studio.project.timeline import (
+    clips_for_take,
+    clips_of_take,
+    duration_seconds,
+    file_path_of,
+    item_at_time,
+    kinora_data,
+    linked_clips,
+    new_timeline,
+)
 from studio.recipe import Recipe
 
 

@@ -62,7 +62,7 @@ def test_renaming_keeps_the_root_so_older_files_stay_trusted() -> None:
 
 
 def _own_chain(tmp_path: Path, *, with_issuer: bool = True) -> tuple[Path, Path, Path]:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Studio CA")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())

@@ -14,7 +14,7 @@ from studio import __version__
 from studio.errors import ProvenanceError
 from studio.media.encode import write_clip
 from studio.provenance import identity as ident
-from studio.provenance.manifest import AI_SOURCE, IngredientSource, generated_take_plan, timeline_plan, TimelineTake
+from studio.provenance.manifest import AI_SOURCE, IngredientSource, TimelineTake, generated_take_plan, timeline_plan
 from studio.provenance.reader import read_credentials, read_thumbnail
 from studio.provenance.signing import sign_media
 from studio.recipe import Recipe

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from window_helpers import open_window
 
 from studio.app import has_display
 from studio.project.files import save_otio
 from studio.project.timeline import new_timeline
-from window_helpers import open_window
 
 REPO = Path(__file__).resolve().parent.parent
 

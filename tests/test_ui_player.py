@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
+from playback_media import FPS, painted_frames, read_frame, write_test_clip
 from PySide6.QtCore import Qt
 
-from playback_media import FPS, painted_frames, read_frame, write_test_clip
 from studio.playback import SILENT_NOTICE, ArraySource, WallClockSink
 from studio.project.timeline import new_timeline
 from studio.ui.player import PreviewPlayer
@@ -146,7 +146,7 @@ def test_the_edit_plays_across_a_cut_without_skipping_a_frame(qtbot, preview, tm
     a = write_test_clip(tmp_path / "a.mp4", 10, clip_id=1)
     b = write_test_clip(tmp_path / "b.mp4", 10, clip_id=2)
     timeline = new_timeline("edit", rate=FPS)
-    for name, path in (("V1", a), ("V1", b)):
+    for path in (a, b):
         available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, FPS), otio.opentime.RationalTime(10, FPS))
         ref = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=available)
         timeline.tracks[0].append(otio.schema.Clip(name=path.stem, media_reference=ref, source_range=available))

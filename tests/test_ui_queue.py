@@ -4,13 +4,12 @@ the last session come back paused."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from window_helpers import open_window, tiny_recipe
 
 from studio.engine.runner import Runner
 from studio.library import Library
 from studio.recipe import Recipe
 from studio.ui.tasks import wait_for_tasks
-
-from window_helpers import open_window, tiny_recipe
 
 WAIT_MS = 120_000
 

@@ -15,8 +15,8 @@ from studio.library import Library
 from studio.media.encode import write_clip
 from studio.project.timeline import find_track
 from studio.recipe import Recipe
-from studio.ui.tasks import wait_for_tasks
 from studio.ui.library.model import encode_take_ids
+from studio.ui.tasks import wait_for_tasks
 from studio.ui.timeline import TimelineEditor, edits, find_recoverable
 from studio.ui.timeline.autosave import recover
 from studio.ui.timeline.items import ClipItem, WaveformItem

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_ui_timeline import clip_items, generated_take, select_only
 
 from studio.playback import WallClockSink
 from studio.ui.player import PreviewPlayer
 from studio.ui.timeline import TimelineEditor
-
-from test_ui_timeline import clip_items, generated_take, select_only
 
 WAIT_MS = 20000
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from window_helpers import open_window, tiny_recipe
 
 from studio.app import create_main_window, make_application
 from studio.library import TakeRecord
@@ -16,8 +17,6 @@ from studio.media.encode import write_clip
 from studio.paths import config_dir
 from studio.ui.settings import SETTINGS_FILE
 from studio.ui.shortcuts_dialog import collect_shortcuts
-
-from window_helpers import open_window, tiny_recipe
 
 WAIT_MS = 120_000
 

@@ -37,9 +37,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from studio.project.files import import_project_file
-
     from studio.app import has_display
+    from studio.project.files import import_project_file
 
     with open_library(args) as lib:
         project = import_project_file(lib, Path(args.file))

@@ -18,7 +18,7 @@ def load_pipeline(pipeline_class: Any, location: Path, torch_dtype: Any) -> Any:
         return pipeline_class.from_pretrained(
             str(location), dtype=torch_dtype, use_safetensors=True, local_files_only=True,
         )
-    except (OSError, ValueError, EnvironmentError) as exc:
+    except (OSError, ValueError) as exc:
         raise EngineError(
             f"Could not load the model in {location}: {exc}. The download may be incomplete: run "
             f"`kinora models pull` for it again (it resumes), and make sure it has .safetensors weights."

@@ -25,9 +25,9 @@ import numpy as np
 import opentimelineio as otio
 
 from studio.atomic import atomic_path
+from studio.cancel import CancelToken
 from studio.errors import KinoraError, MediaError
 from studio.media.audio import AudioCursor
-from studio.cancel import CancelToken
 from studio.media.compose import Placement, YuvCanvas, place, yuv_planes
 from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate

@@ -6,7 +6,7 @@ Only the newest request matters while the creator drags, so requests replace eac
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

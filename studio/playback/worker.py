@@ -7,7 +7,7 @@ Subclasses keep their shared state under `self._cond`, notify it when they add w
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 
 class BackgroundWorker:

@@ -21,8 +21,7 @@ from typing import Any
 import opentimelineio as otio
 
 from studio.errors import ProjectError
-from studio.project.timeline import (KINORA_KEY, check_index, find_track, frames, item_range, kinora_data,
-                                     timeline_rate)
+from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
 RationalTime = otio.opentime.RationalTime
 TimeRange = otio.opentime.TimeRange

@@ -15,7 +15,6 @@ import opentimelineio as otio
 from studio.errors import ProjectError
 from studio.project.timeline import KINORA_KEY, TIMELINE_SCHEMA
 
-
 # Value types OTIO serializes without registering them as schemas, and old names it still reads.
 _VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1}
 

@@ -152,5 +152,5 @@ def recipe_assertion(recipe: Recipe) -> dict[str, Any]:
 
 
 def _iso(when: datetime.datetime | None) -> str:
-    when = when or datetime.datetime.now(datetime.timezone.utc)
-    return when.astimezone(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    when = when or datetime.datetime.now(datetime.UTC)
+    return when.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

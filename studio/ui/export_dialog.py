@@ -14,16 +14,30 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QThread, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.cli.progress import format_duration
 from studio.errors import Cancelled, KinoraError
 
 if TYPE_CHECKING:
+    from studio.cancel import CancelToken
     from studio.exporting import ExportStatus
     from studio.library.library import Library
-    from studio.cancel import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +178,8 @@ class ExportDialog(QDialog):
 
     def start(self) -> None:
         """Start the export on a worker thread with the dialog's settings."""
-        from studio.exporting import export_project, export_take
         from studio.cancel import CancelToken
+        from studio.exporting import export_project, export_take
         from studio.media.presets import get_preset
 
         if self.running:

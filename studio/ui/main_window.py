@@ -24,8 +24,8 @@ from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
 from studio.ui.lineage_view import LineageView
-from studio.ui.player import PreviewPlayer
 from studio.ui.model_choices import load_model_choices
+from studio.ui.player import PreviewPlayer
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
 from studio.ui.settings import studio_settings

@@ -17,7 +17,6 @@ from collections import deque
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-
 RECENT_TICKS = 100_000  # lateness samples kept for percentiles (~17 min at 10 ms)
 
 

@@ -19,11 +19,11 @@ from PySide6.QtGui import QAction, QImage, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
 
 from studio.playback import DecodedFrame, FileSource, PlaybackStats, Player, Sink, Source, TimelineSource
+from studio.ui.player.transport_bar import TransportBar
+from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
 from studio.ui.timeline.timescale import timecode
-from studio.ui.player.transport_bar import TransportBar
-from studio.ui.player.video_surface import VideoSurface
 
 TICK_MS = 16
 OVERLAY_EVERY = 15  # ticks between refreshes of the stats overlay

@@ -13,8 +13,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import opentimelineio as otio
 
 from studio.errors import ProjectError
-from studio.project.operations import (DeleteClip, InsertClip, MoveClip, Operation, ReplaceClip, RippleDelete,
-                                       SetClipData, SplitClip, TrimInPlace)
+from studio.project.operations import (
+    DeleteClip,
+    InsertClip,
+    MoveClip,
+    Operation,
+    ReplaceClip,
+    RippleDelete,
+    SetClipData,
+    SplitClip,
+    TrimInPlace,
+)
 from studio.project.timeline import KINORA_KEY, audio_tracks, find_track, item_range, kinora_data, video_tracks
 from studio.project.track_operations import AddTrack, SetTrackData
 

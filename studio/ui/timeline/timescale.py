@@ -34,7 +34,7 @@ class TimeScale:
         """Time in seconds of a scene x."""
         return x / self.pixels_per_second
 
-    def zoomed(self, factor: float) -> "TimeScale":
+    def zoomed(self, factor: float) -> TimeScale:
         """A copy zoomed by factor, clamped to the supported range."""
         return TimeScale(clamp_pps(self.pixels_per_second * factor))
 

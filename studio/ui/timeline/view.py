@@ -311,7 +311,7 @@ class TimelineView(QGraphicsView):
             for item in drag.items:
                 item.relayout(self.scale, _trimmed(item.ref, drag.mode, drag.delta))
 
-    def _clamp_trim(self, drag: "_Drag", delta: float) -> float:
+    def _clamp_trim(self, drag: _Drag, delta: float) -> float:
         """Keep every trimmed clip at least one frame long and inside its media."""
         min_len = 1 / 24
         for item in drag.items:
