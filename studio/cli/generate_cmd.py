@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING
 from studio.cli.library_access import open_library
 from studio.cli.output import emit
 from studio.errors import KinoraError, RecipeError
+from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
 
 if TYPE_CHECKING:
     from studio.engine.events import EngineEvent
     from studio.engine.registry import ModelSpec
     from studio.library import Library
-    from studio.recipe import Recipe
-
-MODE_NAMES = {"extend": "extend", "video": "video", "retake": "retake"}
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--keyframe", type=Path, action="append", default=[],
                    help="a keyframe image; give two or more, spread evenly over the clip")
     p.add_argument("--remix", metavar="TAKE_ID|FILE", help="remix a take of the library or a video file")
-    p.add_argument("--mode", choices=tuple(MODE_NAMES), help="remix mode (default with --remix: video)")
+    p.add_argument("--mode", choices=REMIX_MODES, help="remix mode (default with --remix: video)")
     p.add_argument("--strength", type=float, default=None, help="how far video/retake moves from the parent (0-1)")
     p.add_argument("--from", dest="range_from", type=float, default=None, metavar="T", help="retake range start (s)")
     p.add_argument("--to", dest="range_to", type=float, default=None, metavar="T", help="retake range end (s)")
@@ -56,8 +54,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
     """The recipe from the command line, with the model's native size/fps where none was given."""
-    from studio.recipe import Recipe, size_for_aspect
-
     if args.size and args.aspect:
         raise RecipeError("Give either --size or --aspect, not both.")
     if args.size:
