@@ -51,7 +51,7 @@ def check_timeline_json(text: str, source: str) -> otio.schema.Timeline:
         raise ProjectError(f"{source}: is not valid OTIO JSON ({exc}).") from exc
     _walk(document, known_schemas(), source)
     try:
-        timeline = otio.adapters.read_from_string(text, "otio_json")
+        timeline = otio.core.deserialize_json_from_string(text)
     except Exception as exc:  # OTIO raises several exception types for bad documents
         raise ProjectError(f"{source}: cannot be read as a timeline ({exc}).") from exc
     if not isinstance(timeline, otio.schema.Timeline):
