@@ -56,10 +56,12 @@ def has_display(environ: Mapping[str, str] | None = None, platform: str | None =
 
 def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = None,
                        project_id: int | None = None) -> MainWindow:
-    """The main window over `lib`, with an engine Runner on its worker thread bridged to Qt signals.
+    """The main window over `lib`, with the engine in its own process (EngineProcess) bridged to Qt signals.
 
-    Pass `runner` to use one made elsewhere (its on_event must be the window's bridge: use
-    `window.bridge.on_event`); with start_engine=False no runner is made (the window cannot generate).
+    The engine runs in a child process so that importing torch and running models never hold this
+    process's interpreter lock, which the GUI thread needs. Pass `runner` to use one made elsewhere, such as
+    an in-process Runner (its on_event must be the window's bridge: use `window.bridge.on_event`); with
+    start_engine=False no engine is made (the window cannot generate).
     `project_id` is the project `window.start()` opens in the timeline (default: the last one worked on).
     """
     from studio.ui.engine_bridge import EngineBridge
@@ -67,9 +69,9 @@ def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = Non
 
     bridge = EngineBridge()
     if runner is None and start_engine:
-        from studio.engine.runner import Runner
+        from studio.engine.process import EngineProcess
 
-        runner = Runner(lib, on_event=bridge.on_event)
+        runner = EngineProcess(lib, on_event=bridge.on_event)
     if runner is not None:
         runner.start()
     window = MainWindow(lib, runner, bridge, project_id=project_id)

@@ -43,8 +43,13 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         self.last_backup: Path | None = None
 
     @classmethod
-    def open(cls, folder: Path | str | None = None) -> Library:
-        """Open (creating if needed) the library in `folder` (default: studio.paths.resolve_library_dir())."""
+    def open(cls, folder: Path | str | None = None, *, recover_jobs: bool = True) -> Library:
+        """Open (creating if needed) the library in `folder` (default: studio.paths.resolve_library_dir()).
+
+        recover_jobs=False: never pause interrupted jobs, even as the first opener (the studio's engine
+        process opens the library after the studio and must leave its queue alone; on Windows, which has no
+        owner lock, it would otherwise count as the first opener).
+        """
         from studio.paths import resolve_library_dir
 
         root = Path(folder).expanduser() if folder is not None else resolve_library_dir()
@@ -58,7 +63,7 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         try:
             library.last_backup = migrations.migrate(database, root / "backups")
             library.reconcile()
-            if library.is_owner:
+            if recover_jobs and library.is_owner:
                 # Only the first process to open the library may decide its jobs were interrupted:
                 # a CLI run beside the open studio must not pause the studio's queue.
                 library.recover_interrupted_jobs()
