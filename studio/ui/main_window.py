@@ -20,6 +20,7 @@ from studio.ui import drop_import
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
+from studio.ui.first_frame import after_first_frame
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
@@ -148,7 +149,10 @@ class MainWindow(QMainWindow):
 
     # -- start and stop -------------------------------------------------------------------------
     def start(self) -> None:
-        """Load what the panels show (all on worker threads) and start the stall probe."""
+        """Once the first frame is on screen: load what the panels show (on worker threads), start the stall probe."""
+        after_first_frame(self, self._begin)
+
+    def _begin(self) -> None:
         self.stall_probe.start()
         self.library_panel.start()
         self.prompt_panel.set_models([])
@@ -175,18 +179,28 @@ class MainWindow(QMainWindow):
         if paused:
             self.notify(f"{paused} job(s) from the last session are paused in the queue: press Resume to run them.")
 
-    def _open_start_project(self) -> Any:
+    def _open_start_project(self) -> tuple[Any, Any]:
         if self._start_project is not None:
-            return self.lib.project(self._start_project)
-        projects = self.lib.list_projects()
-        return projects[0] if projects else self.lib.create_project(UNTITLED_PROJECT)
+            project = self.lib.project(self._start_project)
+        else:
+            projects = self.lib.list_projects()
+            project = projects[0] if projects else self.lib.create_project(UNTITLED_PROJECT)
+        return self._with_timeline(project)
 
-    def _project_ready(self, project: Any) -> None:
-        self.project_id = project.id
+    def _with_timeline(self, project: Any) -> tuple[Any, Any]:
+        """(project, its timeline or the error reading it): read on a worker thread for `_project_ready`."""
         try:
-            self.timeline.set_project(project.id)
+            return project, self.lib.load_timeline(project.id)
         except KinoraError as exc:  # a broken stored project must not stop the studio opening
-            self.notify(f"Could not load project “{project.name}”: {exc}", True)
+            return project, exc
+
+    def _project_ready(self, opened: tuple[Any, Any]) -> None:
+        project, timeline = opened
+        self.project_id = project.id
+        if isinstance(timeline, KinoraError):
+            self.notify(f"Could not load project “{project.name}”: {timeline}", True)
+        else:
+            self.timeline.set_project(project.id, timeline)
         self.setWindowTitle(f"{project.name} — Kinora Studio")
         self.project_opened.emit(project.id)
 
@@ -473,7 +487,7 @@ class MainWindow(QMainWindow):
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
         for path in plan.projects:
-            run_async(lambda path=path: import_project_file(lib, path), self._project_imported,
+            run_async(lambda path=path: self._with_timeline(import_project_file(lib, path)), self._project_imported,
                       lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
 
     def _media_imported(self, imported: drop_import.Imported, path: Path) -> None:
@@ -484,8 +498,9 @@ class MainWindow(QMainWindow):
             self.docks["credentials"].show()
             self.docks["credentials"].raise_()
 
-    def _project_imported(self, project: Any) -> None:
-        self._project_ready(project)
+    def _project_imported(self, opened: tuple[Any, Any]) -> None:
+        self._project_ready(opened)
+        project = opened[0]
         self.library_panel.model.reload()  # the project's media came in as takes
         self.notify(f"Opened project “{project.name}”.")
 

@@ -76,13 +76,15 @@ class TimelineEditor(TakesMixin, QWidget):
 
     # -- public API ----------------------------------------------------------------------------------
 
-    def set_project(self, project_id: int) -> None:
+    def set_project(self, project_id: int, timeline: otio.schema.Timeline | None = None) -> None:
         """Open the project's saved timeline for editing (its undo history starts empty).
 
+        Pass `timeline` when it was already loaded (`library.load_timeline`) off the GUI thread.
         Unsaved edits of the project open before are saved first: switching is not losing.
         """
         self._leave_project()
-        timeline = self.library.load_timeline(project_id)
+        if timeline is None:
+            timeline = self.library.load_timeline(project_id)
         self.project_id = project_id
         self.autosave.attach(project_id, self.document)
         self.document.reset(timeline)
