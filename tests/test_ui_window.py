@@ -21,10 +21,24 @@ from studio.ui.shortcuts_dialog import collect_shortcuts
 WAIT_MS = 120_000
 
 
+def started_window(qtbot, lib, **kwargs):
+    win = open_window(qtbot, lib, **kwargs)
+    qtbot.waitUntil(lambda: win.prompt_panel.model.count() > 0 and win.project_id is not None, timeout=WAIT_MS)
+    return win
+
+
 @pytest.fixture
 def window(qtbot, lib):
-    win = open_window(qtbot, lib)
-    qtbot.waitUntil(lambda: win.prompt_panel.model.count() > 0 and win.project_id is not None, timeout=WAIT_MS)
+    """The window as the app opens it, with its engine process (for tests that generate)."""
+    win = started_window(qtbot, lib)
+    yield win
+    win.shutdown()
+
+
+@pytest.fixture
+def idle_window(qtbot, lib):
+    """The window without an engine: each engine process imports torch for seconds of CPU."""
+    win = started_window(qtbot, lib, start_engine=False)
     yield win
     win.shutdown()
 
@@ -57,10 +71,10 @@ def drop_files(win, paths: list[Path]) -> None:
     win.dropEvent(event)
 
 
-def test_window_has_every_dock_and_generate_in_the_shortcut_sheet(window):
+def test_window_has_every_dock_and_generate_in_the_shortcut_sheet(idle_window):
     for key in ("library", "prompt", "queue", "preview", "inspector", "timeline"):
-        assert key in window.docks and window.docks[key].widget() is not None
-    sheet = collect_shortcuts(window)
+        assert key in idle_window.docks and idle_window.docks[key].widget() is not None
+    sheet = collect_shortcuts(idle_window)
     generate = dict(sheet["Generate"])
     assert "Ctrl+Return" in generate["Generate"]
     assert dict(sheet["Help"])["Keyboard Shortcuts"].startswith("F1")
@@ -68,9 +82,9 @@ def test_window_has_every_dock_and_generate_in_the_shortcut_sheet(window):
     assert len(every) == len(set(every)), "two actions share a shortcut"
 
 
-def test_default_model_without_weights_is_tiny_random_and_says_it_makes_noise(window):
-    assert window.prompt_panel.current_model().id == "tiny-random"
-    assert "noise" in window.prompt_panel.model_note.text()
+def test_default_model_without_weights_is_tiny_random_and_says_it_makes_noise(idle_window):
+    assert idle_window.prompt_panel.current_model().id == "tiny-random"
+    assert "noise" in idle_window.prompt_panel.model_note.text()
 
 
 def test_layout_is_remembered_in_the_config_folder_ini(qtbot, lib):
@@ -146,42 +160,42 @@ def test_generating_autosaves_the_project_first(qtbot, window, lib):
     assert lib.list_snapshots(window.project_id)[0].kind == "autosave"
 
 
-def test_dropping_a_project_file_opens_it(qtbot, window, tmp_path):
+def test_dropping_a_project_file_opens_it(qtbot, idle_window, tmp_path):
     from studio.project.files import save_otio
     from studio.project.timeline import new_timeline
 
     path = save_otio(new_timeline("Dropped edit"), tmp_path / "dropped.otio")
-    with qtbot.waitSignal(window.project_opened, timeout=WAIT_MS):
-        drop_files(window, [Path(path)])
-    assert "Dropped edit" in window.windowTitle()
-    assert window.lib.project(window.project_id).name == "Dropped edit"
+    with qtbot.waitSignal(idle_window.project_opened, timeout=WAIT_MS):
+        drop_files(idle_window, [Path(path)])
+    assert "Dropped edit" in idle_window.windowTitle()
+    assert idle_window.lib.project(idle_window.project_id).name == "Dropped edit"
 
 
-def test_dropping_a_corrupt_media_file_and_an_unknown_file_gives_messages(qtbot, window, tmp_path):
+def test_dropping_a_corrupt_media_file_and_an_unknown_file_gives_messages(qtbot, idle_window, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"not really a video" * 50)
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
-    drop_files(window, [broken, notes])
-    assert any("notes.txt" in m and err for m, err in window.messages)  # refused at once, by type
-    qtbot.waitUntil(lambda: any("broken.mp4" in m and err for m, err in window.messages), timeout=WAIT_MS)
-    assert window.lib.count_takes() == 0
+    drop_files(idle_window, [broken, notes])
+    assert any("notes.txt" in m and err for m, err in idle_window.messages)  # refused at once, by type
+    qtbot.waitUntil(lambda: any("broken.mp4" in m and err for m, err in idle_window.messages), timeout=WAIT_MS)
+    assert idle_window.lib.count_takes() == 0
 
 
-def test_dropping_a_media_file_imports_it_as_a_take(qtbot, window, tmp_path):
+def test_dropping_a_media_file_imports_it_as_a_take(qtbot, idle_window, tmp_path):
     clip = write_clip(np.zeros((8, 32, 32, 3), np.uint8), None, 8.0, 48000, tmp_path / "black.mp4")
-    drop_files(window, [Path(clip)])
-    qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
-    item = window.library_panel.model.item_at(0)
+    drop_files(idle_window, [Path(clip)])
+    qtbot.waitUntil(lambda: idle_window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
+    item = idle_window.library_panel.model.item_at(0)
     assert item.take.origin == "imported" and item.take.title == "black.mp4"
 
 
-def test_a_dropped_file_with_content_credentials_shows_them(qtbot, window, corpus):
-    drop_files(window, [corpus / "c2pa" / "video1.mp4"])
-    qtbot.waitUntil(lambda: window.credentials.report is not None, timeout=WAIT_MS)
-    assert window.credentials.report.has_credentials
-    assert window.docks["credentials"].isVisible()
-    qtbot.waitUntil(lambda: window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
+def test_a_dropped_file_with_content_credentials_shows_them(qtbot, idle_window, corpus):
+    drop_files(idle_window, [corpus / "c2pa" / "video1.mp4"])
+    qtbot.waitUntil(lambda: idle_window.credentials.report is not None, timeout=WAIT_MS)
+    assert idle_window.credentials.report.has_credentials
+    assert idle_window.docks["credentials"].isVisible()
+    qtbot.waitUntil(lambda: idle_window.library_panel.model.rowCount() == 1, timeout=WAIT_MS)
 
 
 def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot, window, lib, tmp_path):
@@ -206,13 +220,13 @@ def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot,
     assert child.recipe.seed == 5 and child.recipe.prompt == "a fox runs through snow"
 
 
-def test_preview_the_edit_moves_the_timeline_playhead(qtbot, window, lib, tmp_path):
+def test_preview_the_edit_moves_the_timeline_playhead(qtbot, idle_window, lib, tmp_path):
     take = finished_take(lib, tmp_path / "grey.mp4", "grey", 128)
-    assert window.timeline.insert_take(take.id, 0.0)
-    window.play_edit()
-    qtbot.waitUntil(lambda: window.preview.player.playing, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.timeline.playhead() > 0.1, timeout=WAIT_MS)
-    assert window.previewing_edit
+    assert idle_window.timeline.insert_take(take.id, 0.0)
+    idle_window.play_edit()
+    qtbot.waitUntil(lambda: idle_window.preview.player.playing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: idle_window.timeline.playhead() > 0.1, timeout=WAIT_MS)
+    assert idle_window.previewing_edit
 
 
 def test_extend_from_the_timeline_lands_the_new_take_after_the_clip(qtbot, window, lib, tmp_path):
