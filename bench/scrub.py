@@ -17,6 +17,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -34,37 +35,25 @@ QUERIES = 60
 VIEWER = (960, 540)
 
 
-def naive(path: Path, times: list[float]) -> np.ndarray:
+def timed_ms(fetch: Callable[[float], object], times: list[float]) -> np.ndarray:
+    """Milliseconds each fetch(t) took, in order."""
     costs = []
     for t in times:
         start = time.perf_counter()
-        with av.open(str(path)) as c:
-            s = c.streams.video[0]
-            c.seek(int(t / s.time_base), stream=s, backward=True)
-            for frame in c.decode(s):
-                if frame.time >= t - 1e-4:
-                    frame.to_ndarray(format="rgb24")
-                    break
+        fetch(t)
         costs.append((time.perf_counter() - start) * 1000)
     return np.array(costs)
 
 
-def reader_costs(reader: FrameReader, times: list[float], size: tuple[int, int] | None) -> np.ndarray:
-    costs = []
-    for t in times:
-        start = time.perf_counter()
-        reader.frame_at(t, size)
-        costs.append((time.perf_counter() - start) * 1000)
-    return np.array(costs)
-
-
-def source_costs(source: FileSource, times: list[float]) -> np.ndarray:
-    costs = []
-    for t in times:
-        start = time.perf_counter()
-        source.frame_at(t, VIEWER)
-        costs.append((time.perf_counter() - start) * 1000)
-    return np.array(costs)
+def naive_frame(path: Path, t: float) -> None:
+    """The baseline: a fresh decoder per query, seek to the keyframe before t, decode up to t."""
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        c.seek(int(t / s.time_base), stream=s, backward=True)
+        for frame in c.decode(s):
+            if frame.time >= t - 1e-4:
+                frame.to_ndarray(format="rgb24")
+                break
 
 
 def line(label: str, ms: np.ndarray) -> str:
@@ -80,32 +69,32 @@ def main() -> None:
     for label, path, target in (("write_clip 1080p (GOP 0.5 s)", ours, 25.0), ("ffmpeg defaults 1080p (long GOP)", long_gop, 60.0)):
         times = [rng.uniform(0.0, 19.9) for _ in range(QUERIES)]
         print(label)
-        base = naive(path, times[:20])
+        base = timed_ms(lambda t: naive_frame(path, t), times[:20])
         print(line("naive seek+decode, full size", base))
         with FrameReader(path) as reader:
-            full = reader_costs(reader, times, None)
+            full = timed_ms(lambda t: reader.frame_at(t, None), times)
         print(line("FrameReader full size (cold cache)", full))
         with FrameReader(path, scrub_proxy=True) as reader:
             start = time.perf_counter()
             reader.proxy_ready(timeout=600)
             built = time.perf_counter() - start
-            viewer = reader_costs(reader, times, VIEWER)
+            viewer = timed_ms(lambda t: reader.frame_at(t, VIEWER), times)
         print(line(f"FrameReader {VIEWER[0]}x{VIEWER[1]} with scrub proxy", viewer) + f"   (proxy built in {built:.1f} s)")
         with FrameReader(path, scrub_proxy=True, proxy_height=1080) as reader:
             start = time.perf_counter()
             reader.proxy_ready(timeout=600)
             built_full = time.perf_counter() - start
-            full_proxy = reader_costs(reader, times, None)
+            full_proxy = timed_ms(lambda t: reader.frame_at(t, None), times)
             held = reader.proxy_bytes
         print(line("FrameReader full size with a full-size proxy", full_proxy)
               + f"   (built in {built_full:.1f} s, holds {held / 2**20:.0f} MiB)")
         source = FileSource(path)
         try:
-            opened = source_costs(source, times)
+            opened = timed_ms(lambda t: source.frame_at(t, VIEWER), times)
             start = time.perf_counter()
             proxied = source.proxy_ready(timeout=600)
             waited = time.perf_counter() - start
-            ready = source_costs(source, times)
+            ready = timed_ms(lambda t: source.frame_at(t, VIEWER), times)
         finally:
             source.close()
         print(line(f"player FileSource {VIEWER[0]}x{VIEWER[1]}, just opened", opened))
