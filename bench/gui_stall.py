@@ -121,10 +121,7 @@ def main() -> int:
     wait_until(lambda: probe.running)  # the window starts its probe once its first frame is painted
     first_frame_ms = (time.perf_counter() - started) * 1000.0
     wait_until(lambda: window.prompt_panel.model.count() > 0 and window.project_id is not None)
-    # Start-up includes the engine process warming its imports (EngineProcess.warmed; older runners lack it).
-    warmed = getattr(window.runner, "warmed", None)
-    settle = time.perf_counter() + 3.0
-    wait_until(lambda: warmed.is_set() if warmed is not None else time.perf_counter() > settle)
+    wait_until(window.runner.warmed.is_set)  # start-up includes the engine warming its imports
     print(f"gui_stall: engine in a {args.engine}; tiny-random 32x32, 1 s at 8 fps, {args.steps} steps, {args.takes} takes; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     print(f"  window created to first frame {first_frame_ms:6.1f} ms")

@@ -227,7 +227,7 @@ class Runner:
 
     def _warm(self) -> None:
         """Before any job: import what generating needs now, not at the user's first click, and leave a core
-        to the GUI thread. Sets `warmed`, also when it fails: a broken install shows up, with its real
+        to the rest of the machine. Sets `warmed`, also when it fails: a broken install shows up, with its real
         message, as the first job's failure."""
         try:
             spare_a_core()

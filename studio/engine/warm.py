@@ -1,9 +1,10 @@
-"""Getting the worker thread ready before the first job, so the first Generate click does not freeze a GUI.
+"""Getting the worker thread ready before the first job, so the first Generate click does not wait.
 
 Importing torch, diffusers and transformers takes seconds of Python work that holds the GIL in long
-stretches; done at the first job it lands in the middle of the user's first interaction. The runner's
-worker thread does it once when it starts, then freezes the imported object graph out of the garbage
-collector's reach, and leaves one core to the thread that shares the process with it.
+stretches (which is why the studio runs the engine in a process of its own); done at the first job it
+lands in the middle of the user's first interaction. The runner's worker thread does it once when it
+starts, then freezes the imported object graph out of the garbage collector's reach, and leaves one
+core to the rest of the machine (the studio window's process, or whatever else the user runs).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ def spare_a_core() -> int:
     """Cap torch's intra-op threads at all cores but one (at least one); returns the count set.
 
     Call it on the thread that runs the models: with OpenMP the count belongs to the calling thread
-    (and threads that first use torch later). With every core busy in a denoising step the GUI thread
-    waits for a core, then for the GIL, and the window stutters; on a GPU the CPU threads barely matter.
+    (and threads that first use torch later). With every core busy in a denoising step the window's
+    process waits for a core and the studio stutters; on a GPU the CPU threads barely matter.
     """
     import torch
 
