@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from studio.errors import RecipeError
 
@@ -18,10 +19,37 @@ SCHEMA_VERSION = 1
 MAX_SECONDS = 20.0
 MIN_SECONDS = 0.5
 
-Mode = Literal["text", "image", "extend", "video", "retake", "keyframes"]
-MODES: tuple[str, ...] = ("text", "image", "extend", "video", "retake", "keyframes")
+
+
+class Mode(StrEnum):
+    """How a take is generated. The values are what recipes, library rows and the CLI say."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    EXTEND = "extend"
+    VIDEO = "video"
+    RETAKE = "retake"
+    KEYFRAMES = "keyframes"
+
+
+MODES: tuple[Mode, ...] = tuple(Mode)
 # Modes that need a parent clip (a take or a file) to work from.
-REMIX_MODES: tuple[str, ...] = ("extend", "video", "retake")
+REMIX_MODES: tuple[Mode, ...] = (Mode.EXTEND, Mode.VIDEO, Mode.RETAKE)
+
+
+class RemixKind(StrEnum):
+    """How a take was remixed from its parent: the library's `takes.remix_kind` and the Remix menu's choices.
+
+    Three kinds are also recipe modes (extend, video, retake); the runner records such a recipe's mode
+    as its remix kind when the caller names none.
+    """
+
+    NEW_SEED = "new_seed"
+    EDIT_PROMPT = "edit_prompt"
+    RESTYLE = "restyle"
+    EXTEND = "extend"
+    VIDEO = "video"
+    RETAKE = "retake"
 
 ASPECTS: dict[str, tuple[int, int]] = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4)}
 
@@ -55,7 +83,7 @@ class Recipe:
     steps: int | None = None  # None: the model's default
     guidance: float | None = None  # None: the model's default
     style: str | None = None
-    mode: Mode = "text"
+    mode: Mode = Mode.TEXT  # a plain string with a Mode's value is accepted and stored as the Mode
     image: str | None = None  # conditioning image file, for mode "image"
     source_take_id: int | None = None  # parent take in this library
     source_path: str | None = None  # parent file (e.g. an imported MP4 with a recipe)
@@ -71,6 +99,7 @@ class Recipe:
     def _validate(self) -> None:
         if self.mode not in MODES:
             raise RecipeError(f"Unknown mode '{self.mode}'. Choose one of: {', '.join(MODES)}.")
+        object.__setattr__(self, "mode", Mode(self.mode))  # frozen: one coercion, at creation
         if not self.prompt.strip() and self.mode in ("text", "image", "keyframes"):
             raise RecipeError("The prompt is empty. Describe the clip you want.")
         if not (MIN_SECONDS <= self.seconds <= MAX_SECONDS) or math.isnan(self.seconds):

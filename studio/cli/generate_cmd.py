@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--keyframe", type=Path, action="append", default=[],
                    help="a keyframe image; give two or more, spread evenly over the clip")
     p.add_argument("--remix", metavar="TAKE_ID|FILE", help="remix a take of the library or a video file")
-    p.add_argument("--mode", choices=REMIX_MODES, help="remix mode (default with --remix: video)")
+    # Plain strings, so argparse's "invalid choice" message lists words, not enum reprs.
+    p.add_argument("--mode", choices=[str(m) for m in REMIX_MODES], help="remix mode (default with --remix: video)")
     p.add_argument("--strength", type=float, default=None, help="how far video/retake moves from the parent (0-1)")
     p.add_argument("--from", dest="range_from", type=float, default=None, metavar="T", help="retake range start (s)")
     p.add_argument("--to", dest="range_to", type=float, default=None, metavar="T", help="retake range end (s)")

@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from studio.ui.library.thumbnails import ThumbnailLoader
-from studio.ui.remix import REMIX_MODES
+from studio.ui.remix import REMIXES
 from studio.ui.tasks import run_async
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from studio.library.records import TakeRecord
 
 POSTER_SIZE = QSize(64, 40)
-REMIX_LABELS = {mode.kind: mode.label for mode in REMIX_MODES}
+REMIX_LABELS = {mode.kind: mode.label for mode in REMIXES}
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from studio.errors import RecipeError
 from studio.recipe import Recipe, size_for_aspect
 from studio.ui.image_drop import ImageDropZone
 from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, load_styles
-from studio.ui.remix import REMIX_MODES, RemixMode, remix_mode
+from studio.ui.remix import REMIXES, RemixMode, remix_mode
 from studio.ui.theme import icon
 
 ASPECT_CHOICES = ("16:9", "9:16", "1:1")
@@ -112,7 +112,7 @@ class PromptPanel(QWidget):
         self.remix_box = QGroupBox("Remix")
         self.remix_label = QLabel(wordWrap=True)
         self.remix_mode = QComboBox()
-        for mode in REMIX_MODES:
+        for mode in REMIXES:
             self.remix_mode.addItem(mode.label, mode.kind)
         self.remix_hint = QLabel(objectName="hint", wordWrap=True)
         self.range_from = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, suffix=" s")
