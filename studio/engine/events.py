@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
-PHASES: tuple[str, ...] = (
-    "queued", "loading", "encoding", "denoising", "decoding", "writing", "done", "failed", "canceled", "paused",
-)
-# Phases after which the job is over (or parked) and no more events come for it.
-FINAL_PHASES = frozenset({"done", "failed", "canceled", "paused"})
+
+class Phase(StrEnum):
+    """Where a job is. The values are the wire form (events crossing the engine process, `--json`)."""
+
+    QUEUED = "queued"
+    LOADING = "loading"
+    ENCODING = "encoding"
+    DENOISING = "denoising"
+    DECODING = "decoding"
+    WRITING = "writing"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    PAUSED = "paused"
+
+
+PHASES: tuple[Phase, ...] = tuple(Phase)
+# Phases after which the job is over: it will not run again.
+ENDED_PHASES = frozenset({Phase.DONE, Phase.FAILED, Phase.CANCELED})
+# Phases after which no more events come for the job: it is over, or parked until someone resumes it.
+FINAL_PHASES = ENDED_PHASES | {Phase.PAUSED}
+# Phases of a job that is not over but not on the GPU either (its clock is not running).
+WAITING_PHASES = frozenset({Phase.QUEUED, Phase.PAUSED})
 
 
 @dataclass
@@ -20,13 +39,16 @@ class EngineEvent:
 
     take_id: int
     job_id: int | None
-    phase: str
+    phase: str  # a Phase; a plain string with a Phase's value is stored as the Phase
     step: int = 0
     total: int = 0
     elapsed_s: float = 0.0
     eta_s: float | None = None
     preview_rgb: np.ndarray | None = None  # (H, W, 3) uint8, a rough look at the clip forming
     message: str = ""
+
+    def __post_init__(self) -> None:
+        self.phase = Phase(self.phase)  # ValueError for a phase that is not one
 
     @property
     def fraction(self) -> float:

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.cli.progress import format_duration
+from studio.engine.events import ENDED_PHASES, WAITING_PHASES
 from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.theme import icon
 
 JOB_MIME = "application/x-kinora-job"
-FINAL_PHASES = frozenset({"done", "failed", "canceled"})
 PHASE_LABELS = {
     "queued": "Waiting", "loading": "Loading model", "encoding": "Reading the prompt", "denoising": "Denoising",
     "decoding": "Decoding", "writing": "Writing the file", "done": "Done", "failed": "Failed",
@@ -114,14 +114,14 @@ class JobCard(QFrame):
         self.phase.setToolTip(s.message)
         self.bar.setValue(int(s.fraction * 1000))
         elapsed = s.elapsed_s
-        if elapsed is not None and s.phase not in FINAL_PHASES and s.phase not in ("queued", "paused"):
+        if elapsed is not None and s.phase not in ENDED_PHASES and s.phase not in WAITING_PHASES:
             elapsed += time.monotonic() - s.seen_at  # keep the clock moving between events
-        eta = "" if s.eta_s is None or s.phase in FINAL_PHASES else f" · ETA {format_duration(s.eta_s)}"
+        eta = "" if s.eta_s is None or s.phase in ENDED_PHASES else f" · ETA {format_duration(s.eta_s)}"
         self.times.setText(f"{format_duration(elapsed)}{eta}" if elapsed is not None else "")
         paused = s.phase == "paused"
         self.pause.setIcon(icon("play" if paused else "pause"))
         self.pause.setToolTip("Resume this job" if paused else "Pause this job (it waits in the queue)")
-        final = s.phase in FINAL_PHASES
+        final = s.phase in ENDED_PHASES
         self.pause.setEnabled(not final)
         self.cancel.setEnabled(s.phase != "done")  # a failed or canceled card is dismissed with it
         self.cancel.setToolTip("Remove from the queue" if final else "Cancel this job")
@@ -136,7 +136,7 @@ class JobCard(QFrame):
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
 
     def _cancel_clicked(self) -> None:
-        if self.state.phase in FINAL_PHASES:
+        if self.state.phase in ENDED_PHASES:
             self._panel.remove_job(self.state.take_id)
         else:
             self._panel.cancel_requested.emit(self.state.take_id)
@@ -270,7 +270,7 @@ class QueuePanel(QWidget):
 
     def _tick(self) -> None:
         for card in self._cards.values():
-            if card.state.phase not in FINAL_PHASES and card.state.phase not in ("queued", "paused"):
+            if card.state.phase not in ENDED_PHASES and card.state.phase not in WAITING_PHASES:
                 card.refresh()
 
     # -- reorder --------------------------------------------------------------------------------
