@@ -6,18 +6,55 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Literal
+from enum import Enum, StrEnum
+from typing import Any
 
 from studio.recipe import Recipe
 
-TakeStatus = Literal["queued", "running", "done", "failed", "canceled"]
-TAKE_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "canceled")
-JobStatus = Literal["pending", "running", "paused", "done", "failed", "canceled"]
-JOB_STATUSES: tuple[str, ...] = ("pending", "running", "paused", "done", "failed", "canceled")
-ACTIVE_JOB_STATUSES: tuple[str, ...] = ("pending", "running", "paused")
-MEDIA_KINDS: tuple[str, ...] = ("video", "audio", "image")
-SNAPSHOT_KINDS: tuple[str, ...] = ("autosave", "manual")
+# The vocabularies of the library's rows. A StrEnum member equals its value, so rows written before
+# these types existed and JSON read by other tools keep working (tests/test_vocabularies.py).
+
+
+class TakeStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class TakeOrigin(StrEnum):
+    """Where a take came from: made by a model here, or a file brought in."""
+
+    GENERATED = "generated"
+    IMPORTED = "imported"
+
+
+class MediaKind(StrEnum):
+    VIDEO = "video"
+    AUDIO = "audio"
+    IMAGE = "image"
+
+
+class SnapshotKind(StrEnum):
+    AUTOSAVE = "autosave"
+    MANUAL = "manual"
+
+
+TAKE_STATUSES: tuple[TakeStatus, ...] = tuple(TakeStatus)
+JOB_STATUSES: tuple[JobStatus, ...] = tuple(JobStatus)
+ACTIVE_JOB_STATUSES: tuple[JobStatus, ...] = (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.PAUSED)
+MEDIA_KINDS: tuple[MediaKind, ...] = tuple(MediaKind)
+SNAPSHOT_KINDS: tuple[SnapshotKind, ...] = tuple(SnapshotKind)
 
 
 class TakeSort(str, Enum):
@@ -70,7 +107,7 @@ class MediaRecord:
     id: int
     sha256: str
     relpath: str
-    kind: str  # "video" | "audio" | "image"
+    kind: MediaKind
     duration: float | None
     fps: float | None
     width: int | None
@@ -89,7 +126,7 @@ class MediaRecord:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> MediaRecord:
-        return cls(id=row["id"], sha256=row["sha256"], relpath=row["relpath"], kind=row["kind"],
+        return cls(id=row["id"], sha256=row["sha256"], relpath=row["relpath"], kind=MediaKind(row["kind"]),
                    duration=row["duration"], fps=row["fps"], width=row["width"], height=row["height"],
                    sample_rate=row["sample_rate"], codec=row["codec"], missing=bool(row["missing"]),
                    created_at=row["created_at"], provenance_json=row["provenance_json"],
@@ -104,15 +141,15 @@ class TakeRecord:
     """One item of the library grid: a generated clip (any status) or an imported file."""
 
     id: int
-    origin: str  # "generated" | "imported"
+    origin: TakeOrigin
     title: str
     recipe: Recipe | None = _LazyRecipe()  # type: ignore[assignment]  # parsed when first read
-    status: str  # TakeStatus
+    status: TakeStatus
     error: str | None
     media_id: int | None
     poster_media_id: int | None
     parent_take_id: int | None
-    remix_kind: str | None
+    remix_kind: str | None  # a RemixKind value (studio.recipe); kept open for kinds a newer Kinora wrote
     favorite: bool
     created_at: float
     started_at: float | None
@@ -130,9 +167,9 @@ class TakeRecord:
     def from_row(cls, row: Mapping[str, Any]) -> TakeRecord:
         recipe_json = row["recipe_json"]
         timings_json = row["timings_json"]
-        return cls(id=row["id"], origin=row["origin"], title=row["title"],
+        return cls(id=row["id"], origin=TakeOrigin(row["origin"]), title=row["title"],
                    recipe=_RecipeJson(recipe_json) if recipe_json else None,
-                   status=row["status"], error=row["error"], media_id=row["media_id"],
+                   status=TakeStatus(row["status"]), error=row["error"], media_id=row["media_id"],
                    poster_media_id=row["poster_media_id"], parent_take_id=row["parent_take_id"],
                    remix_kind=row["remix_kind"], favorite=bool(row["favorite"]), created_at=row["created_at"],
                    started_at=row["started_at"], finished_at=row["finished_at"],
@@ -159,13 +196,13 @@ class JobRecord:
 
     id: int
     take_id: int
-    status: str  # JobStatus
+    status: JobStatus
     position: int
     created_at: float
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
-        return cls(id=row["id"], take_id=row["take_id"], status=row["status"], position=row["position"],
+        return cls(id=row["id"], take_id=row["take_id"], status=JobStatus(row["status"]), position=row["position"],
                    created_at=row["created_at"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -197,12 +234,12 @@ class SnapshotRecord:
 
     id: int
     project_id: int
-    kind: str  # "autosave" | "manual"
+    kind: SnapshotKind
     created_at: float
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SnapshotRecord:
-        return cls(id=row["id"], project_id=row["project_id"], kind=row["kind"], created_at=row["created_at"])
+        return cls(id=row["id"], project_id=row["project_id"], kind=SnapshotKind(row["kind"]), created_at=row["created_at"])
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
