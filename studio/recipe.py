@@ -131,6 +131,21 @@ class Recipe:
         """Frames the clip will have: seconds * fps, rounded."""
         return max(1, round(self.seconds * self.fps))
 
+    def describe(self) -> str:
+        """One line: the prompt and the parameters that make the take again (the CLI, the credentials panel)."""
+        parts = [f'"{self.prompt}"', f"model {self.model_id}", f"mode {self.mode}",
+                 f"seed {self.seed if self.seed is not None else 'random'}",
+                 f"{self.width}x{self.height}", f"{self.fps:g} fps", f"{self.seconds:g} s"]
+        if self.steps is not None:
+            parts.append(f"{self.steps} steps")
+        if self.guidance is not None:
+            parts.append(f"guidance {self.guidance:g}")
+        if self.style:
+            parts.append(f"style {self.style}")
+        if self.negative_prompt:
+            parts.append(f'negative "{self.negative_prompt}"')
+        return ", ".join(parts)
+
     def replace(self, **changes: Any) -> Recipe:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)

@@ -11,7 +11,6 @@ from studio.cli.output import emit
 if TYPE_CHECKING:
     from studio.provenance.identity import SigningIdentity
     from studio.provenance.reader import CredentialsReport, IngredientReport, ManifestSummary
-    from studio.recipe import Recipe
 
 STATE_LINES = {
     "valid": "VALID: signed, unchanged since, by a trusted signer",
@@ -109,9 +108,9 @@ def _manifest_lines(manifest: ManifestSummary, indent: str) -> list[str]:
                           + (f" by {a.software_agent}" if a.software_agent else "") for a in manifest.actions)
         lines.append(f"{indent}Actions:      {steps}")
     if manifest.recipe:
-        lines.append(f"{indent}Recipe:       {describe_recipe(manifest.recipe)}")
+        lines.append(f"{indent}Recipe:       {manifest.recipe.describe()}")
     for take in manifest.timeline_takes:
-        recipe = describe_recipe(take.recipe) if take.recipe else "no recipe (imported)"
+        recipe = take.recipe.describe() if take.recipe else "no recipe (imported)"
         lines.append(f"{indent}  take {take.take_id} '{take.title}': {recipe}")
     return lines
 
@@ -127,19 +126,3 @@ def _ingredient_lines(ingredient: IngredientReport, depth: int) -> list[str]:
         for child in ingredient.ingredients:
             lines += _ingredient_lines(child, depth + 1)
     return lines
-
-
-def describe_recipe(recipe: Recipe) -> str:
-    """One line: the prompt and the parameters that make the take again."""
-    parts = [f'"{recipe.prompt}"', f"model {recipe.model_id}", f"mode {recipe.mode}",
-             f"seed {recipe.seed if recipe.seed is not None else 'random'}",
-             f"{recipe.width}x{recipe.height}", f"{recipe.fps:g} fps", f"{recipe.seconds:g} s"]
-    if recipe.steps is not None:
-        parts.append(f"{recipe.steps} steps")
-    if recipe.guidance is not None:
-        parts.append(f"guidance {recipe.guidance:g}")
-    if recipe.style:
-        parts.append(f"style {recipe.style}")
-    if recipe.negative_prompt:
-        parts.append(f'negative "{recipe.negative_prompt}"')
-    return ", ".join(parts)

@@ -19,7 +19,6 @@ from studio.ui.tasks import run_async
 
 if TYPE_CHECKING:
     from studio.provenance.reader import CredentialsReport, IngredientReport
-    from studio.recipe import Recipe
 
 # Banner text and colours per validation state (background, text).
 BANNERS = {
@@ -106,7 +105,7 @@ class CredentialsPanel(QWidget):
         self.signed.setText(f"{manifest.signed_time} ({manifest.time_source})" if manifest and manifest.signed_time else "—")
         self.ai.setText(("Yes" if manifest.ai_generated else "No") if manifest else "—")
         self.generator.setText(manifest.claim_generator or "—" if manifest else "—")
-        self.recipe.setText(describe_recipe(report.recipe) if report.recipe else "—")
+        self.recipe.setText(report.recipe.describe() if report.recipe else "—")
         self.remix_button.setEnabled(report.recipe is not None)
         self._show_thumbnail(thumbnail)
         self.ingredients.clear()
@@ -151,18 +150,6 @@ class CredentialsPanel(QWidget):
             self.remix_requested.emit(self.report.recipe)
 
 
-def describe_recipe(recipe: Recipe) -> str:
-    """The recipe as a short paragraph: prompt first, then what makes it again."""
-    seed = recipe.seed if recipe.seed is not None else "random"
-    details = f"{recipe.model_id}, {recipe.mode}, seed {seed}, {recipe.width}×{recipe.height}, " \
-              f"{recipe.fps:g} fps, {recipe.seconds:g} s"
-    if recipe.steps is not None:
-        details += f", {recipe.steps} steps"
-    if recipe.style:
-        details += f", style {recipe.style}"
-    return f"“{recipe.prompt}” ({details})"
-
-
 def _ingredient_item(ingredient: IngredientReport) -> QTreeWidgetItem:
     state = ingredient.validation.state
     if ingredient.validation.failing_check and state in ("tampered", "invalid"):
@@ -171,7 +158,7 @@ def _ingredient_item(ingredient: IngredientReport) -> QTreeWidgetItem:
     item = QTreeWidgetItem([ingredient.title, ingredient.relationship, state, recipe.prompt if recipe else ""])
     if ingredient.validation.state in ("tampered", "invalid"):
         item.setForeground(2, Qt.GlobalColor.red)
-    item.setToolTip(3, html.escape(describe_recipe(recipe)) if recipe else "no Kinora recipe")
+    item.setToolTip(3, html.escape(recipe.describe()) if recipe else "no Kinora recipe")
     for child in ingredient.ingredients:
         item.addChild(_ingredient_item(child))
     return item
