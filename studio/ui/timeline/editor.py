@@ -34,12 +34,12 @@ from studio.ui.timeline.headers import HEADER_W, TrackHeaders
 from studio.ui.timeline.history import EditHistoryPanel
 from studio.ui.timeline.items import ClipItem
 from studio.ui.timeline.ruler import Ruler
-from studio.ui.timeline.takes_menu import TakesMixin
+from studio.ui.timeline.takes_menu import TakeMenuMixin
 from studio.ui.timeline.timescale import ZOOM_STEP, timecode
 from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
 
 
-class TimelineEditor(TakesMixin, QWidget):
+class TimelineEditor(TakeMenuMixin, QWidget):
     """The timeline editor over one project's OTIO timeline."""
 
     playheadMoved = Signal(float)

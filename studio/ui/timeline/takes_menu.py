@@ -18,7 +18,7 @@ from studio.ui.timeline import edits
 from studio.ui.timeline.items import ClipItem
 
 
-class TakesMixin:
+class TakeMenuMixin:
     """Take and remix methods of TimelineEditor."""
 
     def add_alternate_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
