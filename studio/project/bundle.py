@@ -14,7 +14,6 @@ import hashlib
 import json
 import stat
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,6 +22,7 @@ import opentimelineio as otio
 
 from studio.atomic import atomic_path
 from studio.errors import ProjectError
+from studio.media.resolver import ResolveMedia, require_media
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import kinora_data
 
@@ -41,7 +41,7 @@ MAX_CONTENT_BYTES = 64 * 1024**2
 _COPY_CHUNK = 1024 * 1024
 
 
-def write_bundle(timeline: otio.schema.Timeline, path: Path, resolve_media: Callable[[otio.schema.Clip], Path]) -> Path:
+def write_bundle(timeline: otio.schema.Timeline, path: Path, resolve_media: ResolveMedia) -> Path:
     """Write `timeline` and every clip's media file (found by `resolve_media(clip)`) as a .otioz."""
     bundled = timeline.deepcopy()
     members: dict[str, Path] = {}
@@ -49,7 +49,7 @@ def write_bundle(timeline: otio.schema.Timeline, path: Path, resolve_media: Call
     for clip in bundled.find_clips():
         if not isinstance(clip.media_reference, otio.schema.ExternalReference):
             continue  # generators and missing references travel as they are
-        source = Path(resolve_media(clip)).resolve()
+        source = require_media(resolve_media, clip)
         if source not in by_source:
             sha = kinora_data(clip).get("media_sha256")
             stem = sha if sha else f"{len(by_source) + 1:04d}_{source.stem}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ import opentimelineio as otio
 
 from studio.atomic import write_bytes_atomic
 from studio.errors import MediaError, ProjectError, RecipeError
+from studio.media.resolver import ResolveMedia, require_media
 from studio.project import bundle
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data
@@ -25,7 +25,6 @@ from studio.recipe import Recipe
 if TYPE_CHECKING:  # types only: project must not import library at run time
     from studio.library import Library, ProjectRecord
 
-ResolveMedia = Callable[[otio.schema.Clip], Path]
 PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")
 MAX_OTIO_BYTES = bundle.MAX_CONTENT_BYTES
 EDL_RATE = 24.0
@@ -38,7 +37,7 @@ def save_otio(timeline: otio.schema.Timeline, path: Path | str,
     if resolve_media is not None:
         for clip in out.find_clips():
             if isinstance(clip.media_reference, otio.schema.ExternalReference):
-                clip.media_reference.target_url = Path(resolve_media(clip)).resolve().as_uri()
+                clip.media_reference.target_url = require_media(resolve_media, clip).as_uri()
     write_bytes_atomic(path, out.to_json_string().encode("utf-8"))
     return Path(path)
 

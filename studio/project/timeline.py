@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
 
 from studio.errors import ProjectError
+from studio.media.resolver import file_path_of  # noqa: F401  (re-exported: callers import it from here)
 
 if TYPE_CHECKING:  # library types only for typing: project must not import library at run time
     from studio.library.records import MediaRecord, TakeRecord
@@ -168,17 +168,3 @@ def linked_clips(timeline: otio.schema.Timeline, link_id: str) -> list[tuple[oti
 def duration_seconds(timeline: otio.schema.Timeline) -> float:
     """Length of the longest track, in seconds."""
     return max((seconds(t.duration()) for t in timeline.tracks), default=0.0)
-
-
-def file_path_of(clip: otio.schema.Clip) -> Path | None:
-    """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
-    reference = clip.media_reference
-    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
-        return None
-    url = reference.target_url
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme and len(parsed.scheme) > 1:  # http: and friends (a one-letter scheme is a drive)
-        return None
-    return Path(url)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QImage, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
 
+from studio.media.resolver import ResolveMedia
 from studio.playback import DecodedFrame, FileSource, PlaybackStats, Player, Sink, Source, TimelineSource
 from studio.ui.player.transport_bar import TransportBar
 from studio.ui.player.video_surface import VideoSurface
@@ -208,7 +209,7 @@ class PreviewPlayer(QWidget):
         self._load_async(lambda: FileSource(path))
 
     def load_timeline(self, timeline: otio.schema.Timeline,
-                      resolve_media: Callable[[otio.schema.Clip], Path], *, keep_position: bool = False,
+                      resolve_media: ResolveMedia, *, keep_position: bool = False,
                       start: float | None = None) -> None:
         """Play an edit. Call again after edits: the player works on a copy taken now.
 
