@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.cli.progress import format_duration
 from studio.errors import Cancelled, KinoraError
+from studio.formatting import format_duration
 
 if TYPE_CHECKING:
     from studio.cancel import CancelToken

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.cli.progress import format_duration
 from studio.engine.events import ENDED_PHASES, WAITING_PHASES
+from studio.formatting import format_duration
 from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.theme import icon
 
