@@ -24,7 +24,8 @@ from studio.library.media_store import MEDIA_DIR, MediaFacts, MediaStore, Stored
 from studio.library.projects import ProjectsMixin
 from studio.library.records import MediaRecord
 from studio.library.takes import TakesMixin
-from studio.project.timeline import file_path_of
+from studio.library.timeline_format import kinora_data
+from studio.media.resolver import file_path_of
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
@@ -160,8 +161,6 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
 
         This is the `resolve_media` callable exports and bundles want. LibraryError if none exists.
         """
-        from studio.project.timeline import kinora_data
-
         sha = kinora_data(clip).get("media_sha256")
         if sha:
             record = self.media_by_sha256(sha)

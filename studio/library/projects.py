@@ -14,6 +14,7 @@ import opentimelineio as otio
 
 from studio.errors import LibraryError, ProjectError
 from studio.library.records import SNAPSHOT_KINDS, ProjectRecord, SnapshotRecord
+from studio.library.timeline_format import new_timeline
 
 if TYPE_CHECKING:
     from studio.library.database import Database
@@ -63,8 +64,6 @@ class ProjectsMixin:
 
     def create_project(self, name: str, timeline: otio.schema.Timeline | None = None) -> ProjectRecord:
         """A new project with an empty timeline (tracks V1 and A1), or the one given."""
-        from studio.project.timeline import new_timeline
-
         name = name.strip()
         if not name:
             raise LibraryError("A project needs a name.")

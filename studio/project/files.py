@@ -22,7 +22,7 @@ from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data
 from studio.recipe import Recipe
 
-if TYPE_CHECKING:  # types only: project must not import library at run time
+if TYPE_CHECKING:  # annotations only
     from studio.library import Library, ProjectRecord
 
 PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")

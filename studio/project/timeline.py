@@ -14,34 +14,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import opentimelineio as otio
 
 from studio.errors import ProjectError
-from studio.media.resolver import file_path_of  # noqa: F401  (re-exported: callers import it from here)
 
-if TYPE_CHECKING:  # library types only for typing: project must not import library at run time
+# Re-exported: callers import these from here; they are defined below this layer.
+from studio.library.timeline_format import DEFAULT_RATE, KINORA_KEY, TIMELINE_SCHEMA, kinora_data, new_timeline  # noqa: F401
+from studio.media.resolver import file_path_of  # noqa: F401
+
+if TYPE_CHECKING:  # annotations only
     from studio.library.records import MediaRecord, TakeRecord
 
-KINORA_KEY = "kinora"
-TIMELINE_SCHEMA = 1
-DEFAULT_RATE = 24.0
 # An image placed on the timeline lasts this long until the user trims it.
 STILL_SECONDS = 3.0
 
 Item = otio.core.Item
-
-
-def new_timeline(name: str, rate: float = DEFAULT_RATE) -> otio.schema.Timeline:
-    """An empty timeline with one video track "V1" and one audio track "A1"."""
-    if rate <= 0:
-        raise ProjectError(f"Frame rate must be positive, not {rate:g}.")
-    timeline = otio.schema.Timeline(name=name)
-    timeline.metadata[KINORA_KEY] = {"schema": TIMELINE_SCHEMA, "rate": float(rate)}
-    timeline.tracks.append(otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video))
-    timeline.tracks.append(otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio))
-    return timeline
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
@@ -92,21 +81,6 @@ def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
         return clip
 
     return (make("video") if has_video else None, make("audio") if has_audio else None)
-
-
-def kinora_data(obj: otio.core.SerializableObjectWithMetadata) -> dict[str, Any]:
-    """The object's `metadata["kinora"]` as plain Python dicts and lists (empty when absent)."""
-    data = obj.metadata.get(KINORA_KEY)
-    return _plain(data) if data else {}
-
-
-def _plain(value: Any) -> Any:
-    """OTIO's AnyDictionary/AnyVector as dict/list, recursively (they fail isinstance(dict) checks)."""
-    if hasattr(value, "items"):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        return value
-    return [_plain(v) for v in value]
 
 
 def find_track(timeline: otio.schema.Timeline, name: str) -> otio.schema.Track:

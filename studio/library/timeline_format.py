@@ -1,0 +1,44 @@
+"""The stored form of a project's timeline: what the library must know of an OTIO timeline to keep it.
+
+The library creates a project with an empty timeline and finds a clip's media by the sha256 in its
+`metadata["kinora"]`, so these few definitions live here, below `studio.project` (which holds the
+operations on a timeline and re-exports them from `studio.project.timeline`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import opentimelineio as otio
+
+from studio.errors import ProjectError
+
+KINORA_KEY = "kinora"
+TIMELINE_SCHEMA = 1
+DEFAULT_RATE = 24.0
+
+
+def new_timeline(name: str, rate: float = DEFAULT_RATE) -> otio.schema.Timeline:
+    """An empty timeline with one video track "V1" and one audio track "A1"."""
+    if rate <= 0:
+        raise ProjectError(f"Frame rate must be positive, not {rate:g}.")
+    timeline = otio.schema.Timeline(name=name)
+    timeline.metadata[KINORA_KEY] = {"schema": TIMELINE_SCHEMA, "rate": float(rate)}
+    timeline.tracks.append(otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video))
+    timeline.tracks.append(otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio))
+    return timeline
+
+
+def kinora_data(obj: otio.core.SerializableObjectWithMetadata) -> dict[str, Any]:
+    """The object's `metadata["kinora"]` as plain Python dicts and lists (empty when absent)."""
+    data = obj.metadata.get(KINORA_KEY)
+    return _plain(data) if data else {}
+
+
+def _plain(value: Any) -> Any:
+    """OTIO's AnyDictionary/AnyVector as dict/list, recursively (they fail isinstance(dict) checks)."""
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return value
+    return [_plain(v) for v in value]
