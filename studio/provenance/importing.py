@@ -8,20 +8,35 @@ carry credentials simply has none.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any, Protocol
 
 from studio.errors import ProvenanceError
 from studio.provenance.reader import UNTRUSTED, VALID, CredentialsReport, read_credentials
 from studio.recipe import Recipe
 
-if TYPE_CHECKING:
-    from studio.library.library import Library
-    from studio.library.records import TakeRecord
-
 log = logging.getLogger(__name__)
 
 
-def record_credentials(lib: Library, take: TakeRecord) -> CredentialsReport | None:
+# What this module needs of the library and its records. Provenance sits below the library
+# (DESIGN.md), so it names the calls it makes instead of importing `Library`; the library satisfies them.
+class ImportedTake(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def media_id(self) -> int | None: ...
+    @property
+    def recipe(self) -> Recipe | None: ...
+
+
+class CredentialsStore(Protocol):
+    def media(self, media_id: int) -> Any: ...
+    def media_path(self, record: Any) -> Path: ...
+    def set_media_provenance(self, media_id: int, manifest_json: str | None) -> None: ...
+    def update_take(self, take_id: int, *, recipe: Recipe | None = None) -> Any: ...
+
+
+def record_credentials(lib: CredentialsStore, take: ImportedTake) -> CredentialsReport | None:
     """Read the imported take's file; store its manifest JSON on the media row and, when it
     carries an intact Kinora recipe and the take has none, give the take that recipe (so Remix works).
 
