@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from timeline_helpers import append_clip
 
 from studio.errors import LibraryError
 from studio.library import Library
 from studio.library.projects import DAY, HOUR, snapshots_to_prune
 from studio.library.records import SnapshotRecord
-from studio.project.operations import AppendClip
 from studio.project.timeline import clips_for_take, timeline_rate
 
 
@@ -28,8 +28,8 @@ def test_saved_timeline_loads_back_identical(lib: Library, corpus: Path) -> None
     take = lib.add_imported_take(media.id, title="sample")
     timeline = lib.load_timeline(project.id)
     video, audio = clips_for_take(take, media, lib.media_path(media), timeline_rate(timeline))
-    AppendClip("V1", video).apply(timeline)
-    AppendClip("A1", audio).apply(timeline)
+    append_clip(timeline, "V1", video)
+    append_clip(timeline, "A1", audio)
     lib.save_timeline(project.id, timeline)
     loaded = lib.load_timeline(project.id)
     assert loaded.to_json_string() == timeline.to_json_string()

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
+from timeline_helpers import append_clip
 
 from studio.errors import ProjectError
 from studio.library import Library
 from studio.project import bundle
 from studio.project.files import import_project_file, read_project_file, save_edl, save_otio, save_otioz
-from studio.project.operations import AppendClip
 from studio.project.timeline import clips_for_take, file_path_of, kinora_data, timeline_rate
 from studio.recipe import Recipe
 
@@ -41,8 +41,8 @@ def project(tmp_path: Path, clip_file: Path):
     record = lib.create_project("Dusk")
     timeline = lib.load_timeline(record.id)
     video, audio = clips_for_take(take, media, lib.media_path(media), timeline_rate(timeline))
-    AppendClip("V1", video).apply(timeline)
-    AppendClip("A1", audio).apply(timeline)
+    append_clip(timeline, "V1", video)
+    append_clip(timeline, "A1", audio)
     lib.save_timeline(record.id, timeline)
     yield lib, record.id, timeline
     lib.close()

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from timeline_helpers import append_clip
 
 from studio.errors import ProjectError
 from studio.library.records import MediaRecord, TakeRecord
-from studio.project.operations import AppendClip, TrimClip
+from studio.project.operations import TrimInPlace
 from studio.project.timeline import (
     clips_for_take,
     clips_of_take,
@@ -61,8 +62,8 @@ def test_a_still_image_lasts_three_seconds_and_can_be_lengthened(tmp_path: Path)
     video, audio = clips_for_take(take(title="poster"), media("image", duration=None, sample_rate=None),
                                   tmp_path / "p.png")
     assert audio is None and video.source_range.duration.to_seconds() == 3.0
-    AppendClip("V1", video).apply(timeline)
-    TrimClip("V1", 0, source_out=10.0).apply(timeline)
+    append_clip(timeline, "V1", video)
+    TrimInPlace("V1", 0, "tail", 10.0).apply(timeline)
     assert duration_seconds(timeline) == 10.0
 
 
@@ -74,8 +75,8 @@ def test_a_take_shorter_than_a_frame_is_refused(tmp_path: Path) -> None:
 def test_finders_locate_a_takes_clips(tmp_path: Path) -> None:
     timeline = new_timeline("find")
     video, audio = clips_for_take(take(title="x"), media("video"), tmp_path / "a.mp4")
-    AppendClip("V1", video).apply(timeline)
-    AppendClip("A1", audio).apply(timeline)
+    append_clip(timeline, "V1", video)
+    append_clip(timeline, "A1", audio)
     assert [(t.name, i) for t, i, _ in clips_of_take(timeline, 7)] == [("V1", 0), ("A1", 0)]
     assert len(linked_clips(timeline, kinora_data(video)["link_id"])) == 2
     assert item_at_time(timeline.tracks[0], 1.0) == (0, video)

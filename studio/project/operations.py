@@ -56,8 +56,6 @@ def _undo(timeline: otio.schema.Timeline, splice: Splice) -> None:
 class Operation:
     """Base of the edit commands. Subclasses yield splices from `_edits`, one at a time."""
 
-    label = "Edit"
-
     def __init__(self) -> None:
         self._done: list[Splice] = []
 
@@ -203,8 +201,6 @@ def _with_range(clip: otio.schema.Clip, source_range: TimeRange) -> otio.schema.
 class InsertClip(Operation):
     """Insert `clip` on `track` at `time` seconds; later items move right (a clip under it is cut)."""
 
-    label = "Insert clip"
-
     def __init__(self, track: str, time: float, clip: otio.schema.Clip) -> None:
         super().__init__()
         if time < 0:
@@ -217,28 +213,11 @@ class InsertClip(Operation):
         yield _insert_at(find_track(timeline, self.track), frames(self.time, rate), self.clip, rate)
 
 
-class AppendClip(Operation):
-    """Put `clip` at the end of `track`."""
-
-    label = "Append clip"
-
-    def __init__(self, track: str, clip: otio.schema.Clip) -> None:
-        super().__init__()
-        self.track, self.clip = track, clip
-
-    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
-        _detached(self.clip)
-        track = find_track(timeline, self.track)
-        yield Splice(track.name, len(track), [], [self.clip])
-
-
 class MoveClip(Operation):
     """Move the clip at `index` of `track` to start at `time` seconds (on `to_track`, default the same).
 
     Its old place becomes a gap; at the new place it covers what was there (an overwrite move).
     """
-
-    label = "Move clip"
 
     def __init__(self, track: str, index: int, time: float, to_track: str | None = None) -> None:
         super().__init__()
@@ -260,46 +239,12 @@ class MoveClip(Operation):
         yield _overwrite(destination, frames(self.time, rate), clip, rate)
 
 
-class TrimClip(Operation):
-    """Set the clip's in and/or out point (seconds of its source media); later items follow (ripple)."""
-
-    label = "Trim clip"
-
-    def __init__(self, track: str, index: int, *, source_in: float | None = None,
-                 source_out: float | None = None) -> None:
-        super().__init__()
-        self.track, self.index, self.source_in, self.source_out = track, index, source_in, source_out
-
-    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
-        rate = _rate(timeline)
-        track = find_track(timeline, self.track)
-        check_index(track, self.index)
-        clip = track[self.index]
-        if not isinstance(clip, otio.schema.Clip):
-            raise ProjectError(f"Item {self.index} of {self.track} is a gap; only clips can be trimmed.")
-        current = clip.trimmed_range()
-        new_in = frames(self.source_in, rate) if self.source_in is not None else _at(rate, current.start_time)
-        new_out = (frames(self.source_out, rate) if self.source_out is not None
-                   else _at(rate, current.end_time_exclusive()))
-        if new_out <= new_in:
-            raise ProjectError(f"Trim would leave '{clip.name}' with no frames (in {new_in.to_seconds():.3f} s, "
-                               f"out {new_out.to_seconds():.3f} s).")
-        available = clip.available_range() if clip.media_reference.available_range else None
-        if available is not None and (new_in < _at(rate, available.start_time)
-                                      or new_out > _at(rate, available.end_time_exclusive())):
-            raise ProjectError(f"'{clip.name}' has media from {available.start_time.to_seconds():.3f} to "
-                               f"{available.end_time_exclusive().to_seconds():.3f} s; trim within that.")
-        yield Splice(track.name, self.index, [clip], [_with_range(clip, TimeRange(new_in, new_out - new_in))])
-
-
 class TrimInPlace(Operation):
     """Move one edge of a clip to `time` seconds (track time) without moving anything else.
 
     The clip grows into or leaves a gap beside it: the usual trim of an editor's selection tool
-    (TrimClip ripples instead). Growing past the neighbouring gap is an error.
+    Growing past the neighbouring gap is an error.
     """
-
-    label = "Trim clip"
 
     def __init__(self, track: str, index: int, edge: str, time: float) -> None:
         super().__init__()
@@ -353,8 +298,6 @@ class TrimInPlace(Operation):
 class ReplaceClip(Operation):
     """Put `clip` in place of the clip at `index` (e.g. swapping in another take of the same shot)."""
 
-    label = "Swap take"
-
     def __init__(self, track: str, index: int, clip: otio.schema.Clip) -> None:
         super().__init__()
         self.track, self.index, self.clip = track, index, clip
@@ -371,8 +314,6 @@ class ReplaceClip(Operation):
 
 class SetClipData(Operation):
     """Replace keys of a clip's metadata["kinora"] (a value of None removes the key)."""
-
-    label = "Change clip"
 
     def __init__(self, track: str, index: int, changes: dict[str, Any]) -> None:
         super().__init__()
@@ -394,8 +335,6 @@ class SetClipData(Operation):
 
 class SplitClip(Operation):
     """Cut the clip playing at `time` seconds on `track` into two clips."""
-
-    label = "Split clip"
 
     def __init__(self, track: str, time: float) -> None:
         super().__init__()
@@ -432,8 +371,6 @@ def _relink_right_half(clip: Item) -> None:
 class DeleteClip(Operation):
     """Remove the clip at `index` of `track`, leaving a gap so nothing else moves."""
 
-    label = "Delete clip"
-
     def __init__(self, track: str, index: int) -> None:
         super().__init__()
         self.track, self.index = track, index
@@ -449,8 +386,6 @@ class DeleteClip(Operation):
 class RippleDelete(Operation):
     """Remove the item (clip or gap) at `index` of `track` and close up: later items move left."""
 
-    label = "Ripple delete"
-
     def __init__(self, track: str, index: int) -> None:
         super().__init__()
         self.track, self.index = track, index
@@ -459,32 +394,5 @@ class RippleDelete(Operation):
         yield _lift(find_track(timeline, self.track), self.index, _rate(timeline), leave_gap=False)
 
 
-class Batch(Operation):
-    """Several operations as one undo step (e.g. a take's video and audio clips edited together).
-
-    Each operation works on the timeline as the previous one left it.
-    """
-
-    def __init__(self, operations: Sequence[Operation], label: str = "Edit") -> None:
-        super().__init__()
-        self.operations = list(operations)
-        self.label = label
-
-    def apply(self, timeline: otio.schema.Timeline) -> None:
-        applied: list[Operation] = []
-        try:
-            for op in self.operations:
-                op.apply(timeline)
-                applied.append(op)
-        except BaseException:
-            for op in reversed(applied):
-                op.revert(timeline)
-            raise
-
-    def revert(self, timeline: otio.schema.Timeline) -> None:
-        for op in reversed(self.operations):
-            op.revert(timeline)
-
-
-__all__ = ["Operation", "Splice", "InsertClip", "AppendClip", "MoveClip", "TrimClip", "TrimInPlace", "ReplaceClip",
-           "SetClipData", "SplitClip", "DeleteClip", "RippleDelete", "Batch", "item_range"]
+__all__ = ["Operation", "Splice", "InsertClip", "MoveClip", "TrimInPlace", "ReplaceClip",
+           "SetClipData", "SplitClip", "DeleteClip", "RippleDelete", "item_range"]

@@ -18,8 +18,6 @@ from studio.project.timeline import KINORA_KEY, find_track, kinora_data
 class SetTrackData(Operation):
     """Set keys of a track's metadata["kinora"] (mute, solo, lock); revert restores the old dict."""
 
-    label = "Change track"
-
     def __init__(self, track: str, changes: dict[str, Any]) -> None:
         super().__init__()
         self.track, self.changes = track, dict(changes)
@@ -43,8 +41,6 @@ class SetTrackData(Operation):
 
 class AddTrack(Operation):
     """Add an empty track of `kind` ("video" or "audio") after the last one of that kind."""
-
-    label = "Add track"
 
     def __init__(self, kind: str) -> None:
         super().__init__()
