@@ -151,11 +151,6 @@ class TakesMixin:
             self.take(take_id)
             self._db.utils["takes"].update(take_id, {"favorite": int(favorite)})
 
-    def set_title(self, take_id: int, title: str) -> None:
-        with self._db.transaction():
-            self.take(take_id)
-            self._db.utils["takes"].update(take_id, {"title": title})
-
     def delete_take(self, take_id: int) -> None:
         """Remove a take (its jobs go with it; its children keep living without a parent).
 

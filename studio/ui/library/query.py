@@ -9,7 +9,7 @@ Loading runs on a worker thread: it may query the database and look up each take
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,6 @@ class LibraryQuery:
     model_id: str | None = None
     max_age_days: float | None = None
     sort: TakeSort = TakeSort.NEWEST
-
-    def with_changes(self, **changes: Any) -> LibraryQuery:
-        return replace(self, **changes)
 
 
 @dataclass

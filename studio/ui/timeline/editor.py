@@ -90,14 +90,6 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self.document.reset(timeline)
         self.ruler.fps = timeline_rate(timeline)
 
-    def set_timeline(self, timeline: otio.schema.Timeline) -> None:
-        """Edit a timeline that is not (yet) a library project, e.g. an opened .otio file; no autosave."""
-        self._leave_project()
-        self.project_id = None
-        self.autosave.detach()
-        self.document.reset(timeline)
-        self.ruler.fps = timeline_rate(timeline)
-
     def _leave_project(self) -> None:
         if self.project_id is not None and not self.document.undo_stack.isClean():
             self.save()
