@@ -6,6 +6,7 @@ two cores), so the tests are few and each follows a whole story.
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import threading
@@ -13,8 +14,9 @@ import time
 
 import pytest
 
+from studio.engine.control import EngineControl, control_methods
 from studio.engine.events import FINAL_PHASES, EngineEvent
-from studio.engine.process import EngineProcess, describe_exit
+from studio.engine.process import COMMANDS, EngineProcess, _answer, describe_exit
 from studio.engine.runner import Runner
 from studio.errors import EngineError
 from studio.library import Library
@@ -136,3 +138,21 @@ def test_exit_codes_are_described_in_words():
     assert describe_exit(3) == "exit code 3"
     assert describe_exit(-signal.SIGSEGV) == "killed by SIGSEGV"
     assert describe_exit(-signal.SIGKILL).startswith("killed by SIGKILL, often the system running out of memory")
+
+
+def test_the_process_forwards_exactly_the_declared_engine_calls(lib):
+    # Its methods are generated from EngineControl; the Runner in the child must take the same calls.
+    assert COMMANDS == set(control_methods()) == {"submit", "cancel", "pause", "resume", "unload"}
+    for name in control_methods():
+        declared = inspect.signature(getattr(EngineControl, name))
+        assert inspect.signature(getattr(EngineProcess, name)) == declared
+        runner_params = inspect.signature(getattr(Runner, name)).parameters.values()
+        assert [(p.name, p.kind, p.default) for p in runner_params] == \
+               [(p.name, p.kind, p.default) for p in declared.parameters.values()], name
+    engine = EngineProcess(lib)  # never started: no child
+    with pytest.raises(TypeError):
+        engine.cancel()  # a wrong call fails in the caller's process, as with the old hand-written methods
+    with pytest.raises(EngineError, match="not running"):
+        engine.cancel(1)
+    result, error = _answer(Runner(lib), "stop", (), {})  # the child runs nothing outside the declaration
+    assert result is None and "Unknown engine command 'stop'" in str(error)

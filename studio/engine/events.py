@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -66,3 +67,6 @@ class EngineEvent:
             "total": self.total, "elapsed_s": self.elapsed_s, "eta_s": self.eta_s, "message": self.message,
         }
 
+
+# Who hears an engine's events: the CLI progress bar, the UI bridge, the engine process's pipe.
+EventCallback = Callable[[EngineEvent], None]

@@ -13,6 +13,8 @@ recorded as failed with a message saying so, and a fresh child is started; the s
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import logging
 import multiprocessing
@@ -28,25 +30,44 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import EngineError, KinoraError, LibraryError
-from studio.recipe import Recipe
 
-from .events import FINAL_PHASES, EngineEvent
+from .control import Engine, EngineControl, control_methods
+from .events import FINAL_PHASES, EngineEvent, EventCallback
 
 if TYPE_CHECKING:
     from studio.library import Library
 
 log = logging.getLogger(__name__)
 
-EventCallback = Callable[[EngineEvent], None]
 CALL_TIMEOUT_S = 60.0  # a control call is library work in the child: seconds at worst, never minutes
 STOP_TIMEOUT_S = 30.0  # stopping pauses the running job at its next denoising step, then unloads
 MAX_RESTARTS = 3  # crashes in a row (without a finished take between them) before giving up
 ENGINE_NICENESS = 10  # added to the engine process's scheduling niceness (POSIX)
-COMMANDS = frozenset({"submit", "cancel", "pause", "resume", "unload"})  # the Runner methods a call may name
+COMMANDS = frozenset(control_methods())  # the Runner methods a call may name: EngineControl's
 
 
-class EngineProcess:
-    """A Runner in a child process, driven like one: start, submit, cancel, pause, resume, unload, stop.
+def _forwarder(name: str) -> Callable[..., Any]:
+    """EngineControl's method `name` as a call to the child: same signature and docstring, checked here."""
+    declared = getattr(EngineControl, name)
+    signature = inspect.signature(declared)
+
+    def forward(self: EngineProcess, *args: Any, **kwargs: Any) -> Any:
+        signature.bind(self, *args, **kwargs)  # a wrong call fails here with TypeError, as a real method would
+        return self._call(name, *args, **kwargs)
+
+    return functools.update_wrapper(forward, declared)
+
+
+if TYPE_CHECKING:
+    _ControlProxy = EngineControl
+else:
+    # EngineControl's calls, each forwarded to the child: the surface is generated, never written twice.
+    _ControlProxy = type("_ControlProxy", (), {name: _forwarder(name) for name in COMMANDS})
+
+
+class EngineProcess(_ControlProxy):
+    """A Runner in a child process, driven like one: start, stop, and EngineControl's calls (submit, cancel,
+    pause, resume, unload), which are generated from that declaration and run by the child's Runner.
 
     `on_event` is called on a listener thread (as the Runner calls it on its worker thread). The control
     methods block until the child answers, so call them off the GUI thread, as the window does.
@@ -114,23 +135,6 @@ class EngineProcess:
         """The child's process id (None when it is not running)."""
         with self._lock:
             return self._process.pid if self._process is not None else None
-
-    # ---- the Runner's control surface --------------------------------------------------------
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
-        """Queue a recipe; returns the new take's id (EngineError, as Runner.submit, when it cannot run)."""
-        return self._call("submit", recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
-
-    def cancel(self, take_id: int) -> None:
-        self._call("cancel", take_id)
-
-    def pause(self, take_id: int) -> None:
-        self._call("pause", take_id)
-
-    def resume(self, take_id: int) -> None:
-        self._call("resume", take_id)
-
-    def unload(self) -> None:
-        self._call("unload")
 
     # ---- parent side -------------------------------------------------------------------------
     def _spawn(self) -> None:
@@ -288,9 +292,14 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
     except KinoraError as exc:
         send(("fatal", f"The engine cannot open the library: {exc}"))
         return
-    runner = Runner(library, on_event=lambda event: send(("event", event)), memory_policy=memory_policy)
+    runner: Engine = Runner(library, on_event=lambda event: send(("event", event)), memory_policy=memory_policy)
     runner.start()
-    threading.Thread(target=lambda: (runner.warmed.wait(), send(("warmed",))), daemon=True).start()
+
+    def announce_warmed() -> None:
+        runner.warmed.wait()
+        send(("warmed",))
+
+    threading.Thread(target=announce_warmed, daemon=True).start()
     try:
         while True:
             try:
@@ -315,7 +324,7 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
             os._exit(0)
 
 
-def _answer(runner: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Exception | None]:
+def _answer(runner: EngineControl, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Exception | None]:
     """(result, None) or (None, error) for one control call; errors are made safe to send back."""
     if method not in COMMANDS:
         return None, EngineError(f"Unknown engine command '{method}'.")
@@ -326,3 +335,8 @@ def _answer(runner: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, A
     except Exception as exc:  # not every exception pickles; its words are what the user needs
         log.exception("engine command %s failed", method)
         return None, EngineError(f"The engine could not {method}: {exc!r}")
+
+
+if TYPE_CHECKING:  # the type checker holds the process, like the Runner in serve(), to the one declaration
+    def _an_engine(process: EngineProcess) -> Engine:
+        return process

@@ -26,7 +26,7 @@ from studio.recipe import MAX_SECONDS, MIN_SECONDS, REMIX_MODES, Recipe
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
-from .events import EngineEvent
+from .events import EngineEvent, EventCallback
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EventCallback = Callable[[EngineEvent], None]
 PREVIEW_EVERY = 4  # denoising steps between live previews (and the last step always)
 
 
