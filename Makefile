@@ -24,6 +24,7 @@ test: install lint
 
 lint: install
 	$(PY) -m ruff check studio tests bench scripts
+	$(PY) -m mypy  # the Qt-free packages, configured in pyproject.toml ([tool.mypy])
 
 install: system-deps $(STAMP)
 

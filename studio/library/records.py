@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -66,6 +67,10 @@ class TakeSort(str, Enum):
     PROMPT = "prompt"  # A-Z, ignoring ASCII case; takes without a prompt (imported files) come first
 
 
+# What a record is built from: a sqlite3.Row or a plain dict (Database.query_dicts).
+Row = Mapping[str, Any] | sqlite3.Row
+
+
 def _plain(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
@@ -125,7 +130,7 @@ class MediaRecord:
         return self.kind == "audio" or bool(self.sample_rate)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> MediaRecord:
+    def from_row(cls, row: Row) -> MediaRecord:
         return cls(id=row["id"], sha256=row["sha256"], relpath=row["relpath"], kind=MediaKind(row["kind"]),
                    duration=row["duration"], fps=row["fps"], width=row["width"], height=row["height"],
                    sample_rate=row["sample_rate"], codec=row["codec"], missing=bool(row["missing"]),
@@ -164,7 +169,7 @@ class TakeRecord:
         return self.title or (self.recipe.prompt if self.recipe else "") or f"Take {self.id}"
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> TakeRecord:
+    def from_row(cls, row: Row) -> TakeRecord:
         recipe_json = row["recipe_json"]
         timings_json = row["timings_json"]
         return cls(id=row["id"], origin=TakeOrigin(row["origin"]), title=row["title"],
@@ -201,7 +206,7 @@ class JobRecord:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
+    def from_row(cls, row: Row) -> JobRecord:
         return cls(id=row["id"], take_id=row["take_id"], status=JobStatus(row["status"]), position=row["position"],
                    created_at=row["created_at"])
 
@@ -220,7 +225,7 @@ class ProjectRecord:
     saved_at: float | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ProjectRecord:
+    def from_row(cls, row: Row) -> ProjectRecord:
         return cls(id=row["id"], name=row["name"], created_at=row["created_at"], updated_at=row["updated_at"],
                    saved_at=row["saved_at"])
 
@@ -238,7 +243,7 @@ class SnapshotRecord:
     created_at: float
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> SnapshotRecord:
+    def from_row(cls, row: Row) -> SnapshotRecord:
         return cls(id=row["id"], project_id=row["project_id"], kind=SnapshotKind(row["kind"]), created_at=row["created_at"])
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import opentimelineio as otio
 
 from studio.errors import ProjectError
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
-RationalTime = otio.opentime.RationalTime
-TimeRange = otio.opentime.TimeRange
-Item = otio.core.Item
+# Aliases, not variables: OTIO has no type stubs, so a type checker reads these as Any.
+RationalTime: TypeAlias = otio.opentime.RationalTime
+TimeRange: TypeAlias = otio.opentime.TimeRange
+Item: TypeAlias = otio.core.Item
 
 
 @dataclass

@@ -14,15 +14,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import opentimelineio as otio
 
 from studio.errors import ProjectError
 
-# Re-exported: callers import these from here; they are defined below this layer.
-from studio.library.timeline_format import DEFAULT_RATE, KINORA_KEY, TIMELINE_SCHEMA, kinora_data, new_timeline  # noqa: F401
-from studio.media.resolver import file_path_of  # noqa: F401
+# Re-exported (`X as X`): callers import these from here; they are defined below this layer.
+from studio.library.timeline_format import DEFAULT_RATE as DEFAULT_RATE
+from studio.library.timeline_format import KINORA_KEY as KINORA_KEY
+from studio.library.timeline_format import TIMELINE_SCHEMA as TIMELINE_SCHEMA
+from studio.library.timeline_format import kinora_data as kinora_data
+from studio.library.timeline_format import new_timeline as new_timeline
+from studio.media.resolver import file_path_of as file_path_of
 
 if TYPE_CHECKING:  # annotations only
     from studio.library.records import MediaRecord, TakeRecord
@@ -30,7 +34,7 @@ if TYPE_CHECKING:  # annotations only
 # An image placed on the timeline lasts this long until the user trims it.
 STILL_SECONDS = 3.0
 
-Item = otio.core.Item
+Item: TypeAlias = otio.core.Item  # an alias (not a variable), so a type checker accepts it as a type
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
