@@ -11,11 +11,12 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from studio.engine.control import Engine
     from studio.library import Library
     from studio.ui.main_window import MainWindow
 
@@ -54,7 +55,7 @@ def has_display(environ: Mapping[str, str] | None = None, platform: str | None =
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
-def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = None,
+def create_main_window(lib: Library, *, start_engine: bool = True, runner: Engine | None = None,
                        project_id: int | None = None) -> MainWindow:
     """The main window over `lib`, with the engine in its own process (EngineProcess) bridged to Qt signals.
 

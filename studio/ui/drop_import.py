@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.library import Library, TakeRecord
+    from studio.provenance.reader import CredentialsReport
+
 
 PROJECT_SUFFIXES = frozenset({".otio", ".otioz"})
 MEDIA_SUFFIXES = frozenset({
@@ -52,11 +57,11 @@ def plan_drop(paths: list[Path]) -> DropPlan:
 class Imported:
     """A media file brought into the library: its take and what its Content Credentials say."""
 
-    take: Any  # TakeRecord
-    credentials: Any  # studio.provenance.reader.CredentialsReport | None
+    take: TakeRecord
+    credentials: CredentialsReport | None
 
 
-def import_media_file(lib: Any, path: Path) -> Imported:
+def import_media_file(lib: Library, path: Path) -> Imported:
     """Copy a media file into the library as a take and read its Content Credentials (worker thread).
 
     A file carrying a Kinora recipe becomes remixable. A broken or unreadable file raises the

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+if TYPE_CHECKING:
+    from studio.engine.events import EngineEvent
+
 
 # Only denoising steps are coalesced; every phase change is delivered.
 _STEP = "denoising"
@@ -32,7 +36,7 @@ class EngineBridge(QObject):
         self._latest_step: dict[Any, int] = {}  # take id -> index of its pending step event
         self._arrived.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: EngineEvent) -> None:
         """Called by the engine on its worker thread: store the event and wake the GUI thread."""
         with self._lock:
             wake = not self._mailbox

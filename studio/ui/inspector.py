@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -11,12 +11,18 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 from studio.ui.library.query import TakeItem
 from studio.ui.tasks import run_async
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from studio.library import Library, MediaRecord
+    from studio.recipe import Recipe
+
 
 def _when(seconds: float | None) -> str:
     return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S") if seconds else "—"
 
 
-def recipe_rows(recipe: Any) -> list[tuple[str, str]]:
+def recipe_rows(recipe: Recipe) -> list[tuple[str, str]]:
     """Readable (label, value) rows of a Recipe."""
     rows = [("Prompt", recipe.prompt), ("Negative", recipe.negative_prompt or "—"), ("Model", recipe.model_id),
             ("Mode", recipe.mode), ("Duration", f"{recipe.seconds:g} s"), ("Size", f"{recipe.width}×{recipe.height}"),
@@ -35,7 +41,7 @@ def recipe_rows(recipe: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def media_rows(media: Any, path: Any) -> list[tuple[str, str]]:
+def media_rows(media: MediaRecord, path: Path | str) -> list[tuple[str, str]]:
     """Readable rows of a library MediaRecord."""
     rows = [("Kind", media.kind), ("File", str(path))]
     if media.duration:
@@ -55,7 +61,7 @@ def media_rows(media: Any, path: Any) -> list[tuple[str, str]]:
 class InspectorPanel(QWidget):
     """Shows one take; media facts are fetched on a worker thread."""
 
-    def __init__(self, lib: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, lib: Library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._lib = lib
         self._shown: int | None = None

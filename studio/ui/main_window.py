@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -37,6 +37,13 @@ from studio.ui.theme import icon
 from studio.ui.timeline.editor import TimelineEditor
 from studio.ui.window_menus import build_menus
 
+if TYPE_CHECKING:
+    from studio.engine.control import Engine
+    from studio.engine.events import EngineEvent
+    from studio.library import Library
+    from studio.recipe import Recipe
+
+
 log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 1  # bump when docks change, so an old saved layout is not applied to new docks
@@ -49,7 +56,7 @@ class MainWindow(QMainWindow):
     message_shown = Signal(str, bool)  # every notice the window gives (text, is_error): tests read these
     project_opened = Signal(int)
 
-    def __init__(self, lib: Any, runner: Any, bridge: EngineBridge, parent: QWidget | None = None, *,
+    def __init__(self, lib: Library, runner: Engine | None, bridge: EngineBridge, parent: QWidget | None = None, *,
                  project_id: int | None = None) -> None:
         """`project_id` is the project `start()` opens (default: the most recently changed one)."""
         super().__init__(parent)
@@ -281,7 +288,7 @@ class MainWindow(QMainWindow):
                           "on a timeline and export it with Content Credentials.</p>")
 
     # -- generation -----------------------------------------------------------------------------
-    def submit(self, recipe: Any, parent_take_id: int | None = None, remix_kind: str | None = None) -> None:
+    def submit(self, recipe: Recipe, parent_take_id: int | None = None, remix_kind: str | None = None) -> None:
         """Autosave the project, then queue the take with the engine (both on a worker thread)."""
         if self.runner is None:
             self.notify("The engine is not running, so nothing can be generated.", True)
@@ -307,7 +314,7 @@ class MainWindow(QMainWindow):
         timeline = self.timeline.timeline()
         return timeline.deepcopy() if timeline is not None else None
 
-    def _submitted(self, take_id: int, recipe: Any) -> None:
+    def _submitted(self, take_id: int, recipe: Recipe) -> None:
         self.queue_panel.add_job(take_id, None, recipe.prompt, "queued")
         self.library_panel.model.refresh_take(take_id)
         self.notify(f"Take {take_id} is queued ({recipe.model_id}).")
@@ -328,7 +335,7 @@ class MainWindow(QMainWindow):
 
         run_async(work, None, lambda exc: self.notify(f"Could not reorder the queue: {exc}", True), receiver=self)
 
-    def _on_engine_event(self, event: Any) -> None:
+    def _on_engine_event(self, event: EngineEvent) -> None:
         self.queue_panel.apply_event(event)
         if event.phase in ("queued", "loading", "done", "failed", "canceled", "paused"):
             self.library_panel.model.refresh_take(event.take_id)
@@ -416,7 +423,7 @@ class MainWindow(QMainWindow):
         self.docks["prompt"].show()
         self.docks["prompt"].raise_()
 
-    def _remix_recipe(self, recipe: Any) -> None:
+    def _remix_recipe(self, recipe: Recipe) -> None:
         """Remix a recipe read from a file's Content Credentials (the selected imported take)."""
         item = self.library_panel.current_item()
         if item is not None and item.take.origin == "imported":

@@ -8,13 +8,17 @@ costs the GUI thread only the rows scrolled past.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from studio.library.records import TakeSort
 from studio.ui.library.query import LibraryQuery, Page, TakeItem, describe_take, load_page
 from studio.ui.tasks import run_async
+
+if TYPE_CHECKING:
+    from studio.library import Library
+
 
 TAKE_MIME = "application/x-kinora-take"  # payload: take ids as ASCII decimal, one a line
 ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -45,7 +49,7 @@ class TakeListModel(QAbstractListModel):
     loading_changed = Signal(bool)
     load_failed = Signal(str)
 
-    def __init__(self, lib: Any, parent: Any = None) -> None:
+    def __init__(self, lib: Library, parent: Any = None) -> None:
         super().__init__(parent)
         self._lib = lib
         self._query = LibraryQuery()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QMouseEvent
@@ -28,6 +28,10 @@ from studio.ui.library.thumbnails import ThumbnailLoader
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
 
+if TYPE_CHECKING:
+    from studio.library import Library
+
+
 ALL_MODELS = "All models"
 
 
@@ -49,7 +53,7 @@ class LibraryPanel(QWidget):
     current_changed = Signal(object)  # TakeItem | None
     message = Signal(str, bool)  # text, is_error
 
-    def __init__(self, lib: Any, model_ids: list[str] | None = None, parent: QWidget | None = None,
+    def __init__(self, lib: Library, model_ids: list[str] | None = None, parent: QWidget | None = None,
                  confirm_delete: Callable[[QWidget, TakeItem], bool] = ask_delete) -> None:
         super().__init__(parent)
         self._lib = lib

@@ -12,9 +12,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.library.records import TakeSort
+
+if TYPE_CHECKING:
+    from studio.library import Library, TakeRecord
+
 
 PAGE_SIZE = 200
 SEARCH_LIMIT = 1000  # full-text search is not paged by the library; this many best matches
@@ -43,7 +47,7 @@ class LibraryQuery:
 class TakeItem:
     """One cell of the grid: the take plus what the grid needs about its media file."""
 
-    take: Any  # studio.library.TakeRecord
+    take: TakeRecord
     media_path: Path | None = None
     sha256: str | None = None
     duration: float | None = None
@@ -77,7 +81,7 @@ def created_seconds(value: Any) -> float:
         return 0.0
 
 
-def _keep(query: LibraryQuery, take: Any, cutoff: float | None) -> bool:
+def _keep(query: LibraryQuery, take: TakeRecord, cutoff: float | None) -> bool:
     """Filters full-text search does not apply itself."""
     if query.favorites and not take.favorite:
         return False
@@ -88,7 +92,7 @@ def _keep(query: LibraryQuery, take: Any, cutoff: float | None) -> bool:
     return cutoff is None or created_seconds(take.created_at) >= cutoff
 
 
-def load_page(lib: Any, query: LibraryQuery, after: Any | None, page_size: int = PAGE_SIZE) -> Page:
+def load_page(lib: Library, query: LibraryQuery, after: TakeRecord | None, page_size: int = PAGE_SIZE) -> Page:
     """Load the page of takes after the take `after` (None: the first page). Runs off the GUI thread."""
     cutoff = time.time() - query.max_age_days * 86400 if query.max_age_days is not None else None
     if query.text.strip():
@@ -101,7 +105,7 @@ def load_page(lib: Any, query: LibraryQuery, after: Any | None, page_size: int =
     return Page([describe_take(lib, take) for take in takes], len(takes) < page_size, takes[-1] if takes else after)
 
 
-def describe_take(lib: Any, take: Any) -> TakeItem:
+def describe_take(lib: Library, take: TakeRecord) -> TakeItem:
     """Attach the media file, its hash and duration to a take (for posters and the duration label)."""
     item = TakeItem(take=take)
     if take.recipe is not None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError
+
+if TYPE_CHECKING:
+    from studio.library import Library
+
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ class Recoverable:
     saved_at: float | None
 
 
-def find_recoverable(library: Any) -> list[Recoverable]:
+def find_recoverable(library: Library) -> list[Recoverable]:
     """Projects left with autosaved edits that were never saved (newest first)."""
     found = []
     for project in library.list_projects():
@@ -44,12 +48,12 @@ def find_recoverable(library: Any) -> list[Recoverable]:
     return sorted(found, key=lambda r: r.autosaved_at, reverse=True)
 
 
-def recover(library: Any, item: Recoverable) -> None:
+def recover(library: Library, item: Recoverable) -> None:
     """Make the autosaved timeline the project's saved edit."""
     library.save_timeline(item.project_id, library.load_snapshot(item.snapshot_id))
 
 
-def discard(library: Any, item: Recoverable) -> None:
+def discard(library: Library, item: Recoverable) -> None:
     """Keep the saved edit; the autosave stays in the snapshots but is no longer offered."""
     library.save_timeline(item.project_id, library.load_timeline(item.project_id))
 
@@ -57,7 +61,7 @@ def discard(library: Any, item: Recoverable) -> None:
 class AutosaveController(QObject):
     """Snapshots the document's timeline AUTOSAVE_DELAY_MS after the last edit (restarted per edit)."""
 
-    def __init__(self, library: Any, parent: QObject | None = None, delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
+    def __init__(self, library: Library, parent: QObject | None = None, delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(parent)
         self.library = library
         self.project_id: int | None = None
@@ -116,7 +120,7 @@ class AutosaveController(QObject):
 class RecoveryDialog(QDialog):
     """Offers the projects left with unsaved autosaved edits; Recover restores the checked ones."""
 
-    def __init__(self, library: Any, items: list[Recoverable], parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library, items: list[Recoverable], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.items = items
@@ -154,7 +158,7 @@ class RecoveryDialog(QDialog):
         super().reject()
 
 
-def offer_recovery(library: Any, parent: QWidget | None = None) -> int | None:
+def offer_recovery(library: Library, parent: QWidget | None = None) -> int | None:
     """On start: if any project has unsaved autosaved edits, ask; returns a recovered project id to open."""
     items = find_recoverable(library)
     if not items:

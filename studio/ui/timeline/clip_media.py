@@ -11,7 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import opentimelineio as otio
@@ -20,6 +20,10 @@ from PySide6.QtGui import QImage
 
 from studio.project.timeline import file_path_of, kinora_data
 from studio.ui.tasks import run_async
+
+if TYPE_CHECKING:
+    from studio.library import Library
+
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ class MediaCatalog(QObject):
 
     ready = Signal(str)
 
-    def __init__(self, library: Any, parent: QObject | None = None) -> None:
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
         from studio.media.thumbnails import ThumbnailCache

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import opentimelineio as otio
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
@@ -38,6 +38,9 @@ from studio.ui.timeline.takes_menu import TakeMenuMixin
 from studio.ui.timeline.timescale import ZOOM_STEP, timecode
 from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
 
+if TYPE_CHECKING:
+    from studio.library import Library
+
 
 class TimelineEditor(TakeMenuMixin, QWidget):
     """The timeline editor over one project's OTIO timeline."""
@@ -48,7 +51,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
     timelineChanged = Signal()
     errorOccurred = Signal(str)
 
-    def __init__(self, library: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.project_id: int | None = None
