@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from studio.errors import EngineError, KinoraError
-from studio.recipe import MAX_SECONDS, Recipe
+from studio.recipe import MAX_SECONDS, REMIX_MODES, Recipe
 
 from .backends.base import SourceClip
 
@@ -53,7 +53,7 @@ def read_source(path: Path) -> SourceClip:
 
 def load_source(library: Library, recipe: Recipe) -> SourceClip | None:
     """The parent clip for a remix recipe, or None for modes that start from nothing."""
-    if recipe.mode not in ("extend", "video", "retake"):
+    if recipe.mode not in REMIX_MODES:
         return None
     path = source_path(library, recipe)
     return read_source(path) if path is not None else None
