@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,3 +50,36 @@ def finished_take(lib: Library, tmp_path: Path, prompt: str, *, parent: int | No
     clip = write_clip(frames, audio, 24, 48000, tmp_path / f"{lib.root.name}-take{take.id}.mp4")
     lib.complete_take(take.id, clip, recipe=recipe, timings={})
     return take.id
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def feed_app(studio: Studio) -> Any:
+    """A bare FastAPI app with the feed router mounted (as `kinora serve` mounts it)."""
+    from fastapi import FastAPI
+
+    from studio.server.feed_routes import feed_router
+
+    app = FastAPI()
+    app.include_router(feed_router(studio.lib, studio.identity))
+    return app

@@ -98,16 +98,16 @@ class HttpSource:
         self._origin = (parts.scheme, parts.hostname, parts.port)
         token = parse_qs(parts.query).get("token", [None])[0]
         self._params = {"token": token} if token else {}
-        path = parts.path or "/"
-        if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
-            path += "/"  # a bare path names a folder: its media are under it
-        self._base = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+        self._base = _folder_of(url)
+        self._final_url = url
         self._deadline_s = deadline_s
         self._client = httpx.Client(timeout=httpx.Timeout(read_timeout_s, connect=CONNECT_TIMEOUT_S),
                                     follow_redirects=False, headers={"Accept": "application/feed+json, application/json"})
 
     def read_document(self) -> bytes:
-        return self._get(self.url, MAX_DOCUMENT_BYTES, None)
+        data = self._get(self.url, MAX_DOCUMENT_BYTES, None)
+        self._base = _folder_of(self._final_url)  # after a same-host redirect, media are beside the real feed
+        return data
 
     def download(self, name: str, dest: Path, max_bytes: int) -> None:
         url = urljoin(self._base, name)
@@ -137,6 +137,7 @@ class HttpSource:
                         raise FeedError(f"{url} answered HTTP {response.status_code}"
                                         + (" (the invite token is missing or revoked)" if response.status_code in (401, 403) else "")
                                         + ".")
+                    self._final_url = url
                     length = response.headers.get("content-length")
                     if length and length.isdigit() and int(length) > max_bytes:
                         raise FeedError(f"{url} is {_mb(int(length))}, over the {_mb(max_bytes)} cap.")
@@ -167,6 +168,14 @@ class HttpSource:
             if out is not None:
                 out.close()
         return b"".join(chunks)
+
+
+def _folder_of(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+        path += "/"  # a bare path names a folder: its media are under it
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def _mb(size: int) -> str:

@@ -124,6 +124,10 @@ class FeedStore:
         rows = self._db.query_dicts(sql, (me, *params))
         return [_post(row) for row in rows]
 
+    def has_post(self, post_id: str, sha256: str) -> bool:
+        """Whether this post (this exact file) is here already, e.g. from another subscription to the same feed."""
+        return self._db.query_one("SELECT 1 FROM feed_posts WHERE id = ? AND sha256 = ?", (post_id, sha256)) is not None
+
     def parent_take(self, parent_post_ids: tuple[str, ...]) -> int | None:
         """The take in this library of the first parent post we hold (so a remix links into our lineage)."""
         for parent in parent_post_ids:

@@ -97,8 +97,8 @@ def sync_subscription(lib: Library, subscription_id: int, *, me: str | None = No
             store.pin(sub.id, author_key=signer.author_key, author_name=signer.author_name, root_pem=signer.root_pem)
             known = store.posts_of_subscription(sub.id)
             for item in document.items:
-                if known.get(item.post_id) == item.sha256:
-                    continue
+                if known.get(item.post_id) == item.sha256 or store.has_post(item.post_id, item.sha256):
+                    continue  # here already (from this subscription, or another path to the same feed)
                 try:
                     _bring_in(lib, store, source, item, signer, sub.id, max_video_bytes)
                     imported.append(item.post_id)
