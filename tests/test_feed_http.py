@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
 from fastapi.testclient import TestClient
-
 from feed_helpers import Studio, feed_app, finished_take, open_studio, serve
+
 from studio.feed.fetch import open_source
 from studio.feed.publish import publish_take
 from studio.feed.signature import verify_document

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from feed_helpers import feed_app, finished_take, open_studio, serve
+
 from studio.feed.publish import publish_take, set_like
 
 CHROMIUM = shutil.which("chromium")
