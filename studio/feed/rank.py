@@ -11,15 +11,16 @@ and the order is then built greedily: each next card is the post with the highes
 chosen with its prompt)`, so one author or one prompt cannot fill the screen. Ties go to the smaller
 post id. Nothing random, no clock read inside: the same posts, `now` and weights give the same order.
 
-The greedy pick uses a lazy heap: penalties only ever lower a score, so a post popped from the heap
-whose re-penalised score still beats the next stored (upper-bound) score is the true maximum.
-That keeps 10,000 posts well under the 50 ms budget (bench/feed.py).
+The greedy pick uses lazy heaps (one per author under one of authors): penalties only ever lower a
+score, so an entry whose re-penalised score still beats the next stored (upper-bound) score is the
+true maximum. tests/test_feed_rank.py checks it against the plain quadratic definition.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -64,35 +65,63 @@ def prompt_key(prompt: str) -> str:
 def base_score(post: Rankable, *, now: float, following: Collection[str] = (),
                weights: RankWeights = RankWeights()) -> float:
     """The score before the diversity penalty (see the module notes)."""
-    age_hours = max(0.0, now - post.published_at) / 3600.0
-    made = 1.0 + weights.like * math.log1p(max(0, post.likes)) + weights.remix * math.log1p(max(0, post.remixes))
-    boost = weights.follow_boost if post.author_key in following else 1.0
-    return made * 0.5 ** (age_hours / weights.half_life_hours) * boost
+    return base_scores([post], now=now, following=following, weights=weights)[0]
+
+
+def base_scores(posts: Sequence[Rankable], *, now: float, following: Collection[str] = (),
+                weights: RankWeights = RankWeights()) -> list[float]:
+    """`base_score` of every post (one loop with its constants hoisted: ranking 10,000 posts calls it once)."""
+    log1p, like, remix, boost = math.log1p, weights.like, weights.remix, weights.follow_boost
+    decay_per_s = math.log(0.5) / (weights.half_life_hours * 3600.0)
+    exp = math.exp
+    return [(1.0 + like * log1p(max(0, p.likes)) + remix * log1p(max(0, p.remixes)))
+            * exp(decay_per_s * max(0.0, now - p.published_at)) * (boost if p.author_key in following else 1.0)
+            for p in posts]
 
 
 def rank(posts: Sequence[R], *, now: float, following: Collection[str] = (),
          weights: RankWeights = RankWeights()) -> list[R]:
     """The For you order of `posts` (see the module notes)."""
     following = set(following)
-    base = [base_score(p, now=now, following=following, weights=weights) for p in posts]
-    prompts = [prompt_key(p.prompt) for p in posts]
-    heap = [(-score, p.post_id, i) for i, (score, p) in enumerate(zip(base, posts))]
-    heapq.heapify(heap)
-    by_author: dict[str, int] = {}
-    by_prompt: dict[str, int] = {}
+    base = base_scores(posts, now=now, following=following, weights=weights)
+    prompt_ids: dict[str, int] = {}
+    prompt_of = [prompt_ids.setdefault(prompt_key(p.prompt), len(prompt_ids)) for p in posts]
+    prompt_count = [0] * len(prompt_ids)
+    # Penalties as tables: a**k for every count k that can occur.
+    p_pow = [weights.prompt_penalty ** k for k in range(max(Counter(prompt_of).values(), default=0) + 1)]
+    # Two levels of lazy heaps. Each author's heap holds its posts by base score x prompt penalty (the
+    # author penalty is the same for all of them, so it cannot change their order); the top heap holds
+    # each author's best, times the author penalty. Stored scores only ever overstate the current ones.
+    own: dict[str, list[tuple[float, str, int]]] = {}
+    for i, post in enumerate(posts):
+        own.setdefault(post.author_key, []).append((-base[i], post.post_id, i))
+    picked_from = dict.fromkeys(own, 0)
+    a_pow = [weights.author_penalty ** k for k in range(max(map(len, own.values()), default=0) + 1)]
+    top: list[tuple[float, str, str]] = []
+    for author, heap in own.items():
+        heapq.heapify(heap)
+        top.append((heap[0][0], heap[0][1], author))
+    heapq.heapify(top)
     order: list[R] = []
-    while heap:
-        _stored, post_id, i = heapq.heappop(heap)
-        post = posts[i]
-        current = (base[i] * weights.author_penalty ** by_author.get(post.author_key, 0)
-                   * weights.prompt_penalty ** by_prompt.get(prompts[i], 0))
-        entry = (-current, post_id, i)
-        if heap and entry > heap[0]:  # another post may now score higher: re-queue with the lower score
-            heapq.heappush(heap, entry)
+    while top:
+        author = heapq.heappop(top)[2]
+        heap = own[author]
+        while True:  # make this author's top entry current (prompt penalties may have lowered it)
+            neg, pid, i = heap[0]
+            fresh = -base[i] * p_pow[prompt_count[prompt_of[i]]]
+            if fresh == neg:
+                break
+            heapq.heapreplace(heap, (fresh, pid, i))
+        entry = (neg * a_pow[picked_from[author]], pid, author)
+        if top and entry > top[0]:  # another author may now lead: queue this one with its current score
+            heapq.heappush(top, entry)
             continue
-        order.append(post)
-        by_author[post.author_key] = by_author.get(post.author_key, 0) + 1
-        by_prompt[prompts[i]] = by_prompt.get(prompts[i], 0) + 1
+        heapq.heappop(heap)
+        order.append(posts[i])
+        picked_from[author] += 1
+        prompt_count[prompt_of[i]] += 1
+        if heap:
+            heapq.heappush(top, (heap[0][0] * a_pow[picked_from[author]], heap[0][1], author))
     return order
 
 
