@@ -64,6 +64,7 @@ screenshots: install
 	@command -v Xvfb >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq xvfb; } || { echo "install xvfb first: sudo apt-get install -y xvfb"; exit 1; }
 	$(PY) scripts/screenshot.py
 	xvfb-run -a -s "-screen 0 1600x900x24" $(PY) scripts/screenshot_timeline.py
+	xvfb-run -a -s "-screen 0 1600x900x24" $(PY) scripts/screenshot_feed.py
 
 # Benchmarks need the ffmpeg command line as a baseline (Debian's package).
 bench: install

@@ -102,6 +102,8 @@ class FeedView(QWidget):
 
     def _build(self) -> None:
         self.tabs = QTabBar(self)
+        self.tabs.setUsesScrollButtons(False)  # five short names: all visible, never behind arrows
+        self.tabs.setDrawBase(False)
         for tab in FeedTab:
             self.tabs.addTab(tab.value)
         self.tabs.currentChanged.connect(lambda i: self.show_tab(list(FeedTab)[i]))
