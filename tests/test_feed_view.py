@@ -151,3 +151,39 @@ def test_window_shows_the_feed_and_a_remix_opens_the_prompt_panel_on_the_post(qt
         assert win.docks["lineage"].isVisible()
     finally:
         win.shutdown()
+
+
+def test_my_post_can_be_unpublished_from_the_feed(qtbot, two) -> None:
+    alice, _bob = two
+    widget = FeedView(FeedService(alice.lib, identity=lambda: alice.identity), sink=WallClockSink(notice=None))
+    qtbot.addWidget(widget)
+    widget._tab = FeedTab.MINE
+    with qtbot.waitSignal(widget.cardShown, timeout=20000):
+        widget.show()
+        widget.tabs.setCurrentIndex(list(FeedTab).index(FeedTab.MINE))
+    try:
+        assert len(widget.posts) == 3 and widget.unpublish_button.isVisible()
+        gone = widget.current.post_id
+        widget.unpublish_button.click()
+        qtbot.waitUntil(lambda: len(widget.posts) == 2, timeout=10000)
+        assert gone not in {p.post_id for p in widget.posts}
+    finally:
+        widget.shutdown()
+
+
+def test_window_shares_the_selected_take_to_my_feed(qtbot, lib, tmp_path: Path) -> None:
+    from window_helpers import open_window
+
+    from studio.feed.store import FeedStore
+
+    take_id = finished_take(lib, tmp_path, "a kestrel hovering")
+    win = open_window(qtbot, lib, start_engine=False)
+    try:
+        qtbot.waitUntil(lambda: win.library_panel.select_take(take_id), timeout=20000)
+        win.share_selected_take("friends")
+        qtbot.waitUntil(lambda: any("Shared to your feed" in text for text, _ in win.messages), timeout=60000)
+        (post,) = FeedStore(lib).posts()
+        assert post.take_id == take_id and post.mine and post.audience == "friends"
+        assert (FeedStore(lib).outbox / post.video_name).is_file()
+    finally:
+        win.shutdown()

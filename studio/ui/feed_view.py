@@ -136,6 +136,7 @@ class FeedView(QWidget):
         self.chain_button = self._side_button("Chain", "Show the remix chain in the Lineage view", self.show_chain)
         self.save_button = self._side_button("Save", "Save to the library (starred)", self.save_current)
         self.share_button = self._side_button("Share", "Copy the signed MP4's location", self.share_current)
+        self.unpublish_button = self._side_button("Unpublish", "Remove this post from your feed", self.unpublish_current)
         self.mute_label = QLabel(self.surface)
         self.mute_label.setStyleSheet("color: white; background: rgba(0,0,0,140); padding: 4px;")
         layout = QVBoxLayout(self)
@@ -320,6 +321,7 @@ class FeedView(QWidget):
                              f"{age_text(time.time() - post.published_at)}{friends}<br>{_escape(post.prompt)}")
         self.like_button.setText(f"{'♥' if post.liked_by_me else '♡'} {post.likes}")
         self.remix_button.setText(f"↻ {post.remixes}")
+        self.unpublish_button.setVisible(post.mine)
         self.mute_label.setText("Muted (M)" if self.muted else "")
         self.mute_label.setVisible(self.muted)
         self._place_card()
@@ -380,6 +382,19 @@ class FeedView(QWidget):
             self.message.emit(f"Copied the signed MP4's location: {path}", False)
 
         run_async(lambda: service.video_path(post), done, receiver=self)
+
+    def unpublish_current(self) -> None:
+        post = self.current
+        if post is None or not post.mine:
+            return
+        service = self.service
+
+        def done(_: object) -> None:
+            self.message.emit("Removed from your feed (the take stays in the library).", False)
+            self.reload()
+
+        run_async(lambda: service.unpublish(post.post_id), done,
+                  lambda exc: self.message.emit(f"Could not unpublish: {exc}", True), receiver=self)
 
     # -- subscriptions --------------------------------------------------------------------------
 

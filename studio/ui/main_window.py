@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
         self.docks["lineage"].show()
         self.docks["lineage"].raise_()
 
-    def share_selected_take(self) -> None:
+    def share_selected_take(self, audience: str = "public") -> None:
         """Publish the selected take to my feed (signed MP4 in the outbox) in the background."""
         item = self.library_panel.current_item()
         if item is None:
@@ -463,7 +463,7 @@ class MainWindow(QMainWindow):
             self.notify(f"Shared to your feed: {post.prompt[:60]}")
             self.feed.reload()
 
-        run_async(lambda: service.publish(item.take_id), shared,
+        run_async(lambda: service.publish(item.take_id, audience), shared,
                   lambda exc: self.notify(f"Could not share take {item.take_id}: {exc}", True), receiver=self)
 
     def _timeline_remix(self, take_id: int, kind: str, t_in: float, t_out: float) -> None:
