@@ -189,3 +189,23 @@ def test_malformed_documents_are_named(tmp_path: Path) -> None:
                       "_kinora": {"audience": "public", "published_at": 1.0, "sha256": "0" * 64}}]}
     with pytest.raises(FeedError, match="outside the feed's media/ folder"):
         parse_document(json.dumps(doc).encode())
+
+
+def test_unsubscribing_drops_the_posts_and_likes_but_not_the_takes(alice: Studio, bob: Studio, tmp_path: Path) -> None:
+    post = publish_take(alice.lib, finished_take(alice.lib, tmp_path, "an owl"), alice.identity)
+    mine = publish_take(bob.lib, finished_take(bob.lib, tmp_path, "bob's own"), bob.identity)
+    bob_sub = subscribe(alice.lib, str(_outbox(bob)))
+    sync_subscription(alice.lib, bob_sub.id, me=alice.key)
+    set_like(alice.lib, alice.identity, mine.post_id)
+    first = subscribe(bob.lib, str(_outbox(alice)))
+    second = subscribe(bob.lib, str(write_feed_folder(alice.lib, alice.identity, tmp_path / "copy",
+                                                      include_friends=True).parent))
+    for sub in (first, second):
+        assert sync_subscription(bob.lib, sub.id, me=bob.key).ok
+    store = FeedStore(bob.lib)
+    assert store.post(mine.post_id).likes == 1 and store.post(post.post_id).take_id is not None
+    store.remove_subscription(second.id)
+    assert store.post(mine.post_id).likes == 1  # alice is still followed through the first path
+    store.remove_subscription(first.id)
+    assert store.post(mine.post_id).likes == 0
+    assert [p.post_id for p in store.posts()] == [mine.post_id] and bob.lib.count_takes() == 2

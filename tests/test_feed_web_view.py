@@ -57,6 +57,17 @@ def test_web_view_plays_the_first_clip_and_shows_counts(tmp_path: Path) -> None:
                 assert "second" in texts[0] and "a <b>bold</b> heron" in texts[1]  # shown as text, never as HTML
                 assert "\u2665 1" in texts[1] and "\u21bb 0" in texts[1]
                 assert first.find_elements("css selector", "b") == []
+                # A swipe (scrolling the feed by one screen) snaps to the next card, which plays; the first pauses.
+                driver.execute_script("const f = document.getElementById('feed'); f.scrollTo(0, f.clientHeight);")
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    state = driver.execute_script(
+                        "const v = document.querySelectorAll('video');"
+                        "return {first: v[0].paused, second: v[1].currentTime};")
+                    if state["first"] and state["second"] > 0:
+                        break
+                    time.sleep(0.2)
+                assert state["first"] and state["second"] > 0, f"the swipe did not move playback: {state}"
             finally:
                 driver.quit()
     finally:

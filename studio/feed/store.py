@@ -175,7 +175,9 @@ class FeedStore:
         with self._db.transaction() as conn:
             key = conn.execute("SELECT author_key FROM feed_subscriptions WHERE id = ?", (subscription_id,)).fetchone()
             conn.execute("DELETE FROM feed_subscriptions WHERE id = ?", (subscription_id,))
-            if key is not None and key["author_key"]:
+            # Their likes go with them, unless another subscription (another path to the same feed) remains.
+            if key is not None and key["author_key"] and conn.execute(
+                    "SELECT 1 FROM feed_subscriptions WHERE author_key = ?", (key["author_key"],)).fetchone() is None:
                 conn.execute("DELETE FROM feed_likes WHERE liker_key = ?", (key["author_key"],))
 
     def subscription(self, subscription_id: int) -> Subscription:
