@@ -134,3 +134,19 @@ def test_oversize_post_is_refused_and_nothing_half_downloaded_stays(alice: Studi
     assert bob.lib.count_takes() == 0 and bob.lib.stray_media_files() == []
     assert not any((bob.lib.cache_dir / "feed-incoming").iterdir())
     assert json.loads(json.dumps(FeedStore(bob.lib).subscription(sub.id).rejections))[0][0] == post.post_id
+
+
+def test_other_machines_are_refused_until_sharing_is_on(alice: Studio, tmp_path: Path) -> None:
+    from studio.server.feed_routes import feed_router
+
+    post = publish_take(alice.lib, finished_take(alice.lib, tmp_path, "a wren"), alice.identity)
+    sharing = {"on": False}
+    app = FastAPI()
+    app.include_router(feed_router(alice.lib, alice.identity, remote_allowed=lambda: sharing["on"]))
+    phone = TestClient(app, client=("192.168.1.20", 50000))
+    for path in ("/feed", "/feed/view", f"/feed/{post.video_name}"):
+        assert phone.get(path).status_code == 403
+    sharing["on"] = True
+    assert phone.get("/feed").status_code == 200 and phone.get(f"/feed/{post.video_name}").status_code == 200
+    assert phone.post("/feed/tokens").status_code == 403  # tokens: from this machine only, sharing or not
+    assert TestClient(app).get("/feed").status_code == 200  # loopback is always served

@@ -10,16 +10,20 @@ Mount with `app.include_router(feed_router(library, identity))` (or pass it in t
 - `POST /feed/tokens`           make an invite token -> {"token", "invite_url"}  (loopback clients only)
 - `DELETE /feed/tokens/{token}` revoke it (loopback clients only)
 
-Whether the server listens beyond loopback is the server's decision (sharing off by default).
+Nothing is served to another machine until the creator turns sharing on: requests from outside
+loopback get 403 unless `remote_allowed()` says yes (the server passes its sharing setting), whatever
+address the server listens on. Token management stays loopback-only even then.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from studio.errors import FeedError
@@ -32,13 +36,22 @@ if TYPE_CHECKING:
     from studio.provenance.identity import SigningIdentity
 
 _MEDIA_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.(mp4|jpg)$")
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
+LOOPBACK_HOSTS = frozenset({"localhost", "testclient"})  # names; addresses are checked with ipaddress
 
 
-def feed_router(library: Library, identity: SigningIdentity, *, prefix: str = "/feed") -> APIRouter:
-    """The feed's routes over one library, signed as `identity` (the library's own)."""
-    router = APIRouter(prefix=prefix, tags=["feed"])
+def feed_router(library: Library, identity: SigningIdentity, *, prefix: str = "/feed",
+                remote_allowed: Callable[[], bool] = lambda: False) -> APIRouter:
+    """The feed's routes over one library, signed as `identity` (the library's own).
+
+    `remote_allowed`: whether clients off loopback may read the feed now (the creator's sharing switch).
+    """
     store = FeedStore(library)
+
+    def sharing_gate(request: Request) -> None:
+        if not _is_loopback(request) and not remote_allowed():
+            raise HTTPException(403, "Sharing is off: this studio serves its feed to this machine only.")
+
+    router = APIRouter(prefix=prefix, tags=["feed"], dependencies=[Depends(sharing_gate)])
 
     def token_of(request: Request) -> str | None:
         auth = request.headers.get("authorization", "")
@@ -47,16 +60,16 @@ def feed_router(library: Library, identity: SigningIdentity, *, prefix: str = "/
         return request.query_params.get("token")
 
     def require_loopback(request: Request) -> None:
-        if request.client is None or request.client.host not in LOOPBACK_HOSTS:
+        if not _is_loopback(request):
             raise HTTPException(403, "Invite tokens are managed from this machine only.")
 
-    @router.get("", response_class=Response)
+    @router.get("", response_class=Response, name="feed_document")
     def get_feed(request: Request) -> Response:
         friends = store.token_valid(token_of(request))
         document = build_document(library, identity, include_friends=friends)
         return Response(encode(document), media_type=MIME_TYPE, headers={"Cache-Control": "no-store"})
 
-    @router.get("/media/{name}")
+    @router.get("/media/{name}", name="feed_media")
     def get_media(name: str, request: Request) -> FileResponse:
         if not _MEDIA_NAME.match(name):
             raise HTTPException(404, "No such file in this feed.")
@@ -72,18 +85,18 @@ def feed_router(library: Library, identity: SigningIdentity, *, prefix: str = "/
             raise HTTPException(404, "The post's file is missing from the outbox.")
         return FileResponse(path, media_type="video/mp4" if name.endswith(".mp4") else "image/jpeg")
 
-    @router.get("/view", response_class=HTMLResponse)
+    @router.get("/view", response_class=HTMLResponse, name="feed_view")
     def get_view() -> HTMLResponse:
         return HTMLResponse(_VIEW_PAGE.replace("__FEED_URL__", json.dumps(prefix))
                             .replace("__TITLE__", _html_escape(f"{identity.name} on Kinora")))
 
-    @router.post("/tokens")
+    @router.post("/tokens", name="feed_token_create")
     def create_token(request: Request, label: str = "") -> dict[str, str]:
         require_loopback(request)
         token = store.create_token(label)
-        return {"token": token, "invite_url": str(request.url_for("get_feed").include_query_params(token=token))}
+        return {"token": token, "invite_url": str(request.url_for("feed_document").include_query_params(token=token))}
 
-    @router.delete("/tokens/{token}")
+    @router.delete("/tokens/{token}", name="feed_token_revoke")
     def revoke_token(token: str, request: Request) -> dict[str, str]:
         require_loopback(request)
         try:
@@ -93,6 +106,18 @@ def feed_router(library: Library, identity: SigningIdentity, *, prefix: str = "/
         return {"revoked": token}
 
     return router
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client is not None else ""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def _html_escape(text: str) -> str:
