@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import pytest
+
 from studio.feed.rank import FeedTab, RankWeights, base_score, prompt_key, rank, tab_posts
 
 NOW = 1_800_000_000.0
@@ -67,11 +69,14 @@ def test_rank_is_deterministic_and_independent_of_input_order() -> None:
     assert sorted(first) == sorted(ids(posts))  # every post exactly once
 
 
-def test_lazy_heap_matches_plain_greedy_selection() -> None:
-    """The heap is only a speed-up: it must pick what the quadratic greedy definition picks."""
+@pytest.mark.parametrize("ties", [False, True])
+def test_lazy_heap_matches_plain_greedy_selection(ties: bool) -> None:
+    """The heaps are only a speed-up: they must pick what the quadratic greedy definition picks,
+    ties (equal scores: same age and counts) included."""
     rng = random.Random(11)
-    posts = [P(f"p{i:03d}", f"au{rng.randrange(6)}", f"prompt {rng.randrange(8)}", NOW - rng.uniform(0, 100) * HOUR,
-               rng.randrange(6), rng.randrange(3)) for i in range(150)]
+    posts = [P(f"p{rng.randrange(10**6):06d}-{i}", f"au{rng.randrange(6)}", f"prompt {rng.randrange(8)}",
+               NOW - (rng.randrange(3) if ties else rng.uniform(0, 100)) * HOUR,
+               rng.randrange(2 if ties else 6), rng.randrange(2 if ties else 3)) for i in range(150)]
     w = RankWeights()
     following = {"au1"}
     left = list(posts)

@@ -92,36 +92,44 @@ def rank(posts: Sequence[R], *, now: float, following: Collection[str] = (),
     # Two levels of lazy heaps. Each author's heap holds its posts by base score x prompt penalty (the
     # author penalty is the same for all of them, so it cannot change their order); the top heap holds
     # each author's best, times the author penalty. Stored scores only ever overstate the current ones.
-    own: dict[str, list[tuple[float, str, int]]] = {}
+    authors: dict[str, int] = {}
+    own: list[list[tuple[float, str, int]]] = []
     for i, post in enumerate(posts):
-        own.setdefault(post.author_key, []).append((-base[i], post.post_id, i))
-    picked_from = dict.fromkeys(own, 0)
-    a_pow = [weights.author_penalty ** k for k in range(max(map(len, own.values()), default=0) + 1)]
-    top: list[tuple[float, str, str]] = []
-    for author, heap in own.items():
+        a = authors.setdefault(post.author_key, len(authors))
+        if a == len(own):
+            own.append([])
+        own[a].append((-base[i], post.post_id, i))
+    picked_from = [0] * len(own)
+    a_pow = [weights.author_penalty ** k for k in range(max(map(len, own), default=0) + 1)]
+    top: list[tuple[float, str, int]] = []
+    for a, heap in enumerate(own):
         heapq.heapify(heap)
-        top.append((heap[0][0], heap[0][1], author))
+        top.append((heap[0][0], heap[0][1], a))
     heapq.heapify(top)
+    heapreplace, heappop = heapq.heapreplace, heapq.heappop
     order: list[R] = []
     while top:
-        author = heapq.heappop(top)[2]
-        heap = own[author]
+        a = top[0][2]
+        heap = own[a]
         while True:  # make this author's top entry current (prompt penalties may have lowered it)
             neg, pid, i = heap[0]
             fresh = -base[i] * p_pow[prompt_count[prompt_of[i]]]
             if fresh == neg:
                 break
-            heapq.heapreplace(heap, (fresh, pid, i))
-        entry = (neg * a_pow[picked_from[author]], pid, author)
-        if top and entry > top[0]:  # another author may now lead: queue this one with its current score
-            heapq.heappush(top, entry)
+            heapreplace(heap, (fresh, pid, i))
+        entry = (neg * a_pow[picked_from[a]], pid, a)
+        if entry != top[0]:  # lower than stored: another author may lead now
+            heapreplace(top, entry)
             continue
-        heapq.heappop(heap)
+        # Current and the least of the stored upper bounds: the best card. Take it.
+        heappop(heap)
         order.append(posts[i])
-        picked_from[author] += 1
+        picked_from[a] += 1
         prompt_count[prompt_of[i]] += 1
         if heap:
-            heapq.heappush(top, (heap[0][0] * a_pow[picked_from[author]], heap[0][1], author))
+            heapreplace(top, (heap[0][0] * a_pow[picked_from[a]], heap[0][1], a))
+        else:
+            heappop(top)
     return order
 
 
