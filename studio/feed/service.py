@@ -39,6 +39,8 @@ class FeedService:
         self._identity_factory = identity
         self._identity: SigningIdentity | None = None
         self._lock = threading.Lock()
+        # One sync at a time: two syncs of one subscription would both bring in its new posts.
+        self._sync_lock = threading.Lock()
 
     @property
     def identity(self) -> SigningIdentity:
@@ -84,10 +86,12 @@ class FeedService:
 
     def subscribe(self, source: str) -> SyncResult:
         """Subscribe to a feed URL, invite link or folder, and sync it once now."""
-        return sync_subscription(self.lib, subscribe(self.lib, source).id, me=self.me)
+        with self._sync_lock:
+            return sync_subscription(self.lib, subscribe(self.lib, source).id, me=self.me)
 
     def sync_all(self) -> list[SyncResult]:
-        return sync_all(self.lib, me=self.me)
+        with self._sync_lock:
+            return sync_all(self.lib, me=self.me)
 
     def subscriptions(self) -> list[Subscription]:
         return self.store.subscriptions()

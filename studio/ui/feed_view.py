@@ -414,7 +414,9 @@ class FeedView(QWidget):
                   lambda exc: self.message.emit(f"Could not subscribe: {exc}", True), receiver=self)
 
     def sync_now(self) -> None:
-        """Sync every subscription on a pool thread; the feed reloads when done."""
+        """Sync every subscription on a pool thread (not again while one runs); the feed reloads when done."""
+        if not self.sync_button.isEnabled():
+            return
         self.sync_button.setEnabled(False)
         service, keep = self.service, self.current.post_id if self.current else None
 
