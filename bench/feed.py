@@ -127,24 +127,23 @@ def bench_snap(scratch: Path, clips: int = 6) -> None:
     view = FeedView(ClipService(paths), sink=WallClockSink(notice=None))
     view.resize(608, 1080)
     view.show()
-    wait_until(lambda: view.last_snap_ms is not None and all(i in view._ready for i in (1, 2)))
+    wait_until(lambda: view.cards.last_snap_ms is not None and all(i in view.cards.ready for i in (1, 2)))
     warm, warm_cpu, cold, played = [], [], [], []
     for index in range(1, clips):
-        wait_until(lambda: index in view._ready)
+        wait_until(lambda: index in view.cards.ready)
         c0 = time.thread_time()
         view.go_to(index)
         warm_cpu.append((time.thread_time() - c0) * 1000.0)  # the GUI thread's own work for the whole snap
-        warm.append(view.last_snap_ms)
-        first = view._shown_frame
+        warm.append(view.cards.last_snap_ms)
+        first = view.cards.shown_frame
         t0 = time.perf_counter()
-        wait_until(lambda: view._shown_frame is not first, 10)  # the player's own decode reaches the screen
+        wait_until(lambda: view.cards.shown_frame is not first, 10)  # the player's own decode reaches the screen
         played.append((time.perf_counter() - t0) * 1000.0 + warm[-1])
     for index in (0, 2, 4):  # back up: these cards were dropped, so they open cold
-        view._drop_preloads()
-        view._pending.clear()
+        view.cards.drop_preloads()
         t0 = time.perf_counter()
         view.go_to(index)
-        wait_until(lambda: view._snap_started is None)
+        wait_until(lambda: view.cards.snap_started is None)
         cold.append((time.perf_counter() - t0) * 1000.0)
     view.shutdown()
     w, c, p = statistics.median(warm), statistics.median(cold), statistics.median(played)

@@ -70,7 +70,7 @@ def main(out: Path) -> None:
         view.resize(720, 880)
         view.show()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (view.last_snap_ms is None or not view._player.playing):
+        while time.monotonic() < deadline and (view.cards.last_snap_ms is None or not view.cards.player.playing):
             app.processEvents()
             time.sleep(0.01)
         for _ in range(60):  # let it play a moment

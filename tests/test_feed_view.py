@@ -45,15 +45,15 @@ def view(qtbot, two):
 
 
 def _preloaded(view: FeedView, *indexes: int) -> bool:
-    return all(i in view._ready for i in indexes)
+    return all(i in view.cards.ready for i in indexes)
 
 
 def test_first_card_plays_and_fills_the_height_at_9_by_16(qtbot, view: FeedView) -> None:
     assert [p.prompt for p in view.posts] and view.index == 0
     assert view.surface.height() == view.stage.height()
     assert abs(view.surface.width() - view.stage.height() * 9 / 16) <= 1
-    qtbot.waitUntil(lambda: view._player.playing and view._player.position > 0, timeout=10000)
-    assert view._player.loop and view.current_image() is not None
+    qtbot.waitUntil(lambda: view.cards.player.playing and view.cards.player.position > 0, timeout=10000)
+    assert view.cards.player.loop and view.current_image() is not None
     assert "alice" in view.caption.text() and "tiny-random" in view.caption.text()
 
 
@@ -89,7 +89,7 @@ def test_wheel_moves_one_card_per_notch(qtbot, view: FeedView) -> None:
 
 def test_m_mutes_and_l_likes(qtbot, view: FeedView, two) -> None:
     qtbot.keyClick(view, Qt.Key.Key_M)
-    assert view.muted and view._player.muted and view.mute_label.isVisible()
+    assert view.muted and view.cards.player.muted and view.mute_label.isVisible()
     qtbot.keyClick(view, Qt.Key.Key_L)
     qtbot.waitUntil(lambda: view.current.liked_by_me, timeout=10000)
     assert view.current.likes == 1 and view.like_button.text() == "♥ 1"

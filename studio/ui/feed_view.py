@@ -1,9 +1,8 @@
 """The Feed: a vertical stream of 9:16 cards, one at a time filling the height, to watch, like and remix.
 
 Wheel, Up/Down and PgUp/PgDn snap to the next or previous card; the card in view plays with sound and
-loops (the Preview's own player core, studio.playback.Player, and its VideoSurface); M mutes; L or a
-double-click likes. The next two cards are preloaded on pool threads: their files opened and their
-first frame decoded at the card's size, so a snap shows a picture at once and starts playing from it.
+loops and the next two are preloaded (studio.ui.feed_cards.CardPlayer, over the Preview's player core);
+M mutes; L or a double-click likes.
 
 Everything slow (the database, files, signing, syncing subscriptions) goes through `run_async`; the GUI
 thread only paints. Subscriptions sync in the background every SYNC_INTERVAL_MS and on "Sync now".
@@ -13,11 +12,9 @@ Not built: the cameo badge (no cameo data exists yet, see the consent issue).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QMouseEvent, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QTabBar, QToolButton, QVBoxLayout, QWidget
@@ -25,25 +22,13 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QT
 from studio.feed.rank import FeedTab
 from studio.feed.service import FeedService
 from studio.feed.store import FeedPost
-from studio.playback import FileSource, Player, Sink
-from studio.playback.sources import fitted_size
-from studio.ui.player.preview import frame_to_qimage
+from studio.playback import Sink
+from studio.ui.feed_cards import CardPlayer
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
 
-TICK_MS = 16
-PRELOAD_AHEAD = 2
 SYNC_INTERVAL_MS = 5 * 60 * 1000
 WHEEL_STEP = 120  # one notch of a mouse wheel (angleDelta units)
-
-
-@dataclass
-class Preloaded:
-    """A card made ready off the GUI thread: its file opened and its first frame decoded."""
-
-    post_id: str
-    source: FileSource
-    first_frame: np.ndarray
 
 
 def age_text(seconds: float) -> str:
@@ -55,20 +40,12 @@ def age_text(seconds: float) -> str:
     return "just now"
 
 
-def _open_card(path: Path, post_id: str, box: tuple[int, int]) -> Preloaded:
-    """On a pool thread: open the file and decode its first frame at the card's size."""
-    source = FileSource(path)
-    size = fitted_size(source.size, box) if min(source.size) > 0 else None
-    return Preloaded(post_id, source, np.ascontiguousarray(source.frame_at(0.0, size)))
-
-
 class FeedView(QWidget):
     """The Feed page of the studio (see the module notes)."""
 
     remixRequested = Signal(int)  # the take a post is in this library: the Prompt panel remixes it
     chainRequested = Signal(int)  # show this take's lineage (across people) in the Lineage view
     message = Signal(str, bool)  # notice text, is_error
-    cardShown = Signal(str, float)  # post id, ms from the snap to its first frame on screen (bench, tests)
 
     def __init__(self, service: FeedService, sink: Sink | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,21 +54,14 @@ class FeedView(QWidget):
         self.service = service
         self.posts: list[FeedPost] = []
         self.index = 0
-        self.muted = False
-        self.last_snap_ms: float | None = None
-        self._sink = sink
-        self._player: Player | None = None  # made on first show: no audio device for a hidden page
-        self._ready: dict[int, Preloaded] = {}
-        self._pending: set[int] = set()
-        self._snap_started: float | None = None
-        self._shown_frame: Any = None
         self._wheel = 0
+        self._started = False
         self._closed = False
         self._tab = FeedTab.FOR_YOU
         self._build()
-        self._timer = QTimer(self, interval=TICK_MS)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._tick)
+        self.cards = CardPlayer(self.surface, service.video_path, sink, self)
+        self.cardShown = self.cards.cardShown  # post id, ms from the snap to its first frame on screen
+        self.cards.failed.connect(lambda text: self.message.emit(text, True))
         self._sync_timer = QTimer(self, interval=SYNC_INTERVAL_MS)
         self._sync_timer.timeout.connect(self.sync_now)
         app = QCoreApplication.instance()
@@ -175,27 +145,21 @@ class FeedView(QWidget):
         self.mute_label.adjustSize()
         self.mute_label.move(10, 10)
 
-    def card_box(self) -> tuple[int, int]:
-        """The card's size in device pixels: frames are decoded at this size, never scaled on the GUI thread."""
-        ratio = self.surface.devicePixelRatioF()
-        return max(2, int(self.surface.width() * ratio)), max(2, int(self.surface.height() * ratio))
-
     # -- loading --------------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._player is None and not self._closed:
-            self._player = Player(self._sink)
-            self._player.loop = True
+        if self._closed:
+            return
+        self.cards.start()
+        if not self._started:
+            self._started = True
             self.reload()
             self._sync_timer.start()
-        self._timer.start()
 
     def hideEvent(self, event: Any) -> None:
         super().hideEvent(event)
-        self._timer.stop()
-        if self._player is not None:
-            self._player.pause()
+        self.cards.stop()
 
     def show_tab(self, tab: FeedTab) -> None:
         self._tab = tab
@@ -214,93 +178,23 @@ class FeedView(QWidget):
         if tab is not self._tab or self._closed:
             return
         self.posts = posts
-        self._drop_preloads()
+        self.cards.set_posts(posts)
         ids = [p.post_id for p in posts]
         self.go_to(ids.index(keep) if keep in ids else 0)
-
-    def _drop_preloads(self, keep: range | None = None) -> None:
-        for i in [i for i in self._ready if keep is None or i not in keep]:
-            self._ready.pop(i).source.close()
-
-    def _preload(self, index: int) -> None:
-        if not (0 <= index < len(self.posts)) or index in self._ready or index in self._pending:
-            return
-        post, service, box = self.posts[index], self.service, self.card_box()
-        self._pending.add(index)
-
-        def work() -> Preloaded | None:
-            path = service.video_path(post)
-            return _open_card(path, post.post_id, box) if path is not None else None
-
-        def done(ready: Preloaded | None) -> None:
-            self._pending.discard(index)
-            valid = (ready is not None and not self._closed and index < len(self.posts)
-                     and self.posts[index].post_id == ready.post_id)
-            if not valid:
-                if ready is not None:
-                    ready.source.close()
-                return
-            self._ready[index] = ready
-            if index == self.index and self._snap_started is not None:
-                self._start(ready)
-
-        def failed(exc: Exception) -> None:
-            self._pending.discard(index)
-            self.message.emit(f"Could not open the post: {exc}", True)
-
-        run_async(work, done, failed, receiver=self)
 
     # -- snapping -------------------------------------------------------------------------------
 
     def go_to(self, index: int) -> None:
         """Snap to card `index` (clamped): play it from its first frame and preload the next two."""
-        if not self.posts:
-            self.index = 0
-            self._show_overlay(None)
-            if self._player is not None:
-                self._player.pause()
-            return
-        self.index = max(0, min(index, len(self.posts) - 1))
-        self._snap_started = time.perf_counter()
-        self._show_overlay(self.posts[self.index])
-        self._drop_preloads(range(self.index, self.index + PRELOAD_AHEAD + 1))
-        ready = self._ready.get(self.index)
-        if ready is not None:
-            self._start(ready)
-        else:
-            self._preload(self.index)
-        for ahead in range(1, PRELOAD_AHEAD + 1):
-            self._preload(self.index + ahead)
+        self.index = max(0, min(index, len(self.posts) - 1)) if self.posts else 0
+        self._show_overlay(self.current)
+        self.cards.show(self.index)
 
     def next(self) -> None:
         self.go_to(self.index + 1)
 
     def previous(self) -> None:
         self.go_to(self.index - 1)
-
-    def _start(self, ready: Preloaded) -> None:
-        """Show the preloaded first frame now and hand its source to the player (which then owns it)."""
-        self._ready.pop(self.index, None)
-        self._shown_frame = ready.first_frame  # the QImage points at these pixels
-        self.surface.set_image(frame_to_qimage(ready.first_frame))
-        self.surface.repaint()  # on screen now, not at the next event-loop turn
-        if self._snap_started is not None:
-            self.last_snap_ms = (time.perf_counter() - self._snap_started) * 1000.0
-            self._snap_started = None
-            self.cardShown.emit(ready.post_id, self.last_snap_ms)
-        if self._player is not None:
-            self._player.set_frame_size(tuple(ready.first_frame.shape[1::-1]))  # type: ignore[arg-type]
-            self._player.load(ready.source)
-            self._player.muted = self.muted
-            self._player.play()
-
-    def _tick(self) -> None:
-        if self._player is None:
-            return
-        frame = self._player.current_frame()
-        if frame is not None and frame.image is not self._shown_frame:
-            self._shown_frame = frame.image
-            self.surface.set_image(frame_to_qimage(frame.image))
 
     # -- overlay and actions ----------------------------------------------------------------------
 
@@ -326,10 +220,12 @@ class FeedView(QWidget):
         self.mute_label.setVisible(self.muted)
         self._place_card()
 
+    @property
+    def muted(self) -> bool:
+        return self.cards.muted
+
     def toggle_mute(self) -> None:
-        self.muted = not self.muted
-        if self._player is not None:
-            self._player.muted = self.muted
+        self.cards.muted = not self.cards.muted
         self._show_overlay(self.current)
 
     def toggle_like(self) -> None:
@@ -477,11 +373,8 @@ class FeedView(QWidget):
         if self._closed:
             return
         self._closed = True
-        self._timer.stop()
         self._sync_timer.stop()
-        self._drop_preloads()
-        if self._player is not None:
-            self._player.close()
+        self.cards.shutdown()
 
     def closeEvent(self, event: Any) -> None:
         self.shutdown()
