@@ -76,6 +76,7 @@ def test_folder_subscription_brings_posts_in_as_takes_with_the_authors_recipe(al
     (seen,) = FeedStore(bob.lib).posts(me=bob.key)
     take = bob.lib.take(seen.take_id)
     assert take.origin == "imported" and take.recipe == alice.lib.take(take_id).recipe
+    assert take.display_title == "alice: a paper boat on a pond"
     assert seen.author_name == "alice" and seen.author_key == alice.key and not seen.mine
     assert FeedStore(bob.lib).subscription(sub.id).status == "ok"
     again = sync_subscription(bob.lib, sub.id, me=bob.key)  # nothing new: nothing imported twice

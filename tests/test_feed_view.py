@@ -187,3 +187,27 @@ def test_window_shares_the_selected_take_to_my_feed(qtbot, lib, tmp_path: Path) 
         assert (FeedStore(lib).outbox / post.video_name).is_file()
     finally:
         win.shutdown()
+
+
+def test_subscriptions_dialog_shows_each_feeds_reasons_and_unsubscribes(qtbot, two, tmp_path: Path) -> None:
+    from studio.feed.store import FeedStore
+    from studio.ui.feed_subscriptions import SubscriptionsDialog
+
+    _alice, bob = two
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "feed.json").write_text("[]")
+    sync_subscription(bob.lib, subscribe(bob.lib, str(broken)).id, me=bob.key)
+    dialog = SubscriptionsDialog(FeedService(bob.lib, identity=lambda: bob.identity))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 2, timeout=10000)
+    rows = {dialog.tree.topLevelItem(i).text(3): dialog.tree.topLevelItem(i) for i in range(2)}
+    bad = rows[str(broken.resolve())]
+    assert bad.text(1) == "FAILED" and "not a JSON object" in bad.child(0).text(0)
+    good = next(item for source, item in rows.items() if source != str(broken.resolve()))
+    assert good.text(0) == "alice" and good.text(1) == "OK" and good.childCount() == 0
+    kept = good.text(3)
+    dialog.tree.setCurrentItem(bad.child(0))  # a reason line selects its subscription
+    dialog.unsubscribe_selected()
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 1, timeout=10000)
+    assert [s.source for s in FeedStore(bob.lib).subscriptions()] == [kept]

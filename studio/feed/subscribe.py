@@ -150,7 +150,9 @@ def _bring_in(lib: Library, store: FeedStore, source: FeedSource, item: FeedItem
         media = lib.import_media(video)
         parent_take = store.parent_take(item.parent_post_ids)
         with lib.database.transaction():
-            take = lib.add_imported_take(media.id, title=item.prompt[:80] or item.post_id, parent_take_id=parent_take)
+            # The author in the title: the library grid and the Lineage view show whose clip it is.
+            take = lib.add_imported_take(media.id, title=f"{signer.author_name}: {item.prompt[:80] or item.post_id}",
+                                         parent_take_id=parent_take)
             record_credentials(lib, take)
             store.add_post(item, author_key=signer.author_key, author_name=signer.author_name, take_id=take.id,
                            subscription_id=subscription_id)

@@ -81,12 +81,16 @@ class FeedView(QWidget):
         subscribe.clicked.connect(self.ask_subscribe)
         self.sync_button = QPushButton("Sync now", self)
         self.sync_button.clicked.connect(self.sync_now)
+        self.subscriptions_button = QPushButton("Subscriptions…", self)
+        self.subscriptions_button.setToolTip("Each feed's state, why a sync failed, and the posts it refused")
+        self.subscriptions_button.clicked.connect(self.show_subscriptions)
         self.status = QLabel(self, objectName="feedStatus")
         top = QHBoxLayout()
         top.addWidget(self.tabs, 1)
         top.addWidget(self.status)
         top.addWidget(subscribe)
         top.addWidget(self.sync_button)
+        top.addWidget(self.subscriptions_button)
 
         self.stage = QWidget(self, objectName="feedStage")
         self.stage.setStyleSheet("#feedStage { background: black; }")
@@ -298,6 +302,13 @@ class FeedView(QWidget):
         source, ok = QInputDialog.getText(self, "Subscribe", "A friend's feed URL, invite link, or feed folder:")
         if ok and source.strip():
             self.subscribe(source.strip())
+
+    def show_subscriptions(self) -> None:
+        from studio.ui.feed_subscriptions import SubscriptionsDialog
+
+        dialog = SubscriptionsDialog(self.service, self)
+        dialog.finished.connect(lambda _: self.reload(self.current.post_id if self.current else None))
+        dialog.open()
 
     def subscribe(self, source: str) -> None:
         service = self.service
