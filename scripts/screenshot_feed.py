@@ -67,7 +67,7 @@ def main(out: Path) -> None:
 
         view = FeedView(FeedService(bob_lib, identity=lambda: bob), sink=WallClockSink(notice=None))
         view.setWindowTitle("Kinora — Feed")
-        view.resize(720, 880)
+        view.resize(820, 900)
         view.show()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and (view.cards.last_snap_ms is None or not view.cards.player.playing):
