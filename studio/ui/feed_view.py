@@ -62,8 +62,9 @@ class FeedView(QWidget):
         self.cards = CardPlayer(self.surface, service.video_path, sink, self)
         self.cardShown = self.cards.cardShown  # post id, ms from the snap to its first frame on screen
         self.cards.failed.connect(lambda text: self.message.emit(text, True))
-        self._sync_timer = QTimer(self, interval=SYNC_INTERVAL_MS)
+        self._sync_timer = QTimer(self, interval=SYNC_INTERVAL_MS)  # polls while the window is open, shown or not
         self._sync_timer.timeout.connect(self.sync_now)
+        self._sync_timer.start()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -159,7 +160,6 @@ class FeedView(QWidget):
         if not self._started:
             self._started = True
             self.reload()
-            self._sync_timer.start()
 
     def hideEvent(self, event: Any) -> None:
         super().hideEvent(event)
