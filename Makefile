@@ -14,13 +14,25 @@ SYSTEM_PACKAGES := libportaudio2 libegl1 libgl1 libopengl0 libglib2.0-0 libfontc
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libx11-xcb1 fonts-dejavu-core
 
-.PHONY: run test lint install system-deps bench screenshots clean
+.PHONY: run test lint install system-deps browser-deps bench screenshots clean
 
 run: install
 	$(PY) -m studio
 
-test: install lint
+test: install lint browser-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
+
+# The feed's web view is tested in a real browser (tests/test_feed_web_view.py): Debian's chromium and its
+# driver, installed when run as root; otherwise that test is skipped and says why.
+BROWSER_PACKAGES := chromium chromium-driver
+browser-deps:
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ] || ! command -v apt-get >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "The web view test needs: sudo apt-get install -y $$missing (skipped until then)"; \
+	fi
 
 lint: install
 	$(PY) -m ruff check studio tests bench scripts
@@ -53,6 +65,7 @@ screenshots: install
 	@command -v Xvfb >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq xvfb; } || { echo "install xvfb first: sudo apt-get install -y xvfb"; exit 1; }
 	$(PY) scripts/screenshot.py
 	xvfb-run -a -s "-screen 0 1600x900x24" $(PY) scripts/screenshot_timeline.py
+	xvfb-run -a -s "-screen 0 1600x900x24" $(PY) scripts/screenshot_feed.py
 
 # Benchmarks need the ffmpeg command line as a baseline (Debian's package).
 bench: install

@@ -33,6 +33,10 @@ class ProvenanceError(KinoraError):
     """Content Credentials could not be made, signed or read."""
 
 
+class FeedError(KinoraError):
+    """A feed cannot be published, fetched, verified or imported (the reason names which)."""
+
+
 class Cancelled(KinoraError):
     """The user canceled (or paused) the work; not a failure. `reason` is "canceled" or "paused"."""
 

@@ -55,8 +55,9 @@ ProgressCallback = Callable[[ExportStatus], None]
 
 def export_take(lib: Library, take_id: int, out_path: str | Path, *, watermark: bool | WatermarkSettings = True,
                 sign: bool = True, progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
-                preset: str | ExportPreset = "source") -> Path:
-    """Render one take (its own size, unless `preset` says otherwise) and sign it.
+                preset: str | ExportPreset = "source", identity: SigningIdentity | None = None) -> Path:
+    """Render one take (its own size, unless `preset` says otherwise) and sign it (with `identity`,
+    default the user's: the feed publishes as the library's own identity).
 
     A generated take says `c2pa.created` (trainedAlgorithmicMedia) with its recipe, and names
     its parent take, if any, as a `parentOf` ingredient; an imported take is `opened` + `edited`.
@@ -74,7 +75,8 @@ def export_take(lib: Library, take_id: int, out_path: str | Path, *, watermark: 
         find_track(timeline, "A1").append(audio)
     out_path = Path(out_path)
     return _render_and_sign(lib, timeline, out_path, preset, watermark=watermark, sign=sign, progress=progress,
-                            cancel=cancel, plan=lambda: take_plan(lib, take, title=out_path.name))
+                            cancel=cancel, plan=lambda: take_plan(lib, take, title=out_path.name, identity=identity),
+                            identity=identity)
 
 
 def export_project(lib: Library, project_id: int, out_path: str | Path, preset: str | ExportPreset, *,
@@ -168,7 +170,8 @@ def _parent_ingredient(lib: Library, take: TakeRecord, identity: SigningIdentity
 
 def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Path, preset: str | ExportPreset, *,
                      watermark: bool | WatermarkSettings, sign: bool, progress: ProgressCallback | None,
-                     cancel: CancelToken | None, plan: Callable[[], ManifestPlan]) -> Path:
+                     cancel: CancelToken | None, plan: Callable[[], ManifestPlan],
+                     identity: SigningIdentity | None = None) -> Path:
     from studio.media.export import export as render
 
     report = progress or (lambda status: None)
@@ -193,7 +196,7 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
             from studio.provenance.signing import sign_media
 
             report(ExportStatus("signing", RENDER_SHARE, None, "Content Credentials"))
-            sign_media(rendered, out_path, plan())
+            sign_media(rendered, out_path, plan(), identity=identity)
         else:
             os.replace(rendered, out_path)
     report(ExportStatus("done", 1.0, 0.0, f"{time.monotonic() - started:.1f} s"))

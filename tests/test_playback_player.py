@@ -161,6 +161,20 @@ def test_scrub_sounds_a_short_faded_grain_from_the_scrub_position():
         player.close()
 
 
+def test_a_muted_player_sends_silence_and_keeps_its_picture():
+    sink = GrainSink()
+    player = Player(sink)
+    try:
+        player.load(ArraySource(painted_frames(24), FPS, tone(24)))
+        player.muted = True  # the Feed's M key
+        player.scrub(1.0)
+        wait_until(lambda: sink.grains)
+        assert not np.any(sink.grains[-1])
+        assert shown_index(player) == 12
+    finally:
+        player.close()
+
+
 class BrokenFrameSource(ArraySource):
     """Frame 3 cannot be decoded, as in a file damaged there."""
 

@@ -184,6 +184,63 @@ def _filtered_sort_indexes(conn: sqlite3.Connection) -> None:
         for key_name, key in (("duration", "duration"), ("prompt", "prompt COLLATE NOCASE"))
     ])
 
+@migration(7, "feed: posts (mine and from subscriptions), their parents, likes, subscriptions, invite tokens")
+def _feed_tables(conn: sqlite3.Connection) -> None:
+    # Issue 18 (the Feed). Post ids are global (made by their author), so likes and remixes
+    # from other studios name them; `subscription_id` NULL marks the posts this library published.
+    _run_all(conn, [
+        """CREATE TABLE feed_subscriptions (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('http', 'folder')),
+            author_key TEXT,
+            author_name TEXT,
+            pinned_root_pem TEXT,
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'ok', 'failed')),
+            error TEXT,
+            last_sync REAL,
+            created_at REAL NOT NULL)""",
+        """CREATE TABLE feed_posts (
+            id TEXT PRIMARY KEY,
+            subscription_id INTEGER REFERENCES feed_subscriptions(id) ON DELETE CASCADE,
+            author_key TEXT NOT NULL,
+            author_name TEXT NOT NULL,
+            take_id INTEGER REFERENCES takes(id) ON DELETE SET NULL,
+            audience TEXT NOT NULL CHECK (audience IN ('public', 'friends')),
+            prompt TEXT NOT NULL DEFAULT '',
+            model_id TEXT,
+            recipe_json TEXT,
+            published_at REAL NOT NULL,
+            video_name TEXT NOT NULL,
+            poster_name TEXT,
+            sha256 TEXT NOT NULL)""",
+        "CREATE INDEX feed_posts_by_author ON feed_posts(author_key, published_at)",
+        "CREATE INDEX feed_posts_by_take ON feed_posts(take_id)",
+        """CREATE TABLE feed_post_parents (
+            post_id TEXT NOT NULL REFERENCES feed_posts(id) ON DELETE CASCADE,
+            parent_post_id TEXT NOT NULL,
+            PRIMARY KEY (post_id, parent_post_id)) WITHOUT ROWID""",
+        "CREATE INDEX feed_post_parents_by_parent ON feed_post_parents(parent_post_id)",
+        """CREATE TABLE feed_likes (
+            post_id TEXT NOT NULL,
+            liker_key TEXT NOT NULL,
+            liked_at REAL NOT NULL,
+            PRIMARY KEY (post_id, liker_key)) WITHOUT ROWID""",
+        "CREATE INDEX feed_likes_by_liker ON feed_likes(liker_key)",
+        """CREATE TABLE feed_rejections (
+            subscription_id INTEGER NOT NULL REFERENCES feed_subscriptions(id) ON DELETE CASCADE,
+            post_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at REAL NOT NULL,
+            PRIMARY KEY (subscription_id, post_id)) WITHOUT ROWID""",
+        """CREATE TABLE feed_tokens (
+            token TEXT PRIMARY KEY,
+            label TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            revoked_at REAL) WITHOUT ROWID""",
+    ])
+
+
 LATEST_VERSION = len(MIGRATIONS)
 
 

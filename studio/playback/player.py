@@ -69,6 +69,7 @@ class Player:
         self._source: Source | None = None
         self._listeners: list[Callable[[float], None]] = []
         self.loop = False
+        self.muted = False  # silence only: the clock still runs on the sound card (the Feed's M key)
         self._speed = 0
         self._anchor = 0.0  # media time at which the current run started
         self._preroll_since: float | None = None  # set while a run waits for its first frames
@@ -121,7 +122,7 @@ class Player:
 
     def _read_audio(self, t0: float, t1: float) -> np.ndarray:
         source = self._source  # read once: load() may swap it from the GUI thread
-        if source is None:
+        if source is None or self.muted:
             first, n = sample_span(t0, t1, self.sink.rate)
             return np.zeros((n, 2), dtype=np.float32)
         return source.audio(t0, t1)

@@ -20,6 +20,7 @@ from studio.ui import drop_import
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
+from studio.ui.feed_view import FeedView
 from studio.ui.first_frame import after_first_frame
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = 1  # bump when docks change, so an old saved layout is not applied to new docks
+LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
 UNTITLED_PROJECT = "Untitled"
 
 
@@ -84,6 +85,9 @@ class MainWindow(QMainWindow):
         self.timeline = TimelineEditor(lib)
         self.credentials = CredentialsPanel()
         self.lineage = LineageView(lib)
+        from studio.feed.service import FeedService
+
+        self.feed = FeedView(FeedService(lib))
 
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -125,6 +129,8 @@ class MainWindow(QMainWindow):
                      self._dock("lineage", "Lineage", self.lineage),
                      self._dock("history", "History", self.timeline.history_panel())):
             self.tabifyDockWidget(inspector, dock)
+        self.tabifyDockWidget(preview, self._dock("feed", "Feed", self.feed))  # tall, like the Preview
+        preview.raise_()
         library.raise_()
         self.resizeDocks([prompt, preview, library], [320, 640, 420], Qt.Orientation.Horizontal)
         self.resizeDocks([preview, timeline], [420, 260], Qt.Orientation.Vertical)
@@ -151,6 +157,9 @@ class MainWindow(QMainWindow):
         self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
         self.lineage.take_activated.connect(self.library_panel.select_take)
         self.credentials.remix_requested.connect(self._remix_recipe)
+        self.feed.remixRequested.connect(self._feed_remix)
+        self.feed.chainRequested.connect(self._feed_chain)
+        self.feed.message.connect(self.notify)
         self._probe_label_timer = QTimer(self, interval=500)
         self._probe_label_timer.timeout.connect(self._show_probe)
 
@@ -226,6 +235,7 @@ class MainWindow(QMainWindow):
         self.stall_probe.stop()
         self._probe_label_timer.stop()
         self.preview.shutdown()
+        self.feed.shutdown()
         try:
             self.timeline.save()
         except KinoraError as exc:
@@ -431,6 +441,37 @@ class MainWindow(QMainWindow):
         else:
             self.prompt_panel.fill_from_recipe(recipe)
         self.docks["prompt"].raise_()
+
+    def show_feed(self) -> None:
+        self.docks["feed"].show()
+        self.docks["feed"].raise_()
+        self.feed.setFocus()
+
+    def _feed_remix(self, take_id: int) -> None:
+        """Remix a post: the Prompt panel on its take's recipe, the take (so the post) as parent."""
+        lib = self.lib
+        run_async(lambda: describe_take(lib, lib.take(take_id)), self.remix_take,
+                  lambda exc: self.notify(f"Could not remix the post: {exc}", True), receiver=self)
+
+    def _feed_chain(self, take_id: int) -> None:
+        self.lineage.show_take(take_id)
+        self.docks["lineage"].show()
+        self.docks["lineage"].raise_()
+
+    def share_selected_take(self, audience: str = "public") -> None:
+        """Publish the selected take to my feed (signed MP4 in the outbox) in the background."""
+        item = self.library_panel.current_item()
+        if item is None:
+            self.notify("Select a finished take in the library to share it.", True)
+            return
+        service = self.feed.service
+
+        def shared(post: Any) -> None:
+            self.notify(f"Shared to your feed: {post.prompt[:60]}")
+            self.feed.reload()
+
+        run_async(lambda: service.publish(item.take_id, audience), shared,
+                  lambda exc: self.notify(f"Could not share take {item.take_id}: {exc}", True), receiver=self)
 
     def _timeline_remix(self, take_id: int, kind: str, t_in: float, t_out: float) -> None:
         lib = self.lib

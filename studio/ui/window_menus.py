@@ -73,6 +73,10 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, lib_menu, "&Reveal File", lambda: window.library_panel.reveal_file(), "Ctrl+Shift+O",
                "folder")
     add_action(window, lib_menu, "E&xport Take…", window.export_selected_take, "Ctrl+Shift+E", "export")
+    add_action(window, lib_menu, "S&hare Take to Feed", lambda: window.share_selected_take("public"), "Ctrl+Shift+S",
+               tip="Publish the selected take to your feed as a signed MP4")
+    add_action(window, lib_menu, "Share Take with &Friends Only", lambda: window.share_selected_take("friends"),
+               tip="Publish it for subscribers holding an invite token")
     delete = add_action(window, lib_menu, "&Delete Take…", window.library_panel.delete_selected,
                         "Ctrl+Backspace", "delete")
     delete.setStatusTip("Delete the selected takes and their files (asks first)")
@@ -89,6 +93,8 @@ def build_menus(window: MainWindow) -> None:
             toggle = window.docks[key].toggleViewAction()
             toggle.setShortcut(QKeySequence(f"Alt+{number}"))
             view_menu.addAction(toggle)
+    add_action(window, view_menu, "&Feed", window.show_feed, "Ctrl+Shift+F",
+               tip="Watch, like and remix your friends' clips")
     view_menu.addSeparator()
     add_action(window, view_menu, "&Reset Layout", window.reset_layout, None)
     window.probe_action = add_action(window, view_menu, "Show &Responsiveness Probe", window.toggle_probe_display,
