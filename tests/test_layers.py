@@ -17,9 +17,12 @@ STUDIO = Path(__file__).resolve().parent.parent / "studio"
 # what lies below them. app.py is the composition root: it builds the main window, so it sits above ui
 # (DESIGN.md draws it between ui and cli; the code has always had it on top).
 LAYERS: dict[str, int] = {
-    "app": 10, "__main__": 10,
-    "ui": 8, "cli": 8, "server": 8,
-    "engine": 7, "playback": 7, "feed": 7, "consent": 7, "exporting": 7,
+    "app": 12, "__main__": 12,
+    "ui": 10, "cli": 10, "server": 10,
+    # Cameos travel through feeds; a feed publishes signed exports of takes the engine made.
+    "consent": 9,
+    "feed": 8,
+    "engine": 7, "playback": 7, "exporting": 7,
     "project": 6,
     "library": 5,
     "media": 4,
