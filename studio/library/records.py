@@ -162,11 +162,12 @@ class JobRecord:
     status: str  # JobStatus
     position: int
     created_at: float
+    origin: str = ""  # who queued it: "api" for `kinora serve`, "" for the studio and the CLI
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
         return cls(id=row["id"], take_id=row["take_id"], status=row["status"], position=row["position"],
-                   created_at=row["created_at"])
+                   created_at=row["created_at"], origin=row["origin"])
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
