@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.cli.models_cmd",
     "studio.cli.export_cmd",
     "studio.cli.credentials_cmd",
+    "studio.cli.serve_cmd",
 )
 
 log = logging.getLogger("kinora")

@@ -116,9 +116,10 @@ class EngineProcess:
             return self._process.pid if self._process is not None else None
 
     # ---- the Runner's control surface --------------------------------------------------------
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
+    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None,
+               origin: str = "") -> int:
         """Queue a recipe; returns the new take's id (EngineError, as Runner.submit, when it cannot run)."""
-        return self._call("submit", recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
+        return self._call("submit", recipe, parent_take_id=parent_take_id, remix_kind=remix_kind, origin=origin)
 
     def cancel(self, take_id: int) -> None:
         self._call("cancel", take_id)
@@ -288,6 +289,13 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
     except KinoraError as exc:
         send(("fatal", f"The engine cannot open the library: {exc}"))
         return
+    from studio.library.owner import EngineLock
+
+    # The studio's engine owns the GPU: it takes the lock from `kinora serve` (which then only queues and
+    # hands its running job over). Beside another studio's engine it still runs, as before the lock existed.
+    engine_lock = EngineLock(library.root, "studio")
+    if not engine_lock.acquire(take_from=("serve",)):
+        log.warning("another Kinora engine owns this library's GPU queue; this studio's engine runs beside it")
     runner = Runner(library, on_event=lambda event: send(("event", event)), memory_policy=memory_policy)
     runner.start()
     threading.Thread(target=lambda: (runner.warmed.wait(), send(("warmed",))), daemon=True).start()
@@ -306,6 +314,7 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
         # closed right after opening would otherwise wait the seconds the imports take).
         warming = not runner.warmed.is_set()
         runner.stop(timeout=0 if warming else STOP_TIMEOUT_S)
+        engine_lock.release()
         library.close()
         if warming:
             # The interpreter's exit would wait for the worker's imports to end (seconds): leave now;
