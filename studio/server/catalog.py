@@ -81,9 +81,11 @@ def frame_size(value: str | None, spec: ModelSpec) -> tuple[int, int]:
                             f"not {value!r}.", param="size", code="invalid_size")
     width, height = int(match.group(1)), int(match.group(2))
     if text in VIDEO_SIZES:
-        short = min(min(spec.native_width, spec.native_height), min(width, height))
+        # Multiples of 32 suit every backend (the LTX-2 pipelines require them, whatever a spec says).
+        multiple = max(32, spec.size_multiple)
+        short = max(multiple, min(min(spec.native_width, spec.native_height), min(width, height)))
         aspect = "16:9" if width > height else "9:16"
-        return size_for_aspect(aspect, short, spec.size_multiple)
+        return size_for_aspect(aspect, short, multiple)
     if not (16 <= width <= 4096 and 16 <= height <= 4096):
         raise ApiError(400, f"size {text} is out of range (16 to 4096 pixels a side).", param="size",
                        code="invalid_size")

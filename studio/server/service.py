@@ -161,13 +161,12 @@ class VideoService:
             mode = "image"
             self._require_mode(spec, "image", "input_reference")
         recipe = Recipe(prompt=prompt, model_id=spec.id, seconds=float(whole), fps=spec.native_fps, width=width,
-                        height=height, mode=mode)
+                        height=height)  # validated now, before an upload is imported
 
         def queue() -> int:
             nonlocal recipe
             if mode == "image":
-                path = self._import_image(image, image_url)
-                recipe = recipe.replace(image=str(path))
+                recipe = recipe.replace(mode="image", image=str(self._import_image(image, image_url)))
             return self._submit(recipe)
 
         return self._queue(caller, queue, spec.id)
