@@ -24,11 +24,15 @@ TINY = {"model": "tiny-random", "seconds": "1", "size": "32x32"}
 
 @contextmanager
 def running_server(folder: Path, *, limits: Limits | None = None, keys: KeyStore | None = None,
-                   require_keys: bool = False) -> Iterator[KinoraServer]:
-    """A server over a library in `folder` (sora-2 falls back to tiny-random: nothing is installed here)."""
+                   require_keys: bool = False, engine_process: bool = False) -> Iterator[KinoraServer]:
+    """A server over a library in `folder` (sora-2 falls back to tiny-random: nothing is installed here).
+
+    The engine runs on a thread here unless `engine_process` (what `kinora serve` does; its start costs seconds).
+    """
     lib = Library.open(folder)
     options = ServeOptions(port=0, models=ModelMap(fallback="tiny-random"), limits=limits or Limits(),
-                           poll_after_ms=50, require_keys=require_keys, check_every=0.2)
+                           poll_after_ms=50, require_keys=require_keys, check_every=0.2,
+                           engine_process=engine_process)
     server = KinoraServer(lib, options, keys=keys)
     server.start_in_thread()
     try:

@@ -218,3 +218,13 @@ def test_cli_makes_keys_and_refuses_a_public_address_without_them(capsys: pytest
     assert KeyStore().match(made["key"]) == "phone"
     assert main(["serve", "keys", "revoke", "phone"]) == 0
     assert KeyStore().match(made["key"]) is None
+
+
+def test_kinora_serve_runs_its_own_engine_in_a_child_process(tmp_path: Path) -> None:
+    # What the command does: generating never holds the interpreter lock of the process answering polls.
+    with running_server(tmp_path / "lib", engine_process=True) as server:
+        video = client(server).videos.create_and_poll(prompt="red", **MATTE)
+        assert video.status == "completed"
+        row = server.library.database.query_one("SELECT owner_pid FROM jobs WHERE take_id = ?",
+                                                (video.model_extra["kinora"]["take_id"],))
+        assert row["owner_pid"] == server.gpu.pid != server.library.session.pid

@@ -53,10 +53,12 @@ class EngineProcess:
     """
 
     def __init__(self, library: Library, *, on_event: EventCallback | None = None,
-                 memory_policy: str | None = None) -> None:
+                 memory_policy: str | None = None, take_engine_lock: bool = True) -> None:
         self.library = library
         self.on_event = on_event or (lambda event: None)
         self.memory_policy = memory_policy
+        # False: the caller holds the library's engine lock for the child (`kinora serve`'s engine host).
+        self.take_engine_lock = take_engine_lock
         # Set once the child has imported what generating needs (cleared while a new child starts).
         self.warmed = threading.Event()
         self._lock = threading.Lock()  # guards every field below
@@ -139,7 +141,8 @@ class EngineProcess:
         # "spawn", not "fork": forking a process with Qt's and the task pool's threads can deadlock the child.
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        process = context.Process(target=serve, args=(theirs, str(self.library.root), self.memory_policy),
+        process = context.Process(target=serve, args=(theirs, str(self.library.root), self.memory_policy,
+                                                      self.take_engine_lock),
                                   name="kinora-engine", daemon=True)
         process.start()
         theirs.close()
@@ -263,7 +266,7 @@ def describe_exit(exitcode: int | None) -> str:
 
 
 # ---- child side ----------------------------------------------------------------------------------
-def serve(conn: Connection, library_root: str, memory_policy: str | None) -> None:
+def serve(conn: Connection, library_root: str, memory_policy: str | None, take_engine_lock: bool = True) -> None:
     """The child's main: a Runner on the library, driven by the messages on `conn` until "stop" or EOF."""
     # Ctrl+C in the terminal reaches the whole process group; the studio stops us in order instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -294,7 +297,7 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
     # The studio's engine owns the GPU: it takes the lock from `kinora serve` (which then only queues and
     # hands its running job over). Beside another studio's engine it still runs, as before the lock existed.
     engine_lock = EngineLock(library.root, "studio")
-    if not engine_lock.acquire(take_from=("serve",)):
+    if take_engine_lock and not engine_lock.acquire(take_from=("serve",)):
         log.warning("another Kinora engine owns this library's GPU queue; this studio's engine runs beside it")
     runner = Runner(library, on_event=lambda event: send(("event", event)), memory_policy=memory_policy)
     runner.start()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from studio.engine.events import FINAL_PHASES, EngineEvent
-from studio.engine.runner import Runner
 from studio.library import Library
 from studio.library.owner import EngineLock, Owner
 
@@ -22,10 +22,18 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 1.0
 
 
+class Startable(Protocol):
+    """A Runner or an EngineProcess: what the host starts while it owns the GPU and stops when it yields."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class EngineHost:
     """Starts and stops `runner` as the engine lock comes and goes."""
 
-    def __init__(self, library: Library, runner: Runner, *, check_every: float = CHECK_EVERY_S,
+    def __init__(self, library: Library, runner: Startable, *, check_every: float = CHECK_EVERY_S,
                  on_change: Callable[[bool, Owner | None], None] | None = None) -> None:
         self.library = library
         self.runner = runner
@@ -73,8 +81,10 @@ class EngineHost:
             with self._seen_lock:
                 running = self._running_take
             self.runner.stop()  # pauses the running job at its next step and unloads the model
-            if running is not None:
-                self.runner.resume(running)  # back in the queue, for the engine that owns the GPU now
+            if running is not None:  # back in the queue, for the engine that owns the GPU now
+                for job in self.library.jobs_for_take(running):
+                    if job.status == "paused":
+                        self.library.set_job_status(job.id, "pending")
             self.on_change(False, self.lock.holder())
 
     def _loop(self) -> None:

@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import APIRouter
 
 from studio.engine.events import EngineEvent
+from studio.engine.process import EngineProcess
 from studio.engine.runner import Runner
 from studio.errors import KinoraError
 from studio.library import Library
@@ -38,6 +39,9 @@ class ServeOptions:
     require_keys: bool = False  # forced on for any address that is not loopback
     memory_policy: str | None = None
     check_every: float = 1.0  # seconds between looks at the engine lock
+    # True: this server's own engine runs in a child process (as the studio's does), so generating never
+    # holds this process's interpreter lock while it answers polls. False: a Runner thread here (tests).
+    engine_process: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -61,10 +65,16 @@ class KinoraServer:
         if self.keys_required and not store.keys():
             raise KinoraError(f"Serving on {options.host} needs API keys, and there are none: make one with "
                               "`kinora serve keys create NAME`, or serve on 127.0.0.1.")
-        self.runner = Runner(library, on_event=self._on_event, memory_policy=options.memory_policy)
-        self.videos = VideoService(library, self.runner, models=options.models, limits=options.limits,
+        # Requests queue through a Runner that never starts in process mode: submit and cancel are rows in the
+        # shared jobs table, which whichever engine owns the GPU works through (cancels included).
+        self.queue = Runner(library, on_event=self._on_queued, memory_policy=options.memory_policy)
+        self.gpu: Runner | EngineProcess = self.queue
+        if options.engine_process:
+            self.gpu = EngineProcess(library, on_event=self._on_event, memory_policy=options.memory_policy,
+                                     take_engine_lock=False)  # the host below holds the lock for it
+        self.videos = VideoService(library, self.queue, models=options.models, limits=options.limits,
                                    poll_after_ms=options.poll_after_ms)
-        self.engine = EngineHost(library, self.runner, check_every=options.check_every)
+        self.engine = EngineHost(library, self.gpu, check_every=options.check_every)
         self.app = create_app(self.videos, keys=store if self.keys_required else None,
                               cors_origins=options.cors_origins, routers=routers)
         self._uvicorn: uvicorn.Server | None = None
@@ -73,6 +83,14 @@ class KinoraServer:
     def _on_event(self, event: EngineEvent) -> None:
         self.videos.on_event(event)
         self.engine.observe(event)
+
+    def _on_queued(self, event: EngineEvent) -> None:
+        if self.gpu is self.queue:
+            self._on_event(event)
+        elif event.phase == "queued" and self.engine.owns:
+            # Wake our engine now rather than at its next look at the jobs table (half a second).
+            # resume() of a job that is not paused only wakes the worker.
+            self.gpu.resume(event.take_id)
 
     @property
     def base_url(self) -> str:
