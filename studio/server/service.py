@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import shutil
 import threading
@@ -389,9 +390,16 @@ class VideoService:
         return {"queued": "queued", "running": "in_progress", "done": "completed"}.get(take.status, "failed")
 
     def _video(self, take: TakeRecord) -> Video:
+        """The wire form of a take: one extra query (recipe JSON, file size, job origin, children), no Recipe
+        objects built, since every poll lands here."""
+        extra = self.library.database.query_one(
+            """SELECT t.recipe_json, m.width, m.height,
+                      (SELECT origin FROM jobs WHERE jobs.take_id = t.id ORDER BY jobs.id DESC LIMIT 1) AS origin,
+                      (SELECT group_concat(c.id) FROM takes c WHERE c.parent_take_id = t.id) AS children,
+                      (SELECT p.duration FROM takes p WHERE p.id = t.parent_take_id) AS parent_seconds
+               FROM takes t LEFT JOIN media m ON m.id = t.media_id WHERE t.id = ?""", (take.id,))
+        recipe = json.loads(extra["recipe_json"]) if extra["recipe_json"] else None
         status = self._status(take)
-        recipe = take.recipe
-        jobs = self.library.jobs_for_take(take.id)
         error = None
         if take.status == "canceled":
             error = VideoCreateError(code="cancelled", message="The video was cancelled before it finished.")
@@ -404,38 +412,26 @@ class VideoService:
                 progress = self._ledger.progress.get(take.id, 0)
         else:
             progress = 0
-        width, height = self._real_size(take)
+        if extra["width"] and extra["height"]:
+            width, height = extra["width"], extra["height"]
+        elif recipe is not None:
+            width, height = recipe["width"], recipe["height"]
+        else:
+            width, height = 1280, 720
         seconds = take.duration
         if recipe is not None and take.media_id is None:
-            seconds = recipe.seconds
-            if recipe.mode == "extend" and take.parent_take_id is not None:
-                seconds += self._parent_seconds(take.parent_take_id)
-        children = self.library.database.query("SELECT id FROM takes WHERE parent_take_id = ? ORDER BY id",
-                                                (take.id,))
-        model = recipe.model_id if recipe is not None else "imported"
+            seconds = recipe["seconds"]
+            if recipe["mode"] == "extend":  # the SDK's seconds is the stitched total
+                seconds += extra["parent_seconds"] or 0.0
+        children = [video_id(int(c)) for c in extra["children"].split(",")] if extra["children"] else []
+        model = recipe["model_id"] if recipe is not None else "imported"
         finished = take.finished_at if status in ("completed", "failed") else None
         return Video(
             id=video_id(take.id), created_at=int(take.created_at), completed_at=int(finished) if finished else None,
-            error=error, model=model, progress=progress, prompt=recipe.prompt if recipe else None,
+            error=error, model=model, progress=progress, prompt=recipe["prompt"] if recipe else None,
             remixed_from_video_id=video_id(take.parent_take_id) if take.parent_take_id else None,
             seconds=f"{seconds:g}" if seconds else "0", size=nearest_sdk_size(width, height), status=status,
             kinora=KinoraFacts(take_id=take.id, model=model, size=f"{width}x{height}", seconds=round(seconds, 3),
-                               recipe=recipe.to_dict() if recipe else None, parent_take_id=take.parent_take_id,
-                               remix_kind=take.remix_kind, children=[video_id(r["id"]) for r in children],
-                               origin=jobs[-1].origin if jobs else ""),
+                               recipe=recipe, parent_take_id=take.parent_take_id, remix_kind=take.remix_kind,
+                               children=children, origin=extra["origin"] or ""),
         )
-
-    def _parent_seconds(self, parent_id: int) -> float:
-        try:
-            return self.library.take(parent_id).duration
-        except LibraryError:
-            return 0.0
-
-    def _real_size(self, take: TakeRecord) -> tuple[int, int]:
-        if take.media_id is not None:
-            media = self.library.media(take.media_id)
-            if media.width and media.height:
-                return media.width, media.height
-        if take.recipe is not None:
-            return take.recipe.width, take.recipe.height
-        return 1280, 720
