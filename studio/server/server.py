@@ -42,6 +42,8 @@ class ServeOptions:
     # True: this server's own engine runs in a child process (as the studio's does), so generating never
     # holds this process's interpreter lock while it answers polls. False: a Runner thread here (tests).
     engine_process: bool = True
+    # False: never run an engine here, only queue (the studio's own server: its engine process runs the jobs).
+    run_engine: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -113,7 +115,8 @@ class KinoraServer:
 
     def start_in_thread(self, timeout: float = 30.0) -> str:
         """Serve on a background thread (port 0 picks a free one); returns the base URL once it listens."""
-        self.engine.start()
+        if self.options.run_engine:
+            self.engine.start()
         self._uvicorn = uvicorn.Server(self._config())
         self._thread = threading.Thread(target=self._uvicorn.run, name="kinora-serve", daemon=True)
         self._thread.start()
