@@ -173,6 +173,17 @@ def test_edit_of_an_uploaded_video_is_video_to_video_with_the_upload_as_parent(s
     assert server.library.media_path(server.library.media(parent.media_id)).is_relative_to(server.library.root)
 
 
+def test_extend_of_an_uploaded_video_imports_it_as_the_parent(server: KinoraServer) -> None:
+    sdk = client(server)
+    source = sdk.videos.create_and_poll(prompt="cyan", model="builtin:matte", seconds="1", size="32x32")
+    upload = sdk.videos.download_content(source.id).content
+    longer = sdk.videos.poll(sdk.videos.extend(prompt="on and on", seconds="2",
+                                               video=("start.mp4", upload, "video/mp4")).id)
+    assert longer.status == "completed", longer.error
+    take = server.library.take(longer.model_extra["kinora"]["take_id"])
+    assert take.remix_kind == "extend" and server.library.take(take.parent_take_id).title == "start.mp4"
+
+
 def test_input_reference_upload_and_data_url_make_image_to_video(server: KinoraServer) -> None:
     sdk = client(server)
     video = sdk.videos.create_and_poll(prompt="a red half", input_reference=("ref.png", _png(), "image/png"), **TINY)

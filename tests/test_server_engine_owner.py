@@ -228,3 +228,18 @@ def test_kinora_serve_runs_its_own_engine_in_a_child_process(tmp_path: Path) -> 
         row = server.library.database.query_one("SELECT owner_pid FROM jobs WHERE take_id = ?",
                                                 (video.model_extra["kinora"]["take_id"],))
         assert row["owner_pid"] == server.gpu.pid != server.library.session.pid
+
+
+def test_cors_is_off_unless_an_origin_is_configured(tmp_path: Path) -> None:
+    preflight = {"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"}
+    with running_server(tmp_path / "lib") as server:
+        answer = httpx.options(f"{server.base_url}/videos", headers=preflight)
+        assert "access-control-allow-origin" not in answer.headers
+    with Library.open(tmp_path / "lib2") as lib:
+        server = KinoraServer(lib, ServeOptions(port=0, cors_origins=("http://elsewhere.example",), run_engine=False))
+        server.start_in_thread()
+        try:
+            answer = httpx.options(f"{server.base_url}/videos", headers=preflight)
+            assert answer.headers["access-control-allow-origin"] == "http://elsewhere.example"
+        finally:
+            server.stop()
