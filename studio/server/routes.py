@@ -12,7 +12,8 @@ from starlette.datastructures import FormData, UploadFile
 from .assets import MEDIA_TYPES, Assets
 from .auth import caller_for
 from .errors import ApiError
-from .service import Caller, Upload, VideoService
+from .service import Caller, VideoService
+from .uploads import Upload
 from .wire import VARIANTS, Video, VideoDeleteResponse, VideoList
 
 MAX_FIELDS = 32

@@ -7,21 +7,17 @@ the library's jobs table is the queue every Kinora process shares.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
-import shutil
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
 from studio.engine.events import FINAL_PHASES, EngineEvent
 from studio.engine.registry import require_installed
-from studio.errors import EngineError, KinoraError, LibraryError
+from studio.errors import EngineError, LibraryError
 from studio.library import Library
 from studio.library.records import ACTIVE_JOB_STATUSES, TakeRecord
 from studio.recipe import MIN_SECONDS, Recipe
@@ -29,14 +25,11 @@ from studio.recipe import MIN_SECONDS, Recipe
 from .catalog import ModelMap, frame_size, nearest_sdk_size, parse_seconds
 from .errors import ApiError
 from .limits import Limits, check_prompt
+from .uploads import Upload, Uploads
 from .wire import KinoraFacts, Video, VideoCreateError, VideoDeleteResponse, VideoList
 
 ORIGIN = "api"
-UPLOADS_DIR = "api-uploads"  # under the library's cache folder: staged uploads, removed once imported
-IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
 _VIDEO_ID = re.compile(r"^video_([1-9][0-9]{0,17})$")
-_DATA_URL = re.compile(r"^data:(image/[a-z+.-]+);base64,(.*)$", re.S)
 
 
 class Engine(Protocol):
@@ -46,15 +39,6 @@ class Engine(Protocol):
                origin: str = "") -> int: ...
 
     def cancel(self, take_id: int) -> None: ...
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file part of a request: its name, content type and a readable stream (already on disk)."""
-
-    filename: str
-    content_type: str
-    file: IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -99,6 +83,7 @@ class VideoService:
         self.models = models or ModelMap()
         self.limits = limits or Limits()
         self.poll_after_ms = poll_after_ms
+        self.uploads = Uploads(library, self.limits)
         self._ledger = _Ledger()
 
     # ---- events (from an in-process engine) -------------------------------------------------------
@@ -167,7 +152,7 @@ class VideoService:
         def queue() -> int:
             nonlocal recipe
             if mode == "image":
-                recipe = recipe.replace(mode="image", image=str(self._import_image(image, image_url)))
+                recipe = recipe.replace(mode="image", image=str(self.uploads.image(image, image_url)))
             return self._submit(recipe)
 
         return self._queue(caller, queue, spec.id)
@@ -306,77 +291,7 @@ class VideoService:
                 raise ApiError(400, f"Video {video_ref} is {self._status(take)}; only a completed video can be "
                                     "used.", param="video[id]", code="video_not_ready")
             return take
-        if video is None:
-            raise ApiError(400, "Send the video to use: an upload in `video` or `video[id]`.", param="video",
-                           code="missing_video")
-        suffix = Path(video.filename or "").suffix.lower()
-        if suffix not in VIDEO_SUFFIXES and not video.content_type.startswith("video/"):
-            raise ApiError(400, f"video must be a video file ({', '.join(VIDEO_SUFFIXES)}), not "
-                                f"{video.content_type or suffix or 'this file'}.", param="video", code="invalid_file")
-        staged = self._stage(video.file, suffix if suffix in VIDEO_SUFFIXES else ".mp4")
-        try:
-            media = self.library.import_media(staged)
-        except KinoraError as exc:
-            raise ApiError(400, f"The uploaded video cannot be used: {exc}", param="video", code="invalid_file") from None
-        finally:
-            staged.unlink(missing_ok=True)
-        if media.kind != "video":
-            raise ApiError(400, "The uploaded file has no pictures; send a video.", param="video", code="invalid_file")
-        name = Path(video.filename or "upload").name[:200]
-        return self.library.add_imported_take(media.id, title=name)
-
-    def _import_image(self, image: Upload | None, image_url: str | None) -> Path:
-        """The reference image, imported into the library's media store; its path there."""
-        if image is not None:
-            suffix = IMAGE_TYPES.get(image.content_type) or Path(image.filename or "").suffix.lower()
-            if suffix not in (".png", ".jpg", ".jpeg", ".webp"):
-                raise ApiError(400, "input_reference must be a PNG, JPEG or WebP image.", param="input_reference",
-                               code="invalid_file")
-            staged = self._stage(image.file, suffix)
-        else:
-            assert image_url is not None
-            match = _DATA_URL.match(image_url.strip())
-            if match is None or match.group(1) not in IMAGE_TYPES:
-                raise ApiError(400, "input_reference[image_url] must be a data: URL of a PNG, JPEG or WebP image "
-                                    "(this server fetches nothing from the network).",
-                               param="input_reference[image_url]", code="invalid_image_url")
-            try:
-                data = base64.b64decode(match.group(2), validate=True)
-            except (binascii.Error, ValueError):
-                raise ApiError(400, "input_reference[image_url] is not valid base64.",
-                               param="input_reference[image_url]", code="invalid_image_url") from None
-            if len(data) > self.limits.upload_bytes:
-                raise ApiError(413, "The image is over the upload limit.", param="input_reference[image_url]",
-                               code="upload_too_large")
-            staged = self._stage_bytes(data, IMAGE_TYPES[match.group(1)])
-        try:
-            media = self.library.import_media(staged)
-        except KinoraError as exc:
-            raise ApiError(400, f"The reference image cannot be used: {exc}", param="input_reference",
-                           code="invalid_file") from None
-        finally:
-            staged.unlink(missing_ok=True)
-        if media.kind != "image":
-            raise ApiError(400, "input_reference must be an image.", param="input_reference", code="invalid_file")
-        return self.library.media_path(media)
-
-    def _stage(self, source: IO[bytes], suffix: str) -> Path:
-        """Copy an upload into the library's cache under a name of our making (never the client's)."""
-        dest = self._staging_dir() / f"{uuid.uuid4().hex}{suffix}"
-        source.seek(0)
-        with open(dest, "wb") as out:
-            shutil.copyfileobj(source, out, 1 << 20)
-        return dest
-
-    def _stage_bytes(self, data: bytes, suffix: str) -> Path:
-        dest = self._staging_dir() / f"{uuid.uuid4().hex}{suffix}"
-        dest.write_bytes(data)
-        return dest
-
-    def _staging_dir(self) -> Path:
-        folder = Path(self.library.cache_dir) / UPLOADS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.uploads.video_take(video)
 
     def _take(self, take_id: int) -> TakeRecord:
         try:
