@@ -243,3 +243,24 @@ def test_cors_is_off_unless_an_origin_is_configured(tmp_path: Path) -> None:
             assert answer.headers["access-control-allow-origin"] == "http://elsewhere.example"
         finally:
             server.stop()
+
+
+def test_extra_routers_are_served_behind_the_keys_and_public_ones_without(tmp_path: Path) -> None:
+    # How the Feed (issue 18) mounts its APIRouter at /feed beside the Videos API.
+    from fastapi import APIRouter
+
+    private, public = APIRouter(prefix="/feed"), APIRouter(prefix="/pub")
+    private.add_api_route("/ping", lambda: {"ok": True})
+    public.add_api_route("/ping", lambda: {"ok": True})
+    store = KeyStore(tmp_path / "keys.json")
+    key = store.create("me")
+    with Library.open(tmp_path / "lib") as lib:
+        server = KinoraServer(lib, ServeOptions(port=0, require_keys=True, run_engine=False), keys=store,
+                              routers=[private], public_routers=[public])
+        root = server.start_in_thread().removesuffix("/v1")
+        try:
+            assert httpx.get(f"{root}/feed/ping").status_code == 401
+            assert httpx.get(f"{root}/feed/ping", headers={"Authorization": f"Bearer {key}"}).json() == {"ok": True}
+            assert httpx.get(f"{root}/pub/ping").json() == {"ok": True}
+        finally:
+            server.stop()

@@ -19,13 +19,15 @@ from .service import VideoService
 
 
 def create_app(videos: VideoService, *, keys: KeyStore | None = None, cors_origins: Sequence[str] = (),
-               routers: Sequence[APIRouter] = ()) -> FastAPI:
+               routers: Sequence[APIRouter] = (), public_routers: Sequence[APIRouter] = ()) -> FastAPI:
     """The ASGI app over `videos`.
 
     keys: require `Authorization: Bearer KEY` from this store on every route (None: no keys, loopback only).
     cors_origins: origins allowed by CORS (none by default: browsers on other sites get no access).
     routers: more routers to serve (each with its own prefix, e.g. the Feed's APIRouter(prefix="/feed")); the
     same key check applies to them.
+    public_routers: routers served without the key check (what they expose is their own decision, e.g. a
+    published feed that subscribers on other machines read).
     """
     app = FastAPI(title="Kinora", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.videos = videos
@@ -35,6 +37,8 @@ def create_app(videos: VideoService, *, keys: KeyStore | None = None, cors_origi
     app.include_router(build_router())
     for router in routers:
         app.include_router(router, dependencies=[Depends(caller_for)])
+    for router in public_routers:
+        app.include_router(router)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["openai-poll-after-ms"])

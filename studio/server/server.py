@@ -59,7 +59,7 @@ class KinoraServer:
     """The API over `library`, with its own engine when no other engine owns the GPU."""
 
     def __init__(self, library: Library, options: ServeOptions, *, keys: KeyStore | None = None,
-                 routers: Sequence[APIRouter] = ()) -> None:
+                 routers: Sequence[APIRouter] = (), public_routers: Sequence[APIRouter] = ()) -> None:
         self.library = library
         self.options = options
         self.keys_required = options.require_keys or not is_loopback(options.host)
@@ -78,7 +78,7 @@ class KinoraServer:
                                    poll_after_ms=options.poll_after_ms)
         self.engine = EngineHost(library, self.gpu, check_every=options.check_every)
         self.app = create_app(self.videos, keys=store if self.keys_required else None,
-                              cors_origins=options.cors_origins, routers=routers)
+                              cors_origins=options.cors_origins, routers=routers, public_routers=public_routers)
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
