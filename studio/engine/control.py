@@ -23,8 +23,9 @@ def _declared_only(name: str) -> EngineError:
 class EngineControl(Protocol):
     """The calls that drive an engine's jobs. Each may block on library work: call them off the GUI thread."""
 
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
-        """Queue a recipe; returns the new take's id.
+    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None,
+               origin: str = "") -> int:
+        """Queue a recipe; returns the new take's id. `origin` names who asked ("api": `kinora serve`).
 
         A model that is unknown, cannot do the mode, or has no weights on disk fails here at once:
         the take is recorded as failed and EngineError (with the pull command) is raised.

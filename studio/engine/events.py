@@ -47,6 +47,7 @@ class EngineEvent:
     eta_s: float | None = None
     preview_rgb: np.ndarray | None = None  # (H, W, 3) uint8, a rough look at the clip forming
     message: str = ""
+    origin: str = ""  # who queued the job: "api" for `kinora serve` (the Queue dock marks it)
 
     def __post_init__(self) -> None:
         self.phase = Phase(self.phase)  # ValueError for a phase that is not one
@@ -65,6 +66,7 @@ class EngineEvent:
         return {
             "take_id": self.take_id, "job_id": self.job_id, "phase": self.phase, "step": self.step,
             "total": self.total, "elapsed_s": self.elapsed_s, "eta_s": self.eta_s, "message": self.message,
+            "origin": self.origin,
         }
 
 

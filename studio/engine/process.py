@@ -74,10 +74,12 @@ class EngineProcess(_ControlProxy):
     """
 
     def __init__(self, library: Library, *, on_event: EventCallback | None = None,
-                 memory_policy: str | None = None) -> None:
+                 memory_policy: str | None = None, take_engine_lock: bool = True) -> None:
         self.library = library
         self.on_event = on_event or (lambda event: None)
         self.memory_policy = memory_policy
+        # False: the caller holds the library's engine lock for the child (`kinora serve`'s engine host).
+        self.take_engine_lock = take_engine_lock
         # Set once the child has imported what generating needs (cleared while a new child starts).
         self.warmed = threading.Event()
         self._lock = threading.Lock()  # guards every field below
@@ -142,7 +144,8 @@ class EngineProcess(_ControlProxy):
         # "spawn", not "fork": forking a process with Qt's and the task pool's threads can deadlock the child.
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        process = context.Process(target=serve, args=(theirs, str(self.library.root), self.memory_policy),
+        process = context.Process(target=serve, args=(theirs, str(self.library.root), self.memory_policy,
+                                                      self.take_engine_lock),
                                   name="kinora-engine", daemon=True)
         process.start()
         theirs.close()
@@ -266,7 +269,7 @@ def describe_exit(exitcode: int | None) -> str:
 
 
 # ---- child side ----------------------------------------------------------------------------------
-def serve(conn: Connection, library_root: str, memory_policy: str | None) -> None:
+def serve(conn: Connection, library_root: str, memory_policy: str | None, take_engine_lock: bool = True) -> None:
     """The child's main: a Runner on the library, driven by the messages on `conn` until "stop" or EOF."""
     # Ctrl+C in the terminal reaches the whole process group; the studio stops us in order instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -292,6 +295,13 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
     except KinoraError as exc:
         send(("fatal", f"The engine cannot open the library: {exc}"))
         return
+    from studio.library.owner import EngineLock
+
+    # The studio's engine owns the GPU: it takes the lock from `kinora serve` (which then only queues and
+    # hands its running job over). Beside another studio's engine it still runs, as before the lock existed.
+    engine_lock = EngineLock(library.root, "studio")
+    if take_engine_lock and not engine_lock.acquire(take_from=("serve",)):
+        log.warning("another Kinora engine owns this library's GPU queue; this studio's engine runs beside it")
     runner: Engine = Runner(library, on_event=lambda event: send(("event", event)), memory_policy=memory_policy)
     runner.start()
 
@@ -315,6 +325,7 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None) -> Non
         # closed right after opening would otherwise wait the seconds the imports take).
         warming = not runner.warmed.is_set()
         runner.stop(timeout=0 if warming else STOP_TIMEOUT_S)
+        engine_lock.release()
         library.close()
         if warming:
             # The interpreter's exit would wait for the worker's imports to end (seconds): leave now;

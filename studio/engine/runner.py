@@ -47,16 +47,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREVIEW_EVERY = 4  # denoising steps between live previews (and the last step always)
+WATCH_EVERY_S = 0.5  # how often a running job's row is read for a cancel made by another process
 
 
 class _Reporter:
     """Turns a backend's (phase, step, total, preview) calls into EngineEvents with elapsed time and ETA."""
 
-    def __init__(self, emit: EventCallback, take_id: int, job_id: int | None, preview_every: int) -> None:
+    def __init__(self, emit: EventCallback, take_id: int, job_id: int | None, preview_every: int,
+                 origin: str = "", watch: Callable[[], None] | None = None) -> None:
         self.emit = emit
         self.take_id = take_id
         self.job_id = job_id
         self.preview_every = max(1, preview_every)
+        self.origin = origin
+        self._watch = watch
+        self._watched = time.monotonic()
         self.started = time.monotonic()
         self.phase_started: dict[str, float] = {}
         self._denoise_start: float | None = None
@@ -67,10 +72,14 @@ class _Reporter:
 
     def phase(self, phase: str, message: str = "", step: int = 0, total: int = 0) -> None:
         self.phase_started.setdefault(phase, time.monotonic())
-        self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), None, None, message))
+        self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), None, None, message,
+                              self.origin))
 
     def __call__(self, phase: str, step: int, total: int, preview: Callable[[], np.ndarray] | None) -> None:
         now = time.monotonic()
+        if self._watch is not None and now - self._watched >= WATCH_EVERY_S:
+            self._watched = now
+            self._watch()
         self.phase_started.setdefault(phase, now)
         eta = None
         image = None
@@ -83,7 +92,8 @@ class _Reporter:
                 eta = per_step * (total - step)
             if preview is not None and (step % self.preview_every == 0 or step == total):
                 image = preview()
-        self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), eta, image, ""))
+        self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), eta, image, "",
+                              self.origin))
 
     def timings(self) -> dict[str, float]:
         """Seconds spent per phase (each phase lasts until the next one began), and the total."""
@@ -137,8 +147,9 @@ class Runner:
             self._thread = None
         self.unload()
 
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
-        """Queue a recipe; returns the new take's id.
+    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None,
+               origin: str = "") -> int:
+        """Queue a recipe; returns the new take's id. `origin` names who asked ("api": `kinora serve`).
 
         A model that is unknown, cannot do the mode, or has no weights on disk fails here at once:
         the take is recorded as failed and EngineError (with the pull command) is raised.
@@ -156,8 +167,8 @@ class Runner:
             self.library.update_take(take.id, status="failed", error=str(exc))
             self.on_event(EngineEvent(take.id, None, "failed", message=str(exc)))
             raise
-        job = self.library.enqueue_job(take.id)
-        self.on_event(EngineEvent(take.id, job.id, "queued"))
+        job = self.library.enqueue_job(take.id, origin=origin)
+        self.on_event(EngineEvent(take.id, job.id, "queued", origin=origin))
         self._wake.set()
         return take.id
 
@@ -252,7 +263,13 @@ class Runner:
         token = CancelToken("generation")
         with self._lock:
             self._current = (take_id, token)
-        reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every)
+
+        def watch() -> None:  # another process (`kinora serve`, the CLI) may cancel it in the jobs table
+            if self.library.job(job_id).status == "canceled":
+                token.cancel("canceled")
+
+        reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every,
+                             origin=self.library.job(job_id).origin, watch=watch)
         try:
             take = self.library.take(take_id)
             if take.recipe is None:

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from studio.errors import LibraryError
+from studio.library.owner import Owner, owner_alive
 from studio.library.records import ACTIVE_JOB_STATUSES, JOB_STATUSES, JobRecord
 
 if TYPE_CHECKING:
@@ -16,16 +17,26 @@ class JobsMixin:
     """Job-queue methods of `Library`."""
 
     _db: Database
+    session: Owner  # this open library's owner record (Library makes it)
 
-    def enqueue_job(self, take_id: int) -> JobRecord:
-        """Queue a take for generation at the end of the queue (status "pending")."""
+    def _owner_columns(self) -> dict[str, object]:
+        return {"owner_pid": self.session.pid, "owner_started": self.session.started,
+                "owner_session": self.session.session}
+
+    def enqueue_job(self, take_id: int, *, origin: str = "") -> JobRecord:
+        """Queue a take for generation at the end of the queue (status "pending").
+
+        `origin` says who asked ("api" for `kinora serve`; the studio shows it on the job's card). The job's
+        owner is this open library until an engine claims it.
+        """
         now = time.time()
         with self._db.transaction() as conn:
             if conn.execute("SELECT 1 FROM takes WHERE id = ?", (take_id,)).fetchone() is None:
                 raise LibraryError(f"There is no take {take_id} to queue.")
             position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM jobs").fetchone()[0]
             job_id = self._db.utils["jobs"].insert({"take_id": take_id, "status": "pending", "position": position,
-                                                    "created_at": now, "updated_at": now}).last_pk
+                                                    "created_at": now, "updated_at": now, "origin": origin,
+                                                    **self._owner_columns()}).last_pk
         return self.job(job_id)
 
     def job(self, job_id: int) -> JobRecord:
@@ -53,8 +64,10 @@ class JobsMixin:
         """
         now = time.time()
         with self._db.transaction() as conn:
-            claimed = conn.execute("UPDATE jobs SET status = 'running', updated_at = ? "
-                                   "WHERE id = ? AND status = 'pending'", (now, job_id)).rowcount
+            claimed = conn.execute("UPDATE jobs SET status = 'running', updated_at = ?, owner_pid = ?, "
+                                   "owner_started = ?, owner_session = ? WHERE id = ? AND status = 'pending'",
+                                   (now, self.session.pid, self.session.started, self.session.session,
+                                    job_id)).rowcount
             job = self.job(job_id)  # LibraryError for a job that does not exist
             if not claimed:
                 return None
@@ -101,12 +114,18 @@ class JobsMixin:
         """Pause jobs a crash left running or pending; their takes go back to "queued".
 
         Called by `Library.open`, so a restart never starts the GPU by surprise: the user resumes.
-        Returns how many jobs were paused.
+        Only jobs whose owner (the process that queued or runs them) is gone are touched: a job another
+        live process is still generating stays running. Returns how many jobs were paused.
         """
         now = time.time()
         with self._db.transaction() as conn:
-            conn.execute("UPDATE takes SET status = 'queued', started_at = NULL WHERE status = 'running' "
-                         "AND id IN (SELECT take_id FROM jobs WHERE status = 'running')")
-            cursor = conn.execute("UPDATE jobs SET status = 'paused', updated_at = ? "
-                                  "WHERE status IN ('running', 'pending')", (now,))
-            return cursor.rowcount
+            rows = conn.execute("SELECT id, take_id, status, owner_pid, owner_started, owner_session FROM jobs "
+                                "WHERE status IN ('running', 'pending')").fetchall()
+            orphans = [row for row in rows
+                       if not owner_alive(row["owner_pid"], row["owner_started"], row["owner_session"])]
+            for row in orphans:
+                if row["status"] == "running":
+                    conn.execute("UPDATE takes SET status = 'queued', started_at = NULL "
+                                 "WHERE id = ? AND status = 'running'", (row["take_id"],))
+                conn.execute("UPDATE jobs SET status = 'paused', updated_at = ? WHERE id = ?", (now, row["id"]))
+            return len(orphans)

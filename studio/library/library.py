@@ -21,6 +21,7 @@ from studio.library import migrations
 from studio.library.database import Database
 from studio.library.jobs import JobsMixin
 from studio.library.media_store import MEDIA_DIR, MediaFacts, MediaStore, StoredFile, media_facts, sha256_of
+from studio.library.owner import Owner
 from studio.library.projects import ProjectsMixin
 from studio.library.records import MediaRecord
 from studio.library.takes import TakesMixin
@@ -41,6 +42,7 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         self._db = database
         self._store = MediaStore(root)
         self._owner_lock = owner_lock
+        self.session = Owner.new()  # owns the jobs this handle queues or claims, until close()
         self.last_backup: Path | None = None
 
     @classmethod
@@ -79,6 +81,7 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         return self._owner_lock is not None
 
     def close(self) -> None:
+        self.session.end()
         self._db.close()
         if self._owner_lock is not None:
             self._owner_lock.close()  # closing the file releases the lock

@@ -241,6 +241,18 @@ def _feed_tables(conn: sqlite3.Connection) -> None:
     ])
 
 
+@migration(8, "job origins and owners: who queued a job, and which process runs it")
+def _job_owners(conn: sqlite3.Connection) -> None:
+    # The owner (pid, process start time, session) lets Library.open pause only the jobs whose owner is
+    # gone, not those another live process is still generating. Rows from before have no owner: gone.
+    _run_all(conn, [
+        "ALTER TABLE jobs ADD COLUMN origin TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE jobs ADD COLUMN owner_pid INTEGER",
+        "ALTER TABLE jobs ADD COLUMN owner_started REAL",
+        "ALTER TABLE jobs ADD COLUMN owner_session TEXT",
+    ])
+
+
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -204,11 +204,12 @@ class JobRecord:
     status: JobStatus
     position: int
     created_at: float
+    origin: str = ""  # who queued it: "api" for `kinora serve`, "" for the studio and the CLI
 
     @classmethod
     def from_row(cls, row: Row) -> JobRecord:
         return cls(id=row["id"], take_id=row["take_id"], status=JobStatus(row["status"]), position=row["position"],
-                   created_at=row["created_at"])
+                   created_at=row["created_at"], origin=row["origin"])
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

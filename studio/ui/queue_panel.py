@@ -51,6 +51,7 @@ class JobState:
     eta_s: float | None = None
     message: str = ""
     seen_at: float = field(default_factory=time.monotonic)
+    origin: str = ""  # "api": queued through `kinora serve`
 
     @property
     def fraction(self) -> float:
@@ -105,7 +106,7 @@ class JobCard(QFrame):
                                                                  Qt.TextElideMode.ElideRight,
                                                                  max(60, self.prompt.width())))
         self.prompt.setToolTip(s.prompt)
-        label = PHASE_LABELS.get(s.phase, s.phase)
+        label = ("API · " if s.origin == "api" else "") + PHASE_LABELS.get(s.phase, s.phase)
         if s.phase == "denoising" and s.total:
             label += f" {s.step}/{s.total}"
         if s.message and s.phase in ("failed", "canceled"):
@@ -246,6 +247,7 @@ class QueuePanel(QWidget):
                                                               if event.phase == "queued" else "")
         s = card.state
         s.phase = event.phase
+        s.origin = getattr(event, "origin", "") or s.origin
         s.job_id = event.job_id if event.job_id is not None else s.job_id
         if event.total:
             s.step, s.total = event.step, event.total

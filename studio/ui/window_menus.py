@@ -66,6 +66,8 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, gen_menu, "Roll a New &Seed", window.prompt_panel.roll_seed, "Ctrl+R", "dice")
     add_action(window, gen_menu, "&Remix Selected Take", window.remix_selected, "Ctrl+Shift+R", "remix")
     add_action(window, gen_menu, "Stop &Remixing", window.prompt_panel.clear_remix, None)
+    gen_menu.addSeparator()
+    _add_api_toggle(window, gen_menu)
 
     lib_menu = bar.addMenu("&Library")
     add_action(window, lib_menu, "&Play in Preview", window.play_selected, "Ctrl+P", "play")
@@ -112,3 +114,15 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, help_menu, "&Keyboard Shortcuts", window.show_shortcuts, "F1", "keyboard",
                extra_shortcuts=("Ctrl+/",))
     add_action(window, help_menu, "&About Kinora Studio", window.show_about, None, "app")
+
+
+def _add_api_toggle(window: MainWindow, menu: QMenu) -> None:
+    """Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (see studio/ui/api_server.py)."""
+    from studio.ui.api_server import DEFAULT_PORT, ApiServerToggle
+
+    window.api_server = ApiServerToggle(window.lib, window.notify, parent=window)
+    window.bridge.event.connect(window.api_server.on_engine_event)
+    action = add_action(window, menu, "Serve the OpenAI &Videos API", window.api_server.set_running, None,
+                        tip=f"Answer the openai SDK's client.videos on http://127.0.0.1:{DEFAULT_PORT}/v1")
+    action.setCheckable(True)
+    window.api_server.changed.connect(lambda url: action.setChecked(bool(url)))
