@@ -32,14 +32,14 @@ def _folder_gb(folder: Path) -> float:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from studio.engine.registry import all_models, weights_location
+    from studio.engine.registry import all_models, download_gb, weights_location
 
     rows = []
     for spec in all_models():
         location = weights_location(spec) if spec.needs_weights else None
         installed = (not spec.needs_weights) or location is not None
         rows.append({
-            **spec.to_dict(), "installed": installed, "location": str(location) if location else None,
+            **spec.to_dict(), "download_gb": download_gb(spec), "installed": installed, "location": str(location) if location else None,
             "disk_gb": round(_folder_gb(location), 2) if location else (0.0 if not spec.needs_weights else None),
         })
 
