@@ -143,6 +143,29 @@ def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
     assert plans == ["none", "model_offload"]
 
 
+def test_out_of_memory_while_loading_takes_the_same_retry_path(lib, monkeypatch):
+    # Old code loaded the model outside the retry: an OOM while loading failed the take at once.
+    import torch
+
+    runner_module, plans = _fake_gpu(monkeypatch)
+    loading = runner_module.load_backend
+
+    def oom_on_first_load(spec, plan, registry):
+        if len(plans) == 0:
+            plans.append(plan.policy)
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 35.00 GiB")
+        return loading(spec, plan, registry)
+
+    monkeypatch.setattr(runner_module, "load_backend", oom_on_first_load)
+    events: list[EngineEvent] = []
+    runner = make_runner(lib, events)
+    take_id = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
+    runner.run_until_idle()
+    assert lib.take(take_id).status == "done"
+    assert plans == ["none", "model_offload"]
+    assert any("trying again with memory policy 'model_offload'" in e.message for e in events)
+
+
 def test_out_of_memory_twice_fails_the_take_with_a_tip(lib, monkeypatch):
     import torch
 

@@ -30,6 +30,7 @@ from .events import EngineEvent
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
+    JobShape,
     MemoryPlan,
     choose_plan,
     detect_device,
@@ -295,13 +296,15 @@ class Runner:
 
     def _generate(self, spec: ModelSpec, recipe: Recipe, source: SourceClip | None, reporter: _Reporter,
                   token: CancelToken):  # noqa: ANN202 (GenerationResult)
-        """Generate, stepping once to the next memory policy after an out-of-memory error."""
-        pixels = recipe.width * recipe.height * recipe.frame_count
-        plan = choose_plan(spec, detect_device(), override=self.memory_policy, pixels_per_clip=pixels)
+        """Load (or reuse) the model and generate, stepping once to the next memory policy after running out of
+        memory, whether that happened while loading the weights or during the steps."""
+        job = JobShape(recipe.width, recipe.height, recipe.frame_count)
+        # The card's total memory and the model decide the plan, never what the warm model leaves free.
+        plan = choose_plan(spec, detect_device(), override=self.memory_policy, job=job)
         retried = False
         while True:
-            backend = self._backend_for(spec, plan)
             try:
+                backend = self._backend_for(spec, plan)
                 return generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
             except Exception as exc:
                 if not is_out_of_memory(exc):
