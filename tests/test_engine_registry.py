@@ -40,10 +40,14 @@ def test_unknown_model_lists_the_known_ones():
 
 
 def test_a_models_folder_counts_as_installed(tmp_path, monkeypatch):
+    import torch
+    from safetensors.torch import save_file
+
     spec = get_model("ltx-2")
     folder = tmp_path / "models" / "Lightricks--LTX-2"
     (folder / "transformer").mkdir(parents=True)
     (folder / "transformer" / "config.json").write_text("{}")
+    save_file({"w": torch.zeros(2)}, str(folder / "transformer" / "diffusion_pytorch_model.safetensors"))
     (folder / "model_index.json").write_text(json.dumps({"_class_name": "LTX2Pipeline",
                                                          "transformer": ["diffusers", "X"]}))
     monkeypatch.setenv("KINORA_MODELS", str(tmp_path / "models"))

@@ -7,7 +7,6 @@ replaced by '--', in diffusers' `save_pretrained` layout). Checking never touche
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from studio.errors import EngineError
 
 if TYPE_CHECKING:
     from .footprint import Footprint
+    from .install import InstallReport
 
 MODELS_ENV = "KINORA_MODELS"
 
@@ -227,43 +227,39 @@ def local_folder(spec: ModelSpec) -> Path | None:
 
 
 def cached_snapshot(spec: ModelSpec) -> Path | None:
-    """The model's snapshot folder in the Hugging Face cache when every component has its files (offline check)."""
+    """The model's snapshot folder in the Hugging Face cache when it has a model_index.json (complete or not)."""
     if spec.hf_repo is None:
         return None
     from huggingface_hub import try_to_load_from_cache
 
     index = try_to_load_from_cache(spec.hf_repo, "model_index.json")
-    if not isinstance(index, str):
-        return None
-    snapshot = Path(index).parent
-    return snapshot if _components_present(snapshot) else None
+    return Path(index).parent if isinstance(index, str) else None
 
 
-def _components_present(folder: Path) -> bool:
-    """Every component folder named in model_index.json holds a config and (for models) safetensors."""
-    try:
-        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    for name, value in index.items():
-        if name.startswith("_") or not isinstance(value, list) or value[0] is None:
-            continue
-        sub = folder / name
-        if not sub.is_dir() or not any(sub.iterdir()):
-            return False
-    return True
+def install_report(spec: ModelSpec) -> InstallReport:
+    """Installed / incomplete / missing, from local files only: the user's folder first, then the HF cache."""
+    from .install import InstallReport, InstallState, check_folder
+
+    if not spec.needs_weights:
+        return InstallReport(InstallState.BUILT_IN)
+    reports = [check_folder(folder) for folder in (local_folder(spec), cached_snapshot(spec)) if folder is not None]
+    for report in reports:
+        if report.state is InstallState.INSTALLED:
+            return report
+    return next((r for r in reports if r.state is InstallState.INCOMPLETE), InstallReport(InstallState.MISSING))
 
 
 def weights_location(spec: ModelSpec) -> Path | None:
-    """Where the weights are: the user's folder first, then the Hugging Face cache."""
-    return local_folder(spec) or cached_snapshot(spec)
+    """Where the complete weights are: the user's folder first, then the Hugging Face cache."""
+    from .install import InstallState
+
+    report = install_report(spec)
+    return report.location if report.state is InstallState.INSTALLED else None
 
 
 def is_installed(spec: ModelSpec) -> bool:
     """True when the model can run without a download (always for built-ins and tiny-random)."""
-    if not spec.needs_weights:
-        return True
-    return weights_location(spec) is not None
+    return not spec.needs_weights or weights_location(spec) is not None
 
 
 def model_footprint(spec: ModelSpec) -> Footprint | None:
@@ -289,9 +285,14 @@ def download_gb(spec: ModelSpec) -> float:
 
 def require_installed(spec: ModelSpec) -> Path | None:
     """The weights folder, or EngineError at once naming the model, its size and the pull command."""
+    from .install import InstallState
+
     if not spec.needs_weights:
         return None
-    location = weights_location(spec)
+    report = install_report(spec)
+    if report.state is InstallState.INCOMPLETE:
+        raise EngineError(f"Model '{spec.id}' in {report.location} is {report.message(spec.id)}.")
+    location = report.location if report.state is InstallState.INSTALLED else None
     if location is None:
         raise EngineError(
             f"Model '{spec.id}' is not installed: its weights (about {download_gb(spec):g} GB from "
