@@ -196,10 +196,10 @@ def disk_bytes(folder: Path) -> int:
 
 def delete_cached_repo(repo: str) -> int:
     """Remove a repository from the Hugging Face cache (every revision, blobs included); bytes freed."""
-    from huggingface_hub import scan_cache_dir
+    from huggingface_hub import constants, scan_cache_dir
 
     try:
-        cache = scan_cache_dir()
+        cache = scan_cache_dir(constants.HF_HUB_CACHE)
     except Exception:  # no cache folder yet: nothing to delete
         return 0
     for cached in cache.repos:

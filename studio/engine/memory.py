@@ -15,10 +15,9 @@ from typing import Any
 
 from studio.errors import EngineError
 
-from .memory_estimate import FP8_COMPONENTS, JobShape, Policy, estimate, pick_policy
+from .memory_estimate import FP8_COMPONENTS, POLICIES, Estimate, JobShape, Policy, card_tflops, estimate, pick_policy
 from .registry import ModelSpec
 
-POLICIES: tuple[str, ...] = tuple(p.value for p in Policy)
 POLICY_ENV = "KINORA_MEMORY_POLICY"
 GIB = 1024**3
 
@@ -113,6 +112,46 @@ def choose_plan(spec: ModelSpec, device: DeviceInfo, *, override: str | None = N
     # Tiled VAE decode costs little and bounds the decode's memory, so every GPU plan tiles; a plan that only
     # differed in tiling would reload the warm model for nothing.
     return MemoryPlan(device.kind, dtype, policy.value, vae_tiling=True)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a job will need on this machine, said before it starts (CLI `generate`, the Prompt panel)."""
+
+    model_id: str
+    device: DeviceInfo
+    plan: MemoryPlan
+    estimate: Estimate
+
+    def text(self) -> str:
+        if self.device.kind == "cpu":
+            return (f"No GPU found: {self.model_id} runs on the CPU in float32 "
+                    f"(about {self.estimate.host_ram_gb:.0f} GB of RAM; slow for anything but tiny models).")
+        when = (f", about {_minutes(self.estimate.seconds)} of denoising on {self.device.name}"
+                if self.estimate.seconds else "")
+        return (f"Expect about {self.estimate.peak_vram_gb:.0f} GB of GPU memory at peak (memory policy "
+                f"{self.plan.policy} on this {self.device.total_vram_gb:.0f} GB card) and "
+                f"{self.estimate.host_ram_gb:.0f} GB of RAM{when} (estimates).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model_id, "device": self.device.name, "plan": self.plan.to_dict(),
+                **self.estimate.to_dict()}
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def expect(spec: ModelSpec, job: JobShape, device: DeviceInfo | None = None, *,
+           override: str | None = None) -> Expectation:
+    """The plan this job gets here and its predicted peak VRAM, RAM and time."""
+    device = device or detect_device()
+    plan = choose_plan(spec, device, override=override, job=job)
+    policy = Policy(plan.policy)
+    tflops = card_tflops(device.name) if device.kind == "cuda" else None
+    return Expectation(spec.id, device, plan, estimate(spec, policy, job, tflops=tflops))
 
 
 def next_plan(plan: MemoryPlan) -> MemoryPlan | None:
@@ -222,8 +261,8 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
-__all__ = ["POLICIES", "DeviceInfo", "JobShape", "MemoryPlan", "Policy", "apply_plan", "check_host_ram", "choose_plan",
-           "detect_device", "is_out_of_memory", "next_plan", "release_memory"]
+__all__ = ["POLICIES", "DeviceInfo", "Expectation", "JobShape", "MemoryPlan", "Policy", "apply_plan", "check_host_ram", "choose_plan",
+           "detect_device", "expect", "is_out_of_memory", "next_plan", "release_memory"]
 
 OOM_TIP = ("Try fewer seconds or a smaller size, close other programs using the GPU, "
            f"or set {POLICY_ENV}=sequential (slowest, least memory); `kinora models plan MODEL --vram N` "

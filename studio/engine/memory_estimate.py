@@ -52,6 +52,9 @@ class Policy(StrEnum):
         return self.value.startswith("fp8_")
 
 
+POLICIES: tuple[str, ...] = tuple(p.value for p in Policy)
+
+
 @dataclass(frozen=True)
 class JobShape:
     """The size of one generation: what activations scale with."""
@@ -126,20 +129,43 @@ def guidance_passes(spec: ModelSpec) -> int:
     return passes
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One denoising pass of the recipe: its video tokens, batch and steps."""
+
+    width: int
+    height: int
+    tokens: int
+    batch: int
+    steps: int
+
+
+def stages(spec: ModelSpec, job: JobShape) -> list[Stage]:
+    """The recipe's denoising passes: above the model's `upscale_above`, a half-size pass with guidance, the
+    latent upsampler, then a short unguided refine at full size (issue 13's two-stage recipe); else one pass."""
+    latent_frames = (job.frames - 1) // max(1, spec.frame_multiple) + 1
+    batch = 1 if spec.options.get("distilled") else 2  # guided passes run cond and uncond as one batch
+
+    def tokens(width: int, height: int) -> int:
+        return latent_frames * (height // 32) * (width // 32)
+
+    if min(job.width, job.height) > spec.options.get("upscale_above", float("inf")):
+        half_w, half_h = job.width // 2, job.height // 2
+        refine = spec.options.get("call", {}).get("refine_steps", 3)
+        return [Stage(half_w, half_h, tokens(half_w, half_h), batch, spec.default_steps),
+                Stage(job.width, job.height, tokens(job.width, job.height), 1, refine)]
+    return [Stage(job.width, job.height, tokens(job.width, job.height), batch, spec.default_steps)]
+
+
 def denoise_activations_gb(spec: ModelSpec, job: JobShape) -> float:
     config = _transformer_config(spec)
     if not config:
         return 0.0
-    spatial = 32
-    latent_frames = (job.frames - 1) // max(1, spec.frame_multiple) + 1
-    video_tokens = latent_frames * (job.height // spatial) * (job.width // spatial)
     audio_tokens = job.frames / (spec.native_fps or 24.0) * AUDIO_LATENTS_PER_SECOND
     video_width = config["num_attention_heads"] * config["attention_head_dim"]
     audio_width = config.get("audio_num_attention_heads", 0) * config.get("audio_attention_head_dim", 0)
-    # Guided passes run as one batch (cond and uncond concatenated); a distilled model runs batch 1.
-    batch = 1 if spec.options.get("distilled") else 2
-    widths = video_tokens * video_width + audio_tokens * audio_width
-    return batch * widths * ACTIVATION_WIDTHS * BF16 / GIB
+    return max(stage.batch * (stage.tokens * video_width + audio_tokens * audio_width) * ACTIVATION_WIDTHS * BF16
+               for stage in stages(spec, job)) / GIB
 
 
 def _weights_gb(spec: ModelSpec, policy: Policy) -> dict[str, float]:
@@ -206,21 +232,22 @@ def estimate_seconds(spec: ModelSpec, policy: Policy, job: JobShape, weights: di
     config = _transformer_config(spec)
     if fp is None or not config or "transformer" not in fp.params:
         return None
-    latent_frames = (job.frames - 1) // max(1, spec.frame_multiple) + 1
-    tokens = latent_frames * (job.height // 32) * (job.width // 32)
     width = config["num_attention_heads"] * config["attention_head_dim"]
-    flops = 2 * fp.params["transformer"] * tokens + 4 * config["num_layers"] * tokens**2 * width
-    per_pass = flops / (tflops * 1e12 * MFU)
     transfer = weights.get("transformer", 0.0) * GIB / 1e9 / PCIE_GBPS
-    if policy in (Policy.GROUP_OFFLOAD, Policy.FP8_GROUP_OFFLOAD):
-        per_pass = max(per_pass, transfer)  # the prefetch stream overlaps copies with compute
-    elif policy is Policy.SEQUENTIAL:
-        per_pass += 4 * transfer  # leaf by leaf, synchronously
-    if policy.fp8:
-        per_pass *= 1.1  # casting each layer up to bf16 as it runs
-    passes = guidance_passes(spec)
-    steps = spec.default_steps + (spec.options.get("call", {}).get("refine_steps", 0))
-    return steps * passes * per_pass
+    total = 0.0
+    for stage in stages(spec, job):
+        flops = 2 * fp.params["transformer"] * stage.tokens + 4 * config["num_layers"] * stage.tokens**2 * width
+        per_pass = flops / (tflops * 1e12 * MFU)
+        if policy in (Policy.GROUP_OFFLOAD, Policy.FP8_GROUP_OFFLOAD):
+            per_pass = max(per_pass, transfer)  # the prefetch stream overlaps copies with compute
+        elif policy is Policy.SEQUENTIAL:
+            per_pass += 4 * transfer  # leaf by leaf, synchronously
+        if policy.fp8:
+            per_pass *= 1.1  # casting each layer up to bf16 as it runs
+        # Each guidance term costs one more transformer pass' FLOPs, batched with the conditional one or not.
+        passes = guidance_passes(spec) if stage.batch > 1 else 1
+        total += stage.steps * passes * per_pass
+    return total
 
 
 def plan_rows(spec: ModelSpec, job: JobShape | None = None, *, tflops: float | None = None) -> list[Estimate]:
