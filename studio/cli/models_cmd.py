@@ -48,35 +48,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.set_defaults(handler=run_list)
 
 
-def model_rows() -> list[dict[str, Any]]:
-    """What `list` and the studio's Models page show for each model (touches the disk; imports torch)."""
-    from studio.engine.install import disk_bytes
-    from studio.engine.memory import detect_device, expect
-    from studio.engine.memory_estimate import JobShape
-    from studio.engine.registry import all_models, download_gb, install_report, model_footprint
-
-    device = detect_device()
-    rows = []
-    for spec in all_models():
-        report = install_report(spec)
-        fp = model_footprint(spec)
-        row: dict[str, Any] = {
-            **spec.to_dict(), "state": report.state.value, "installed": report.state.value in ("installed", "built-in"),
-            "problems": list(report.problems), "location": str(report.location) if report.location else None,
-            "download_gb": download_gb(spec), "params_b": round(fp.total_params / 1e9, 2) if fp else None,
-            "disk_gb": round(disk_bytes(report.location) / 1e9, 1) if report.location else None,
-        }
-        if spec.modes and device.kind != "cpu" and (fp or spec.vram_gb):
-            expectation = expect(spec, JobShape.native(spec), device)
-            row.update(plan=expectation.plan.policy, peak_vram_gb=round(expectation.estimate.peak_vram_gb, 1))
-        else:
-            row.update(plan=None, peak_vram_gb=None)
-        rows.append(row)
-    return rows
-
-
 def run_list(args: argparse.Namespace) -> int:
-    rows = model_rows()
+    from studio.engine.model_status import model_statuses
+
+    rows = [status.to_dict() for status in model_statuses()]
 
     def text() -> str:
         lines = [f"{'MODEL':<22} {'STATE':<11} {'DOWNLOAD':>9} {'PARAMS':>7} {'PLAN HERE':<18}  MODES"]

@@ -66,6 +66,9 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, gen_menu, "Roll a New &Seed", window.prompt_panel.roll_seed, "Ctrl+R", "dice")
     add_action(window, gen_menu, "&Remix Selected Take", window.remix_selected, "Ctrl+Shift+R", "remix")
     add_action(window, gen_menu, "Stop &Remixing", window.prompt_panel.clear_remix, None)
+    gen_menu.addSeparator()
+    add_action(window, gen_menu, "&Models…", lambda: window.show_models(), "Ctrl+Shift+M", "import",
+               tip="Download, check and delete generation models; see the memory each needs here")
 
     lib_menu = bar.addMenu("&Library")
     add_action(window, lib_menu, "&Play in Preview", window.play_selected, "Ctrl+P", "play")
