@@ -135,3 +135,21 @@ def test_fp8_plans_store_the_transformer_and_text_encoder_in_float8():
     q_proj = next(m for name, m in pipe.text_encoder.named_modules() if name.endswith("q_proj"))
     assert q_proj.weight.dtype == torch.float8_e4m3fn
     assert next(pipe.vae.parameters()).dtype != torch.float8_e4m3fn  # the VAE keeps its precision
+
+
+def test_fp8_storage_and_streamed_group_offload_compose_on_a_real_pipeline():
+    # The two hooks (layerwise casting, group offload) on the same modules: a tiny pipeline must still run.
+    import torch
+    from diffusers import LTX2Pipeline
+
+    from studio.engine.memory import apply_plan
+    from studio.engine.tiny import build_components
+
+    pipe = LTX2Pipeline(**build_components(seed=0))
+    pipe.set_progress_bar_config(disable=True)
+    apply_plan(pipe, MemoryPlan("cpu", "float32", "fp8_group_offload", True))
+    out = pipe(prompt="a red ball", height=32, width=32, num_frames=9, num_inference_steps=2, guidance_scale=1.0,
+               stg_scale=0.0, audio_stg_scale=0.0, modality_scale=1.0, audio_modality_scale=1.0,
+               audio_guidance_scale=1.0, max_sequence_length=16, output_type="np")
+    assert out.frames.shape == (1, 9, 32, 32, 3) and torch.isfinite(torch.as_tensor(out.frames)).all()
+    assert pipe.transformer.transformer_blocks[0].attn1.to_q.weight.dtype == torch.float8_e4m3fn

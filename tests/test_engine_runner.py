@@ -166,6 +166,29 @@ def test_out_of_memory_while_loading_takes_the_same_retry_path(lib, monkeypatch)
     assert any("trying again with memory policy 'model_offload'" in e.message for e in events)
 
 
+def test_after_running_out_of_memory_the_next_identical_job_keeps_the_plan_that_worked(lib, monkeypatch):
+    # Without this, each job would reload the model into the failing plan, run out of memory and reload again.
+    import torch
+
+    runner_module, plans = _fake_gpu(monkeypatch)
+    real_generate = runner_module.generate_clip
+    calls = []
+
+    def oom_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "generate_clip", oom_once)
+    runner = make_runner(lib)
+    first = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
+    second = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
+    runner.run_until_idle()
+    assert lib.take(first).status == lib.take(second).status == "done"
+    assert plans == ["none", "model_offload"]  # the second job reused the warm model_offload model
+
+
 def test_out_of_memory_twice_fails_the_take_with_a_tip(lib, monkeypatch):
     import torch
 

@@ -30,6 +30,7 @@ from .events import EngineEvent
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
+    POLICIES,
     JobShape,
     MemoryPlan,
     choose_plan,
@@ -115,6 +116,9 @@ class Runner:
         self._current: tuple[int, CancelToken] | None = None  # (take id, token) of the running job
         self._backend: Backend | None = None
         self._backend_key: tuple[str, MemoryPlan] | None = None
+        # After running out of memory, the plan that worked, per model: later jobs start there instead of
+        # reloading the whole model into the plan that failed and out again.
+        self._plan_floor: dict[str, MemoryPlan] = {}
         # Set once the worker thread has imported what generating needs (it does so before its first job).
         self.warmed = threading.Event()
 
@@ -301,11 +305,17 @@ class Runner:
         job = JobShape(recipe.width, recipe.height, recipe.frame_count)
         # The card's total memory and the model decide the plan, never what the warm model leaves free.
         plan = choose_plan(spec, detect_device(), override=self.memory_policy, job=job)
+        floor = self._plan_floor.get(spec.id)
+        if floor is not None and POLICIES.index(floor.policy) > POLICIES.index(plan.policy):
+            plan = floor
         retried = False
         while True:
             try:
                 backend = self._backend_for(spec, plan)
-                return generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
+                result = generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
+                if retried:
+                    self._plan_floor[spec.id] = plan
+                return result
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
