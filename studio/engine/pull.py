@@ -22,7 +22,7 @@ from studio.cancel import CancelToken
 from studio.errors import EngineError
 
 from .install import HubFile, verify_files, write_manifest
-from .registry import ModelSpec, install_report
+from .registry import ModelSpec, install_report, model_footprint
 
 # Only the diffusers layout, safetensors weights: never pickles, never the single-file checkpoints
 # that some repos also carry at their root (tens of GB the pipelines do not use).
@@ -202,6 +202,7 @@ def pull(spec: ModelSpec, on_progress: ProgressSink, cancel: CancelToken,
         raise EngineError(f"{spec.id}: {len(result.bad)} downloaded file(s) do not match the Hub: "
                           f"{'; '.join(result.bad[:3])}. Run `kinora models pull {spec.id}` again.")
     write_manifest(snapshot, spec.hf_repo, files)
+    model_footprint(spec)  # count the pulled configs' parameters now, so the planner has them cached
     report = install_report(spec)
     meter.done = meter.total
     meter.report("done")

@@ -102,8 +102,7 @@ LTX_MODELS: tuple[ModelSpec, ...] = (
         default_steps=8, default_guidance=1.0,
         # transformer_full/ (the SFT DiT, another ~22B) and diffusion_decoder/ are not used by Kinora's recipes.
         pull_ignore=("transformer_full/*", "diffusion_decoder/*"),
-        options={"version": "2.5", "distilled": True, "upscale_above": 720, "call": _DISTILLED_GUIDANCE,
-                 "gated": True},
+        options={"version": "2.5", "distilled": True, "upscale_above": 720, "call": _DISTILLED_GUIDANCE},
         **_LTX2_SHAPE,
     ),
     ModelSpec(
