@@ -122,10 +122,9 @@ def _fake_gpu(monkeypatch):
     return runner_module, plans
 
 
-def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
+def _oom_on_first_generation(monkeypatch, runner_module) -> None:
     import torch
 
-    runner_module, plans = _fake_gpu(monkeypatch)
     real_generate = runner_module.generate_clip
     calls = []
 
@@ -136,6 +135,11 @@ def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
         return real_generate(*args, **kwargs)
 
     monkeypatch.setattr(runner_module, "generate_clip", oom_once)
+
+
+def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
+    runner_module, plans = _fake_gpu(monkeypatch)
+    _oom_on_first_generation(monkeypatch, runner_module)
     runner = make_runner(lib)
     take_id = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
     runner.run_until_idle()
@@ -168,19 +172,8 @@ def test_out_of_memory_while_loading_takes_the_same_retry_path(lib, monkeypatch)
 
 def test_after_running_out_of_memory_the_next_identical_job_keeps_the_plan_that_worked(lib, monkeypatch):
     # Without this, each job would reload the model into the failing plan, run out of memory and reload again.
-    import torch
-
     runner_module, plans = _fake_gpu(monkeypatch)
-    real_generate = runner_module.generate_clip
-    calls = []
-
-    def oom_once(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise torch.OutOfMemoryError("CUDA out of memory")
-        return real_generate(*args, **kwargs)
-
-    monkeypatch.setattr(runner_module, "generate_clip", oom_once)
+    _oom_on_first_generation(monkeypatch, runner_module)
     runner = make_runner(lib)
     first = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
     second = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
