@@ -93,7 +93,9 @@ class _hub_errors:
 
         if isinstance(exc, GatedRepoError):
             raise EngineError(gated_message(self.spec)) from exc
-        if isinstance(exc, (OfflineModeIsEnabled, LocalEntryNotFoundError)):
+        import httpx
+
+        if isinstance(exc, (OfflineModeIsEnabled, LocalEntryNotFoundError, httpx.TransportError)):
             raise EngineError(f"Cannot download {self.spec.id}: no network (or HF_HUB_OFFLINE is set). Connect and "
                               f"run `kinora models pull {self.spec.id}` again; it resumes.") from exc
         if isinstance(exc, HfHubHTTPError):
