@@ -22,7 +22,9 @@ def test_generate_writes_an_mp4_with_video_and_sound_of_the_requested_length(tmp
     code = main(["generate", "a red ball bounces on a wooden floor", "--model", "tiny-random", "--seconds", "1.5",
                  "--seed", "42", "-o", str(out), "--json"])
     assert code == 0
-    result = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert "No GPU found: tiny-random runs on the CPU" in captured.err  # said before generating
     info = probe(out)
     assert info.has_video and info.has_audio
     assert info.duration == pytest.approx(1.5, abs=0.05)

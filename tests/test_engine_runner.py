@@ -122,10 +122,9 @@ def _fake_gpu(monkeypatch):
     return runner_module, plans
 
 
-def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
+def _oom_on_first_generation(monkeypatch, runner_module) -> None:
     import torch
 
-    runner_module, plans = _fake_gpu(monkeypatch)
     real_generate = runner_module.generate_clip
     calls = []
 
@@ -136,11 +135,51 @@ def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
         return real_generate(*args, **kwargs)
 
     monkeypatch.setattr(runner_module, "generate_clip", oom_once)
+
+
+def test_out_of_memory_retries_once_with_the_next_policy(lib, monkeypatch):
+    runner_module, plans = _fake_gpu(monkeypatch)
+    _oom_on_first_generation(monkeypatch, runner_module)
     runner = make_runner(lib)
     take_id = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
     runner.run_until_idle()
     assert lib.take(take_id).status == "done"
     assert plans == ["none", "model_offload"]
+
+
+def test_out_of_memory_while_loading_takes_the_same_retry_path(lib, monkeypatch):
+    # Old code loaded the model outside the retry: an OOM while loading failed the take at once.
+    import torch
+
+    runner_module, plans = _fake_gpu(monkeypatch)
+    loading = runner_module.load_backend
+
+    def oom_on_first_load(spec, plan, registry):
+        if len(plans) == 0:
+            plans.append(plan.policy)
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 35.00 GiB")
+        return loading(spec, plan, registry)
+
+    monkeypatch.setattr(runner_module, "load_backend", oom_on_first_load)
+    events: list[EngineEvent] = []
+    runner = make_runner(lib, events)
+    take_id = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
+    runner.run_until_idle()
+    assert lib.take(take_id).status == "done"
+    assert plans == ["none", "model_offload"]
+    assert any("trying again with memory policy 'model_offload'" in e.message for e in events)
+
+
+def test_after_running_out_of_memory_the_next_identical_job_keeps_the_plan_that_worked(lib, monkeypatch):
+    # Without this, each job would reload the model into the failing plan, run out of memory and reload again.
+    runner_module, plans = _fake_gpu(monkeypatch)
+    _oom_on_first_generation(monkeypatch, runner_module)
+    runner = make_runner(lib)
+    first = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
+    second = runner.submit(Recipe("a boat", seconds=0.5, seed=2, **TINY))
+    runner.run_until_idle()
+    assert lib.take(first).status == lib.take(second).status == "done"
+    assert plans == ["none", "model_offload"]  # the second job reused the warm model_offload model
 
 
 def test_out_of_memory_twice_fails_the_take_with_a_tip(lib, monkeypatch):

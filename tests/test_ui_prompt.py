@@ -142,3 +142,27 @@ def test_advanced_steps_and_guidance_follow_the_chosen_models_defaults(qtbot):
     panel.advanced.setChecked(True)
     panel.prompt.setPlainText("a kite")
     assert panel.build_recipe().steps == tiny.default_steps  # what the field shows is what runs
+
+
+def test_a_missing_model_offers_the_download_and_says_what_a_job_needs(qtbot, panel):
+    panel.model.setCurrentIndex(panel.model.findData("ltx-2"))
+    assert panel.download_button.isVisibleTo(panel)
+    with qtbot.waitSignal(panel.download_requested) as asked:
+        panel.download_button.click()
+    assert asked.args == ["ltx-2"]
+    # The expectation is computed on a worker from the planner; this machine has no GPU.
+    qtbot.waitUntil(lambda: "No GPU found" in panel.expectation.text(), timeout=20000)
+    panel.model.setCurrentIndex(panel.model.findData("tiny-random"))
+    assert not panel.download_button.isVisibleTo(panel)
+
+
+def test_the_expectation_follows_the_card_and_the_job(qtbot, panel, monkeypatch):
+    import studio.engine.memory as memory
+
+    monkeypatch.setattr(memory, "detect_device",
+                        lambda: memory.DeviceInfo("cuda", "NVIDIA H100 80GB HBM3", 80, 80, 100, True, 128))
+    panel.model.setCurrentIndex(panel.model.findData("ltx-2"))
+    panel.resolution.setCurrentIndex(panel.resolution.findData(512))
+    panel.aspect.setCurrentText("16:9")
+    qtbot.waitUntil(lambda: "memory policy none on this 80 GB card" in panel.expectation.text(), timeout=20000)
+    assert "of denoising on NVIDIA H100" in panel.expectation.text()

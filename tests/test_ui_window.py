@@ -247,3 +247,15 @@ def test_extend_from_the_timeline_lands_the_new_take_after_the_clip(qtbot, windo
     new = lib.list_takes()[0]
     assert new.status == "done", new.error
     qtbot.waitUntil(lambda: bool(clips_of_take(window.timeline.timeline(), new.id)), timeout=WAIT_MS)
+
+
+def test_the_prompt_panels_download_opens_the_models_page_and_starts_the_pull(qtbot, idle_window):
+    panel = idle_window.prompt_panel
+    panel.model.setCurrentIndex(panel.model.findData("ltx-2"))
+    panel.download_button.click()
+    page = idle_window._models_page
+    assert page.isVisible()
+    # The real pull, offline here: the page says so instead of failing at generation time.
+    qtbot.waitUntil(lambda: "no network" in page.status.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=WAIT_MS)
+    assert dict(collect_shortcuts(idle_window)["Generate"])["Models"] == "Ctrl+Shift+M"

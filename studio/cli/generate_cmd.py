@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio.cli.library_access import open_library
 from studio.cli.output import emit
+from studio.engine.memory_estimate import POLICIES
 from studio.errors import KinoraError, RecipeError
 from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
 
@@ -47,8 +49,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--from", dest="range_from", type=float, default=None, metavar="T", help="retake range start (s)")
     p.add_argument("--to", dest="range_to", type=float, default=None, metavar="T", help="retake range end (s)")
     p.add_argument("--no-audio", action="store_true", help="no sound track from the model (a silent track is written)")
-    p.add_argument("--memory-policy", choices=("none", "model_offload", "group_offload", "sequential"),
-                   help="override how much of the model stays on the GPU")
+    p.add_argument("--memory-policy", choices=POLICIES,
+                   help="override how much of the model stays on the GPU (see `kinora models plan`)")
     p.add_argument("-o", "--output", type=Path, help="also write the take to this MP4 file")
     p.set_defaults(handler=run_generate)
 
@@ -102,6 +104,7 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.style:
         get_style(args.style)  # an unknown style fails before anything loads
     recipe = build_recipe(args, spec)
+    print(_expectation(spec, recipe, args.memory_policy), file=sys.stderr)
     bar = ProgressBar()
     finished = threading.Event()
     outcome: dict[str, EngineEvent] = {}
@@ -155,6 +158,13 @@ def run_generate(args: argparse.Namespace) -> int:
                     "output": str(written) if written else None},
              f"take {take_id}" + (f" -> {written}" if written else ""))
     return 0
+
+
+def _expectation(spec: ModelSpec, recipe: Recipe, override: str | None) -> str:
+    """The plan, peak VRAM and time this job should take here, said before anything loads."""
+    from studio.engine.memory import JobShape, expect
+
+    return expect(spec, JobShape(recipe.width, recipe.height, recipe.frame_count), override=override).text()
 
 
 def _remix_imported_file(lib: Library, recipe: Recipe) -> Recipe:

@@ -1,7 +1,9 @@
-"""Memory policy: which device, which dtype, how much of the model stays on the GPU.
+"""Memory plan: which device, which dtype, how much of the model stays on the GPU, and applying it.
 
-Local video apps die of host RAM as often as of VRAM, so both are checked before loading. The
-policies go from fastest to most frugal; on an out-of-memory error the runner steps to the next.
+The plan is chosen from the model's real components (engine.footprint) and the card's total memory
+(engine.memory_estimate predicts each policy's peak); local video apps die of host RAM as often as of
+VRAM, so both are checked. The policies go from fastest to most frugal; on an out-of-memory error,
+while loading or generating, the runner steps to the next.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ from typing import Any
 
 from studio.errors import EngineError
 
+from .memory_estimate import FP8_COMPONENTS, POLICIES, Estimate, JobShape, Policy, card_tflops, estimate, pick_policy
 from .registry import ModelSpec
 
-# Fastest first. Each frees more VRAM than the one before, at the cost of speed.
-POLICIES: tuple[str, ...] = ("none", "model_offload", "group_offload", "sequential")
 POLICY_ENV = "KINORA_MEMORY_POLICY"
 GIB = 1024**3
 
@@ -25,18 +26,23 @@ GIB = 1024**3
 class DeviceInfo:
     kind: str  # "cuda" | "mps" | "cpu"
     name: str
-    free_vram_gb: float  # 0 for the CPU
+    free_vram_gb: float  # 0 for the CPU; shown to the user, never used to plan (a warm model occupies it)
     total_vram_gb: float
     free_host_gb: float
     bf16: bool
+    total_host_gb: float = 0.0  # 0: unknown (plans then assume the host can hold the weights)
 
 
 @dataclass(frozen=True)
 class MemoryPlan:
     device: str
     dtype_name: str  # "float32" | "bfloat16" | "float16"
-    policy: str
+    policy: str  # a Policy value
     vae_tiling: bool
+
+    @property
+    def fp8(self) -> bool:
+        return Policy(self.policy).fp8
 
     def to_dict(self) -> dict[str, Any]:
         return {"device": self.device, "dtype": self.dtype_name, "policy": self.policy, "vae_tiling": self.vae_tiling}
@@ -56,42 +62,96 @@ def free_host_gb() -> float:
     return 0.0
 
 
+def total_host_gb() -> float:
+    """The host's installed RAM in GiB (plans use it: it does not change with what else is running)."""
+    try:
+        import psutil
+
+        return psutil.virtual_memory().total / GIB
+    except ImportError:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024 / GIB
+    return 0.0
+
+
 def detect_device() -> DeviceInfo:
     """The best accelerator present and its free memory (CUDA, then Apple MPS, then the CPU)."""
     import torch
 
-    host = free_host_gb()
+    host, host_total = free_host_gb(), total_host_gb()
     if torch.cuda.is_available():
         free, total = torch.cuda.mem_get_info()
         return DeviceInfo("cuda", torch.cuda.get_device_name(), free / GIB, total / GIB, host,
-                          torch.cuda.is_bf16_supported())
+                          torch.cuda.is_bf16_supported(), host_total)
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        # MPS shares host memory; what it can use is what the host has free.
-        return DeviceInfo("mps", "Apple GPU", host, host, host, True)
-    return DeviceInfo("cpu", "CPU", 0.0, 0.0, host, False)
+        # MPS shares host memory; what it can use is what the host has.
+        return DeviceInfo("mps", "Apple GPU", host, host_total, host, True, host_total)
+    return DeviceInfo("cpu", "CPU", 0.0, 0.0, host, False, host_total)
 
 
-def choose_plan(spec: ModelSpec, device: DeviceInfo, *, override: str | None = None, pixels_per_clip: int = 0) -> MemoryPlan:
-    """Pick dtype, offload policy and VAE tiling for a model on a device. `override` (or KINORA_MEMORY_POLICY) wins."""
+def choose_plan(spec: ModelSpec, device: DeviceInfo, *, override: str | None = None,
+                job: JobShape | None = None) -> MemoryPlan:
+    """The fastest plan whose predicted peak fits the card's TOTAL memory (and the host's total RAM).
+
+    Never reads free memory: a warm model occupies the card, and planning from what it leaves made identical
+    jobs alternate between plans, reloading the whole model each time. `override` (or KINORA_MEMORY_POLICY) wins.
+    """
     override = override or os.environ.get(POLICY_ENV) or None
     if override is not None and override not in POLICIES:
         raise EngineError(f"Unknown memory policy '{override}'. Choose one of: {', '.join(POLICIES)}.")
     if device.kind == "cpu":
-        return MemoryPlan("cpu", "float32", "none", vae_tiling=pixels_per_clip > 512 * 512 * 121)
+        return MemoryPlan("cpu", "float32", Policy.NONE.value, vae_tiling=False)
     dtype = "bfloat16" if device.bf16 else "float16"
-    need = spec.vram_gb
     if override:
-        policy = override
-    elif device.kind == "mps" or need <= device.free_vram_gb * 0.9:
-        policy = "none"  # offload hooks do not help on unified memory
-    elif need * 0.5 <= device.free_vram_gb:
-        policy = "model_offload"
-    elif device.free_vram_gb >= 6:
-        policy = "group_offload"
-    else:
-        policy = "sequential"
-    big_clip = pixels_per_clip > 768 * 512 * 121
-    return MemoryPlan(device.kind, dtype, policy, vae_tiling=policy != "none" or big_clip)
+        return MemoryPlan(device.kind, dtype, override, vae_tiling=True)
+    if device.kind == "mps":  # unified memory: offload hooks only add copies
+        return MemoryPlan(device.kind, dtype, Policy.NONE.value, vae_tiling=True)
+    policy = pick_policy(spec, device.total_vram_gb, device.total_host_gb, job)
+    # Tiled VAE decode costs little and bounds the decode's memory, so every GPU plan tiles; a plan that only
+    # differed in tiling would reload the warm model for nothing.
+    return MemoryPlan(device.kind, dtype, policy.value, vae_tiling=True)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a job will need on this machine, said before it starts (CLI `generate`, the Prompt panel)."""
+
+    model_id: str
+    device: DeviceInfo
+    plan: MemoryPlan
+    estimate: Estimate
+
+    def text(self) -> str:
+        if self.device.kind == "cpu":
+            return (f"No GPU found: {self.model_id} runs on the CPU in float32 "
+                    f"(about {self.estimate.host_ram_gb:.0f} GB of RAM; slow for anything but tiny models).")
+        when = (f", about {_minutes(self.estimate.seconds)} of denoising on {self.device.name}"
+                if self.estimate.seconds else "")
+        return (f"Expect about {self.estimate.peak_vram_gb:.0f} GB of GPU memory at peak (memory policy "
+                f"{self.plan.policy} on this {self.device.total_vram_gb:.0f} GB card) and "
+                f"{self.estimate.host_ram_gb:.0f} GB of RAM{when} (estimates).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model_id, "device": self.device.name, "plan": self.plan.to_dict(),
+                **self.estimate.to_dict()}
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def expect(spec: ModelSpec, job: JobShape, device: DeviceInfo | None = None, *,
+           override: str | None = None) -> Expectation:
+    """The plan this job gets here and its predicted peak VRAM, RAM and time."""
+    device = device or detect_device()
+    plan = choose_plan(spec, device, override=override, job=job)
+    policy = Policy(plan.policy)
+    tflops = card_tflops(device.name) if device.kind == "cuda" else None
+    return Expectation(spec.id, device, plan, estimate(spec, policy, job, tflops=tflops))
 
 
 def next_plan(plan: MemoryPlan) -> MemoryPlan | None:
@@ -103,35 +163,52 @@ def next_plan(plan: MemoryPlan) -> MemoryPlan | None:
 
 
 def check_host_ram(spec: ModelSpec, plan: MemoryPlan) -> None:
-    """EngineError before loading when the host cannot hold the weights (offloaded weights live in host RAM)."""
-    if not spec.needs_weights:
+    """EngineError before loading when the host cannot hold what the plan keeps in RAM (free RAM, now)."""
+    if not spec.needs_weights or plan.device == "cpu":
         return
-    # bf16 weights take about as much RAM as their download; fp32 twice that.
-    need = spec.download_gb * (2.0 if plan.dtype_name == "float32" else 1.0)
-    if plan.policy == "none" and plan.device == "cuda":
-        need *= 0.3  # loaded straight to the GPU; host RAM only holds a shard at a time
+    need = estimate(spec, Policy(plan.policy), None).host_ram_gb
     have = free_host_gb()
     if need > have:
         raise EngineError(
-            f"Not enough free memory to load '{spec.id}': it needs about {need:.0f} GB of RAM and {have:.0f} GB "
-            f"is free. Close other applications, or choose a smaller model."
+            f"Not enough free memory to load '{spec.id}' with memory policy {plan.policy}: it needs about "
+            f"{need:.0f} GB of RAM and {have:.0f} GB is free. Close other applications, or choose a smaller model "
+            f"(`kinora models plan {spec.id} --vram N --ram N` shows what each card and RAM size needs)."
         )
 
 
 def apply_plan(pipe: Any, plan: MemoryPlan) -> None:
-    """Place a diffusers pipeline according to the plan (offload hooks or a plain .to(device))."""
-    if plan.policy == "none":
+    """Place a diffusers pipeline according to the plan (fp8 storage, offload hooks or a plain .to(device))."""
+    policy = Policy(plan.policy)
+    if policy.fp8:
+        _cast_to_fp8(pipe, plan)
+    if policy is Policy.NONE:
         pipe.to(plan.device)
-    elif plan.policy == "model_offload":
+    elif policy in (Policy.MODEL_OFFLOAD, Policy.FP8_MODEL_OFFLOAD):
         pipe.enable_model_cpu_offload(device=plan.device)
-    elif plan.policy == "group_offload":
-        pipe.enable_group_offload(onload_device=plan.device, offload_device="cpu", offload_type="leaf_level",
-                                  use_stream=plan.device == "cuda")
+    elif policy in (Policy.GROUP_OFFLOAD, Policy.FP8_GROUP_OFFLOAD):
+        # Block-level groups with a prefetch stream: the next block copies in while this one computes.
+        pipe.enable_group_offload(onload_device=plan.device, offload_device="cpu", offload_type="block_level",
+                                  num_blocks_per_group=1, use_stream=plan.device == "cuda")
     else:
         pipe.enable_sequential_cpu_offload(device=plan.device)
     vae = getattr(pipe, "vae", None)
     if plan.vae_tiling and vae is not None and hasattr(vae, "enable_tiling"):
         vae.enable_tiling()
+
+
+def _cast_to_fp8(pipe: Any, plan: MemoryPlan) -> None:
+    """Store the two big components' weights in float8_e4m3fn, computing in the plan's dtype."""
+    import torch
+    from diffusers.hooks import apply_layerwise_casting
+
+    for name in FP8_COMPONENTS:
+        module = getattr(pipe, name, None)
+        if module is None:
+            continue
+        if hasattr(module, "enable_layerwise_casting"):
+            module.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch_dtype(plan))
+        else:  # transformers models: the same hooks, diffusers' default skip list (norms, embeddings)
+            apply_layerwise_casting(module, storage_dtype=torch.float8_e4m3fn, compute_dtype=torch_dtype(plan))
 
 
 def torch_dtype(plan: MemoryPlan) -> Any:
@@ -184,5 +261,9 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
 
 
+__all__ = ["POLICIES", "DeviceInfo", "Expectation", "JobShape", "MemoryPlan", "Policy", "apply_plan", "check_host_ram", "choose_plan",
+           "detect_device", "expect", "is_out_of_memory", "next_plan", "release_memory"]
+
 OOM_TIP = ("Try fewer seconds or a smaller size, close other programs using the GPU, "
-           f"or set {POLICY_ENV}=sequential (slowest, least memory).")
+           f"or set {POLICY_ENV}=sequential (slowest, least memory); `kinora models plan MODEL --vram N` "
+           "shows what each memory policy needs.")

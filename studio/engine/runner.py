@@ -30,6 +30,8 @@ from .events import EngineEvent, EventCallback
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
+    POLICIES,
+    JobShape,
     MemoryPlan,
     choose_plan,
     detect_device,
@@ -123,6 +125,9 @@ class Runner:
         self._current: tuple[int, CancelToken] | None = None  # (take id, token) of the running job
         self._backend: Backend | None = None
         self._backend_key: tuple[str, MemoryPlan] | None = None
+        # After running out of memory, the plan that worked, per model: later jobs start there instead of
+        # reloading the whole model into the plan that failed and out again.
+        self._plan_floor: dict[str, MemoryPlan] = {}
         # Set once the worker thread has imported what generating needs (it does so before its first job).
         self.warmed = threading.Event()
 
@@ -311,14 +316,22 @@ class Runner:
 
     def _generate(self, spec: ModelSpec, recipe: Recipe, source: SourceClip | None, reporter: _Reporter,
                   token: CancelToken):  # noqa: ANN202 (GenerationResult)
-        """Generate, stepping once to the next memory policy after an out-of-memory error."""
-        pixels = recipe.width * recipe.height * recipe.frame_count
-        plan = choose_plan(spec, detect_device(), override=self.memory_policy, pixels_per_clip=pixels)
+        """Load (or reuse) the model and generate, stepping once to the next memory policy after running out of
+        memory, whether that happened while loading the weights or during the steps."""
+        job = JobShape(recipe.width, recipe.height, recipe.frame_count)
+        # The card's total memory and the model decide the plan, never what the warm model leaves free.
+        plan = choose_plan(spec, detect_device(), override=self.memory_policy, job=job)
+        floor = self._plan_floor.get(spec.id)
+        if floor is not None and POLICIES.index(floor.policy) > POLICIES.index(plan.policy):
+            plan = floor
         retried = False
         while True:
-            backend = self._backend_for(spec, plan)
             try:
-                return generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
+                backend = self._backend_for(spec, plan)
+                result = generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
+                if retried:
+                    self._plan_floor[spec.id] = plan
+                return result
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise

@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.bridge.event.connect(self._on_engine_event)
         self.prompt_panel.generate_requested.connect(self.submit)
+        self.prompt_panel.download_requested.connect(self.show_models)
         self.library_panel.play_requested.connect(self.play_take)
         self.library_panel.remix_requested.connect(self.remix_take)
         self.library_panel.current_changed.connect(self._take_selected)
@@ -288,6 +289,20 @@ class MainWindow(QMainWindow):
         self.docks["library"].raise_()
         self.library_panel.search.setFocus()
         self.library_panel.search.selectAll()
+
+    def show_models(self, model_id: str = "") -> None:
+        """The Models page (one per window); with a model id, that model selected and its download started."""
+        from studio.ui.models_page import ModelsPage
+
+        page = getattr(self, "_models_page", None)
+        if page is None:
+            page = self._models_page = ModelsPage(self)
+            page.models_changed.connect(lambda: run_async(load_model_choices, self._models_loaded, receiver=self))
+        page.refresh()
+        page.show()
+        page.raise_()
+        if model_id:
+            page.pull(model_id)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()

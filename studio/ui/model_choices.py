@@ -26,11 +26,13 @@ class ModelChoice:
     needs_weights: bool = False
     default_steps: int | None = None  # what the engine uses when the recipe names none
     default_guidance: float | None = None
+    state: str = ""  # installed | incomplete | missing | built-in (engine.install.InstallState)
+    plan: str | None = None  # the memory policy this card gives it
 
     @property
     def label(self) -> str:
-        state = "installed" if self.installed else "not installed"
-        vram = f" · needs {self.vram_gb:g} GB VRAM" if self.vram_gb else ""
+        state = self.state or ("installed" if self.installed else "not installed")
+        vram = f" · ~{self.vram_gb:.0f} GB VRAM here" if self.vram_gb else ""
         return f"{self.title} ({state}{vram})"
 
     @property
@@ -39,15 +41,26 @@ class ModelChoice:
 
 
 def load_model_choices() -> list[ModelChoice]:
-    """Every model that makes video, with its install state. Touches the disk: call off the GUI thread."""
-    from studio.engine import registry
+    """Every model that makes video, as the registry declares it, with its install state and the memory it
+    needs on this card. Touches the disk and imports torch: call off the GUI thread."""
+    from studio.engine.model_status import model_statuses
 
-    return [ModelChoice(id=spec.id, title=spec.title, installed=registry.is_installed(spec),
-                        vram_gb=spec.vram_gb or None, download_gb=spec.download_gb or None,
-                        native_height=min(spec.native_width, spec.native_height), native_fps=spec.native_fps,
-                        needs_weights=spec.needs_weights, default_steps=spec.default_steps,
-                        default_guidance=spec.default_guidance)
-            for spec in registry.all_models() if spec.modes]
+    return [ModelChoice(id=s.spec.id, title=s.spec.title, installed=s.usable, vram_gb=s.peak_vram_gb,
+                        download_gb=s.download_gb or None,
+                        native_height=min(s.spec.native_width, s.spec.native_height), native_fps=s.spec.native_fps,
+                        needs_weights=s.spec.needs_weights, default_steps=s.spec.default_steps,
+                        default_guidance=s.spec.default_guidance, state=s.state.value, plan=s.plan)
+            for s in model_statuses() if s.spec.modes]
+
+
+def expectation_text(model_id: str, width: int, height: int, seconds: float, fps: float) -> str:
+    """What a job of this size will need here (plan, peak VRAM, RAM, time). Imports torch: off the GUI thread."""
+    from studio.engine.memory import JobShape, expect
+    from studio.engine.registry import get_model
+
+    spec = get_model(model_id)
+    job = JobShape(width, height, spec.valid_frame_count(max(1, round(seconds * fps))))
+    return expect(spec, job).text()
 
 
 def default_model(choices: list[ModelChoice]) -> ModelChoice | None:

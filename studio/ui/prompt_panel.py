@@ -10,7 +10,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 from studio.errors import RecipeError
 from studio.recipe import Recipe, size_for_aspect
 from studio.ui.image_drop import ImageDropZone
-from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, load_styles
+from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, expectation_text, load_styles
 from studio.ui.remix import REMIXES, RemixMode, remix_mode
+from studio.ui.tasks import run_async
 from studio.ui.theme import icon
 
 ASPECT_CHOICES = ("16:9", "9:16", "1:1")
@@ -51,6 +52,7 @@ class PromptPanel(QWidget):
     """Prompt, settings and Generate; `fill_from_take` prepares a remix."""
 
     generate_requested = Signal(object, object, object)  # Recipe, parent take id | None, remix kind | None
+    download_requested = Signal(str)  # a model id the user wants fetched (the window opens the Models page)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +109,15 @@ class PromptPanel(QWidget):
         self.model_note = QLabel(objectName="notice", wordWrap=True,
                                  textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model_note.hide()
+        self.download_button = QPushButton(icon("import"), "Download…")
+        self.download_button.setToolTip("Open the Models page and download this model (resumable)")
+        self.download_button.clicked.connect(lambda: self.download_requested.emit(self.model.currentData() or ""))
+        self.download_button.hide()
+        # The plan, peak VRAM and time this job should take here; computed off the GUI thread (imports torch).
+        self.expectation = QLabel(objectName="hint", wordWrap=True)
+        self._expect_timer = QTimer(self, singleShot=True, interval=150)
+        self._expect_timer.timeout.connect(self._ask_expectation)
+        self._expect_asked = 0
         self.image = ImageDropZone()
 
         self.remix_box = QGroupBox("Remix")
@@ -158,6 +169,7 @@ class PromptPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Model", self.model)
         form.addRow("", self.model_note)
+        form.addRow("", self.download_button)
         form.addRow("Duration", duration_row)
         form.addRow("Aspect", self.aspect)
         form.addRow("Resolution", self.resolution)
@@ -181,10 +193,14 @@ class PromptPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.addWidget(scroll, 1)
         outer.addWidget(self.error)
+        outer.addWidget(self.expectation)
         outer.addWidget(self.generate_button)
         outer.setContentsMargins(6, 0, 6, 6)
         for edit in (self.prompt, self.negative):
             edit.textChanged.connect(self._clear_error)
+        self.duration.valueChanged.connect(self._expect_timer.start)
+        for box in (self.aspect, self.resolution, self.fps):
+            box.currentIndexChanged.connect(self._expect_timer.start)
 
     # -- models ---------------------------------------------------------------------------------
     def set_models(self, choices: list[ModelChoice], select: str | None = None) -> None:
@@ -210,10 +226,12 @@ class PromptPanel(QWidget):
             self.model_note.setText("No models are registered.")
             self.model_note.show()
             return
+        self.download_button.setVisible(not choice.installed)
         if not choice.installed:
             size = f" ({choice.download_gb:g} GB download)" if choice.download_gb else ""
-            self.model_note.setText(f"{choice.title} is not installed{size}. Get it with:\n    {choice.pull_command}\n"
-                                    f"or pick tiny-random to try the studio without weights.")
+            state = "incomplete" if choice.state == "incomplete" else "not installed"
+            self.model_note.setText(f"{choice.title} is {state}{size}. Download it here, or with:\n    "
+                                    f"{choice.pull_command}\nor pick tiny-random to try the studio without weights.")
             self.model_note.show()
         elif choice.id == TINY_MODEL:
             self.model_note.setText("tiny-random has random weights: it makes noise. It is here to try the studio "
@@ -228,6 +246,23 @@ class PromptPanel(QWidget):
         # Advanced starts from what this model does by default (tiny-random: a few steps, a big model: dozens).
         self.steps.setValue(choice.default_steps or 0)
         self.guidance.setValue(choice.default_guidance or 0.0)
+        self._expect_timer.start()
+
+    def _ask_expectation(self) -> None:
+        """Ask a worker what this job needs here; only the latest answer is shown."""
+        choice = self.current_model()
+        if choice is None:
+            return
+        width, height = size_for_aspect(self.aspect.currentText(), int(self.resolution.currentData()))
+        self._expect_asked += 1
+        asked, seconds, fps = self._expect_asked, float(self.duration.value()), float(self.fps.currentData())
+        run_async(lambda: expectation_text(choice.id, width, height, seconds, fps),
+                  lambda text: self._show_expectation(asked, text),
+                  lambda exc: self._show_expectation(asked, f"No estimate: {exc}"), receiver=self)
+
+    def _show_expectation(self, asked: int, text: str) -> None:
+        if asked == self._expect_asked:
+            self.expectation.setText(text)
 
     # -- seed -----------------------------------------------------------------------------------
     def roll_seed(self) -> None:
@@ -287,8 +322,8 @@ class PromptPanel(QWidget):
         """Validate and ask for the take; explain instead of submitting when the model is missing."""
         choice = self.current_model()
         if choice is not None and not choice.installed:
-            self.show_error(f"{choice.title} is not installed, so it cannot generate. "
-                            f"Run `{choice.pull_command}` in a terminal, or choose tiny-random.")
+            self.show_error(f"{choice.title} is not installed, so it cannot generate. Download it (the button "
+                            f"above, or `{choice.pull_command}`), or choose tiny-random.")
             return
         try:
             recipe = self.build_recipe()

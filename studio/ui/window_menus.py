@@ -67,6 +67,8 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, gen_menu, "&Remix Selected Take", window.remix_selected, "Ctrl+Shift+R", "remix")
     add_action(window, gen_menu, "Stop &Remixing", window.prompt_panel.clear_remix, None)
     gen_menu.addSeparator()
+    add_action(window, gen_menu, "&Models…", lambda: window.show_models(), "Ctrl+Shift+M", "import",
+               tip="Download, check and delete generation models; see the memory each needs here")
     _add_api_toggle(window, gen_menu)
 
     lib_menu = bar.addMenu("&Library")
