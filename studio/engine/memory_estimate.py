@@ -200,8 +200,8 @@ def estimate(spec: ModelSpec, policy: Policy, job: JobShape | None, *, tflops: f
     denoise = denoise_activations_gb(spec, job)
     peaks = {"encode": on_card["encode"] + ENCODE_GIB, "denoise": on_card["denoise"] + denoise,
              "decode": on_card["decode"] + DECODE_GIB} if weights else {"all": 0.0}
-    bf16_total = sum(count * BF16 / GIB for count in (model_footprint(spec).params.values()
-                                                       if model_footprint(spec) else ()))
+    footprint = model_footprint(spec)
+    bf16_total = sum(count * BF16 / GIB for count in footprint.params.values()) if footprint else 0.0
     # The loader reads every component into host RAM before placing it, so the bf16 total is the host's
     # peak for every policy; offloaded policies then keep their copies there.
     host = (bf16_total or spec.download_gb) + HOST_OVERHEAD_GIB if spec.needs_weights else HOST_OVERHEAD_GIB

@@ -86,9 +86,9 @@ class _hub_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is None:
-            return False
+            return
         from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
         if isinstance(exc, GatedRepoError):
@@ -104,7 +104,6 @@ class _hub_errors:
                 raise EngineError(gated_message(self.spec)) from exc
             raise EngineError(f"Downloading {self.spec.id} from huggingface.co/{self.spec.hf_repo} failed: {exc}. "
                               f"Run `kinora models pull {self.spec.id}` again; it resumes.") from exc
-        return False
 
 
 class _Meter:
@@ -140,7 +139,7 @@ class _Meter:
 def _progress_class(meter: _Meter) -> type:
     from huggingface_hub.utils import tqdm as hub_tqdm
 
-    class _Bar(hub_tqdm):
+    class _Bar(hub_tqdm):  # type: ignore[misc]  # huggingface_hub's tqdm is untyped here
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = True  # our sink reports; huggingface_hub's own bar would write to stderr
             super().__init__(*args, **kwargs)
