@@ -62,10 +62,14 @@ def connect(address: str, namespace: str) -> None:
     except ImportError:
         raise EngineError("Ray is not installed here; install it with `pip install 'ray>=2.59'` to use a "
                           "Ray cluster. The local engine still works.") from None
-    if ray.is_initialized():
-        return
     if address != LOCAL:
         probe(address)
+    if ray.is_initialized():  # one Ray connection per process: fine when it is this cluster
+        joined = ray.get_runtime_context().gcs_address
+        if address not in (LOCAL, joined):
+            raise EngineError(f"This Kinora is already joined to the Ray cluster at {joined}; restart it to use "
+                              f"{address}.")
+        return
     try:
         ray.init(address=None if address == LOCAL else address, namespace=namespace, include_dashboard=False,
                  logging_level=logging.WARNING, log_to_driver=False)

@@ -64,9 +64,10 @@ class ClusterEngine:
     """
 
     def __init__(self, library: Library, pool: SlotPool, *, on_event: EventCallback | None = None,
-                 registry: Registry | None = None, owns_pool: bool = True) -> None:
+                 registry: Registry | None = None, owns_pool: bool = True, storage: str | None = None) -> None:
         self.library = library
         self.pool = pool
+        self.storage = storage if storage is not None else pool.settings.storage
         self.on_event = on_event or (lambda event: None)
         self.registry = registry or DEFAULT_REGISTRY
         self.owns_pool = owns_pool
@@ -220,6 +221,7 @@ class ClusterEngine:
             take = self.library.take(job.take_id)
             slot = _pick(free, take.recipe.model_id if take.recipe else "", self._avoid.get(job.take_id))
             slot.busy = True
+            slot.jobs += 1
             attempt = self._attempts.get(job.take_id, 0) + 1
             self._attempts[job.take_id] = attempt
             run = _Run(job.take_id, job.id, slot, attempt, time.monotonic())
@@ -238,7 +240,7 @@ class ClusterEngine:
         try:
             assert take.recipe is not None, f"take {run.take_id} has no recipe"
             recipe, inputs = self._outgoing(take.recipe)
-            job = ClusterJob(recipe, inputs, self.pool.settings.storage)
+            job = ClusterJob(recipe, inputs, self.storage)
             with self._lock:
                 if run.stop_reason is not None:  # stopped before it left: nothing to tell the actor
                     raise _Stopped(run.stop_reason)

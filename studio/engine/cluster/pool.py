@@ -44,6 +44,7 @@ class Slot:
     info: WorkerInfo | None = None
     warm_model: str | None = None  # the model the actor kept warm after its last job
     busy: bool = False
+    jobs: int = 0  # jobs handed to this slot (its replacements start again from 0)
     generation: int = 0  # bumped on every replacement, so a late answer from a dead actor is ignored
 
 
