@@ -56,7 +56,8 @@ def has_display(environ: Mapping[str, str] | None = None, platform: str | None =
 
 def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = None,
                        project_id: int | None = None) -> MainWindow:
-    """The main window over `lib`, with the engine in its own process (EngineProcess) bridged to Qt signals.
+    """The main window over `lib`, with the engine in its own process (EngineProcess) bridged to Qt signals,
+    or on the Ray cluster that Settings > Engine names.
 
     The engine runs in a child process so that importing torch and running models never hold this
     process's interpreter lock, which the GUI thread needs. Pass `runner` to use one made elsewhere, such as
@@ -68,14 +69,19 @@ def create_main_window(lib: Any, *, start_engine: bool = True, runner: Any = Non
     from studio.ui.main_window import MainWindow
 
     bridge = EngineBridge()
+    notices: list[str] = []
     if runner is None and start_engine:
-        from studio.engine.process import EngineProcess
+        from studio.engine import make_engine
+        from studio.ui.engine_settings import read_engine_settings
 
-        runner = EngineProcess(lib, on_event=bridge.on_event)
+        # Settings > Engine: the engine process here, or a Ray cluster (which falls back to it, with a notice).
+        runner = make_engine(lib, read_engine_settings(), on_event=bridge.on_event, notice=notices.append)
     if runner is not None:
         runner.start()
     window = MainWindow(lib, runner, bridge, project_id=project_id)
     bridge.setParent(window)
+    for text in notices:
+        window.notify(text, True)
     return window
 
 

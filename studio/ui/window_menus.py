@@ -102,7 +102,18 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, play_menu, "Preview the &Edit", window.play_edit, "Ctrl+Shift+Space", "project",
                tip="Play the timeline in the Preview")
 
+    settings_menu = bar.addMenu("&Settings")
+    add_action(window, settings_menu, "&Engine…", lambda: _edit_engine_settings(window), None,
+               tip="Generate on this computer or on a Ray cluster")
+
     help_menu = bar.addMenu("&Help")
     add_action(window, help_menu, "&Keyboard Shortcuts", window.show_shortcuts, "F1", "keyboard",
                extra_shortcuts=("Ctrl+/",))
     add_action(window, help_menu, "&About Kinora Studio", window.show_about, None, "app")
+
+
+def _edit_engine_settings(window: MainWindow) -> None:
+    from studio.ui.engine_settings import EngineSettingsDialog
+
+    if EngineSettingsDialog(window).exec():
+        window.notify("The engine setting is saved; it takes effect when Kinora Studio starts again.")
