@@ -293,3 +293,13 @@ def test_a_wrong_token_is_named_in_one_line(pool):
                             timeout=120)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and "refused this computer's token" in lines[0], result.stdout + result.stderr
+
+
+def test_generate_with_an_unreachable_cluster_stops_with_one_line(tmp_path, capsys):
+    from studio.cli import main
+
+    status = main(["--library", str(tmp_path / "library"), "generate", "red", "--model", "builtin:matte",
+                   "--ray", "127.0.0.1:9"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert len(err) == 1 and "127.0.0.1:9 cannot be reached" in err[0]

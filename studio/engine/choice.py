@@ -98,8 +98,6 @@ def _cluster_engine(library: Library, settings: EngineSettings, on_event: Any, m
     try:
         pool.start()
     except EngineError:
-        import ray
-
-        ray.shutdown()  # joined, but no slot to use: leave the cluster as we found it
+        pool.shutdown()  # joined, but no slot to use: leave the cluster as we found it
         raise
     return ClusterEngine(library, pool, on_event=on_event)

@@ -55,8 +55,9 @@ def probe(address: str, timeout: float = PROBE_TIMEOUT_S) -> None:
         log.debug("Ray probe of %s: %r", address, exc)
 
 
-def connect(address: str, namespace: str) -> None:
-    """Join the cluster at `address` (or start one here for LOCAL); idempotent within a process."""
+def connect(address: str, namespace: str) -> bool:
+    """Join the cluster at `address` (or start one here for LOCAL); True when this call joined it (False: this
+    process had joined it already, and whoever did so leaves it)."""
     try:
         import ray
     except ImportError:
@@ -69,7 +70,7 @@ def connect(address: str, namespace: str) -> None:
         if address not in (LOCAL, joined):
             raise EngineError(f"This Kinora is already joined to the Ray cluster at {joined}; restart it to use "
                               f"{address}.")
-        return
+        return False
     try:
         ray.init(address=None if address == LOCAL else address, namespace=namespace, include_dashboard=False,
                  logging_level=logging.WARNING, log_to_driver=False)
@@ -77,3 +78,4 @@ def connect(address: str, namespace: str) -> None:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EngineError(f"Could not join the Ray cluster at {address}: {first}. The local engine still works.") \
             from exc
+    return True

@@ -116,9 +116,6 @@ class ClusterEngine:
             self._thread = None
         if self.owns_pool:
             self.pool.shutdown()
-            import ray
-
-            ray.shutdown()
 
     # ---- the Runner's control surface -----------------------------------------------------------
     def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:

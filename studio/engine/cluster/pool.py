@@ -56,10 +56,11 @@ class SlotPool:
         self.slots: list[Slot] = []
         self._options: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._joined = False  # whether start() joined the cluster (then shutdown() leaves it)
 
     def start(self) -> None:
         """Join the cluster and start one actor per slot (they load nothing until their first job)."""
-        connect(self.settings.address, self.settings.namespace)
+        self._joined = connect(self.settings.address, self.settings.namespace) or self._joined
         import ray
 
         resources = ray.cluster_resources()
@@ -130,7 +131,8 @@ class SlotPool:
         return {model for slot in self.refresh() if slot.info for model in slot.info.installed}
 
     def shutdown(self) -> None:
-        """Stop the actors (a job still running on one is lost to the cluster; the engine paused it first)."""
+        """Stop the actors (a job still running on one is lost to the cluster; the engine paused it first),
+        and leave the cluster if start() joined it."""
         import ray
 
         with self._lock:
@@ -140,6 +142,9 @@ class SlotPool:
                 ray.kill(slot.actor)
             except Exception:
                 log.debug("Ray slot %s was already gone", slot.index)
+        if self._joined:
+            ray.shutdown()
+            self._joined = False
 
 
 def _check_version(info: WorkerInfo) -> None:
