@@ -32,8 +32,8 @@ def recipe(index: int, size: tuple[int, int] = (320, 180), seconds: float = 2.0)
     from studio.recipe import Recipe
 
     colors = ("red", "blue", "green", "yellow", "orange", "purple", "cyan", "pink")
-    # Each job a different color and length, so no two results are the same bytes.
-    return Recipe(prompt=colors[index % len(colors)], model_id="builtin:matte", seconds=seconds + 0.04 * index,
+    # Sixteen different clips (color and length); every run below makes the same ones, local or cluster.
+    return Recipe(prompt=colors[index % len(colors)], model_id="builtin:matte", seconds=seconds + 0.04 * (index % 16),
                   fps=24.0, width=size[0], height=size[1])
 
 

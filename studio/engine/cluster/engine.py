@@ -241,7 +241,11 @@ class ClusterEngine:
             with self._lock:
                 if run.stop_reason is not None:  # stopped before it left: nothing to tell the actor
                     raise _Stopped(run.stop_reason)
-                run.stream = run.slot.actor.run.options(num_returns="streaming").remote(job)
+            stream = run.slot.actor.run.options(num_returns="streaming").remote(job)
+            with self._lock:
+                run.stream, reason = stream, run.stop_reason
+            if reason is not None:  # asked while the job was on its way: tell the actor now
+                self._stop_run(run, reason)
             self._follow(run, take.recipe, ray)
         except _Stopped as stopped:
             self._record(run, stopped.reason, "")
@@ -331,7 +335,8 @@ class ClusterEngine:
         """The actor (or its node) died mid-job: a fresh actor takes its slot; the job runs again once."""
         reason = _first_line(exc)
         log.warning("Ray slot %s lost while making take %s: %s", run.slot.index, run.take_id, reason)
-        self.pool.replace(run.slot)
+        if not self._stopping.is_set():
+            self.pool.replace(run.slot)
         if run.stop_reason is not None:
             self._record(run, run.stop_reason, "")
             return

@@ -91,7 +91,13 @@ class SlotPool:
         return Slot(index, actor, actor.info.remote(), generation=generation)
 
     def replace(self, slot: Slot) -> Slot:
-        """A fresh actor in place of a dead one (Ray places it wherever a slot is free)."""
+        """A fresh actor in place of a dead (or unanswering) one; Ray places it wherever a slot is free."""
+        import ray
+
+        try:
+            ray.kill(slot.actor)  # one that only stopped answering would otherwise keep its slot
+        except Exception:
+            log.debug("Ray slot %s was already gone", slot.index)
         fresh = self._new_slot(slot.index, slot.generation + 1)
         with self._lock:
             self.slots[slot.index] = fresh

@@ -92,8 +92,10 @@ class SlotWorker:
                                           name=f"kinora-slot{self.slot}", daemon=True)
                 thread.start()
                 context = ray.get_runtime_context()
+                canceled = False
                 while True:
-                    if context.is_canceled():
+                    if not canceled and context.is_canceled():  # ray.cancel on this stream
+                        canceled = True
                         self.runner.cancel(take_id)
                     try:
                         event = events.get(timeout=POLL_S)
