@@ -272,6 +272,22 @@ def test_the_queue_dock_shows_cluster_jobs_like_local_ones(qtbot, lib, pool):
     window.shutdown()
 
 
+
+def test_a_job_whose_actors_die_twice_fails_with_the_reason(lib, pool, engine):
+    # Last among the tests that need actors: both are replaced here, and warm up again in the background.
+    take_id = engine.submit(tiny("an unlucky take", steps=80))
+    for attempt in (1, 2):
+        engine.recorder.wait(lambda: sum(e.phase == "queued" for e in engine.recorder.of(take_id)) == attempt
+                             and engine.recorder.of(take_id)[-1].phase == "denoising", timeout=120)
+        ray.kill(engine._runs[take_id].slot.actor)
+    engine.recorder.wait(lambda: finished(lib, take_id))
+    take = lib.take(take_id)
+    assert take.status == "failed" and take.media_id is None
+    assert "stopped 2 times" in take.error and "last:" in take.error
+    assert engine.recorder.of(take_id)[-1].phase == "failed"
+    assert [j.status for j in lib.jobs_for_take(take_id)] == ["failed"]
+
+
 # ---- reaching a cluster: one line each, and the local engine stays ---------------------------------
 def test_an_unreachable_cluster_says_so_and_the_local_engine_stays(lib):
     notices: list[str] = []
