@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from studio.errors import EngineError, KinoraError, LibraryError
-from studio.recipe import REMIX_MODES, Recipe
+from studio.recipe import Recipe
 
 from ..events import EngineEvent
-from ..registry import DEFAULT_REGISTRY, Registry
-from ..runner import _check_mode
+from ..registry import DEFAULT_REGISTRY, ModelSpec, Registry
+from ..runner import Runner
 from ..sources import source_path
 from .pool import Slot, SlotPool
 from .wire import ClusterJob, InputFile, ResultHeader, sha256_of
@@ -71,6 +71,10 @@ class ClusterEngine:
         self.on_event = on_event or (lambda event: None)
         self.registry = registry or DEFAULT_REGISTRY
         self.owns_pool = owns_pool
+        # The local engine's queue bookkeeping (takes, jobs, events), never started: the actors do the work,
+        # and the weights must be on them, not here.
+        self._queue = Runner(library, on_event=lambda event: self.on_event(event), registry=self.registry,
+                             require=self._require_on_workers)
         self.warmed = threading.Event()  # set once an actor has started and can take a job
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -120,24 +124,9 @@ class ClusterEngine:
     # ---- the Runner's control surface -----------------------------------------------------------
     def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
         """Queue a recipe; returns the new take's id. EngineError (and a failed take) when no worker can run it."""
-        if parent_take_id is None:
-            parent_take_id = recipe.source_take_id
-        if remix_kind is None and recipe.mode in REMIX_MODES:
-            remix_kind = recipe.mode
-        take = self.library.create_take(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
-        try:
-            spec = self.registry.get_model(recipe.model_id)
-            _check_mode(spec, recipe)
-            if spec.needs_weights:
-                self._require_on_workers(spec.id)
-        except EngineError as exc:
-            self.library.update_take(take.id, status="failed", error=str(exc))
-            self.on_event(EngineEvent(take.id, None, "failed", message=str(exc)))
-            raise
-        job = self.library.enqueue_job(take.id)
-        self.on_event(EngineEvent(take.id, job.id, "queued"))
+        take_id = self._queue.submit(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
         self._wake.set()
-        return take.id
+        return take_id
 
     def cancel(self, take_id: int) -> None:
         """Cancel a take's job: within one denoising step on its actor if it runs, at once if it waits."""
@@ -148,10 +137,7 @@ class ClusterEngine:
         self._stop_take(take_id, "paused")
 
     def resume(self, take_id: int) -> None:
-        for job in self.library.jobs_for_take(take_id):
-            if job.status == "paused":
-                self.library.set_job_status(job.id, "pending")
-                self.on_event(EngineEvent(take_id, job.id, "queued"))
+        self._queue.resume(take_id)
         self._wake.set()
 
     def unload(self) -> None:
@@ -348,32 +334,28 @@ class ClusterEngine:
             self._avoid[run.take_id] = run.slot.index
         self.library.set_job_status(run.job_id, "pending")
         self.library.update_take(run.take_id, status="queued")
-        self._finish(run)
+        self._finish(run, requeued=True)
         self.on_event(EngineEvent(run.take_id, run.job_id, "queued",
                                   message=f"The Ray worker stopped ({reason}); running the take again on another."))
 
-    def _finish(self, run: _Run) -> None:
+    def _finish(self, run: _Run, requeued: bool = False) -> None:
+        """The run is over: free its slot; the failover count lives on only for a job queued again after a loss."""
         with self._lock:
             if self._runs.get(run.take_id) is run:
                 del self._runs[run.take_id]
             run.slot.busy = False
-            if self.library.take(run.take_id).status != "queued":
+            if not requeued:
                 self._attempts.pop(run.take_id, None)
                 self._avoid.pop(run.take_id, None)
         self._wake.set()
 
     def _stop_take(self, take_id: int, reason: str) -> None:
-        with self._lock:
+        with self._lock:  # held so that the dispatcher cannot claim the job meanwhile
             run = self._runs.get(take_id)
+            if run is None:  # a waiting job: the local engine's bookkeeping, word for word
+                (self._queue.cancel if reason == "canceled" else self._queue.pause)(take_id)
         if run is not None:
             self._stop_run(run, reason)
-            return
-        for job in self.library.jobs_for_take(take_id):
-            if job.status in ("pending", "paused", "running"):
-                self.library.set_job_status(job.id, reason)
-                if reason == "canceled":
-                    self.library.update_take(take_id, status="canceled")
-                self.on_event(EngineEvent(take_id, job.id, reason))
 
     def _stop_run(self, run: _Run, reason: str) -> None:
         """Cancel through Ray (`ray.cancel`, which the actor checks every step); pause by asking the actor."""
@@ -406,15 +388,18 @@ class ClusterEngine:
             inputs.append(InputFile(field, path.name, path.read_bytes()))
         return recipe, tuple(inputs)
 
-    def _require_on_workers(self, model_id: str) -> None:
+    def _require_on_workers(self, spec: ModelSpec) -> None:
+        """EngineError unless an actor has the model's weights (built-in and tiny models need none)."""
+        if not spec.needs_weights:
+            return
         installed = self.pool.installed_models()
         if not installed and not self.pool.refresh():
             self.pool.wait_ready()
             installed = self.pool.installed_models()
-        if model_id not in installed:
+        if spec.id not in installed:
             started = len(self.pool.refresh())
-            raise EngineError(f"None of the {started} Ray workers at {self.address} has the weights of '{model_id}'; "
-                              f"run `kinora models pull {model_id}` on each worker (or point KINORA_MODELS at a "
+            raise EngineError(f"None of the {started} Ray workers at {self.address} has the weights of '{spec.id}'; "
+                              f"run `kinora models pull {spec.id}` on each worker (or point KINORA_MODELS at a "
                               "shared folder), or generate on this computer.")
 
 

@@ -45,7 +45,6 @@ class Slot:
     warm_model: str | None = None  # the model the actor kept warm after its last job
     busy: bool = False
     jobs: int = 0  # jobs handed to this slot (its replacements start again from 0)
-    generation: int = 0  # bumped on every replacement, so a late answer from a dead actor is ignored
 
 
 class SlotPool:
@@ -80,7 +79,7 @@ class SlotPool:
         with self._lock:
             self.slots = [self._new_slot(index) for index in range(count)]
 
-    def _new_slot(self, index: int, generation: int = 0) -> Slot:
+    def _new_slot(self, index: int) -> Slot:
         import ray
 
         from .worker import SlotWorker
@@ -88,7 +87,7 @@ class SlotPool:
         remote = ray.remote(SlotWorker).options(max_concurrency=ACTOR_CONCURRENCY, max_restarts=0,
                                                 name=None, **self._options)
         actor = remote.remote(index, self.settings.memory_policy)
-        return Slot(index, actor, actor.info.remote(), generation=generation)
+        return Slot(index, actor, actor.info.remote())
 
     def replace(self, slot: Slot) -> Slot:
         """A fresh actor in place of a dead (or unanswering) one; Ray places it wherever a slot is free."""
@@ -98,7 +97,7 @@ class SlotPool:
             ray.kill(slot.actor)  # one that only stopped answering would otherwise keep its slot
         except Exception:
             log.debug("Ray slot %s was already gone", slot.index)
-        fresh = self._new_slot(slot.index, slot.generation + 1)
+        fresh = self._new_slot(slot.index)
         with self._lock:
             self.slots[slot.index] = fresh
         return fresh
