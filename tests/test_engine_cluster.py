@@ -273,6 +273,17 @@ def test_the_queue_dock_shows_cluster_jobs_like_local_ones(qtbot, lib, pool):
 
 
 
+def test_make_engine_joins_the_cluster_and_stopping_leaves_it_running(lib, pool):
+    address = ray.get_runtime_context().gcs_address
+    engine = make_engine(lib, EngineSettings.ray(address), in_process=True, fallback=False)
+    try:
+        assert isinstance(engine, ClusterEngine) and engine.address == address
+        assert len(engine.pool.slots) == 2  # its own actors (they wait: this module's pool holds every slot)
+    finally:
+        engine.stop()
+    assert engine.pool.slots == [] and ray.is_initialized()  # it did not join, so it does not leave
+    assert len(pool.wait_ready()) == 2
+
 def test_a_job_whose_actors_die_twice_fails_with_the_reason(lib, pool, engine):
     # Last among the tests that need actors: both are replaced here, and warm up again in the background.
     take_id = engine.submit(tiny("an unlucky take", steps=80))
