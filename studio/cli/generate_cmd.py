@@ -143,7 +143,7 @@ def run_generate(args: argparse.Namespace) -> int:
             runner.cancel(take_id)
             finished.wait(60)
         finally:
-            runner.stop()  # unloads the model (and leaves the cluster)
+            runner.unload()  # a cluster's actors go with this process (Ray ends them when their driver exits)
         if failures:
             bar.close()
             raise failures[0]
