@@ -38,6 +38,8 @@ def test_an_unusable_cluster_leaves_the_local_engine_with_one_notice(qtbot, lib)
     write_engine_settings(EngineSettings.ray("127.0.0.1:9"))
     window = open_window(qtbot, lib)
     try:
+        assert window.runner is None  # joining happens on a worker thread, not while the window opens
+        qtbot.waitUntil(lambda: window.runner is not None, timeout=60_000)
         assert isinstance(window.runner, EngineProcess)
         errors = [text for text, error in window.messages if error]
         assert len(errors) == 1 and "\n" not in errors[0] and "Ray" in errors[0]
