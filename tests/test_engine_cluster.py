@@ -149,6 +149,19 @@ def test_a_job_prefers_the_actor_that_holds_its_model():
     assert _pick(slots[1:2], "tiny-random", avoid=1).index == 1  # ...but rather there than nowhere
 
 
+def test_a_result_whose_hash_does_not_match_is_refused_and_removed(tmp_path):
+    from studio.engine.cluster.engine import _Receiver
+    from studio.engine.cluster.wire import ResultHeader
+
+    data = b"an mp4, supposedly"
+    header = ResultHeader(matte("red"), {}, sha256="0" * 64, size=len(data), chunk_count=1, worker="node slot 0")
+    received = _Receiver(tmp_path / "scratch", header)
+    received.write(data)
+    with pytest.raises(EngineError, match="arrived damaged"):
+        received.finish()
+    received.discard()
+    assert list((tmp_path / "scratch").iterdir()) == []
+
 def test_cancel_mid_run_stops_within_a_step_and_frees_the_actor(lib, engine):
     take_id = engine.submit(tiny("a long walk", steps=400))
     engine.recorder.wait(lambda: any(e.phase == "denoising" and e.step >= 1 for e in engine.recorder.of(take_id)))

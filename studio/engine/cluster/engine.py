@@ -219,8 +219,8 @@ class ClusterEngine:
         import ray
         from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError, TaskCancelledError
 
-        take = self.library.take(run.take_id)
         try:
+            take = self.library.take(run.take_id)
             assert take.recipe is not None, f"take {run.take_id} has no recipe"
             recipe, inputs = self._outgoing(take.recipe)
             job = ClusterJob(recipe, inputs, self.storage)
@@ -255,21 +255,26 @@ class ClusterEngine:
         header: ResultHeader | None = None
         received: _Receiver | None = None
         first_event_at: float | None = None
-        for ref in run.stream:
-            item = ray.get(ref)
-            if isinstance(item, EngineEvent):
-                first_event_at = first_event_at or time.monotonic()
-                if item.phase == "done":
-                    continue  # done here means done in this library, after the import
-                if item.phase in ("failed", "canceled", "paused"):
-                    self._record(run, item.phase, item.message)
-                    return
-                self.on_event(dataclasses.replace(item, take_id=run.take_id, job_id=run.job_id))
-            elif isinstance(item, ResultHeader):
-                header = item
-                received = _Receiver(Path(self.library.cache_dir) / "engine", item)
-            elif received is not None:
-                received.write(item)
+        try:
+            for ref in run.stream:
+                item = ray.get(ref)
+                if isinstance(item, EngineEvent):
+                    first_event_at = first_event_at or time.monotonic()
+                    if item.phase == "done":
+                        continue  # done here means done in this library, after the import
+                    if item.phase in ("failed", "canceled", "paused"):
+                        self._record(run, item.phase, item.message)
+                        return
+                    self.on_event(dataclasses.replace(item, take_id=run.take_id, job_id=run.job_id))
+                elif isinstance(item, ResultHeader):
+                    header = item
+                    received = _Receiver(Path(self.library.cache_dir) / "engine", item)
+                elif received is not None:
+                    received.write(item)
+        except BaseException:
+            if received is not None:  # half a file (the actor died mid-transfer): nothing of it stays
+                received.discard()
+            raise
         if header is None or received is None:
             raise EngineError("The Ray worker ended the job without a result or a reason.")
         self._import(run, original, header, received, first_event_at)
