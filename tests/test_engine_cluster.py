@@ -150,12 +150,12 @@ def test_a_job_prefers_the_actor_that_holds_its_model():
 
 
 def test_a_result_whose_hash_does_not_match_is_refused_and_removed(tmp_path):
-    from studio.engine.cluster.engine import _Receiver
+    from studio.engine.cluster.transfer import ResultReceiver
     from studio.engine.cluster.wire import ResultHeader
 
     data = b"an mp4, supposedly"
     header = ResultHeader(matte("red"), {}, sha256="0" * 64, size=len(data), chunk_count=1, worker="node slot 0")
-    received = _Receiver(tmp_path / "scratch", header)
+    received = ResultReceiver(tmp_path / "scratch", header)
     received.write(data)
     with pytest.raises(EngineError, match="arrived damaged"):
         received.finish()

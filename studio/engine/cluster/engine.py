@@ -11,15 +11,13 @@ with it: the job runs again once on another actor, then fails with the reason.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import EngineError, KinoraError, LibraryError
 from studio.recipe import Recipe
@@ -27,9 +25,9 @@ from studio.recipe import Recipe
 from ..events import EngineEvent
 from ..registry import DEFAULT_REGISTRY, ModelSpec, Registry
 from ..runner import Runner
-from ..sources import source_path
 from .pool import Slot, SlotPool
-from .wire import ClusterJob, InputFile, ResultHeader, sha256_of
+from .transfer import ResultReceiver, pack_inputs
+from .wire import ClusterJob, ResultHeader
 
 if TYPE_CHECKING:
     from studio.library import Library
@@ -222,8 +220,7 @@ class ClusterEngine:
         try:
             take = self.library.take(run.take_id)
             assert take.recipe is not None, f"take {run.take_id} has no recipe"
-            recipe, inputs = self._outgoing(take.recipe)
-            job = ClusterJob(recipe, inputs, self.storage)
+            job = ClusterJob(take.recipe, pack_inputs(self.library, take.recipe), self.storage)
             with self._lock:
                 if run.stop_reason is not None:  # stopped before it left: nothing to tell the actor
                     raise _Stopped(run.stop_reason)
@@ -253,7 +250,7 @@ class ClusterEngine:
     def _follow(self, run: _Run, original: Recipe, ray: Any) -> None:
         """Read the actor's stream: forward progress, then import the result or record the outcome."""
         header: ResultHeader | None = None
-        received: _Receiver | None = None
+        received: ResultReceiver | None = None
         first_event_at: float | None = None
         try:
             for ref in run.stream:
@@ -268,7 +265,7 @@ class ClusterEngine:
                     self.on_event(dataclasses.replace(item, take_id=run.take_id, job_id=run.job_id))
                 elif isinstance(item, ResultHeader):
                     header = item
-                    received = _Receiver(Path(self.library.cache_dir) / "engine", item)
+                    received = ResultReceiver(Path(self.library.cache_dir) / "engine", item)
                 elif received is not None:
                     received.write(item)
         except BaseException:
@@ -279,7 +276,7 @@ class ClusterEngine:
             raise EngineError("The Ray worker ended the job without a result or a reason.")
         self._import(run, original, header, received, first_event_at)
 
-    def _import(self, run: _Run, original: Recipe, header: ResultHeader, received: _Receiver,
+    def _import(self, run: _Run, original: Recipe, header: ResultHeader, received: ResultReceiver,
                 first_event_at: float | None) -> None:
         """Check the bytes, then record the take in one transaction, as a local take is recorded."""
         arrived = time.monotonic()
@@ -376,23 +373,6 @@ class ClusterEngine:
         else:
             run.slot.actor.stop.remote(reason)
 
-    # ---- files crossing the network -------------------------------------------------------------
-    def _outgoing(self, recipe: Recipe) -> tuple[Recipe, tuple[InputFile, ...]]:
-        """The recipe without this computer's paths, and the files they named (sent by value)."""
-        inputs: list[InputFile] = []
-        if recipe.mode in ("extend", "video", "retake"):
-            parent = source_path(self.library, recipe)
-            if parent is not None:
-                inputs.append(InputFile("source", parent.name, parent.read_bytes()))
-        named = [("image", recipe.image)] if recipe.image else []
-        named += [("keyframe", keyframe) for keyframe in recipe.keyframes]
-        for field, name in named:
-            path = Path(name).expanduser()
-            if not path.is_file():
-                raise EngineError(f"The {field} '{path}' does not exist.")
-            inputs.append(InputFile(field, path.name, path.read_bytes()))
-        return recipe, tuple(inputs)
-
     def _require_on_workers(self, spec: ModelSpec) -> None:
         """EngineError unless an actor has the model's weights (built-in and tiny models need none)."""
         if not spec.needs_weights:
@@ -406,55 +386,6 @@ class ClusterEngine:
             raise EngineError(f"None of the {started} Ray workers at {self.address} has the weights of '{spec.id}'; "
                               f"run `kinora models pull {spec.id}` on each worker (or point KINORA_MODELS at a "
                               "shared folder), or generate on this computer.")
-
-
-class _Receiver:
-    """The result's bytes arriving: chunks into a temporary file, or a file on shared storage; hash checked."""
-
-    def __init__(self, scratch: Path, header: ResultHeader) -> None:
-        self.header = header
-        self.started = time.monotonic()
-        self.seconds = 0.0
-        self._digest = hashlib.sha256()
-        self._handle: BinaryIO | None = None
-        self._path: Path | None = None
-        if header.path is None:
-            scratch.mkdir(parents=True, exist_ok=True)
-            handle = tempfile.NamedTemporaryFile(dir=scratch, prefix="cluster-", suffix=".mp4", delete=False)
-            self._handle, self._path = handle, Path(handle.name)
-
-    def write(self, chunk: bytes) -> None:
-        assert self._handle is not None, "chunks came for a result stored on shared storage"
-        self._digest.update(chunk)
-        self._handle.write(chunk)
-
-    def finish(self) -> Path:
-        """The received file, once its size and SHA-256 match the header's; EngineError otherwise."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-            digest = self._digest.hexdigest()
-            path = self._path
-        else:
-            path = Path(self.header.path or "")
-            if not path.is_file():
-                raise EngineError(f"The Ray worker wrote the take to '{path}', which this computer cannot see; "
-                                  "the storage folder must be the same path on the workers and here.")
-            digest = sha256_of(path)
-        assert path is not None
-        self.seconds = time.monotonic() - self.started
-        if digest != self.header.sha256 or path.stat().st_size != self.header.size:
-            raise EngineError(f"The take from Ray worker {self.header.worker} arrived damaged (its SHA-256 does "
-                              "not match); generate it again.")
-        return path
-
-    def discard(self) -> None:
-        """Remove the received file (the library holds its own copy now); shared storage is cleared too."""
-        if self._handle is not None:
-            self._handle.close()
-        target = self._path if self._path is not None else (Path(self.header.path) if self.header.path else None)
-        if target is not None:
-            target.unlink(missing_ok=True)
 
 
 class _Stopped(Exception):
