@@ -57,7 +57,8 @@ def has_display(environ: Mapping[str, str] | None = None, platform: str | None =
 
 def create_main_window(lib: Library, *, start_engine: bool = True, runner: Engine | None = None,
                        project_id: int | None = None) -> MainWindow:
-    """The main window over `lib`, with the engine in its own process (EngineProcess) bridged to Qt signals.
+    """The main window over `lib`, with the engine in its own process (EngineProcess) bridged to Qt signals,
+    or on the Ray cluster that Settings > Engine names.
 
     The engine runs in a child process so that importing torch and running models never hold this
     process's interpreter lock, which the GUI thread needs. Pass `runner` to use one made elsewhere, such as
@@ -69,15 +70,41 @@ def create_main_window(lib: Library, *, start_engine: bool = True, runner: Engin
     from studio.ui.main_window import MainWindow
 
     bridge = EngineBridge()
+    settings = None
     if runner is None and start_engine:
-        from studio.engine.process import EngineProcess
+        from studio.engine import EngineKind, make_engine
+        from studio.ui.engine_settings import read_engine_settings
 
-        runner = EngineProcess(lib, on_event=bridge.on_event)
+        settings = read_engine_settings()  # Settings > Engine: the engine process here, or a Ray cluster
+        if settings.kind == EngineKind.LOCAL:
+            runner = make_engine(lib, settings, on_event=bridge.on_event)
+            settings = None
     if runner is not None:
         runner.start()
     window = MainWindow(lib, runner, bridge, project_id=project_id)
     bridge.setParent(window)
+    if settings is not None:
+        _join_cluster(window, lib, settings)
     return window
+
+
+def _join_cluster(window: MainWindow, lib: Library, settings: Any) -> None:
+    """Join the Ray cluster on a worker thread (Ray's driver start-up takes seconds); the window gets the cluster
+    engine when joined, or the local engine process and the one-line reason when the cluster cannot be used."""
+    from studio.engine import make_engine
+    from studio.ui.tasks import run_async
+
+    notices: list[str] = []
+    window.notify(f"Joining the Ray cluster at {settings.address}…")
+
+    def joined(engine: Any) -> None:
+        engine.start()
+        window.runner = engine
+        for text in notices:
+            window.notify(text, True)
+
+    run_async(lambda: make_engine(lib, settings, on_event=window.bridge.on_event, notice=notices.append), joined,
+              lambda exc: window.notify(f"The engine could not start: {exc}", True), receiver=window)
 
 
 def project_to_open(lib: Library, requested: int | None) -> int | None:

@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--no-audio", action="store_true", help="no sound track from the model (a silent track is written)")
     p.add_argument("--memory-policy", choices=POLICIES,
                    help="override how much of the model stays on the GPU (see `kinora models plan`)")
+    p.add_argument("--ray", metavar="ADDRESS", help="generate on the Ray cluster at HOST:PORT (see docs/cluster.md)")
+    p.add_argument("--ray-storage", metavar="DIR", default="",
+                   help="with --ray: a folder the workers and this computer share, for the result (default: Ray)")
     p.add_argument("-o", "--output", type=Path, help="also write the take to this MP4 file")
     p.set_defaults(handler=run_generate)
 
@@ -95,8 +98,8 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
 
 def run_generate(args: argparse.Namespace) -> int:
     from studio.cli.progress import ProgressBar
+    from studio.engine import EngineSettings, make_engine
     from studio.engine.registry import get_model
-    from studio.engine.runner import Runner
     from studio.engine.styles import get_style
     from studio.exporting import export_take
 
@@ -119,7 +122,10 @@ def run_generate(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         if recipe.source_path:
             recipe = _remix_imported_file(lib, recipe)
-        runner = Runner(lib, on_event=on_event, memory_policy=args.memory_policy)
+        settings = EngineSettings.ray(args.ray, storage=args.ray_storage) if args.ray else EngineSettings()
+        # --ray asked for the cluster: when it cannot be used, say why and stop rather than run here.
+        runner = make_engine(lib, settings, on_event=on_event, memory_policy=args.memory_policy, in_process=True,
+                             fallback=False)
         take_id = runner.submit(recipe)
 
         def work() -> None:  # only this take: jobs the studio has queued in the same library stay queued
@@ -141,7 +147,7 @@ def run_generate(args: argparse.Namespace) -> int:
             runner.cancel(take_id)
             finished.wait(60)
         finally:
-            runner.unload()
+            runner.unload()  # a cluster's actors go with this process (Ray ends them when their driver exits)
         if failures:
             bar.close()
             raise failures[0]

@@ -3,3 +3,7 @@
 Nothing here imports Qt. Heavy libraries (torch, diffusers, transformers) are imported inside the
 functions that need them, so importing `studio.engine` stays cheap.
 """
+
+from .choice import Engine, EngineKind, EngineSettings, make_engine
+
+__all__ = ["Engine", "EngineKind", "EngineSettings", "make_engine"]

@@ -112,12 +112,14 @@ class Runner:
     """Generates the library's queued takes on one worker thread (or the caller's, with run_until_idle)."""
 
     def __init__(self, library: Library, *, on_event: EventCallback | None = None, registry: Registry | None = None,
-                 memory_policy: str | None = None, preview_every: int = PREVIEW_EVERY) -> None:
+                 memory_policy: str | None = None, preview_every: int = PREVIEW_EVERY,
+                 require: Callable[[ModelSpec], object] = require_installed) -> None:
         self.library = library
         self.on_event = on_event or (lambda event: None)
         self.registry = registry or DEFAULT_REGISTRY
         self.memory_policy = memory_policy
         self.preview_every = preview_every
+        self.require = require  # where submit wants the weights: here, or (the cluster engine) on its workers
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -167,7 +169,7 @@ class Runner:
         try:
             spec = self.registry.get_model(recipe.model_id)
             _check_mode(spec, recipe)
-            require_installed(spec)
+            self.require(spec)
         except EngineError as exc:
             self.library.update_take(take.id, status="failed", error=str(exc))
             self.on_event(EngineEvent(take.id, None, "failed", message=str(exc)))

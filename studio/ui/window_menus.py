@@ -112,6 +112,10 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, play_menu, "Preview the &Edit", window.play_edit, "Ctrl+Shift+Space", "project",
                tip="Play the timeline in the Preview")
 
+    settings_menu = bar.addMenu("&Settings")
+    add_action(window, settings_menu, "&Engine…", lambda: _edit_engine_settings(window), None,
+               tip="Generate on this computer or on a Ray cluster")
+
     help_menu = bar.addMenu("&Help")
     add_action(window, help_menu, "&Keyboard Shortcuts", window.show_shortcuts, "F1", "keyboard",
                extra_shortcuts=("Ctrl+/",))
@@ -128,3 +132,8 @@ def _add_api_toggle(window: MainWindow, menu: QMenu) -> None:
                         tip=f"Answer the openai SDK's client.videos on http://127.0.0.1:{DEFAULT_PORT}/v1")
     action.setCheckable(True)
     window.api_server.changed.connect(lambda url: action.setChecked(bool(url)))
+def _edit_engine_settings(window: MainWindow) -> None:
+    from studio.ui.engine_settings import EngineSettingsDialog
+
+    if EngineSettingsDialog(window).exec():
+        window.notify("The engine setting is saved; it takes effect when Kinora Studio starts again.")
