@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from studio.engine.choice import EngineSettings
     from studio.engine.control import Engine
     from studio.library import Library
     from studio.ui.main_window import MainWindow
@@ -88,7 +89,7 @@ def create_main_window(lib: Library, *, start_engine: bool = True, runner: Engin
     return window
 
 
-def _join_cluster(window: MainWindow, lib: Library, settings: Any) -> None:
+def _join_cluster(window: MainWindow, lib: Library, settings: EngineSettings) -> None:
     """Join the Ray cluster on a worker thread (Ray's driver start-up takes seconds); the window gets the cluster
     engine when joined, or the local engine process and the one-line reason when the cluster cannot be used."""
     from studio.engine import make_engine
@@ -97,7 +98,7 @@ def _join_cluster(window: MainWindow, lib: Library, settings: Any) -> None:
     notices: list[str] = []
     window.notify(f"Joining the Ray cluster at {settings.address}…")
 
-    def joined(engine: Any) -> None:
+    def joined(engine: Engine) -> None:
         engine.start()
         window.runner = engine
         for text in notices:

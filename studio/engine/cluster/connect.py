@@ -40,7 +40,7 @@ def probe(address: str, timeout: float = PROBE_TIMEOUT_S) -> None:
         raise EngineError(f"The Ray cluster at {address} cannot be reached ({reason}); check the address and that "
                           "`ray start --head` runs there. The local engine still works.") from None
     try:
-        from ray._raylet import GcsClient  # Ray's own client of the head; private, so only used to ask early
+        from ray._raylet import GcsClient  # type: ignore[attr-defined]  # Ray's own client of the head; private, so only used to ask early
     except ImportError:
         return
     from ray.exceptions import AuthenticationError

@@ -6,7 +6,7 @@ import hashlib
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from studio.errors import EngineError
 from studio.recipe import Recipe
@@ -46,7 +46,7 @@ class ResultReceiver:
         self.started = time.monotonic()
         self.seconds = 0.0
         self._digest = hashlib.sha256()
-        self._handle: BinaryIO | None = None
+        self._handle: IO[bytes] | None = None
         self._path: Path | None = None
         if header.path is None:
             scratch.mkdir(parents=True, exist_ok=True)
