@@ -46,6 +46,9 @@ def test_footprints_are_cached_per_model_and_recounted_only_when_configs_change(
 
     folder = tmp_path / "LTX-2"
     shutil.copytree(config_folder("LTX-2"), folder)
+    # An earlier test in this process may have counted these configs already: start with no memo, so the
+    # first call really counts and writes the cache file.
+    monkeypatch.setattr(footprint, "_memo", {})
     first = footprint_of(folder, cache_dir=tmp_path / "cache")
     monkeypatch.setattr(footprint, "_memo", {})  # a new process: only the cache file remains
     monkeypatch.setattr(footprint, "count_parameters", lambda folder: pytest.fail("recounted an unchanged model"))
