@@ -13,12 +13,14 @@ from pathlib import Path
 STUDIO = Path(__file__).resolve().parent.parent / "studio"
 
 # Rank of each unit (a package, or a module directly under studio/): a unit imports only lower ranks.
-# Units of one rank are independent of each other: the three faces (ui, cli, server) share nothing but
-# what lies below them. app.py is the composition root: it builds the main window, so it sits above ui
+# Units of one rank are independent of each other: the two faces (ui, cli) share nothing but what lies
+# below them. app.py is the composition root: it builds the main window, so it sits above ui
 # (DESIGN.md draws it between ui and cli; the code has always had it on top).
 LAYERS: dict[str, int] = {
-    "app": 12, "__main__": 12,
-    "ui": 10, "cli": 10, "server": 10,
+    "app": 13, "__main__": 13,
+    # The CLI's `kinora serve` and the studio's "Serve the API" toggle start the server: it sits below both faces.
+    "ui": 11, "cli": 11,
+    "server": 10,
     # Cameos travel through feeds; a feed publishes signed exports of takes the engine made.
     "consent": 9,
     "feed": 8,

@@ -107,7 +107,8 @@ def run_generate(args: argparse.Namespace) -> int:
     if args.style:
         get_style(args.style)  # an unknown style fails before anything loads
     recipe = build_recipe(args, spec)
-    print(_expectation(spec, recipe, args.memory_policy), file=sys.stderr)
+    if spec.family != "builtin":  # built-in generators run no model: no memory or time worth announcing
+        print(_expectation(spec, recipe, args.memory_policy), file=sys.stderr)
     bar = ProgressBar()
     finished = threading.Event()
     outcome: dict[str, EngineEvent] = {}
