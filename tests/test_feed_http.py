@@ -37,7 +37,7 @@ def test_feed_route_serves_signed_public_posts_and_friends_posts_with_a_token(al
     public = publish_take(alice.lib, finished_take(alice.lib, tmp_path, "open to all"), alice.identity)
     friends = publish_take(alice.lib, finished_take(alice.lib, tmp_path, "friends only", shade=9), alice.identity,
                            audience="friends")
-    client = TestClient(feed_app(alice))
+    client = TestClient(feed_app(alice), client=("127.0.0.1", 50000))
     response = client.get("/feed")
     assert response.status_code == 200 and response.headers["content-type"] == "application/feed+json"
     assert verify_document(response.json()).author_key == alice.key
@@ -149,4 +149,4 @@ def test_other_machines_are_refused_until_sharing_is_on(alice: Studio, tmp_path:
     sharing["on"] = True
     assert phone.get("/feed").status_code == 200 and phone.get(f"/feed/{post.video_name}").status_code == 200
     assert phone.post("/feed/tokens").status_code == 403  # tokens: from this machine only, sharing or not
-    assert TestClient(app).get("/feed").status_code == 200  # loopback is always served
+    assert TestClient(app, client=("127.0.0.1", 50001)).get("/feed").status_code == 200  # loopback is always served

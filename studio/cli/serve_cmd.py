@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from studio.cli.library_access import open_library
 from studio.cli.output import emit
+from studio.engine.memory import POLICIES
 from studio.errors import KinoraError
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from studio.library import Library
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -32,8 +39,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--queue-per-key", type=int, default=None, help="videos one key may have queued or running "
                                                                     "(default 8)")
     p.add_argument("--poll-after-ms", type=int, default=1000, help="the poll interval suggested to clients")
-    p.add_argument("--memory-policy", choices=("none", "model_offload", "group_offload", "sequential"),
+    p.add_argument("--memory-policy", choices=POLICIES,
                    help="override how much of the model stays on the GPU (this server's own engine)")
+    p.add_argument("--ray", metavar="ADDRESS", default="",
+                   help="run the jobs on the Ray cluster at HOST:PORT instead of this machine (see docs/cluster.md)")
+    p.add_argument("--ray-storage", metavar="DIR", default="",
+                   help="with --ray: a folder the workers and this computer share, for the results (default: Ray)")
+    p.add_argument("--share-feed", action="store_true",
+                   help="serve this library's feed (/feed) to other machines too, not only to this one")
+    p.add_argument("--no-feed", action="store_true",
+                   help="do not serve this library's feed at /feed (it is served to this machine only until "
+                        "sharing is turned on)")
     p.set_defaults(handler=run_serve)
     keys = p.add_subparsers(dest="serve_command", metavar="keys")
     k = keys.add_parser("keys", parents=[common], help="manage API keys")
@@ -79,6 +95,14 @@ def _model_map(args: argparse.Namespace):  # noqa: ANN202 (ModelMap)
     return ModelMap(explicit=explicit, fallback=args.fallback_model)
 
 
+def _feed_router(lib: Library, *, shared: bool) -> APIRouter:
+    """This library's feed at /feed (issue 18): answered to this machine only until sharing is turned on."""
+    from studio.provenance.identity import ensure_identity
+    from studio.server.feed_routes import feed_router
+
+    return feed_router(lib, ensure_identity(), remote_allowed=lambda: shared)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from studio.server.limits import Limits
     from studio.server.server import KinoraServer, ServeOptions
@@ -86,9 +110,11 @@ def run_serve(args: argparse.Namespace) -> int:
     limits = Limits(queued_per_key=args.queue_per_key) if args.queue_per_key else Limits()
     options = ServeOptions(host=args.host, port=args.port, models=_model_map(args), limits=limits,
                            poll_after_ms=args.poll_after_ms, cors_origins=tuple(args.cors),
-                           require_keys=args.require_keys, memory_policy=args.memory_policy)
+                           require_keys=args.require_keys, memory_policy=args.memory_policy,
+                           ray_address=args.ray, ray_storage=args.ray_storage)
     with open_library(args) as lib:
-        server = KinoraServer(lib, options)
+        routers = [] if args.no_feed else [_feed_router(lib, shared=args.share_feed)]
+        server = KinoraServer(lib, options, public_routers=routers)
 
         def said(owns: bool, holder) -> None:  # noqa: ANN001 (Owner | None)
             if owns:

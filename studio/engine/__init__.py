@@ -4,6 +4,7 @@ Nothing here imports Qt. Heavy libraries (torch, diffusers, transformers) are im
 functions that need them, so importing `studio.engine` stays cheap.
 """
 
-from .choice import Engine, EngineKind, EngineSettings, make_engine
+from .choice import EngineKind, EngineSettings, make_engine
+from .control import Engine
 
 __all__ = ["Engine", "EngineKind", "EngineSettings", "make_engine"]

@@ -12,16 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import EngineError
 
 if TYPE_CHECKING:
-    import threading
-
     from studio.library import Library
-    from studio.recipe import Recipe
 
+    from .control import Engine
     from .events import EngineEvent
 
 log = logging.getLogger(__name__)
@@ -44,20 +42,6 @@ class EngineSettings:
     @classmethod
     def ray(cls, address: str, namespace: str = "kinora", storage: str = "") -> EngineSettings:
         return cls(EngineKind.RAY, address, namespace, storage)
-
-
-class Engine(Protocol):
-    """What the studio, the CLI and the server call, whichever engine runs the jobs."""
-
-    warmed: threading.Event
-
-    def start(self) -> None: ...
-    def stop(self, timeout: float = ...) -> None: ...
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int: ...
-    def cancel(self, take_id: int) -> None: ...
-    def pause(self, take_id: int) -> None: ...
-    def resume(self, take_id: int) -> None: ...
-    def unload(self) -> None: ...
 
 
 def make_engine(library: Library, settings: EngineSettings, *, on_event: Callable[[EngineEvent], None] | None = None,

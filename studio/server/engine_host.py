@@ -34,9 +34,12 @@ class EngineHost:
     """Starts and stops `runner` as the engine lock comes and goes."""
 
     def __init__(self, library: Library, runner: Startable, *, check_every: float = CHECK_EVERY_S,
-                 on_change: Callable[[bool, Owner | None], None] | None = None) -> None:
+                 on_change: Callable[[bool, Owner | None], None] | None = None, exclusive: bool = True) -> None:
         self.library = library
         self.runner = runner
+        # False: the runner generates elsewhere (a Ray cluster's GPUs), so this machine's GPU lock is not ours
+        # to take or yield; the runner runs from start to stop.
+        self.exclusive = exclusive
         self.lock = EngineLock(library.root, "serve")
         self.check_every = check_every
         self.on_change = on_change or (lambda owns, holder: None)
@@ -71,6 +74,12 @@ class EngineHost:
 
     def check(self) -> None:
         """Take the GPU when it is free; give it back when another engine took it."""
+        if not self.exclusive:
+            if not self.owns:
+                self.owns = True
+                self.runner.start()
+                self.on_change(True, None)
+            return
         if not self.owns:
             if self.lock.acquire():
                 self.owns = True

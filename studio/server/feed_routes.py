@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from studio.provenance.identity import SigningIdentity
 
 _MEDIA_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.(mp4|jpg)$")
-LOOPBACK_HOSTS = frozenset({"localhost", "testclient"})  # names; addresses are checked with ipaddress
+LOOPBACK_HOSTS = frozenset({"localhost"})  # names; addresses are checked with ipaddress
 
 
 def feed_router(library: Library, identity: SigningIdentity, *, prefix: str = "/feed",

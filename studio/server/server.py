@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import uvicorn
 from fastapi import APIRouter
 
+from studio.engine import Engine, EngineSettings, make_engine
 from studio.engine.events import EngineEvent
 from studio.engine.process import EngineProcess
 from studio.engine.runner import Runner
@@ -44,6 +45,8 @@ class ServeOptions:
     engine_process: bool = True
     # False: never run an engine here, only queue (the studio's own server: its engine process runs the jobs).
     run_engine: bool = True
+    ray_address: str = ""  # HOST:PORT: the jobs run on this Ray cluster (docs/cluster.md), not on this machine
+    ray_storage: str = ""  # with ray_address: a folder the workers and this machine share for results
 
 
 def is_loopback(host: str) -> bool:
@@ -70,13 +73,18 @@ class KinoraServer:
         # Requests queue through a Runner that never starts in process mode: submit and cancel are rows in the
         # shared jobs table, which whichever engine owns the GPU works through (cancels included).
         self.queue = Runner(library, on_event=self._on_queued, memory_policy=options.memory_policy)
-        self.gpu: Runner | EngineProcess = self.queue
-        if options.engine_process:
+        self.gpu: Engine = self.queue
+        if options.ray_address:
+            # One line and no server when the cluster cannot be used: --ray asked for it, so no quiet local fallback.
+            self.gpu = make_engine(library, EngineSettings.ray(options.ray_address, storage=options.ray_storage),
+                                   on_event=self._on_event, memory_policy=options.memory_policy, fallback=False)
+        elif options.engine_process:
             self.gpu = EngineProcess(library, on_event=self._on_event, memory_policy=options.memory_policy,
                                      take_engine_lock=False)  # the host below holds the lock for it
         self.videos = VideoService(library, self.queue, models=options.models, limits=options.limits,
                                    poll_after_ms=options.poll_after_ms)
-        self.engine = EngineHost(library, self.gpu, check_every=options.check_every)
+        self.engine = EngineHost(library, self.gpu, check_every=options.check_every,
+                                 exclusive=not options.ray_address)
         self.app = create_app(self.videos, keys=store if self.keys_required else None,
                               cors_origins=options.cors_origins, routers=routers, public_routers=public_routers)
         self._uvicorn: uvicorn.Server | None = None

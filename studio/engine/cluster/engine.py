@@ -120,9 +120,10 @@ class ClusterEngine:
             self.pool.shutdown()
 
     # ---- the Runner's control surface -----------------------------------------------------------
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
+    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None,
+               origin: str = "") -> int:
         """Queue a recipe; returns the new take's id. EngineError (and a failed take) when no worker can run it."""
-        take_id = self._queue.submit(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
+        take_id = self._queue.submit(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind, origin=origin)
         self._wake.set()
         return take_id
 
