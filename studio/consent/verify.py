@@ -295,5 +295,5 @@ def _pick_stills(frames: list[_Frame], script: Script, count: int = 3) -> tuple[
     for chunk in chunks:
         best = max((good[i] for i in chunk),
                    key=lambda f: cv2.Laplacian(cv2.cvtColor(f.rgb, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
-        picked.append(best.rgb)  # type: ignore[arg-type]  # every frame in `good` kept its picture
+        picked.append(best.rgb)
     return tuple(picked)
