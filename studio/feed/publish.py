@@ -112,7 +112,8 @@ def build_document(lib: Library, identity: SigningIdentity, *, include_friends: 
             recipe=post.recipe, model_id=post.model_id, parent_post_ids=post.parent_post_ids,
             likes=post.likes, remixes=post.remixes))
     document = FeedDocument(title=f"{identity.name} on Kinora", items=tuple(items),
-                            likes=tuple(store.likes_given(me)), author_name=identity.name, author_key=me)
+                            likes=tuple(store.likes_given(me)), author_name=identity.name, author_key=me,
+                            notices=tuple(store.my_notices()))
     return sign_document(document.to_dict(), identity)
 
 
