@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.cli.export_cmd",
     "studio.cli.credentials_cmd",
     "studio.cli.feed_cmd",
+    "studio.cli.cameo_cmd",
 )
 
 log = logging.getLogger("kinora")
