@@ -1,0 +1,84 @@
+"""Content rules and grant checks without recordings: a cameo row with a corpus still stands in for a
+verified cameo (verification itself is tests/test_consent_verify.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+
+import pytest
+from feed_helpers import open_studio
+
+from studio.consent.cameos import CameoStore
+from studio.consent.grants import grant, valid_grant
+from studio.consent.records import EVERYONE, Access, NoticeKind
+from studio.consent.rules import RULES_FILE, ContentRules
+from studio.consent.usage import check_prompt, mentions
+from studio.errors import ConsentError
+from studio.feed.store import FeedStore
+from studio.feed.subscribe import subscribe, sync_all
+
+
+def test_rules_file_blocked_terms_real_people_restrictions_and_classifier(tmp_path: Path) -> None:
+    (tmp_path / RULES_FILE).write_text(json.dumps({"blocked_terms": ["gore"], "real_people": ["Ada Lovelace"],
+                                                   "topics": {"sporty": ["football"]}}))
+    rules = ContentRules.load(tmp_path)
+    rules.check("a quiet harbour at dawn")
+    with pytest.raises(ConsentError, match="blocked terms.*'gore'"):
+        rules.check("Gore on the floor")
+    with pytest.raises(ConsentError, match="real-people rule.*Ada Lovelace"):
+        rules.check("ada lovelace programs a loom")
+    rules.check("ada lovelace programs a loom", cameo_names=["Ada Lovelace"])  # she has a cameo in it
+    with pytest.raises(ConsentError, match="@alice's owner's restriction .no political content.*'politic'"):
+        rules.check("a politician shakes hands", restrictions=[("@alice's owner", "no political content")])
+    with pytest.raises(ConsentError, match="'football'"):
+        rules.check("a football match", restrictions=[("@alice's owner", "no sporty stuff")])
+    rules.check("a harvest festival with cakes", restrictions=[("x", "no political content")])
+    with pytest.raises(ConsentError, match="classifier: too spooky"):
+        rules.check("a ghost", classifier=lambda prompt, _: "too spooky" if "ghost" in prompt else None)
+    (tmp_path / RULES_FILE).write_text("{not json")
+    with pytest.raises(ConsentError, match="not a valid rules file"):
+        ContentRules.load(tmp_path)
+
+
+def test_mentions_ignore_emails_and_repeat_handles() -> None:
+    assert mentions("@Alice and @bob meet @alice; mail me@example.com") == ["alice", "bob"]
+
+
+def test_grant_checks_expiry_everyone_access_and_a_tampered_grant(corpus: Path, tmp_path: Path) -> None:
+    alice, bob = open_studio(tmp_path, "alice"), open_studio(tmp_path, "bob")
+    try:
+        still = alice.lib.import_media(corpus / "faces" / "portrait_one_face.jpg").id
+        store = CameoStore(alice.lib)
+        cameo = store.add(handle="alice", owner_key=alice.key, owner_name="alice", access=Access.ONLY_ME,
+                          restrictions=(), stills=(still,), voice=None, recording=None, verification="verified")
+        with pytest.raises(ConsentError, match="only me"):
+            grant(alice.lib, alice.identity, "alice", bob.key, "bob")
+        store.set_access(cameo.id, Access.APPROVED)
+        with pytest.raises(ConsentError, match="not open to everyone"):
+            grant(alice.lib, alice.identity, "alice", EVERYONE, "everyone")
+        short = grant(alice.lib, alice.identity, "alice", bob.key, "bob", expires_at=time.time() + 3600)
+        subscribe(bob.lib, str(FeedStore(alice.lib).outbox))
+        sync_all(bob.lib, me=bob.key)
+        assert valid_grant(bob.lib, "@alice", bob.key).grant_id == short.grant_id
+        with pytest.raises(ConsentError, match="expired on"):
+            valid_grant(bob.lib, "alice", bob.key, now=time.time() + 7200)
+        assert check_prompt(alice.lib, "@alice on a boat", alice.key)[0].grant is None  # the owner needs none
+
+        # A grant changed after signing (scope widened to everyone) no longer verifies.
+        bob_store = FeedStore(bob.lib)
+        [(author, notice)] = bob_store.received_notices(str(NoticeKind.GRANT))
+        forged = copy.deepcopy(notice)
+        forged["grantee_key"] = EVERYONE
+        bob_store.replace_received_notices(1, author, (forged,))
+        carol = open_studio(tmp_path, "carol")
+        try:
+            with pytest.raises(ConsentError, match="signature does not verify"):
+                valid_grant(bob.lib, "alice", carol.key)
+        finally:
+            carol.lib.close()
+    finally:
+        alice.lib.close()
+        bob.lib.close()
