@@ -37,10 +37,14 @@ def test_generate_with_a_cameo_is_refused_without_a_grant_allowed_with_one_and_r
     political = kinora(bob, "generate", "@alice at an election rally", *TINY)
     assert political.returncode == 1 and "no political content" in political.stderr
 
-    made_take = kinora(bob, "generate", "@alice waves at the sea", *TINY, "--json")
+    made_take = kinora(bob, "generate", "@alice waves at the sea", *TINY, "-o", str(tmp_path / "wave.mp4"), "--json")
     assert made_take.returncode == 0, made_take.stderr
     assert "voice sample" in made_take.stderr  # what the model cannot do is said, not faked
     assert json.loads(made_take.stdout)["status"] == "done"
+
+    shown = kinora(bob, "credentials", str(tmp_path / "wave.mp4"))
+    assert shown.returncode == 0, shown.stderr
+    assert f"@alice of alice: VALID GRANT [ok] grant {grant_id} (generate+publish)" in shown.stdout
 
     assert kinora(bob, "feed", "write", str(tmp_path / "bob-feed")).returncode == 0
     assert kinora(alice, "feed", "sync").returncode == 0
@@ -51,3 +55,5 @@ def test_generate_with_a_cameo_is_refused_without_a_grant_allowed_with_one_and_r
     assert kinora(bob, "feed", "sync").returncode == 0
     after = kinora(bob, "generate", "@alice waves again", *TINY)
     assert after.returncode == 1 and "revoked your grant" in after.stderr
+    flagged = json.loads(kinora(bob, "credentials", str(tmp_path / "wave.mp4"), "--json").stdout)
+    assert [(c["handle"], c["state"]) for c in flagged["cameo_consent_status"]] == [("@alice", "consent withdrawn")]

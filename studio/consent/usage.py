@@ -7,6 +7,7 @@ their feed; `apply_removals` then unpublishes and deletes the take, and says so 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 from collections.abc import Callable
@@ -130,22 +131,21 @@ def submit_with_consent(lib: Library, submit: Callable[[Recipe], int], recipe: R
     take_id = submit(cleared.recipe)
     if cleared.uses:
         with lib.database.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO cameo_uses (take_id, handle, owner_key, grant_id) VALUES (?, ?, ?, ?)",
-                             [(take_id, u.handle, u.owner_key, u.grant.grant_id if u.grant else None)
-                              for u in cleared.uses])
+            conn.executemany("INSERT OR REPLACE INTO cameo_uses (take_id, handle, owner_key, grant_id, consent_json) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             [(take_id, u.handle, u.owner_key, u.grant.grant_id if u.grant else None,
+                               json.dumps(_consent(lib, u))) for u in cleared.uses])
     return take_id, cleared
 
 
-def consent_assertion(lib: Library, take_id: int) -> list[dict[str, Any]]:
-    """The consent of every cameo in a take, for its export's credentials (the signed grant included)."""
-    rows = lib.database.query("SELECT handle, owner_key, grant_id FROM cameo_uses WHERE take_id = ?", (take_id,))
-    grants = {n["id"]: n for _, n in FeedStore(lib).received_notices(str(NoticeKind.GRANT))}
-    out = []
-    for row in rows:
-        notice = grants.get(row["grant_id"]) if row["grant_id"] else None
-        out.append({"handle": f"@{row['handle']}", "owner_key": row["owner_key"], "grant_id": row["grant_id"],
-                    "scope": notice["scope"] if notice else "owner", "grant": notice})
-    return out
+def _consent(lib: Library, use: CameoUse) -> dict[str, Any]:
+    """What the take's exports state about this cameo (studio.exporting reads it back): the assertion
+    plus the owner's signed grant itself, so a reader can check the signature without this library."""
+    grant = None
+    if use.grant is not None:
+        grant = next((n for _, n in FeedStore(lib).received_notices(str(NoticeKind.GRANT))
+                      if n.get("id") == use.grant.grant_id), None)
+    return {**use.assertion(), "grant": grant}
 
 
 # --- receipts (maker's side) -------------------------------------------------------------------------

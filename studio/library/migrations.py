@@ -244,7 +244,8 @@ def _feed_tables(conn: sqlite3.Connection) -> None:
 @migration(8, "cameos: the cameo record and its stills, feed notices (grants, receipts, removals), cameo uses")
 def _cameo_tables(conn: sqlite3.Connection) -> None:
     # Issue 20 (Cameos with consent). Grants, revocations, usage receipts and removal requests are
-    # signed records that travel in feeds as notices: `subscription_id` NULL marks my own.
+    # signed records that travel in feeds as notices: `subscription_id` NULL marks my own. A take's
+    # cameo uses keep the consent its exports state (consent_json: grant id, owner key, scope, signed grant).
     _run_all(conn, [
         """CREATE TABLE cameos (
             id INTEGER PRIMARY KEY,
@@ -277,6 +278,7 @@ def _cameo_tables(conn: sqlite3.Connection) -> None:
             owner_key TEXT NOT NULL,
             grant_id TEXT,
             receipt_id TEXT,
+            consent_json TEXT NOT NULL DEFAULT '{}',
             PRIMARY KEY (take_id, handle)) WITHOUT ROWID""",
         """CREATE TABLE cameo_removals (
             request_id TEXT PRIMARY KEY,
