@@ -54,7 +54,7 @@ def judge(manifest: ManifestSummary, *, lib: Library | None = None, now: float |
 
 def _judge(entry: dict[str, Any], lib: Library | None, now: float) -> ConsentStatus:
     handle, owner_key = str(entry.get("handle") or "?"), str(entry.get("owner_key") or "")
-    base = dict(handle=handle, owner_name=str(entry.get("owner_name") or "?"), owner_key=owner_key,
+    base: dict[str, Any] = dict(handle=handle, owner_name=str(entry.get("owner_name") or "?"), owner_key=owner_key,
                 grant_id=entry.get("grant_id"), scope=str(entry.get("scope") or ""))
     notice = entry.get("grant")
     if entry.get("grant_id") is None:
