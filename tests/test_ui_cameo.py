@@ -74,3 +74,18 @@ def test_review_list_plays_a_clip_and_asks_for_removal(qtbot) -> None:
     view.remove_button.click()
     qtbot.waitUntil(lambda: "removal requested" in view.list.item(0).text())
     assert service.removals == ["receipt-aaaaaaaa"] and "Removal requested from bob" in view.hint.text()
+
+
+def test_the_prompt_panel_refuses_a_cameo_without_a_grant_before_queueing(qtbot, lib: Library) -> None:
+    from test_ui_window import WAIT_MS, set_tiny_recipe, started_window
+
+    window = started_window(qtbot, lib)
+    try:
+        set_tiny_recipe(window.prompt_panel, "@alice waves at the sea")
+        window.prompt_panel.generate()
+        qtbot.waitUntil(lambda: not window.prompt_panel.error.isHidden(), timeout=WAIT_MS)
+        assert "No grant for @alice" in window.prompt_panel.error.text()
+        assert window.queue_panel.take_ids() == [] and lib.count_takes() == 0
+        assert any("No grant for @alice" in m for m, error in window.messages if error)
+    finally:
+        window.shutdown()

@@ -66,6 +66,11 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, gen_menu, "Roll a New &Seed", window.prompt_panel.roll_seed, "Ctrl+R", "dice")
     add_action(window, gen_menu, "&Remix Selected Take", window.remix_selected, "Ctrl+Shift+R", "remix")
     add_action(window, gen_menu, "Stop &Remixing", window.prompt_panel.clear_remix, None)
+    gen_menu.addSeparator()
+    add_action(window, gen_menu, "Your &Cameo…", window.show_cameo_dialog, None,
+               tip="Record yourself once; others use your likeness only with your signed grant")
+    add_action(window, gen_menu, "Cameo &Uses…", window.show_cameo_uses, None,
+               tip="Takes others made with your cameo: watch them or ask for removal")
 
     lib_menu = bar.addMenu("&Library")
     add_action(window, lib_menu, "&Play in Preview", window.play_selected, "Ctrl+P", "play")
