@@ -38,6 +38,9 @@ class CameoService:
     def cameos(self) -> list[Cameo]:
         return CameoStore(self.lib).all()
 
+    def still_paths(self, cameo: Cameo) -> list[Path]:
+        return CameoStore(self.lib).still_paths(cameo)
+
     def submit(self, submit: Callable[[Recipe], int], recipe: Recipe) -> tuple[int, Cleared]:
         """Check consent and rules, then queue (ConsentError before anything is queued)."""
         from studio.consent.usage import mentions

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,6 +36,21 @@ from studio.consent.verify import Script, Verification, random_script
 from studio.ui.tasks import run_async
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+STILL_HEIGHT = 120
+
+
+def _strip(images: list[QImage], height: int) -> QImage:
+    """The reference stills side by side at `height` (built on a worker thread: QImage, not QPixmap)."""
+    scaled = [i.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation) for i in images if not i.isNull()]
+    strip = QImage(sum(i.width() + 6 for i in scaled) or 1, height, QImage.Format.Format_ARGB32_Premultiplied)
+    strip.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(strip)
+    x = 0
+    for image in scaled:
+        painter.drawImage(x, 0, image)
+        x += image.width() + 6
+    painter.end()
+    return strip
 
 
 class CameoDialog(QDialog):
@@ -69,6 +85,7 @@ class CameoDialog(QDialog):
         self.timeline = QLabel(self._script_text(), self, wordWrap=True)
         self.progress = QProgressBar(self, maximum=1000, textVisible=False)
         self.result = QLabel("", self, wordWrap=True, objectName="cameoResult")
+        self.stills = QLabel(self, objectName="cameoStills")  # the reference stills, once verified
 
         if camera is None:
             from studio.consent.capture import camera_available
@@ -97,7 +114,8 @@ class CameoDialog(QDialog):
         layout.addWidget(self.instruction)
         layout.addWidget(self.progress)
         layout.addWidget(self.timeline)
-        layout.addWidget(self.result, 1)
+        layout.addWidget(self.result)
+        layout.addWidget(self.stills, 1)
         layout.addLayout(buttons)
         self._timer = QTimer(self, interval=100)
         self._timer.timeout.connect(self._tick)
@@ -150,6 +168,9 @@ class CameoDialog(QDialog):
                             f"stills and a voice sample ({result.one_face_ratio:.0%} of frames with one face, "
                             f"{result.voiced_ratio:.0%} voiced while reading). Who may use it: {cameo.access.label}.")
         self.saved.emit(cameo)
+        service = self.service
+        run_async(lambda: _strip([QImage(str(p)) for p in service.still_paths(cameo)], STILL_HEIGHT),
+                  lambda image: self.stills.setPixmap(QPixmap.fromImage(image)), None, receiver=self)
 
     def _failed(self, exc: Exception) -> None:
         self._timer.stop()
