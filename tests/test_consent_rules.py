@@ -82,3 +82,60 @@ def test_grant_checks_expiry_everyone_access_and_a_tampered_grant(corpus: Path, 
     finally:
         alice.lib.close()
         bob.lib.close()
+
+
+def test_credentials_judge_flags_missing_forged_and_accepts_the_owner(corpus: Path, tmp_path: Path) -> None:
+    from studio.consent.credentials import INVALID, MISSING, OWNER, VALID, judge
+    from studio.provenance.reader import ManifestSummary
+    from studio.recipe import Recipe
+
+    alice, bob = open_studio(tmp_path, "alice"), open_studio(tmp_path, "bob")
+    try:
+        still = alice.lib.import_media(corpus / "faces" / "portrait_one_face.jpg").id
+        CameoStore(alice.lib).add(handle="alice", owner_key=alice.key, owner_name="alice", access=Access.APPROVED,
+                                  restrictions=(), stills=(still,), voice=None, recording=None, verification="verified")
+        granted = grant(alice.lib, alice.identity, "alice", bob.key, "bob")
+        [signed] = [n for n in FeedStore(alice.lib).my_notices() if n["id"] == granted.grant_id]
+        entry = {"handle": "@alice", "owner_key": alice.key, "owner_name": "alice", "grant_id": granted.grant_id,
+                 "scope": "generate+publish", "grant": signed}
+        forged = {**entry, "grant": {**signed, "scope": "generate", "grantee_key": EVERYONE}}
+        own = {"handle": "@bob", "owner_key": bob.key, "owner_name": "bob", "grant_id": None, "scope": "owner"}
+
+        def summary(*entries: dict, prompt: str) -> ManifestSummary:
+            return ManifestSummary(issuer="bob", signed_time=None, time_source=None, claim_generator=None, title=None,
+                                   ai_generated=True, actions=(), recipe=Recipe(prompt, model_id="tiny-random"),
+                                   timeline_takes=(), ingredients=(), cameo_consent=entries)
+
+        assert [s.state for s in judge(summary(entry, own, prompt="@alice and @bob"))] == [VALID, OWNER]
+        assert [s.state for s in judge(summary(forged, prompt="@alice"))] == [INVALID]
+        assert [(s.handle, s.state) for s in judge(summary(prompt="@carol dances"))] == [("@carol", MISSING)]
+    finally:
+        alice.lib.close()
+        bob.lib.close()
+
+
+def test_a_generate_only_grant_makes_takes_but_refuses_publishing(corpus: Path, tmp_path: Path) -> None:
+    from feed_helpers import finished_take
+
+    from studio.consent.records import Scope
+    from studio.consent.usage import publish_cameo_take, submit_with_consent
+    from studio.engine.registry import get_model
+    from studio.recipe import Recipe
+
+    alice, bob = open_studio(tmp_path, "alice"), open_studio(tmp_path, "bob")
+    try:
+        still = alice.lib.import_media(corpus / "faces" / "portrait_one_face.jpg").id
+        CameoStore(alice.lib).add(handle="alice", owner_key=alice.key, owner_name="alice", access=Access.APPROVED,
+                                  restrictions=(), stills=(still,), voice=None, recording=None, verification="verified")
+        grant(alice.lib, alice.identity, "alice", bob.key, "bob", scope=Scope.GENERATE)
+        subscribe(bob.lib, str(FeedStore(alice.lib).outbox))
+        sync_all(bob.lib, me=bob.key)
+        take_id, _ = submit_with_consent(bob.lib, lambda r: finished_take(bob.lib, tmp_path, r.prompt),
+                                         Recipe("@alice on a pier", model_id="tiny-random"), bob.key,
+                                         get_model("tiny-random"))
+        with pytest.raises(ConsentError, match="does not allow publishing"):
+            publish_cameo_take(bob.lib, bob.identity, take_id)
+        assert FeedStore(bob.lib).posts() == []
+    finally:
+        alice.lib.close()
+        bob.lib.close()

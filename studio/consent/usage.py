@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from studio.library.library import Library
     from studio.provenance.identity import SigningIdentity
 
+log = logging.getLogger(__name__)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{2,30})\b")
 MAX_CAMEOS = 2  # per scene, as in the issue
 STILLS_CACHE = "cameo-stills"
@@ -260,7 +262,11 @@ def apply_removals(lib: Library, identity: SigningIdentity) -> list[str]:
         if request["id"] in done or request.get("maker_key") != me or receipt is None \
                 or receipt.get("owner_key") != feed_author:
             continue
-        verify_notice(request, feed_author)
+        try:
+            verify_notice(request, feed_author)
+        except ConsentError as exc:
+            log.warning("ignoring a removal request that does not verify: %s", exc)
+            continue
         said.append(_remove(lib, identity, store, request, receipt))
     if said:
         write_outbox(lib, identity)
