@@ -14,6 +14,7 @@ from feed_helpers import open_studio
 from studio.consent.cameos import create_cameo
 from studio.consent.grants import grant_subscription, my_grants, revoke
 from studio.consent.records import Access
+from studio.consent.service import CameoService
 from studio.consent.usage import (
     VOICE_NOTE,
     apply_removals,
@@ -27,6 +28,7 @@ from studio.engine.registry import get_model
 from studio.engine.runner import Runner
 from studio.errors import ConsentError, LibraryError
 from studio.feed.publish import write_outbox
+from studio.feed.service import FeedService
 from studio.feed.store import FeedStore
 from studio.feed.subscribe import subscribe, sync_all
 from studio.recipe import Recipe
@@ -77,6 +79,9 @@ def test_alice_grants_bob_uses_alice_reviews_and_removes_then_revokes(corpus: Pa
 
         # Alice's studio: the receipt, with the clip (bob's post came in with his feed).
         sync_all(alice.lib, me=alice.key)
+        service = CameoService(FeedService(alice.lib, identity=lambda: alice.identity))
+        [announced] = service.after_sync()  # the studio's notice after the sync
+        assert announced.startswith("bob made a take with @alice") and service.after_sync() == []  # once
         [seen] = notifications(alice.lib, alice.key)
         assert (seen.handle, seen.maker_name, seen.post_id) == ("alice", "bob", post.post_id)
         assert seen.take_id is not None and alice.lib.take(seen.take_id).status == "done"

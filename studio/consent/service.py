@@ -14,6 +14,7 @@ from studio.consent.usage import (
     Notification,
     apply_removals,
     issue_receipts,
+    new_uses,
     notifications,
     request_removal,
     submit_with_consent,
@@ -69,5 +70,7 @@ class CameoService:
         return request_removal(self.lib, self.feed.identity, receipt_id)
 
     def after_sync(self) -> list[str]:
-        """Honour removal requests that arrived with the feeds (call after every feed sync)."""
-        return apply_removals(self.lib, self.feed.identity)
+        """After every feed sync: honour removal requests that arrived, and announce new uses of my cameos."""
+        said = apply_removals(self.lib, self.feed.identity)
+        return said + [f"{u.maker_name} made a take with @{u.handle}: “{u.prompt[:60]}” "
+                       "(Generate ▸ Cameo Uses to watch it or ask for removal)" for u in new_uses(self.lib, self.feed.me)]

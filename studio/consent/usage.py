@@ -234,6 +234,15 @@ def notifications(lib: Library, me: str) -> list[Notification]:
     return out
 
 
+def new_uses(lib: Library, me: str) -> list[Notification]:
+    """Receipts for my cameos not announced before (each is announced once, then remembered)."""
+    found = [n for n in notifications(lib, me) if not n.removed]
+    with lib.database.transaction() as conn:
+        fresh = [n for n in found if conn.execute("INSERT OR IGNORE INTO cameo_seen_receipts (receipt_id, at) "
+                                                  "VALUES (?, ?)", (n.receipt_id, time.time())).rowcount]
+    return fresh
+
+
 def request_removal(lib: Library, identity: SigningIdentity, receipt_id: str) -> str:
     """Ask the maker of a take with my cameo to remove it: a signed request in my feed. Returns its id."""
     me = author_key(identity)

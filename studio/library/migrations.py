@@ -280,6 +280,7 @@ def _cameo_tables(conn: sqlite3.Connection) -> None:
             receipt_id TEXT,
             consent_json TEXT NOT NULL DEFAULT '{}',
             PRIMARY KEY (take_id, handle)) WITHOUT ROWID""",
+        "CREATE TABLE cameo_seen_receipts (receipt_id TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
         """CREATE TABLE cameo_removals (
             request_id TEXT PRIMARY KEY,
             owner_key TEXT NOT NULL,
