@@ -139,3 +139,11 @@ def test_a_generate_only_grant_makes_takes_but_refuses_publishing(corpus: Path, 
     finally:
         alice.lib.close()
         bob.lib.close()
+
+
+def test_access_levels_match_the_cameos_check_constraint_and_the_wire(lib) -> None:  # type: ignore[no-untyped-def]
+    from test_vocabularies import _check_values
+
+    sql = lib.database.query_one("SELECT sql FROM sqlite_master WHERE name = 'cameos'")["sql"]
+    assert _check_values(sql, "access") == [a.value for a in Access] == ["only_me", "approved", "mutual", "everyone"]
+    assert [a.label for a in Access] == ["only me", "people I approve", "mutual followers", "everyone"]
