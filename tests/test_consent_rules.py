@@ -17,6 +17,7 @@ from studio.consent.records import EVERYONE, Access, NoticeKind
 from studio.consent.rules import RULES_FILE, ContentRules
 from studio.consent.usage import check_prompt, mentions
 from studio.errors import ConsentError
+from studio.feed.publish import build_document
 from studio.feed.store import FeedStore
 from studio.feed.subscribe import subscribe, sync_all
 
@@ -60,6 +61,10 @@ def test_grant_checks_expiry_everyone_access_and_a_tampered_grant(corpus: Path, 
         with pytest.raises(ConsentError, match="not open to everyone"):
             grant(alice.lib, alice.identity, "alice", EVERYONE, "everyone")
         short = grant(alice.lib, alice.identity, "alice", bob.key, "bob", expires_at=time.time() + 3600)
+        # The grant carries alice's picture: friends' copies of her feed list it, the public one does not.
+        assert [n["id"] for n in build_document(alice.lib, alice.identity, include_friends=True)["_kinora"]["notices"]] \
+            == [short.grant_id]
+        assert build_document(alice.lib, alice.identity, include_friends=False)["_kinora"]["notices"] == []
         subscribe(bob.lib, str(FeedStore(alice.lib).outbox))
         sync_all(bob.lib, me=bob.key)
         assert valid_grant(bob.lib, "@alice", bob.key).grant_id == short.grant_id

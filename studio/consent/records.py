@@ -97,7 +97,10 @@ class Grant:
         return {"id": self.grant_id, "kind": str(NoticeKind.GRANT), "handle": self.handle, "owner_key": self.owner_key,
                 "owner_name": self.owner_name, "grantee_key": self.grantee_key, "grantee_name": self.grantee_name,
                 "scope": str(self.scope), "issued_at": self.issued_at, "expires_at": self.expires_at,
-                "restrictions": list(self.restrictions), "still_jpeg_b64": self.still_jpeg_b64}
+                "restrictions": list(self.restrictions), "still_jpeg_b64": self.still_jpeg_b64,
+                # It carries a picture of the owner: only friends' copies of the feed (the outbox, a synced
+                # folder, an invite link) list it, never the public feed. It is not encrypted to the grantee.
+                "audience": "friends"}
 
 
 def new_id(prefix: str) -> str:
