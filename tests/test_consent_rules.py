@@ -57,6 +57,9 @@ def test_grant_checks_expiry_everyone_access_and_a_tampered_grant(corpus: Path, 
                           restrictions=(), stills=(still,), voice=None, recording=None, verification="verified")
         with pytest.raises(ConsentError, match="only me"):
             grant(alice.lib, alice.identity, "alice", bob.key, "bob")
+        store.set_access(cameo.id, Access.MUTUAL)
+        with pytest.raises(ConsentError, match="you do not follow bob"):
+            grant(alice.lib, alice.identity, "alice", bob.key, "bob")
         store.set_access(cameo.id, Access.APPROVED)
         with pytest.raises(ConsentError, match="not open to everyone"):
             grant(alice.lib, alice.identity, "alice", EVERYONE, "everyone")

@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         handler=cmd_list)
     grant = actions.add_parser("grant", parents=[common], help="approve the author of a feed you follow")
     grant.add_argument("handle")
-    grant.add_argument("subscription_id", type=int, help="their feed (see `kinora feed subscriptions`)")
+    grant.add_argument("subscription_id", nargs="?", type=int, help="their feed (see `kinora feed subscriptions`)")
+    grant.add_argument("--everyone", action="store_true", help="one grant for anyone who reads your feed "
+                       "(the cameo's access must be 'everyone')")
     grant.add_argument("--days", type=float, default=None, help="the grant expires after this many days")
     grant.add_argument("--private-only", action="store_true", help="they may make takes but not publish them")
     grant.set_defaults(handler=cmd_grant)
@@ -87,13 +89,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_grant(args: argparse.Namespace) -> int:
-    from studio.consent.grants import grant_subscription
-    from studio.consent.records import Scope
+    from studio.consent.grants import grant, grant_subscription
+    from studio.consent.records import EVERYONE, Scope
+    from studio.errors import ConsentError
 
+    options: dict[str, Any] = {"scope": Scope.GENERATE if args.private_only else Scope.PUBLISH,
+                               "expires_at": time.time() + args.days * 86400 if args.days else None}
+    if args.everyone == (args.subscription_id is not None):
+        raise ConsentError("Name one feed you follow (its subscription id) or --everyone, not both or neither.")
     with open_library(args) as lib:
-        granted = grant_subscription(lib, _identity(), args.handle, args.subscription_id,
-                                     scope=Scope.GENERATE if args.private_only else Scope.PUBLISH,
-                                     expires_at=time.time() + args.days * 86400 if args.days else None)
+        if args.everyone:
+            granted = grant(lib, _identity(), args.handle, EVERYONE, "everyone", **options)
+        else:
+            granted = grant_subscription(lib, _identity(), args.handle, args.subscription_id, **options)
         emit(args, {"grant_id": granted.grant_id, "grantee": granted.grantee_name, "scope": str(granted.scope)},
              f"granted @{granted.handle} to {granted.grantee_name} ({granted.scope}): {granted.grant_id}")
     return 0

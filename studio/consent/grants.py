@@ -37,6 +37,11 @@ def grant(lib: Library, identity: SigningIdentity, handle: str, grantee_key: str
         raise ConsentError(f"@{cameo.handle} is not open to everyone; approve people one by one.")
     if grantee_key == me:
         raise ConsentError("You do not need a grant for your own cameo.")
+    # "Mutual followers": this studio can see whom I follow, not who follows me (feeds are read, not
+    # announced), so the half it can check is enforced and the grant stays a per-person approval.
+    if cameo.access == Access.MUTUAL and grantee_key not in FeedStore(lib).followed_keys():
+        raise ConsentError(f"@{cameo.handle} is for mutual followers and you do not follow {grantee_name or 'them'}; "
+                           "subscribe to their feed first.")
     if expires_at is not None and expires_at <= time.time():
         raise ConsentError("The grant's expiry is in the past.")
     paths = store.still_paths(cameo)

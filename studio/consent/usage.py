@@ -96,7 +96,8 @@ def check_prompt(lib: Library, prompt: str, me: str, *, now: float | None = None
         uses.append(CameoUse(handle, found.owner_key, found.owner_name, found, _grant_still(lib, found),
                              found.restrictions))
     ContentRules.load(lib.root).check(
-        prompt, restrictions=[(f"@{u.handle}'s owner {u.owner_name}", r) for u in uses for r in u.restrictions],
+        prompt, restrictions=[(f"@{u.handle}'s owner {u.owner_name}" if u.grant else f"your own @{u.handle}", r)
+                              for u in uses for r in u.restrictions],
         cameo_names=[u.owner_name for u in uses], classifier=classifier)
     return uses
 
