@@ -55,6 +55,8 @@ def test_characters_and_the_403_without_and_after_a_grant(corpus: Path, tmp_path
         with silent.open("rb") as f:
             failed = a.post("/v1/videos/characters", data={"name": "alice"}, files={"video": ("mute.mp4", f, "video/mp4")})
         assert failed.status_code == 400 and "no speech heard" in failed.json()["error"]["message"]
+        not_video = a.post("/v1/videos/characters", data={"name": "alice"}, files={"video": ("x.mp4", b"nope", "video/mp4")})
+        assert not_video.status_code == 400 and "cannot be read as a video" in not_video.json()["error"]["message"]
 
         video = recording(tmp_path / "alice.mp4", load_rgb(corpus / "faces" / "portrait_one_face.jpg"))
         with video.open("rb") as f:

@@ -60,8 +60,11 @@ def test_the_stage_clip_is_not_a_cameo(corpus: Path) -> None:
     assert not verify_recording(corpus / "faces" / "stage_clip_two_faces.mp4").ok
 
 
-def test_a_file_that_is_not_a_video_is_refused_clearly(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_video_or_is_cut_short_is_refused_clearly(corpus: Path, tmp_path: Path) -> None:
     bad = tmp_path / "notes.mp4"
     bad.write_text("not a video")
-    with pytest.raises(MediaError, match="cannot be read as a video"):
-        verify_recording(bad)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes((corpus / "faces" / "stage_clip_two_faces.mp4").read_bytes()[:200_000])
+    for path in (bad, cut):
+        with pytest.raises(MediaError, match="cannot be read as a video"):
+            verify_recording(path)

@@ -159,15 +159,20 @@ def _cascades() -> tuple[Any, Any]:
 
 def _analyse_frames(path: Path, script: Script) -> list[_Frame]:
     import av
+
+    try:
+        return _decode_and_detect(path, script)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"{path}: cannot be read as a video ({exc}).") from exc
+
+
+def _decode_and_detect(path: Path, script: Script) -> list[_Frame]:
+    import av
     import cv2
 
     frontal_model, profile_model = _cascades()
     out: list[_Frame] = []
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"{path}: cannot be read as a video ({exc}).") from exc
-    with container:
+    with av.open(str(path)) as container:
         if not container.streams.video:
             return []
         stream = container.streams.video[0]

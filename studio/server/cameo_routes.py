@@ -29,7 +29,7 @@ from studio.consent.cameos import CameoStore, clean_handle, create_cameo
 from studio.consent.grants import valid_grant
 from studio.consent.records import Cameo, Grant
 from studio.consent.usage import Cleared, clear_recipe, mentions
-from studio.errors import ConsentError
+from studio.errors import ConsentError, KinoraError
 from studio.feed.signature import author_key
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def cameo_router(library: Library, identity: SigningIdentity) -> APIRouter:
                 shutil.copyfileobj(video.file, out)
             try:
                 cameo, _ = create_cameo(library, identity, path, name, access=access, restrictions=tuple(restrictions or ()))
-            except (ConsentError, ValueError) as exc:
+            except (KinoraError, ValueError) as exc:  # a failed check, an unreadable file, a bad access level
                 return JSONResponse(status_code=400, content={"error": {
                     "code": "cameo_verification_failed", "message": str(exc), "type": "invalid_request_error"}})
         return _mine(cameo)
