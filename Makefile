@@ -25,6 +25,8 @@ test: install lint browser-deps
 # The feed's web view is tested in a real browser (tests/test_feed_web_view.py): Debian's chromium and its
 # driver, installed when run as root; otherwise that test is skipped and says why.
 BROWSER_PACKAGES := chromium chromium-driver
+# The cameo verification tests (tests/test_consent_verify.py) make their speech with espeak-ng (skipped without).
+BROWSER_PACKAGES += espeak-ng
 browser-deps:
 	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ] || ! command -v apt-get >/dev/null; then exit 0; fi; \

@@ -37,6 +37,10 @@ class FeedError(KinoraError):
     """A feed cannot be published, fetched, verified or imported (the reason names which)."""
 
 
+class ConsentError(KinoraError):
+    """A cameo cannot be made, granted or used: the reason names the check or rule that refused it."""
+
+
 class Cancelled(KinoraError):
     """The user canceled (or paused) the work; not a failure. `reason` is "canceled" or "paused"."""
 

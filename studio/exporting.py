@@ -14,6 +14,7 @@ credentials it came with.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import time
@@ -99,7 +100,8 @@ def take_plan(lib: Library, take: TakeRecord, *, title: str,
     from studio.provenance.manifest import IngredientSource, generated_take_plan, imported_take_plan
 
     if take.origin == "generated" and take.recipe is not None:
-        return generated_take_plan(take.recipe, title=title, parent=_parent_ingredient(lib, take, identity))
+        return generated_take_plan(take.recipe, title=title, parent=_parent_ingredient(lib, take, identity),
+                                   consent=_cameo_consent(lib, take.id))
     source = IngredientSource(_media_path(lib, take), take.display_title, "parentOf")
     return imported_take_plan(source, title=title, recipe=take.recipe)
 
@@ -209,6 +211,12 @@ def _watermark(watermark: bool | WatermarkSettings) -> WatermarkSettings | None:
 
         return WatermarkSettings()
     return watermark or None
+
+
+def _cameo_consent(lib: Library, take_id: int) -> list[dict[str, Any]]:
+    """The consent recorded for each cameo in the take when it was queued (studio.consent.usage)."""
+    rows = lib.database.query("SELECT consent_json FROM cameo_uses WHERE take_id = ? ORDER BY handle", (take_id,))
+    return [json.loads(r["consent_json"]) for r in rows]
 
 
 def _finished_take(lib: Library, take_id: int) -> TakeRecord:

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.cli.credentials_cmd",
     "studio.cli.feed_cmd",
     "studio.cli.serve_cmd",
+    "studio.cli.cameo_cmd",
 )
 
 log = logging.getLogger("kinora")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from studio.cli.library_access import open_library
 from studio.cli.output import emit
 
 if TYPE_CHECKING:
@@ -52,8 +54,35 @@ def run_credentials(args: argparse.Namespace) -> int:
     from studio.provenance.reader import read_credentials
 
     report = read_credentials(args.file)
-    emit(args, report.to_dict(), lambda: format_report(report))
+    consent = _consent(args, report)
+    data = {**report.to_dict(), "cameo_consent_status": [dataclasses.asdict(c) for c in consent]}
+    emit(args, data, lambda: "\n".join([format_report(report), *_consent_lines(consent)]))
     return 0
+
+
+def _consent(args: argparse.Namespace, report: CredentialsReport) -> list[Any]:
+    """Who consented to each cameo in the file; revocations are known from this studio's library, if any."""
+    from studio.consent.credentials import judge
+    from studio.paths import resolve_library_dir
+
+    if report.manifest is None:
+        return []
+    folder = resolve_library_dir(getattr(args, "library", None))
+    if not (folder / "library.db").is_file():
+        return judge(report.manifest)
+    with open_library(args) as lib:
+        return judge(report.manifest, lib=lib)
+
+
+def _consent_lines(consent: list[Any]) -> list[str]:
+    if not consent:
+        return []
+    lines = ["Cameo consent:"]
+    for c in consent:
+        mark = "ok" if c.ok else "FLAGGED"
+        grant = f" grant {c.grant_id} ({c.scope})" if c.grant_id else ""
+        lines.append(f"  {c.handle} of {c.owner_name}: {c.state.upper()} [{mark}]{grant} - {c.detail}")
+    return lines
 
 
 def run_identity(args: argparse.Namespace) -> int:

@@ -110,7 +110,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     lib, service = _service(args)
     with lib:
         results = service.sync_all()
-        emit(args, [_sync_dict(r) for r in results], lambda: _sync_text(results))
+        # Removal requests for takes made with someone's cameo arrive with their feeds: honour them now.
+        from studio.consent.usage import apply_removals
+
+        removed = apply_removals(lib, service.identity)
+        emit(args, [_sync_dict(r) for r in results], lambda: "\n".join([_sync_text(results), *removed]))
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -99,9 +99,12 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
 def run_generate(args: argparse.Namespace) -> int:
     from studio.cli.progress import ProgressBar
     from studio.engine import EngineSettings, make_engine
+    from studio.consent.usage import issue_receipts, mentions, submit_with_consent
     from studio.engine.registry import get_model
     from studio.engine.styles import get_style
     from studio.exporting import export_take
+    from studio.feed.signature import author_key
+    from studio.provenance.identity import ensure_identity
 
     spec = get_model(args.model)
     if args.style:
@@ -127,7 +130,12 @@ def run_generate(args: argparse.Namespace) -> int:
         # --ray asked for the cluster: when it cannot be used, say why and stop rather than run here.
         runner = make_engine(lib, settings, on_event=on_event, memory_policy=args.memory_policy, in_process=True,
                              fallback=False)
-        take_id = runner.submit(recipe)
+        # Cameos (@handle) and the content rules are checked before anything is queued (studio.consent).
+        identity = ensure_identity() if mentions(recipe.prompt) else None
+        take_id, cleared = submit_with_consent(lib, runner.submit, recipe, author_key(identity) if identity else "",
+                                               spec)
+        for note in cleared.notes:
+            print(f"note: {note}", file=sys.stderr)
 
         def work() -> None:  # only this take: jobs the studio has queued in the same library stay queued
             try:
@@ -160,6 +168,8 @@ def run_generate(args: argparse.Namespace) -> int:
                 raise KinoraError(f"Canceled; take {take_id} is recorded as canceled.")
             raise KinoraError(take.error or f"Take {take_id} did not finish ({take.status}).")
         bar.close(f"Take {take_id} done in {take.timings.get('total_s', 0):.1f} s (seed {take.recipe.seed}).")
+        if identity is not None:
+            issue_receipts(lib, identity, take_id)  # a signed receipt in my feed for each friend's cameo
         written = export_take(lib, take_id, args.output) if args.output else None  # signed, with the AI mark
         emit(args, {"take_id": take_id, "status": take.status, "seed": take.recipe.seed, "timings": take.timings,
                     "output": str(written) if written else None},

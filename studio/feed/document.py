@@ -5,11 +5,14 @@
                 "attachments": [{"url", "mime_type": "video/mp4", "size_in_bytes"}],
                 "_kinora": {"recipe", "parent_post_ids", "audience", "sha256", "poster_sha256",
                             "model_id", "published_at", "likes", "remixes"}}],
-     "_kinora": {"schema", "likes": [{"post_id", "at"}], chain, root, author key and name},
+     "_kinora": {"schema", "likes": [{"post_id", "at"}], "notices": [{"id", "kind", ...}], chain, root,
+                 author key and name},
      "_kinora_signature": {"alg", "value"}}
 
 URLs of attachments are relative to the feed (`media/<post id>.mp4`), so the same document works
-served over HTTP and written to a synced folder. `parse_document` checks every field a subscriber
+served over HTTP and written to a synced folder. Notices are signed records that ride along (cameo
+grants, revocations, usage receipts, removal requests: studio.consent writes and reads them); the feed
+only checks that each is an object with an id and a kind, and keeps it as received. `parse_document` checks every field a subscriber
 relies on and raises FeedError naming the first bad one.
 """
 
@@ -30,6 +33,8 @@ SCHEMA = 1
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 MEDIA_DIR = "media"
 _POST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_NOTICE_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
+MAX_NOTICES = 2000
 _MEDIA_NAME = re.compile(r"^media/[A-Za-z0-9_-]{8,64}\.(mp4|jpg)$")
 
 
@@ -77,6 +82,7 @@ class FeedDocument:
     author_name: str = ""
     author_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # signature fields, kept as received
+    notices: tuple[dict[str, Any], ...] = ()  # signed records of other layers (see the module notes)
 
     def to_dict(self) -> dict[str, Any]:
         """The unsigned document (studio.feed.signature.sign_document adds the key, chain and signature)."""
@@ -84,7 +90,8 @@ class FeedDocument:
             "version": JSON_FEED_VERSION, "title": self.title,
             "authors": [{"name": self.author_name}] if self.author_name else [],
             "items": [item.to_dict() for item in self.items],
-            "_kinora": {"schema": SCHEMA, "likes": [{"post_id": p, "at": at} for p, at in self.likes]},
+            "_kinora": {"schema": SCHEMA, "likes": [{"post_id": p, "at": at} for p, at in self.likes],
+                        "notices": list(self.notices)},
         }
 
 
@@ -117,7 +124,19 @@ def parse_document(data: bytes | dict[str, Any]) -> FeedDocument:
     return FeedDocument(
         title=str(raw.get("title") or ""), items=tuple(_item(entry, n) for n, entry in enumerate(items)),
         likes=tuple(likes), author_name=str(kinora.get("author_name") or ""),
-        author_key=str(kinora.get("author_key") or ""), extra={k: v for k, v in raw.items() if k.startswith("_")})
+        author_key=str(kinora.get("author_key") or ""), extra={k: v for k, v in raw.items() if k.startswith("_")},
+        notices=_notices(kinora.get("notices", [])))
+
+
+def _notices(value: Any) -> tuple[dict[str, Any], ...]:
+    notices = _list(value, "notices")
+    if len(notices) > MAX_NOTICES:
+        raise FeedError(f"The feed carries more than {MAX_NOTICES} notices.")
+    for notice in notices:
+        if not isinstance(notice, dict) or not isinstance(notice.get("kind"), str) \
+                or not isinstance(notice.get("id"), str) or not _NOTICE_ID.match(notice["id"]):
+            raise FeedError("The feed carries a notice without a valid id and kind.")
+    return tuple(notices)
 
 
 def _item(entry: Any, index: int) -> FeedItem:

@@ -96,7 +96,8 @@ def set_like(lib: Library, identity: SigningIdentity, post_id: str, liked: bool 
 
 
 def build_document(lib: Library, identity: SigningIdentity, *, include_friends: bool) -> dict[str, Any]:
-    """My feed, signed: my posts (public ones only unless `include_friends`) and every like I gave."""
+    """My feed, signed: my posts (public ones only unless `include_friends`), every like I gave, and my
+    notices (those marked `"audience": "friends"` only unless `include_friends`)."""
     store = FeedStore(lib)
     me = author_key(identity)
     items = []
@@ -112,7 +113,9 @@ def build_document(lib: Library, identity: SigningIdentity, *, include_friends: 
             recipe=post.recipe, model_id=post.model_id, parent_post_ids=post.parent_post_ids,
             likes=post.likes, remixes=post.remixes))
     document = FeedDocument(title=f"{identity.name} on Kinora", items=tuple(items),
-                            likes=tuple(store.likes_given(me)), author_name=identity.name, author_key=me)
+                            likes=tuple(store.likes_given(me)), author_name=identity.name, author_key=me,
+                            notices=tuple(n for n in store.my_notices()
+                                          if include_friends or n.get("audience") != "friends"))
     return sign_document(document.to_dict(), identity)
 
 

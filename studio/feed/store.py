@@ -158,6 +158,36 @@ class FeedStore:
             conn.executemany("INSERT OR IGNORE INTO feed_likes (post_id, liker_key, liked_at) VALUES (?, ?, ?)",
                              [(post_id, liker_key, at) for post_id, at in likes])
 
+    # --- notices (signed records other layers publish through feeds) --------------------------
+
+    def put_notice(self, notice: dict[str, Any], *, author_key: str) -> None:
+        """Add one of my notices to my feed (replacing an older version of the same id)."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM feed_notices WHERE id = ? AND subscription_id IS NULL", (notice["id"],))
+            conn.execute("INSERT INTO feed_notices (id, kind, author_key, subscription_id, body_json, at) "
+                         "VALUES (?, ?, ?, NULL, ?, ?)",
+                         (notice["id"], notice["kind"], author_key, json.dumps(notice), time.time()))
+
+    def my_notices(self) -> list[dict[str, Any]]:
+        rows = self._db.query("SELECT body_json FROM feed_notices WHERE subscription_id IS NULL ORDER BY at, id")
+        return [json.loads(r["body_json"]) for r in rows]
+
+    def received_notices(self, kind: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """(author key of the feed it came in, notice) of every notice friends' feeds carry now."""
+        rows = self._db.query("SELECT author_key, body_json FROM feed_notices WHERE subscription_id IS NOT NULL "
+                              "AND (? IS NULL OR kind = ?) ORDER BY at, id", (kind, kind))
+        return [(r["author_key"], json.loads(r["body_json"])) for r in rows]
+
+    def replace_received_notices(self, subscription_id: int, author_key: str,
+                                 notices: tuple[dict[str, Any], ...]) -> None:
+        """The notices a friend's feed carries now (one taken out there is gone here too)."""
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM feed_notices WHERE subscription_id = ?", (subscription_id,))
+            conn.executemany("INSERT OR IGNORE INTO feed_notices (id, kind, author_key, subscription_id, body_json, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             [(n["id"], n["kind"], author_key, subscription_id, json.dumps(n), time.time())
+                              for n in notices])
+
     # --- subscriptions ------------------------------------------------------------------------
 
     def add_subscription(self, source: str, kind: str) -> Subscription:

@@ -10,8 +10,8 @@ One sync of one subscription:
    recipe against the feed's; only then import it through the library's one import path
    (`import_media` + `add_imported_take` + `record_credentials`), parented to the post it remixes
    when we hold that post, and record the post, all in one transaction;
-4. record the likes the author gave (so likes on my posts are counted) and drop posts the author
-   unpublished.
+4. record the likes the author gave (so likes on my posts are counted), keep the notices the feed
+   carries now (studio.consent reads them), and drop posts the author unpublished.
 
 A post that fails step 3 is refused with its reason (kept on the subscription); the others go on.
 A failure of steps 1-2 fails the subscription with its reason; other subscriptions are untouched.
@@ -109,6 +109,7 @@ def sync_subscription(lib: Library, subscription_id: int, *, me: str | None = No
                 store.remove_post(post_id)
                 removed.append(post_id)
             store.replace_likes(signer.author_key, document.likes)
+            store.replace_received_notices(sub.id, signer.author_key, document.notices)
         finally:
             source.close()
     except KinoraError as exc:

@@ -252,6 +252,54 @@ def _job_owners(conn: sqlite3.Connection) -> None:
         "ALTER TABLE jobs ADD COLUMN owner_session TEXT",
     ])
 
+@migration(9, "cameos: the cameo record and its stills, feed notices (grants, receipts, removals), cameo uses")
+def _cameo_tables(conn: sqlite3.Connection) -> None:
+    # Issue 20 (Cameos with consent). Grants, revocations, usage receipts and removal requests are
+    # signed records that travel in feeds as notices: `subscription_id` NULL marks my own. A take's
+    # cameo uses keep the consent its exports state (consent_json: grant id, owner key, scope, signed grant).
+    _run_all(conn, [
+        """CREATE TABLE cameos (
+            id INTEGER PRIMARY KEY,
+            handle TEXT NOT NULL UNIQUE,
+            owner_key TEXT NOT NULL,
+            owner_name TEXT NOT NULL,
+            access TEXT NOT NULL CHECK (access IN ('only_me', 'approved', 'mutual', 'everyone')),
+            restrictions_json TEXT NOT NULL DEFAULT '[]',
+            voice_media_id INTEGER REFERENCES media(id),
+            recording_media_id INTEGER REFERENCES media(id),
+            verification TEXT NOT NULL,
+            created_at REAL NOT NULL)""",
+        """CREATE TABLE cameo_stills (
+            cameo_id INTEGER NOT NULL REFERENCES cameos(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            media_id INTEGER NOT NULL REFERENCES media(id),
+            PRIMARY KEY (cameo_id, position)) WITHOUT ROWID""",
+        """CREATE TABLE feed_notices (
+            id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            author_key TEXT NOT NULL,
+            subscription_id INTEGER REFERENCES feed_subscriptions(id) ON DELETE CASCADE,
+            body_json TEXT NOT NULL,
+            at REAL NOT NULL)""",
+        "CREATE UNIQUE INDEX feed_notices_by_id ON feed_notices(id, coalesce(subscription_id, 0))",
+        "CREATE INDEX feed_notices_by_kind ON feed_notices(kind)",
+        """CREATE TABLE cameo_uses (
+            take_id INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+            handle TEXT NOT NULL,
+            owner_key TEXT NOT NULL,
+            grant_id TEXT,
+            receipt_id TEXT,
+            consent_json TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (take_id, handle)) WITHOUT ROWID""",
+        "CREATE TABLE cameo_seen_receipts (receipt_id TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID",
+        """CREATE TABLE cameo_removals (
+            request_id TEXT PRIMARY KEY,
+            owner_key TEXT NOT NULL,
+            receipt_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            at REAL NOT NULL) WITHOUT ROWID""",
+    ])
+
 
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -27,6 +27,7 @@ from studio.recipe import Recipe
 
 RECIPE_LABEL = "org.kinora.recipe"
 TIMELINE_LABEL = "org.kinora.timeline"
+CONSENT_LABEL = "org.kinora.cameo_consent"  # who consented to each cameo in the take (studio.consent)
 TIMELINE_SCHEMA = 1
 MODEL_ID_KEY = "org.kinora.model_id"  # in a softwareAgent: the model that made the pixels
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -96,8 +97,10 @@ def ingredient_label(index: int) -> str:
 
 
 def generated_take_plan(recipe: Recipe, *, title: str, parent: IngredientSource | None = None,
-                        when: datetime.datetime | None = None) -> ManifestPlan:
-    """A take made by a model: created from a prompt, or a remix/extension of `parent`."""
+                        when: datetime.datetime | None = None,
+                        consent: list[dict[str, Any]] | None = None) -> ManifestPlan:
+    """A take made by a model: created from a prompt, or a remix/extension of `parent`. `consent`: one
+    entry per cameo in it (handle, owner key, grant id, scope and the owner's signed grant)."""
     stamp = _iso(when)
     agent = software_agent(recipe.model_id)
     ai_action = {"action": "c2pa.created", "digitalSourceType": AI_SOURCE, "softwareAgent": agent, "when": stamp,
@@ -110,7 +113,10 @@ def generated_take_plan(recipe: Recipe, *, title: str, parent: IngredientSource 
                   "parameters": {"ingredientIds": [ingredient_label(0)]}}
         actions = [opened, {**ai_action, "action": "c2pa.edited",
                             "description": f"Remixed by {recipe.model_id} ({recipe.mode})"}]
-    return ManifestPlan(title=title, actions=actions, assertions=[recipe_assertion(recipe)], ingredients=ingredients)
+    assertions = [recipe_assertion(recipe)]
+    if consent:
+        assertions.append({"label": CONSENT_LABEL, "data": {"cameos": consent}})
+    return ManifestPlan(title=title, actions=actions, assertions=assertions, ingredients=ingredients)
 
 
 def imported_take_plan(source: IngredientSource, *, title: str, recipe: Recipe | None = None,

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import ProvenanceError, RecipeError
-from studio.provenance.manifest import AI_SOURCES, MODEL_ID_KEY, RECIPE_LABEL, TIMELINE_LABEL, TimelineTake
+from studio.provenance.manifest import (
+    AI_SOURCES,
+    CONSENT_LABEL,
+    MODEL_ID_KEY,
+    RECIPE_LABEL,
+    TIMELINE_LABEL,
+    TimelineTake,
+)
 from studio.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -82,6 +89,9 @@ class ManifestSummary:
     timeline_takes: tuple[TimelineTake, ...]
     ingredients: tuple[IngredientReport, ...]
     thumbnail: str | None = None  # the manifest's thumbnail resource (see `read_thumbnail`)
+    # One entry per cameo, as the export states it (handle, owner key, grant id, scope, signed grant);
+    # judged by studio.consent.credentials, which can check the grant's signature.
+    cameo_consent: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +102,7 @@ class ManifestSummary:
             "recipe": self.recipe.to_dict() if self.recipe else None,
             "timeline_takes": [t.to_dict() for t in self.timeline_takes],
             "ingredients": [i.to_dict() for i in self.ingredients],
+            "cameo_consent": list(self.cameo_consent),
         }
 
 
@@ -279,6 +290,7 @@ def _summarize(manifest: dict[str, Any], manifests: dict[str, Any], deltas: list
         timeline_takes=_timeline_takes(manifest),
         ingredients=ingredients,
         thumbnail=(manifest.get("thumbnail") or {}).get("identifier"),
+        cameo_consent=_cameo_consent(manifest),
     )
 
 
@@ -361,6 +373,12 @@ def _timeline_takes(manifest: dict[str, Any]) -> tuple[TimelineTake, ...]:
                 recipe = None
         takes.append(TimelineTake(take_id=item.get("take_id"), title=str(item.get("title") or ""), recipe=recipe))
     return tuple(takes)
+
+
+def _cameo_consent(manifest: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    data = _assertion_data(manifest, CONSENT_LABEL)
+    cameos = data.get("cameos") if isinstance(data, dict) else None
+    return tuple(c for c in cameos if isinstance(c, dict)) if isinstance(cameos, list) else ()
 
 
 def _assertion_data(manifest: dict[str, Any], label: str) -> Any:

@@ -12,6 +12,7 @@ Not built: the cameo badge (no cameo data exists yet, see the consent issue).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ class FeedView(QWidget):
         self.setObjectName("feedView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.service = service
+        # Run after each sync on the same worker (the window sets it: cameo removal requests); says what it did.
+        self.after_sync: Callable[[], list[str]] | None = None
         self.posts: list[FeedPost] = []
         self.index = 0
         self._wheel = 0
@@ -327,16 +330,25 @@ class FeedView(QWidget):
         self.sync_button.setEnabled(False)
         service, keep = self.service, self.current.post_id if self.current else None
 
-        def done(results: list[Any]) -> None:
+        after = self.after_sync
+
+        def work() -> tuple[list[Any], list[str]]:
+            results = service.sync_all()
+            return results, after() if after is not None else []
+
+        def done(outcome: tuple[list[Any], list[str]]) -> None:
+            results, said = outcome
             self.sync_button.setEnabled(True)
             self._report_sync(results)
+            for sentence in said:
+                self.message.emit(sentence, False)
             self.reload(keep)
 
         def failed(exc: Exception) -> None:
             self.sync_button.setEnabled(True)
             self.message.emit(f"Syncing failed: {exc}", True)
 
-        run_async(service.sync_all, done, failed, receiver=self)
+        run_async(work, done, failed, receiver=self)
 
     def _report_sync(self, results: list[Any]) -> None:
         failed = [r for r in results if not r.ok]

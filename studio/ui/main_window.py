@@ -15,7 +15,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from studio import __version__
-from studio.errors import KinoraError
+from studio.errors import ConsentError, KinoraError
 from studio.ui import drop_import
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
@@ -88,6 +88,10 @@ class MainWindow(QMainWindow):
         from studio.feed.service import FeedService
 
         self.feed = FeedView(FeedService(lib))
+        from studio.consent.service import CameoService
+
+        self.cameos = CameoService(self.feed.service)  # @handle checks before queueing, receipts, removals
+        self.feed.after_sync = self.cameos.after_sync
 
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -318,22 +322,33 @@ class MainWindow(QMainWindow):
         if self.runner is None:
             self.notify("The engine is not running, so nothing can be generated.", True)
             return
-        runner, lib, project_id = self.runner, self.lib, self.project_id
+        runner, lib, project_id, cameos = self.runner, self.lib, self.project_id, self.cameos
         timeline = self._timeline_copy()
 
-        def work() -> int:
+        def work() -> tuple[int, tuple[str, ...]]:
             if project_id is not None:
                 lib.snapshot_project(project_id, "autosave", timeline)
-            return runner.submit(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
+            # Cameo grants and content rules are checked before anything is queued (studio.consent).
+            take_id, cleared = cameos.submit(
+                lambda r: runner.submit(r, parent_take_id=parent_take_id, remix_kind=remix_kind), recipe)
+            return take_id, cleared.notes
 
         for_timeline = parent_take_id is not None and parent_take_id == self._timeline_parent
 
-        def submitted(take_id: int) -> None:
+        def submitted(outcome: tuple[int, tuple[str, ...]]) -> None:
+            take_id, notes = outcome
             if for_timeline:  # lands on the timeline when it is done
                 self._landing[take_id] = (parent_take_id, remix_kind or "remix")
             self._submitted(take_id, recipe)
+            if notes:  # what the model cannot do with the cameo, said rather than faked
+                self.notify(" ".join(notes))
 
-        run_async(work, submitted, lambda exc: self.notify(f"Could not start the take: {exc}", True), receiver=self)
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, ConsentError):
+                self.prompt_panel.show_error(str(exc))
+            self.notify(f"Could not start the take: {exc}", True)
+
+        run_async(work, submitted, refused, receiver=self)
 
     def _timeline_copy(self) -> Any:
         timeline = self.timeline.timeline()
@@ -366,6 +381,10 @@ class MainWindow(QMainWindow):
             self.library_panel.model.refresh_take(event.take_id)
         if event.phase == "done":
             self.notify(f"Take {event.take_id} is ready.")
+            cameos, take_id = self.cameos, event.take_id
+            run_async(lambda: cameos.take_done(take_id), None,  # signed receipts for friends' cameos in it
+                      lambda exc: self.notify(f"Could not sign the cameo receipt of take {take_id}: {exc}", True),
+                      receiver=self)
             if event.take_id in self._landing:
                 parent, kind = self._landing.pop(event.take_id)
                 self.timeline.offer_take(parent, event.take_id, kind)
@@ -399,11 +418,14 @@ class MainWindow(QMainWindow):
         if item.media_path is None:
             self.notify(f"Take {item.take_id} has no file yet ({item.take.status}).", True)
             return
+        self._play_file(item.media_path)
+
+    def _play_file(self, path: Path) -> None:
         self.docks["preview"].show()
         self.docks["preview"].raise_()
         self.previewing_edit = False
         self._play_when_loaded()
-        self.preview.load_file(item.media_path)
+        self.preview.load_file(path)
 
     def play_edit(self) -> None:
         """Play the timeline in the Preview, from the playhead."""
@@ -456,6 +478,41 @@ class MainWindow(QMainWindow):
         else:
             self.prompt_panel.fill_from_recipe(recipe)
         self.docks["prompt"].raise_()
+
+    def show_cameo_dialog(self) -> None:
+        from studio.ui.cameo_dialog import CameoDialog
+
+        dialog = CameoDialog(self.cameos, self)
+        dialog.saved.connect(lambda cameo: self.notify(f"Your cameo @{cameo.handle} is saved."))
+        dialog.open()
+
+    def show_cameo_uses(self) -> None:
+        from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+        from studio.ui.cameo_dialog import CameoUsesView
+
+        dialog = QDialog(self, windowTitle="Uses of your cameos")
+        dialog.resize(640, 400)
+        view = CameoUsesView(self.cameos, dialog)
+        view.play_take.connect(self._play_take_id)
+        QVBoxLayout(dialog).addWidget(view)
+        view.reload()
+        dialog.open()
+
+    def _play_take_id(self, take_id: int) -> None:
+        lib = self.lib
+
+        def path() -> Any:
+            take = lib.take(take_id)
+            return lib.media_path(lib.media(take.media_id)) if take.media_id is not None else None
+
+        def play(found: Any) -> None:
+            if found is None:
+                self.notify(f"Take {take_id} has no file.", True)
+                return
+            self._play_file(found)
+
+        run_async(path, play, lambda exc: self.notify(f"Could not play take {take_id}: {exc}", True), receiver=self)
 
     def show_feed(self) -> None:
         self.docks["feed"].show()

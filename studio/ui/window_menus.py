@@ -70,6 +70,10 @@ def build_menus(window: MainWindow) -> None:
     add_action(window, gen_menu, "&Models…", lambda: window.show_models(), "Ctrl+Shift+M", "import",
                tip="Download, check and delete generation models; see the memory each needs here")
     _add_api_toggle(window, gen_menu)
+    add_action(window, gen_menu, "Your &Cameo…", window.show_cameo_dialog, None,
+               tip="Record yourself once; others use your likeness only with your signed grant")
+    add_action(window, gen_menu, "Cameo &Uses…", window.show_cameo_uses, None,
+               tip="Takes others made with your cameo: watch them or ask for removal")
 
     lib_menu = bar.addMenu("&Library")
     add_action(window, lib_menu, "&Play in Preview", window.play_selected, "Ctrl+P", "play")

@@ -1,0 +1,1 @@
+"""Cameos with consent: verification of a recording, the cameo record, signed grants, receipts, rules."""
