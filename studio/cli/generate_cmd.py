@@ -98,8 +98,8 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
 
 def run_generate(args: argparse.Namespace) -> int:
     from studio.cli.progress import ProgressBar
-    from studio.engine import EngineSettings, make_engine
     from studio.consent.usage import issue_receipts, mentions, submit_with_consent
+    from studio.engine import EngineSettings, make_engine
     from studio.engine.registry import get_model
     from studio.engine.styles import get_style
     from studio.exporting import export_take

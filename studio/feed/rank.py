@@ -28,12 +28,19 @@ from typing import Protocol, TypeVar
 
 
 class Rankable(Protocol):
-    post_id: str
-    author_key: str
-    prompt: str
-    published_at: float
-    likes: int
-    remixes: int
+    # Read-only members: posts are frozen dataclasses.
+    @property
+    def post_id(self) -> str: ...
+    @property
+    def author_key(self) -> str: ...
+    @property
+    def prompt(self) -> str: ...
+    @property
+    def published_at(self) -> float: ...
+    @property
+    def likes(self) -> int: ...
+    @property
+    def remixes(self) -> int: ...
 
 
 R = TypeVar("R", bound=Rankable)
@@ -134,8 +141,10 @@ def rank(posts: Sequence[R], *, now: float, following: Collection[str] = (),
 
 
 class TabPost(Rankable, Protocol):
-    liked_by_me: bool
-    subscription_id: int | None
+    @property
+    def liked_by_me(self) -> bool: ...
+    @property
+    def subscription_id(self) -> int | None: ...
 
 
 T = TypeVar("T", bound=TabPost)

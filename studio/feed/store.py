@@ -198,6 +198,7 @@ class FeedStore:
                                       (source, kind, time.time())).lastrowid
             else:
                 row_id = row["id"]
+        assert row_id is not None  # an INSERT's lastrowid
         return self.subscription(int(row_id))
 
     def remove_subscription(self, subscription_id: int) -> None:
