@@ -11,10 +11,10 @@ pytest.importorskip("fastapi")
 def test_serve_mounts_the_feed_and_keeps_it_local_until_shared(lib, shared, status):
     from fastapi.testclient import TestClient
 
-    from studio.cli.serve_cmd import _feed_router
-    from studio.server.server import KinoraServer, ServeOptions
+    from studio.server.compose import studio_server
+    from studio.server.server import ServeOptions
 
-    server = KinoraServer(lib, ServeOptions(engine_process=False), public_routers=[_feed_router(lib, shared=shared)])
+    server = studio_server(lib, ServeOptions(engine_process=False, run_engine=False), share_feed=shared)
     phone = TestClient(server.app, client=("192.168.1.20", 50000))  # a phone on the network, not this machine
     response = phone.get("/feed")
     assert response.status_code == status

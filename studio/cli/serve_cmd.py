@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from studio.cli.library_access import open_library
 from studio.cli.output import emit
 from studio.engine.memory import POLICIES
 from studio.errors import KinoraError
-
-if TYPE_CHECKING:
-    from fastapi import APIRouter
-
-    from studio.library import Library
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -95,17 +89,10 @@ def _model_map(args: argparse.Namespace):  # noqa: ANN202 (ModelMap)
     return ModelMap(explicit=explicit, fallback=args.fallback_model)
 
 
-def _feed_router(lib: Library, *, shared: bool) -> APIRouter:
-    """This library's feed at /feed (issue 18): answered to this machine only until sharing is turned on."""
-    from studio.provenance.identity import ensure_identity
-    from studio.server.feed_routes import feed_router
-
-    return feed_router(lib, ensure_identity(), remote_allowed=lambda: shared)
-
-
 def run_serve(args: argparse.Namespace) -> int:
+    from studio.server.compose import studio_server
     from studio.server.limits import Limits
-    from studio.server.server import KinoraServer, ServeOptions
+    from studio.server.server import ServeOptions
 
     limits = Limits(queued_per_key=args.queue_per_key) if args.queue_per_key else Limits()
     options = ServeOptions(host=args.host, port=args.port, models=_model_map(args), limits=limits,
@@ -113,8 +100,7 @@ def run_serve(args: argparse.Namespace) -> int:
                            require_keys=args.require_keys, memory_policy=args.memory_policy,
                            ray_address=args.ray, ray_storage=args.ray_storage)
     with open_library(args) as lib:
-        routers = [] if args.no_feed else [_feed_router(lib, shared=args.share_feed)]
-        server = KinoraServer(lib, options, public_routers=routers)
+        server = studio_server(lib, options, share_feed=args.share_feed, feed=not args.no_feed)
 
         def said(owns: bool, holder) -> None:  # noqa: ANN001 (Owner | None)
             if owns:

@@ -1,16 +1,16 @@
 """Cameos in the OpenAI-style Videos API (issue 20): characters, and the consent check of a video request.
 
-Mount with `app.include_router(cameo_router(library, identity))`:
+`studio.server.compose.studio_server` mounts `cameo_router(library, identity)`:
 
 - `POST /v1/videos/characters` (multipart: `name` = the handle, `video` = the recording; optional `access`,
   repeated `restrictions`) runs the same verification as the Cameo dialog and returns the cameo as a
   character; a recording that fails verification is 400 `cameo_verification_failed` naming the check.
 - `GET /v1/videos/characters/{id}`: my cameo, or a friend's that a valid grant lets me use.
 
-The videos routes (issue 17, `studio/server/`) call `clear_video_request` before queueing a
-`create(..., characters=[{id}])` (JSON, or bracket multipart read by `characters_from_form`), answer a
-ConsentError with `permission_denied(exc)` (403, `code: "cameo_permission_denied"`), and call
-`studio.consent.usage.issue_receipts(library, identity, take_id)` when the take is done.
+The videos service (`VideoService._consent`) calls `clear_video_request` before queueing a create or a
+remix (`characters=[{id}]` as JSON, or bracket multipart read by `characters_from_form`) and answers a
+ConsentError with 403 `cameo_permission_denied`; the server signs usage receipts
+(`studio.consent.usage.issue_receipts`) for each take its engine finishes.
 """
 
 from __future__ import annotations
@@ -49,11 +49,6 @@ def character_id(handle: str) -> str:
 def handle_of(character: str) -> str:
     """`char_alice`, `@alice` or `alice` -> `alice` (ConsentError for anything else)."""
     return clean_handle(character.removeprefix(CHARACTER_PREFIX))
-
-
-def permission_denied(exc: ConsentError) -> JSONResponse:
-    return JSONResponse(status_code=403, content={"error": {"code": "cameo_permission_denied", "message": str(exc),
-                                                            "type": "invalid_request_error"}})
 
 
 def characters_from_form(form: Mapping[str, Any]) -> list[dict[str, str]]:

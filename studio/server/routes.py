@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from .assets import MEDIA_TYPES, Assets
 from .auth import caller_for
+from .cameo_routes import characters_from_form
 from .errors import ApiError
 from .service import Caller, VideoService
 from .uploads import Upload
@@ -85,6 +86,16 @@ def _upload(fields: dict[str, Any], name: str) -> Upload | None:
     return Upload(value.filename or "", value.content_type or "", value.file)
 
 
+def _characters(fields: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """`characters`: a JSON list of `{id}`, or the multipart spelling `characters[0][id]`."""
+    value = fields.get("characters")
+    if value is not None:
+        if not isinstance(value, list):
+            raise ApiError(400, "characters must be a list of {\"id\": ...}.", param="characters", code="invalid_field")
+        return value
+    return characters_from_form(fields) or None
+
+
 def _caller(request: Request, key: str) -> Caller:
     def mark() -> None:
         request.state.queued = True
@@ -104,7 +115,7 @@ def build_router() -> APIRouter:
                 service.create, _caller(request, key), prompt=_text(fields, "prompt"), model=_text(fields, "model"),
                 seconds=_text(fields, "seconds"), size=_text(fields, "size"),
                 image=_upload(fields, "input_reference"), image_url=_text(fields, "input_reference[image_url]"),
-                file_id=_text(fields, "input_reference[file_id]"))
+                file_id=_text(fields, "input_reference[file_id]"), characters=_characters(fields))
             return _video_response(service, video)
         finally:
             if form is not None:

@@ -6,9 +6,10 @@ Used by the `kinora serve` command, the tests and the benchmark (and, later, a s
 from __future__ import annotations
 
 import ipaddress
+import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -26,7 +27,9 @@ from .catalog import ModelMap
 from .engine_host import EngineHost
 from .keys import KeyStore
 from .limits import Limits
-from .service import VideoService
+from .service import ClearRequest, VideoService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,7 +65,8 @@ class KinoraServer:
     """The API over `library`, with its own engine when no other engine owns the GPU."""
 
     def __init__(self, library: Library, options: ServeOptions, *, keys: KeyStore | None = None,
-                 routers: Sequence[APIRouter] = (), public_routers: Sequence[APIRouter] = ()) -> None:
+                 routers: Sequence[APIRouter] = (), public_routers: Sequence[APIRouter] = (),
+                 clear: ClearRequest | None = None, after_take: Callable[[int], None] | None = None) -> None:
         self.library = library
         self.options = options
         self.keys_required = options.require_keys or not is_loopback(options.host)
@@ -82,7 +86,8 @@ class KinoraServer:
             self.gpu = EngineProcess(library, on_event=self._on_event, memory_policy=options.memory_policy,
                                      take_engine_lock=False)  # the host below holds the lock for it
         self.videos = VideoService(library, self.queue, models=options.models, limits=options.limits,
-                                   poll_after_ms=options.poll_after_ms)
+                                   poll_after_ms=options.poll_after_ms, clear=clear)
+        self.after_take = after_take  # called with each take this server's engine finishes (cameo receipts)
         self.engine = EngineHost(library, self.gpu, check_every=options.check_every,
                                  exclusive=not options.ray_address)
         self.app = create_app(self.videos, keys=store if self.keys_required else None,
@@ -93,6 +98,11 @@ class KinoraServer:
     def _on_event(self, event: EngineEvent) -> None:
         self.videos.on_event(event)
         self.engine.observe(event)
+        if event.phase == "done" and self.after_take is not None:
+            try:
+                self.after_take(event.take_id)
+            except KinoraError:
+                log.exception("kinora serve: after take %s", event.take_id)
 
     def _on_queued(self, event: EngineEvent) -> None:
         if self.gpu is self.queue:

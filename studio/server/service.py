@@ -13,11 +13,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
+from studio.engine.control import EngineControl
 from studio.engine.events import FINAL_PHASES, EngineEvent
-from studio.engine.registry import require_installed
-from studio.errors import EngineError, LibraryError
+from studio.engine.registry import ModelSpec, require_installed
+from studio.errors import ConsentError, EngineError, LibraryError
 from studio.library import Library
 from studio.library.records import ACTIVE_JOB_STATUSES, TakeRecord
 from studio.recipe import MIN_SECONDS, Recipe
@@ -32,13 +33,8 @@ ORIGIN = "api"
 _VIDEO_ID = re.compile(r"^video_([1-9][0-9]{0,17})$")
 
 
-class Engine(Protocol):
-    """What the server needs of an engine: the Runner's control surface (a Runner, an EngineProcess, ...)."""
-
-    def submit(self, recipe: Recipe, *, parent_take_id: int | None = None, remix_kind: str | None = None,
-               origin: str = "") -> int: ...
-
-    def cancel(self, take_id: int) -> None: ...
+# (recipe, the request's `characters`, the model) -> the recipe to queue; ConsentError when refused.
+ClearRequest = Callable[[Recipe, "list[dict[str, Any]] | None", ModelSpec], Recipe]
 
 
 @dataclass(frozen=True)
@@ -76,9 +72,10 @@ def take_id_of(vid: str, param: str = "video_id") -> int:
 class VideoService:
     """create / retrieve / list / delete / remix / extend / edit / cancel, over one library and one engine."""
 
-    def __init__(self, library: Library, engine: Engine, *, models: ModelMap | None = None,
-                 limits: Limits | None = None, poll_after_ms: int = 1000) -> None:
+    def __init__(self, library: Library, engine: EngineControl, *, models: ModelMap | None = None,
+                 limits: Limits | None = None, poll_after_ms: int = 1000, clear: ClearRequest | None = None) -> None:
         self.library = library
+        self.clear = clear
         self.engine = engine
         self.models = models or ModelMap()
         self.limits = limits or Limits()
@@ -133,7 +130,7 @@ class VideoService:
     # ---- writing ---------------------------------------------------------------------------------
     def create(self, caller: Caller, *, prompt: str | None, model: str | None, seconds: str | None,
                size: str | None, image: Upload | None = None, image_url: str | None = None,
-               file_id: str | None = None) -> Video:
+               file_id: str | None = None, characters: list[dict[str, Any]] | None = None) -> Video:
         prompt = check_prompt(prompt, self.limits)
         spec = self.models.resolve(model)
         whole = parse_seconds(seconds)
@@ -148,6 +145,7 @@ class VideoService:
             self._require_mode(spec, "image", "input_reference")
         recipe = Recipe(prompt=prompt, model_id=spec.id, seconds=float(whole), fps=spec.native_fps, width=width,
                         height=height)  # validated now, before an upload is imported
+        recipe = self._consent(recipe, characters, spec)
 
         def queue() -> int:
             nonlocal recipe
@@ -163,8 +161,21 @@ class VideoService:
         if parent.recipe is None:
             raise ApiError(400, f"Video {vid} was imported without a recipe; there is nothing to remix. "
                                 "Use /v1/videos/edits to restyle it.", param="video_id", code="no_recipe")
-        recipe = parent.recipe.replace(prompt=prompt)
+        recipe = self._consent(parent.recipe.replace(prompt=prompt), None, self.models.resolve(parent.recipe.model_id))
         return self._queue(caller, lambda: self._submit(recipe, parent.id, "remix"), recipe.model_id)
+
+    def _consent(self, recipe: Recipe, characters: list[dict[str, Any]] | None, spec: ModelSpec) -> Recipe:
+        """Cameos (@handles, `characters`) and the content rules, checked before anything is queued: 403
+        `cameo_permission_denied` with the reason, as the studio and the CLI refuse it."""
+        if self.clear is None:
+            if characters:
+                raise ApiError(400, "This server does not serve cameos.", param="characters", code="unsupported")
+            return recipe
+        try:
+            return self.clear(recipe, characters, spec)
+        except ConsentError as exc:
+            raise ApiError(403, str(exc), param="characters" if characters else "prompt",
+                           code="cameo_permission_denied") from None
 
     def extend(self, caller: Caller, *, prompt: str | None, seconds: str | None, video: Upload | None,
                video_ref: str | None) -> Video:

@@ -44,9 +44,10 @@ class ApiServerToggle(QObject):
             self.server.videos.on_event(event)
 
     def _start(self) -> Any:
-        from studio.server.server import KinoraServer, ServeOptions
+        from studio.server.compose import studio_server
+        from studio.server.server import ServeOptions
 
-        server = KinoraServer(self.library, ServeOptions(port=self.port, engine_process=False, run_engine=False))
+        server = studio_server(self.library, ServeOptions(port=self.port, engine_process=False, run_engine=False))
         server.start_in_thread()
         return server
 
