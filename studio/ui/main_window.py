@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self._stall_label = QLabel(objectName="stallLabel")
         self.statusBar().addPermanentWidget(self._stall_label)
         self._stall_label.hide()
-        build_menus(self)
+        self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
         self._connect()

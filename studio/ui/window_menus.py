@@ -1,108 +1,73 @@
-"""The studio window's menus: every action in a menu, with its shortcut (Help > Keyboard Shortcuts lists them)."""
+"""The studio window's menus, built from the one action table (keymap.py): the window supplies a slot
+for each of its actions; the timeline editor and the Preview supply their own actions by id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
 
-from studio.ui.theme import icon
+from studio.ui import keymap
+from studio.ui.actions import make_action, user_bindings
 
 if TYPE_CHECKING:
     from studio.ui.main_window import MainWindow
 
 
-def add_action(window: QMainWindow, menu: QMenu, text: str, slot: Any,
-               shortcut: str | QKeySequence.StandardKey | None = None, icon_name: str | None = None, *,
-               tip: str = "", extra_shortcuts: tuple[str, ...] = ()) -> QAction:
-    """A menu action with its shortcut(s), also added to the window so the keys work anywhere in it."""
-    action = QAction(text, window)
-    if icon_name:
-        action.setIcon(icon(icon_name))
-    keys = []
-    if shortcut is not None:
-        keys.append(QKeySequence(shortcut))
-    keys.extend(QKeySequence(k) for k in extra_shortcuts)
-    if keys:
-        action.setShortcuts(keys)
-    if tip:
-        action.setStatusTip(tip)
-    action.triggered.connect(slot)
-    menu.addAction(action)
-    window.addAction(action)  # shortcuts work even with the menu bar hidden
-    return action
+def window_slots(window: MainWindow) -> dict[str, Callable[..., Any]]:
+    """The window's own action ids -> what they do."""
+    return {
+        "file.open": window.choose_project,
+        "file.save": window.save_project,
+        "file.import": window.choose_import,
+        "file.export": window.show_export,
+        "file.quit": window.close,
+        "edit.find": window.focus_search,
+        "generate.run": window.prompt_panel.generate,
+        "generate.seed": window.prompt_panel.roll_seed,
+        "generate.remix": window.remix_selected,
+        "generate.stop_remix": window.prompt_panel.clear_remix,
+        "library.play": window.play_selected,
+        "library.favourite": window.library_panel.toggle_favorite,
+        "library.reveal": lambda: window.library_panel.reveal_file(),
+        "library.export_take": window.export_selected_take,
+        "library.delete": window.library_panel.delete_selected,
+        "library.reload": window.library_panel.model.reload,
+        "view.reset": window.reset_layout,
+        "view.probe": window.toggle_probe_display,
+        "view.full_screen": window.toggle_full_screen,
+        "play.edit": window.play_edit,
+        "help.shortcuts": window.show_shortcuts,
+        "help.about": window.show_about,
+    }
 
 
-def _is_undo_or_redo(action: QAction) -> bool:
-    exact = QKeySequence.SequenceMatch.ExactMatch
-    return any(action.shortcut().matches(QKeySequence(key)) == exact
-               for key in (QKeySequence.StandardKey.Undo, "Ctrl+Shift+Z"))
-
-
-def build_menus(window: MainWindow) -> None:
-    """File, Edit, Generate, Library, View, Playback and Help, every action with its shortcut."""
+def build_menus(window: MainWindow) -> dict[str, QAction]:
+    """Every menu of the table in order; returns the actions by id (the window's, the editor's, the Preview's)."""
+    bindings = user_bindings()
+    slots = window_slots(window)
+    provided: dict[str, QAction] = dict(window.timeline.table_actions())  # Undo and Redo included
+    provided.update(window.preview.table_actions())
+    actions: dict[str, QAction] = {}
     bar = window.menuBar()
-    file_menu = bar.addMenu("&File")
-    add_action(window, file_menu, "&Import Media…", window.choose_import, "Ctrl+I", "import",
-               tip="Copy video, audio or image files into the library")
-    add_action(window, file_menu, "&Open Project File…", window.choose_project, "Ctrl+O", "project",
-               tip="Open an .otio or .otioz project")
-    add_action(window, file_menu, "&Save Project", window.save_project, QKeySequence.StandardKey.Save)
-    add_action(window, file_menu, "&Export Project…", window.show_export, "Ctrl+E", "export",
-               tip="Render the timeline to an MP4 with Content Credentials")
-    file_menu.addSeparator()
-    add_action(window, file_menu, "&Quit", window.close, "Ctrl+Q")
-
-    edit_menu = bar.addMenu("&Edit")
-    # The timeline's own Undo/Redo (their shortcuts act while the timeline has focus); a second pair
-    # with the same keys would make every Ctrl+Z ambiguous.
-    edit_menu.addActions([a for a in window.timeline.actions() if _is_undo_or_redo(a)])
-    add_action(window, edit_menu, "&Find in Library", window.focus_search, QKeySequence.StandardKey.Find, "search")
-
-    gen_menu = bar.addMenu("&Generate")
-    add_action(window, gen_menu, "&Generate", window.prompt_panel.generate, "Ctrl+Return", "generate",
-               extra_shortcuts=("Ctrl+Enter",), tip="Generate a take from the prompt panel")
-    add_action(window, gen_menu, "Roll a New &Seed", window.prompt_panel.roll_seed, "Ctrl+R", "dice")
-    add_action(window, gen_menu, "&Remix Selected Take", window.remix_selected, "Ctrl+Shift+R", "remix")
-    add_action(window, gen_menu, "Stop &Remixing", window.prompt_panel.clear_remix, None)
-
-    lib_menu = bar.addMenu("&Library")
-    add_action(window, lib_menu, "&Play in Preview", window.play_selected, "Ctrl+P", "play")
-    add_action(window, lib_menu, "Toggle &Favourite", window.library_panel.toggle_favorite, "Ctrl+D", "star")
-    add_action(window, lib_menu, "&Reveal File", lambda: window.library_panel.reveal_file(), "Ctrl+Shift+O",
-               "folder")
-    add_action(window, lib_menu, "E&xport Take…", window.export_selected_take, "Ctrl+Shift+E", "export")
-    delete = add_action(window, lib_menu, "&Delete Take…", window.library_panel.delete_selected,
-                        "Ctrl+Backspace", "delete")
-    delete.setStatusTip("Delete the selected takes and their files (asks first)")
-    add_action(window, lib_menu, "Re&load", window.library_panel.model.reload, "F5")
-
-    # The editor's own actions (their keys act while the timeline has focus).
-    timeline_menu = bar.addMenu("&Timeline")
-    timeline_menu.addActions([a for a in window.timeline.actions() if a.text() and not _is_undo_or_redo(a)])
-
-    view_menu = bar.addMenu("&View")
-    for number, key in enumerate(("prompt", "preview", "library", "queue", "inspector", "timeline",
-                                  "credentials", "lineage", "history"), start=1):
-        if key in window.docks:
-            toggle = window.docks[key].toggleViewAction()
-            toggle.setShortcut(QKeySequence(f"Alt+{number}"))
-            view_menu.addAction(toggle)
-    view_menu.addSeparator()
-    add_action(window, view_menu, "&Reset Layout", window.reset_layout, None)
-    window.probe_action = add_action(window, view_menu, "Show &Responsiveness Probe", window.toggle_probe_display,
-                                     "Ctrl+Shift+D")
-    window.probe_action.setCheckable(True)
-    add_action(window, view_menu, "&Full Screen", window.toggle_full_screen, QKeySequence.StandardKey.FullScreen)
-
-    play_menu = bar.addMenu("&Playback")
-    play_menu.addActions(window.preview.transport_actions())
-    play_menu.addSeparator()
-    add_action(window, play_menu, "Preview the &Edit", window.play_edit, "Ctrl+Shift+Space", "project",
-               tip="Play the timeline in the Preview")
-
-    help_menu = bar.addMenu("&Help")
-    add_action(window, help_menu, "&Keyboard Shortcuts", window.show_shortcuts, "F1", "keyboard",
-               extra_shortcuts=("Ctrl+/",))
-    add_action(window, help_menu, "&About Kinora Studio", window.show_about, None, "app")
+    for title in keymap.MENUS:
+        menu = bar.addMenu(title)
+        for spec in keymap.in_menu(title):
+            if spec.id in provided:
+                action = provided[spec.id]
+            else:
+                action = make_action(window, spec.id, slots[spec.id], bindings,
+                                     checkable=spec.id == "view.probe")
+                window.addAction(action)  # the keys work even with the menu bar hidden
+            menu.addAction(action)
+            actions[spec.id] = action
+        if title == "&View":
+            menu.addSeparator()
+            for key, keys in keymap.dock_keys().items():
+                if key in window.docks:
+                    toggle = window.docks[key].toggleViewAction()
+                    toggle.setShortcut(QKeySequence(bindings.get(f"dock.{key}", (keys,))[0]))
+                    menu.addAction(toggle)
+    window.probe_action = actions["view.probe"]
+    return actions

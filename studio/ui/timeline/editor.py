@@ -20,11 +20,12 @@ from typing import Any
 
 import opentimelineio as otio
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
 from studio.project.timeline import audio_tracks, clips_for_take, timeline_rate, video_tracks
+from studio.ui.actions import bind, make_action, user_bindings
 from studio.ui.tasks import run_async
 from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
@@ -307,53 +308,54 @@ class TimelineEditor(TakesMixin, QWidget):
         self._status.setStyleSheet("color: #f2a64e; padding: 2px 6px;")
         layout.addWidget(self._status)
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any, *, short: str | None = None,
-                toolbar: bool = True, checkable: bool = False) -> QAction:
-        """An editor action: full text for menus, `short` on the toolbar (the dock is often narrow)."""
-        action = QAction(text, self)
+    def _action(self, action_id: str, slot: Any, *, short: str | None = None, toolbar: bool = True,
+                checkable: bool = False) -> QAction:
+        """An action from the one table (keymap.py): full text for menus, `short` on the toolbar (the dock
+        is often narrow)."""
+        action = make_action(self, action_id, slot, self._bindings, checkable=checkable)
         if short:
             action.setIconText(short)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(f"{text} ({action.shortcut().toString()})")
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
         self.addAction(action)
+        self._table_actions[action_id] = action
         if toolbar:
             self._toolbar.addAction(action)
         return action
 
+    def table_actions(self) -> dict[str, QAction]:
+        """The editor's actions by their id in the action table (Undo and Redo included), for the menus."""
+        return dict(self._table_actions)
+
     def _build_actions(self) -> None:
+        self._bindings = user_bindings()
+        self._table_actions: dict[str, QAction] = {}
         stack = self.document.undo_stack
-        undo = stack.createUndoAction(self, "Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        for action, short in ((undo, "Undo"), (redo, "Redo")):
-            action.setIconText(short)  # the menu shows "Undo Split"; the toolbar button stays small
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Undo/Redo act anywhere in the window (the table's WINDOW scope): one action each, so no key is
+        # bound twice; the menu shows "Undo Split", the toolbar button stays small.
+        for action_id, action, short in (("edit.undo", stack.createUndoAction(self, "Undo"), "Undo"),
+                                         ("edit.redo", stack.createRedoAction(self, "Redo"), "Redo")):
+            bind(action, action_id, self._bindings)
+            action.setIconText(short)
             self.addAction(action)
             self._toolbar.addAction(action)
+            self._table_actions[action_id] = action
         self._toolbar.addSeparator()
-        self._action("Split at playhead", "S", self.split_at_playhead, short="Split")
-        self._action("Delete", QKeySequence.StandardKey.Delete, lambda: self.delete_selected(False), short="Delete")
-        self._action("Ripple delete", "Shift+Delete", lambda: self.delete_selected(True), short="Ripple")
+        self._action("timeline.split", self.split_at_playhead, short="Split")
+        self._action("timeline.delete", lambda: self.delete_selected(False), short="Delete")
+        self._action("timeline.ripple_delete", lambda: self.delete_selected(True), short="Ripple")
         self._toolbar.addSeparator()
-        self._action("Mark in", "I", lambda: self.set_mark_in(), short="In")
-        self._action("Mark out", "O", lambda: self.set_mark_out(), short="Out")
-        self._action("Clear in and out", "Alt+X", self.clear_marks, toolbar=False)
-        self._snap_action = self._action("Snapping", "N", lambda on: self.set_snapping(on), short="Snap",
+        self._action("timeline.mark_in", lambda: self.set_mark_in(), short="In")
+        self._action("timeline.mark_out", lambda: self.set_mark_out(), short="Out")
+        self._action("timeline.clear_marks", self.clear_marks, toolbar=False)
+        self._snap_action = self._action("timeline.snapping", lambda on: self.set_snapping(on), short="Snap",
                                          checkable=True)
         self._snap_action.setChecked(True)
         self._toolbar.addSeparator()
-        self._action("Zoom in", "+", lambda: self.view.zoom(ZOOM_STEP), short="+")
-        self._action("Zoom in", "=", lambda: self.view.zoom(ZOOM_STEP), toolbar=False)
-        self._action("Zoom out", "-", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
-        self._action("Zoom to fit", "\\", self.view.zoom_to_fit, short="Fit")
+        self._action("timeline.zoom_in", lambda: self.view.zoom(ZOOM_STEP), short="+")
+        self._action("timeline.zoom_out", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
+        self._action("timeline.zoom_fit", self.view.zoom_to_fit, short="Fit")
         self._toolbar.addSeparator()
-        self._action("Add video track", None, lambda: self.add_track("video"), short="+V")
-        self._action("Add audio track", None, lambda: self.add_track("audio"), short="+A")
+        self._action("timeline.add_video", lambda: self.add_track("video"), short="+V")
+        self._action("timeline.add_audio", lambda: self.add_track("audio"), short="+A")
 
     @Slot()
     def _on_document_changed(self) -> None:
