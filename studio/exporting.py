@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import LibraryError, ProvenanceError
+from studio.errors import LibraryError, ProjectError, ProvenanceError
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -84,9 +84,36 @@ def export_project(lib: Library, project_id: int, out_path: str | Path, preset: 
     ingredient per take used, and the recipes of all takes."""
     project = lib.project(project_id)
     timeline = lib.load_timeline(project_id)
+    check_exportable(lib, timeline)
     return _render_and_sign(lib, timeline, Path(out_path), preset, watermark=watermark, sign=sign,
                             progress=progress, cancel=cancel,
                             plan=lambda: project_plan(lib, timeline, title=project.name))
+
+
+def check_exportable(lib: Library, timeline: otio.schema.Timeline) -> None:
+    """Refuse, before anything is rendered, a timeline with a clip that cannot be rendered or signed:
+    its media is missing, or the take it names is no longer in the library. ProjectError names them."""
+    from studio.project.offline import offline_clips
+    from studio.project.timeline import kinora_data
+
+    def problem(clip: otio.schema.Clip) -> str | None:
+        try:
+            lib.resolve_clip_media(clip)
+        except LibraryError:
+            return "its media file is missing"
+        take_id = kinora_data(clip).get("take_id")
+        if take_id is not None:
+            try:
+                lib.take(int(take_id))
+            except LibraryError:
+                return f"take {take_id} is not in this library"
+        return None
+
+    offline = offline_clips(timeline, problem)
+    if offline:
+        listed = "; ".join(c.describe() for c in offline[:5]) + (" …" if len(offline) > 5 else "")
+        raise ProjectError(f"{len(offline)} clip(s) cannot be exported: {listed}. Remove them from the timeline "
+                           "or import their media again, then export.")
 
 
 # --- manifests for takes and timelines ----------------------------------------------------------

@@ -101,6 +101,15 @@ class ProjectsMixin:
             self.project(project_id)
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
+    def projects_using_take(self, take_id: int) -> list[ProjectRecord]:
+        """Projects whose saved timeline has a clip of take `take_id` (what deleting the take would touch)."""
+        from studio.project.timeline import clips_of_take
+
+        # A cheap text filter first; every candidate is confirmed on its parsed timeline.
+        rows = self._db.query("SELECT id FROM projects WHERE timeline_json LIKE ? ORDER BY updated_at DESC",
+                              (f'%"take_id": {int(take_id)}%',))
+        return [self.project(r["id"]) for r in rows if clips_of_take(self.load_timeline(r["id"]), take_id)]
+
     def load_timeline(self, project_id: int) -> otio.schema.Timeline:
         row = self._db.query_one("SELECT timeline_json FROM projects WHERE id = ?", (project_id,))
         if row is None:

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.bridge = bridge
         self.project_id: int | None = None
+        self.project_name = UNTITLED_PROJECT
         self._start_project = project_id
         self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
@@ -130,6 +131,8 @@ class MainWindow(QMainWindow):
         self.library_panel.remix_requested.connect(self.remix_take)
         self.library_panel.current_changed.connect(self._take_selected)
         self.library_panel.message.connect(self.notify)
+        self.library_panel.open_project_using = self._open_project_using
+        self.library_panel.take_deleted.connect(self._take_deleted)
         self.queue_panel.cancel_requested.connect(lambda t: self._engine_call("cancel", t))
         self.queue_panel.pause_requested.connect(lambda t: self._engine_call("pause", t))
         self.queue_panel.resume_requested.connect(lambda t: self._engine_call("resume", t))
@@ -197,6 +200,7 @@ class MainWindow(QMainWindow):
     def _project_ready(self, opened: tuple[Any, Any]) -> None:
         project, timeline = opened
         self.project_id = project.id
+        self.project_name = project.name
         if isinstance(timeline, KinoraError):
             self.notify(f"Could not load project “{project.name}”: {timeline}", True)
         else:
@@ -352,6 +356,16 @@ class MainWindow(QMainWindow):
             self.credentials.show_file(item.media_path)
         else:
             self.credentials.clear()
+
+    def _take_deleted(self, report: Any) -> None:
+        if self.timeline.detach_deleted_take(report.take_id, report.file_deleted):
+            state = "offline" if report.file_deleted else "detached from it (the file stays)"
+            self.notify(f"The clips of take {report.take_id} on this timeline are {state}.")
+
+    def _open_project_using(self, take_id: int) -> str | None:
+        if self.project_id is None or not self.timeline.uses_take(take_id):
+            return None
+        return self.project_name
 
     def _refresh_inspector(self, take_id: int) -> None:
         lib = self.lib

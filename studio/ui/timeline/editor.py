@@ -24,7 +24,8 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
-from studio.project.timeline import audio_tracks, clips_for_take, timeline_rate, video_tracks
+from studio.project.offline import deleted_take_changes
+from studio.project.timeline import audio_tracks, clips_for_take, clips_of_take, timeline_rate, video_tracks
 from studio.ui.actions import bind, make_action, user_bindings
 from studio.ui.tasks import run_async
 from studio.ui.timeline import edits
@@ -213,6 +214,23 @@ class TimelineEditor(TakesMixin, QWidget):
 
         run_async(work, lambda take_ids: self.insert_takes(take_ids, at, track_index),
                   lambda exc: self.errorOccurred.emit(str(exc)))
+
+    def uses_take(self, take_id: int) -> bool:
+        """Whether the timeline on screen (saved or not) has a clip of the take."""
+        timeline = self.document.timeline
+        return timeline is not None and bool(clips_of_take(timeline, take_id))
+
+    def detach_deleted_take(self, take_id: int, media_gone: bool) -> bool:
+        """The take was deleted from the library: its clips here stay, detached and (file gone) offline.
+
+        One step in the history, so the project is written like any edit.
+        """
+        timeline = self.document.timeline
+        clips = [c for _t, _i, c in clips_of_take(timeline, take_id)] if timeline is not None else []
+        if not clips:
+            return False
+        return self.run_edit(f"Take {take_id} deleted",
+                             edits.plan_set_clip_data(clips, deleted_take_changes(take_id, media_gone=media_gone)))
 
     def split_at_playhead(self) -> bool:
         """Split the selected clips (and their linked partners) at the playhead; with nothing
