@@ -223,6 +223,12 @@ class TakesMixin:
             raise LibraryError(f"There is no take {take_id} in this library (see `kinora library list`).")
         return TakeRecord.from_row(row)
 
+    def take_with_recipe(self, recipe: Recipe) -> TakeRecord | None:
+        """The finished generated take made by exactly this recipe (newest), if the library has one."""
+        rows = self._db.query("SELECT * FROM takes WHERE origin = 'generated' AND status = 'done' AND prompt = ? "
+                              "AND model_id IS ? ORDER BY id DESC", (recipe.prompt, recipe.model_id))
+        return next((t for t in map(TakeRecord.from_row, rows) if t.recipe == recipe), None)
+
     def takes_for_media(self, media_id: int) -> list[TakeRecord]:
         """Takes showing the media `media_id`, oldest first."""
         rows = self._db.query("SELECT * FROM takes WHERE media_id = ? ORDER BY id", (media_id,))
