@@ -15,7 +15,6 @@ from studio.errors import KinoraError
 if TYPE_CHECKING:
     from studio.library import Library, TakeRecord
 
-PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")
 # studio.library.records.TakeSort's values, spelled out: importing it loads the library (and
 # sqlite_utils), which `kinora --help` must not. The library refuses a word it does not know.
 SORTS = ("newest", "oldest", "longest", "prompt")
@@ -52,9 +51,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def import_one(lib: Library, path: Path) -> dict[str, Any]:
     """Import one file; returns what it became ({"kind": "take"|"project", ...})."""
-    if path.suffix.lower() in PROJECT_SUFFIXES:
-        from studio.project.files import import_project_file
+    from studio.project.files import PROJECT_SUFFIXES, import_project_file
 
+    if path.suffix.lower() in PROJECT_SUFFIXES:
         project = import_project_file(lib, path)
         return {"file": str(path), "kind": "project", "id": project.id, "name": project.name}
     media = lib.import_media(path)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_SUFFIXES = frozenset({".otio", ".otioz"})
+from studio.project.files import PROJECT_SUFFIXES  # one list: what the CLI opens, the window opens
 MEDIA_SUFFIXES = frozenset({
     ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi",  # video
     ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus",  # audio

@@ -50,7 +50,7 @@ MENUS: tuple[str, ...] = ("&File", "&Edit", "&Generate", "&Library", "&Timeline"
 
 ACTIONS: tuple[ActionSpec, ...] = (
     _a("file.open", "&Open…", "Ctrl+O", menu="&File", icon="project",
-       tip="Open a project file (.otio, .otioz, .edl, Final Cut XML) as a new project"),
+       tip="Open a project file (.otio, .otioz, .edl) as a new project"),
     _a("file.save", "&Save Project", "Ctrl+S", menu="&File"),
     _a("file.import", "&Import Media…", "Ctrl+I", menu="&File", icon="import",
        tip="Copy video, audio or image files into the library"),

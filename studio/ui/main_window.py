@@ -460,7 +460,10 @@ class MainWindow(QMainWindow):
             self.import_paths([Path(n) for n in names])
 
     def choose_project(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open a project", "", "Projects (*.otio *.otioz)")
+        from studio.project.files import PROJECT_SUFFIXES
+
+        patterns = " ".join(f"*{suffix}" for suffix in PROJECT_SUFFIXES)
+        name, _ = QFileDialog.getOpenFileName(self, "Open a project", "", f"Projects ({patterns})")
         if name:
             self.import_paths([Path(name)])
 
