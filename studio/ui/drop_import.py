@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.project.files import PROJECT_SUFFIXES  # one list: what the CLI opens, the window opens
+
 MEDIA_SUFFIXES = frozenset({
     ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi",  # video
     ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus",  # audio
