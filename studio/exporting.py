@@ -79,11 +79,16 @@ def export_take(lib: Library, take_id: int, out_path: str | Path, *, watermark: 
 
 def export_project(lib: Library, project_id: int, out_path: str | Path, preset: str | ExportPreset, *,
                    watermark: bool | WatermarkSettings = True, sign: bool = True,
-                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> Path:
+                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                   span: tuple[float, float] | None = None) -> Path:
     """Render a project's timeline with `preset` and sign it: `c2pa.edited`, a `componentOf`
-    ingredient per take used, and the recipes of all takes."""
+    ingredient per take used, and the recipes of all takes. `span` (seconds): only In to Out."""
+    from studio.project.timeline import trimmed_to
+
     project = lib.project(project_id)
     timeline = lib.load_timeline(project_id)
+    if span is not None:
+        timeline = trimmed_to(timeline, *span)
     check_exportable(lib, timeline)
     return _render_and_sign(lib, timeline, Path(out_path), preset, watermark=watermark, sign=sign,
                             progress=progress, cancel=cancel,

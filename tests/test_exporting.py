@@ -167,3 +167,12 @@ def test_deleting_one_of_two_takes_of_the_same_bytes_keeps_the_file_and_says_so(
     assert lib.media_path(lib.media(media_id)).is_file()
     out = export_project(lib, _project_of(lib, "Still here", [first]), tmp_path / "ok.mp4", "source")
     assert read_credentials(out).state == "valid"
+
+
+def test_project_export_with_in_and_out_renders_only_that_span(lib: Library, tmp_path: Path) -> None:
+    # In/Out marks used to be shown on the timeline and ignored by export.
+    day = _project_of(lib, "Day", [_take(lib, tmp_path, "dawn"), _take(lib, tmp_path, "dusk")])
+    out = export_project(lib, day, tmp_path / "cut.mp4", "source", span=(0.25, 0.75), sign=False)
+    assert abs(probe(out).duration - 0.5) < 0.06
+    with pytest.raises(ProjectError, match="must come before"):
+        export_project(lib, day, tmp_path / "bad.mp4", "source", span=(0.75, 0.25), sign=False)

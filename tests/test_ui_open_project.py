@@ -46,7 +46,8 @@ def test_open_without_a_display_imports_and_prints_the_project(tmp_path: Path) -
     assert automatic.returncode == 0, automatic.stderr
     assert automatic.stdout.strip() == "project 1: Night shoot"
     asked = json.loads(_kinora(lib, "open", str(path), "--no-gui", "--json").stdout)
-    assert (asked["id"], asked["name"]) == (2, "Night shoot")
+    # Opening the same file again opens the project made from it (with its edits), not a second copy.
+    assert (asked["id"], asked["name"], asked["already_there"]) == (1, "Night shoot", True)
 
 
 def test_window_opens_the_project_it_is_given_not_the_latest(qtbot, lib) -> None:

@@ -18,7 +18,6 @@ from studio.recipe import Recipe
 from studio.ui.library.model import encode_take_ids
 from studio.ui.tasks import wait_for_tasks
 from studio.ui.timeline import TimelineEditor, edits, find_recoverable
-from studio.ui.timeline.autosave import recover
 from studio.ui.timeline.items import ClipItem, WaveformItem
 from studio.ui.timeline.view import MoveRequest, TrimRequest
 
@@ -192,7 +191,9 @@ def test_waveform_items_cover_exactly_their_clip_range_after_a_trim(editor, lib,
     assert waveform_of(clip_items(editor, "A1")[0]).source_span() == pytest.approx((0.25, 1.5))
 
 
-def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path):
+def test_an_edit_is_written_into_the_project_a_moment_later_and_a_crash_loses_nothing(qtbot, tmp_path):
+    # The studio now saves the project itself (issue 15): what was an autosave snapshot offered back
+    # after a crash is the project's own edit, so the CLI and the API see what was on screen.
     folder = tmp_path / "crashy"
     lib = Library.open(folder)
     editor = TimelineEditor(lib)
@@ -202,31 +203,19 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path):
     editor.set_project(project.id)
     take = generated_take(lib, tmp_path, "kept", 1.0, 440)
     editor.insert_take(take, 0.0)
-    qtbot.waitUntil(lambda: bool(lib.list_snapshots(project.id)), timeout=5000)
     edited = editor.timeline().to_json_string()
-    # The studio dies: no save, no clean close of the editor.
+    qtbot.waitUntil(lambda: lib.load_timeline(project.id).to_json_string() == edited, timeout=5000)
+    qtbot.waitUntil(editor.undo_stack().isClean, timeout=5000)
     editor.autosave.timer.stop()
-    lib.close()
+    wait_for_tasks()
+    lib.close()  # the studio dies: no clean close of the editor
 
     reopened = Library.open(folder)
     try:
-        found = find_recoverable(reopened)
-        assert [r.project_id for r in found] == [project.id]
-        assert reopened.load_timeline(project.id).to_json_string() != edited
-        recover(reopened, found[0])
         assert reopened.load_timeline(project.id).to_json_string() == edited
         assert find_recoverable(reopened) == []
     finally:
         reopened.close()
-
-
-def test_a_saved_project_has_nothing_to_recover(editor, lib, tmp_path, qtbot):
-    editor.autosave.timer.setInterval(20)
-    editor.insert_take(generated_take(lib, tmp_path, "saved", 1.0, 440), 0.0)
-    qtbot.waitUntil(lambda: bool(find_recoverable(lib)), timeout=5000)
-    editor.save()
-    assert find_recoverable(lib) == []
-    assert editor.undo_stack().isClean()
 
 
 def test_swapping_in_another_take_is_undoable_and_keeps_both_takes(editor, lib, tmp_path):

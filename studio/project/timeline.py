@@ -170,6 +170,17 @@ def duration_seconds(timeline: otio.schema.Timeline) -> float:
     return max((seconds(t.duration()) for t in timeline.tracks), default=0.0)
 
 
+def trimmed_to(timeline: otio.schema.Timeline, start: float, end: float) -> otio.schema.Timeline:
+    """A copy of the timeline holding only [start, end) seconds (In to Out), starting at 0."""
+    if not end > start >= 0:
+        raise ProjectError(f"The In mark ({start:.2f} s) must come before the Out mark ({end:.2f} s).")
+    rate = timeline_rate(timeline)
+    span = otio.opentime.TimeRange(frames(start, rate), frames(end - start, rate))
+    trimmed = otio.algorithms.timeline_trimmed_to_range(timeline, span)
+    trimmed.metadata[KINORA_KEY] = dict(timeline.metadata.get(KINORA_KEY) or {})
+    return trimmed
+
+
 def file_path_of(clip: otio.schema.Clip) -> Path | None:
     """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
     reference = clip.media_reference

@@ -86,7 +86,8 @@ class ExportDialog(QDialog):
     exported = Signal(object)  # Path of the finished file
 
     def __init__(self, lib: Library, project_id: int | None, parent: QWidget | None = None, *,
-                 take_id: int | None = None) -> None:
+                 take_id: int | None = None, span: tuple[float, float] | None = None) -> None:
+        """`span`: the timeline's In and Out marks (seconds); only that part is exported."""
         from studio.media.presets import FITS, PRESETS
         from studio.media.watermark import CORNERS, WatermarkSettings
 
@@ -94,6 +95,7 @@ class ExportDialog(QDialog):
         self.lib = lib
         self.project_id = project_id
         self.take_id = take_id
+        self.span = span
         self.thread: ExportThread | None = None
         self.result_path: Path | None = None
         self.setWindowTitle("Export take" if take_id is not None else "Export project")
@@ -151,6 +153,8 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.preset)
         form.addRow("Shape", self.fit)
         form.addRow("Save as", path_row)
+        if span is not None:
+            form.addRow("Range", QLabel(f"In {span[0]:.2f} s to Out {span[1]:.2f} s (the timeline's marks)"))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
@@ -193,14 +197,15 @@ class ExportDialog(QDialog):
             self.path.setText(str(out))
         preset = get_preset(self.preset.currentData(), self.fit.currentData())
         options = dict(watermark=self.watermark_settings(), sign=self.credentials.isChecked())
-        lib, project_id, take_id = self.lib, self.project_id, self.take_id
+        lib, project_id, take_id, span = self.lib, self.project_id, self.take_id, self.span
         cancel = CancelToken("export")
         if take_id is not None:
             def job(progress: Any) -> Path:
                 return export_take(lib, take_id, out, preset=preset, progress=progress, cancel=cancel, **options)
         else:
             def job(progress: Any) -> Path:
-                return export_project(lib, project_id, out, preset, progress=progress, cancel=cancel, **options)
+                return export_project(lib, project_id, out, preset, progress=progress, cancel=cancel, span=span,
+                                      **options)
         self.error.hide()
         self.result_path = None
         self.progress.setValue(0)

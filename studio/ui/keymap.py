@@ -49,9 +49,16 @@ W, T, M = Scope.WINDOW, Scope.TIMELINE, Scope.MONITOR
 MENUS: tuple[str, ...] = ("&File", "&Edit", "&Generate", "&Library", "&Timeline", "&View", "&Playback", "&Help")
 
 ACTIONS: tuple[ActionSpec, ...] = (
+    _a("file.new", "&New Project…", "Ctrl+N", menu="&File", icon="project", tip="Start an empty project"),
     _a("file.open", "&Open…", "Ctrl+O", menu="&File", icon="project",
-       tip="Open a project file (.otio, .otioz, .edl) as a new project"),
+       tip="Open a project file (.otio, .otioz, .edl); a file opened before opens its project"),
+    _a("file.recent", "Open &Recent", menu="&File", tip="The projects of this library, last changed first"),
+    _a("file.switch", "Switch &Project…", "Ctrl+Shift+P", menu="&File", tip="Open another project of this library"),
     _a("file.save", "&Save Project", "Ctrl+S", menu="&File"),
+    _a("file.save_as", "Save Project &As…", "Ctrl+Shift+S", menu="&File",
+       tip="Save a copy of the project under a new name and go on in the copy"),
+    _a("file.rename", "Re&name Project…", menu="&File"),
+    _a("file.delete", "&Delete Project…", menu="&File", tip="Delete the project (its takes stay in the library)"),
     _a("file.import", "&Import Media…", "Ctrl+I", menu="&File", icon="import",
        tip="Copy video, audio or image files into the library"),
     _a("file.export", "&Export Project…", "Ctrl+E", menu="&File", icon="export",

@@ -27,6 +27,7 @@ from studio.ui.library.query import TakeItem, describe_take
 from studio.ui.lineage_view import LineageView
 from studio.ui.model_choices import load_model_choices
 from studio.ui.player import PreviewPlayer
+from studio.ui.projects import ProjectSwitcher, ask_name, confirm_delete_project
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
 from studio.ui.settings import studio_settings
@@ -58,6 +59,8 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.project_id: int | None = None
         self.project_name = UNTITLED_PROJECT
+        self._recent: list[Any] = []  # the library's projects, last changed first (for Open Recent)
+        self._save_previous = True  # Save As leaves the old project as it was saved
         self._start_project = project_id
         self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
@@ -140,6 +143,8 @@ class MainWindow(QMainWindow):
         self.stall_probe.stalled.connect(lambda ms: log.debug("GUI thread stalled %.0f ms", ms))
         self.timeline.remixRequested.connect(self._timeline_remix)
         self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
+        self.timeline.undo_stack().cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.timeline.autosave.failed.connect(lambda text: self.notify(text, True))
         # While the Preview plays the edit they share one clock: the playhead follows the player,
         # and dragging the playhead seeks the player.
         self.preview.positionChanged.connect(self._player_moved)
@@ -204,9 +209,11 @@ class MainWindow(QMainWindow):
         if isinstance(timeline, KinoraError):
             self.notify(f"Could not load project “{project.name}”: {timeline}", True)
         else:
-            self.timeline.set_project(project.id, timeline)
-        self.setWindowTitle(f"{project.name} — Kinora Studio")
+            self.timeline.set_project(project.id, timeline, save_previous=self._save_previous)
+        self._save_previous = True
+        self._show_title()
         self.project_opened.emit(project.id)
+        self._refresh_recent()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = studio_settings()
@@ -468,16 +475,123 @@ class MainWindow(QMainWindow):
             self.import_paths([Path(name)])
 
     def save_project(self) -> None:
-        self.timeline.save()
+        self.timeline.save(wait=False)
         self.notify("Project saved.")
 
     def show_export(self) -> None:
-        """The Export dialog for the project (saved first, so the export has the latest edit)."""
+        """The Export dialog for the project (saved first, so the export has the latest edit); with
+        In and Out marked, only that part is exported."""
         if self.project_id is None:
             self.notify("No project is open yet.", True)
             return
         self.timeline.save()
-        self._open_export(ExportDialog(self.lib, self.project_id, self))
+        mark_in, mark_out = self.timeline.marks()
+        span = None
+        if mark_in is not None or mark_out is not None:
+            from studio.project.timeline import duration_seconds
+
+            span = (mark_in or 0.0, mark_out if mark_out is not None else duration_seconds(self.timeline.timeline()))
+        self._open_export(ExportDialog(self.lib, self.project_id, self, span=span))
+
+    # -- projects -------------------------------------------------------------------------------
+    # Injected in tests; the real ones ask with dialogs.
+    ask_name = staticmethod(ask_name)
+    confirm_delete_project = staticmethod(confirm_delete_project)
+
+    def choose_switch(self, projects: list[Any]) -> int | None:
+        dialog = ProjectSwitcher(projects, self.project_id, self)
+        return dialog.chosen if dialog.exec() else None
+
+    def _show_title(self) -> None:
+        self.setWindowTitle(f"{self.project_name}[*] — Kinora Studio")
+        self.setWindowModified(not self.timeline.undo_stack().isClean())
+
+    def _load_project(self, make: Any, done_text: str) -> None:
+        """Run `make() -> ProjectRecord` on a worker thread, then open that project (the open one is saved first)."""
+        run_async(lambda: self._with_timeline(make()),
+                  lambda opened: (self._project_ready(opened), self.notify(done_text.format(name=opened[0].name))),
+                  lambda exc: self.notify(f"Could not open the project: {exc}", True), receiver=self)
+
+    def open_project(self, project_id: int) -> None:
+        """Open a project of the library."""
+        if project_id != self.project_id:
+            lib = self.lib
+            self._load_project(lambda: lib.project(project_id), "Opened project “{name}”.")
+
+    def new_project(self) -> None:
+        names = {p.name for p in self._recent}
+        default = next(f"Untitled {n}" if n > 1 else UNTITLED_PROJECT for n in range(1, 10_000)
+                       if (f"Untitled {n}" if n > 1 else UNTITLED_PROJECT) not in names)
+        name = self.ask_name(self, "New Project", "Name of the new project:", default)
+        if name:
+            lib = self.lib
+            self._load_project(lambda: lib.create_project(name), "New project “{name}”.")
+
+    def save_project_as(self) -> None:
+        """A copy of the edit on screen as a new project, which stays open; the old one keeps its last save."""
+        timeline = self.timeline.timeline()
+        name = self.ask_name(self, "Save Project As", "Name of the copy:", f"{self.project_name} copy")
+        if not name or timeline is None:
+            return
+        copy, lib = timeline.deepcopy(), self.lib
+        copy.name = name
+        self._save_previous = False
+        self._load_project(lambda: lib.create_project(name, copy), "Saved as “{name}”.")
+
+    def rename_project(self) -> None:
+        if self.project_id is None:
+            return
+        name = self.ask_name(self, "Rename Project", "New name:", self.project_name)
+        if not name:
+            return
+        lib, project_id = self.lib, self.project_id
+
+        def renamed(_result: object) -> None:
+            if self.project_id == project_id:
+                self.project_name = name
+                self._show_title()
+            self._refresh_recent()
+            self.notify(f"Renamed the project to “{name}”.")
+
+        run_async(lambda: lib.rename_project(project_id, name), renamed,
+                  lambda exc: self.notify(f"Could not rename: {exc}", True), receiver=self)
+
+    def delete_project(self) -> None:
+        """Delete the open project (after asking) and open the last changed other one, or a new one."""
+        if self.project_id is None or not self.confirm_delete_project(self, self.project_name):
+            return
+        lib, project_id, name = self.lib, self.project_id, self.project_name
+        self.timeline.forget_project()  # nothing more is written into the project being deleted
+
+        def work() -> Any:
+            lib.delete_project(project_id)
+            others = lib.list_projects()
+            return others[0] if others else lib.create_project(UNTITLED_PROJECT)
+
+        self._load_project(work, f"Deleted project “{name}”; opened “{{name}}”.")
+
+    def switch_project(self) -> None:
+        run_async(self.lib.list_projects, self._choose_project,
+                  lambda exc: self.notify(f"Could not list the projects: {exc}", True), receiver=self)
+
+    def _choose_project(self, projects: list[Any]) -> None:
+        self._recent = projects
+        chosen = self.choose_switch(projects)
+        if chosen is not None:
+            self.open_project(chosen)
+
+    def fill_recent_menu(self, menu: Any) -> None:
+        """File > Open Recent: the projects as last listed (refreshed after every project change)."""
+        menu.clear()
+        for project in self._recent[:10]:
+            action = menu.addAction(project.name + ("  (open)" if project.id == self.project_id else ""))
+            action.triggered.connect(lambda _checked=False, pid=project.id: self.open_project(pid))
+        if not self._recent:
+            menu.addAction("No projects yet").setEnabled(False)
+
+    def _refresh_recent(self) -> None:
+        run_async(self.lib.list_projects, lambda projects: setattr(self, "_recent", projects), lambda exc: None,
+                  receiver=self)
 
     def export_selected_take(self) -> None:
         item = self.library_panel.current_item()
@@ -493,8 +607,6 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Open project files and import media files on worker threads; refuse anything else."""
-        from studio.project.files import import_project_file
-
         plan = drop_import.plan_drop(paths)
         if plan.refused:
             self.notify(plan.refusal(), True)
@@ -504,7 +616,7 @@ class MainWindow(QMainWindow):
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
         for path in plan.projects:
-            run_async(lambda path=path: self._with_timeline(import_project_file(lib, path)), self._project_imported,
+            run_async(lambda path=path: self._with_timeline(lib.open_project_file(path)[0]), self._project_imported,
                       lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
 
     def _media_imported(self, imported: drop_import.Imported, path: Path) -> None:

@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 def window_slots(window: MainWindow) -> dict[str, Callable[..., Any]]:
     """The window's own action ids -> what they do."""
     return {
+        "file.new": window.new_project,
         "file.open": window.choose_project,
+        "file.switch": window.switch_project,
+        "file.save_as": window.save_project_as,
+        "file.rename": window.rename_project,
+        "file.delete": window.delete_project,
         "file.save": window.save_project,
         "file.import": window.choose_import,
         "file.export": window.show_export,
@@ -54,6 +59,11 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     for title in keymap.MENUS:
         menu = bar.addMenu(title)
         for spec in keymap.in_menu(title):
+            if spec.id == "file.recent":  # filled from the library each time it opens
+                recent = menu.addMenu(spec.text)
+                recent.aboutToShow.connect(lambda recent=recent: window.fill_recent_menu(recent))
+                actions[spec.id] = recent.menuAction()
+                continue
             if spec.id in provided:
                 action = provided[spec.id]
             else:

@@ -78,17 +78,21 @@ class TimelineEditor(TakesMixin, QWidget):
 
     # -- public API ----------------------------------------------------------------------------------
 
-    def set_project(self, project_id: int, timeline: otio.schema.Timeline | None = None) -> None:
+    def set_project(self, project_id: int, timeline: otio.schema.Timeline | None = None, *,
+                    save_previous: bool = True) -> None:
         """Open the project's saved timeline for editing (its undo history starts empty).
 
         Pass `timeline` when it was already loaded (`library.load_timeline`) off the GUI thread.
-        Unsaved edits of the project open before are saved first: switching is not losing.
+        Unsaved edits of the project open before are saved first: switching is not losing
+        (`save_previous=False`: Save As, where they went into the new project instead).
         """
-        self._leave_project()
+        if save_previous:
+            self._leave_project()
         if timeline is None:
             timeline = self.library.load_timeline(project_id)
         self.project_id = project_id
         self.autosave.attach(project_id, self.document)
+        self.view.marks = (None, None)  # In/Out belong to the edit they were set on
         self.document.reset(timeline)
         self.ruler.fps = timeline_rate(timeline)
 
@@ -97,8 +101,14 @@ class TimelineEditor(TakesMixin, QWidget):
         self._leave_project()
         self.project_id = None
         self.autosave.detach()
+        self.view.marks = (None, None)
         self.document.reset(timeline)
         self.ruler.fps = timeline_rate(timeline)
+
+    def forget_project(self) -> None:
+        """Stop writing into the open project (it is being deleted); the edit stays on screen until the next."""
+        self.autosave.detach()
+        self.project_id = None
 
     def _leave_project(self) -> None:
         if self.project_id is not None and not self.document.undo_stack.isClean():
@@ -114,10 +124,11 @@ class TimelineEditor(TakesMixin, QWidget):
         """A new edit history list (QUndoView) over this editor's undo stack, for a dock."""
         return EditHistoryPanel(self.document.undo_stack, parent)
 
-    def save(self) -> None:
-        """Save the timeline into the project now (a clean save: nothing is left to recover)."""
+    def save(self, wait: bool = True) -> None:
+        """Save the timeline into the project now (a clean save: nothing is left to recover);
+        `wait=False` writes on a worker thread (autosave.saved / failed report the outcome)."""
         if self.project_id is not None and self.document.timeline is not None:
-            self.autosave.save_now(clean=True)
+            self.autosave.save_now(clean=True, wait=wait)
 
     @Slot(float)
     def set_playhead(self, t: float) -> None:
