@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import LibraryError, ProjectError, ProvenanceError
+from studio.errors import KinoraError, LibraryError, MediaError, ProjectError, ProvenanceError
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from studio.library.records import TakeRecord
     from studio.media.export import ExportProgress
     from studio.media.presets import ExportPreset
+    from studio.media.schedule import Schedule
     from studio.media.watermark import WatermarkSettings
     from studio.provenance.identity import SigningIdentity
     from studio.provenance.manifest import IngredientSource, ManifestPlan
@@ -201,8 +202,6 @@ def _parent_ingredient(lib: Library, take: TakeRecord, identity: SigningIdentity
 def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Path, preset: str | ExportPreset, *,
                      watermark: bool | WatermarkSettings, sign: bool, progress: ProgressCallback | None,
                      cancel: CancelToken | None, plan: Callable[[], ManifestPlan]) -> Path:
-    from studio.media.export import export as render
-
     report = progress or (lambda status: None)
     out_path = out_path.expanduser().resolve()
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -217,8 +216,8 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
         workdir = Path(tmp)
         rendered = workdir / f"render{out_path.suffix or '.mp4'}"
         report(ExportStatus("rendering", 0.0, None))
-        render(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,
-               watermark=_watermark(watermark), progress=on_render, cancel=cancel)
+        render_timeline(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,
+                        watermark=_watermark(watermark), progress=on_render, cancel=cancel)
         if cancel is not None:
             cancel.raise_if_cancelled()
         if sign:
@@ -232,7 +231,39 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
     return out_path
 
 
-def _watermark(watermark: bool | WatermarkSettings) -> WatermarkSettings | None:
+def render_timeline(timeline: otio.schema.Timeline, path: str | Path, preset: str | ExportPreset = "16:9", *,
+                    resolve_media: Callable[[otio.schema.Clip], Path | str],
+                    watermark: bool | WatermarkSettings | None = True,
+                    progress: Callable[[ExportProgress], None] | None = None, cancel: CancelToken | None = None) -> Path:
+    """Render the timeline to an MP4 (no signing): its schedule, through studio.media.export.
+    `watermark` True is the default mark; None or False leaves it off."""
+    from studio.media.export import export
+
+    return export(render_schedule(timeline, resolve_media), path, preset, watermark=_watermark(watermark),
+                  progress=progress, cancel=cancel)
+
+
+def render_schedule(timeline: otio.schema.Timeline, resolve_media: Callable[[otio.schema.Clip], Path | str]) -> Schedule:
+    """What plays when in the timeline, for export: the Preview's schedule, except that a clip whose
+    media cannot be found stops the export, naming the clip (the Preview plays it as a gap)."""
+    from studio.media.schedule import media_kinds
+    from studio.project.schedule import build_schedule
+
+    def resolve(clip: otio.schema.Clip) -> Path:
+        try:
+            path = Path(resolve_media(clip))
+        except KinoraError:
+            raise
+        except Exception as exc:  # resolve_media is the caller's; name the clip whatever it raised
+            raise MediaError(f"clip '{clip.name}': its media cannot be found ({exc})") from exc
+        if not path.is_file():
+            raise MediaError(f"clip '{clip.name}': its media file {path} is missing")
+        return path
+
+    return build_schedule(timeline, resolve, media_kinds)
+
+
+def _watermark(watermark: bool | WatermarkSettings | None) -> WatermarkSettings | None:
     if watermark is True:
         from studio.media.watermark import WatermarkSettings
 

@@ -45,9 +45,16 @@ def new_timeline(name: str, rate: float = DEFAULT_RATE) -> otio.schema.Timeline:
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
-    """The timeline's frame rate (from Kinora's metadata; 24 for timelines made elsewhere)."""
+    """The timeline's frame rate: Kinora's metadata; for timelines made elsewhere the timeline's own
+    (its global start time's rate), else the rate most of its clips are cut at, else 24."""
     data = timeline.metadata.get(KINORA_KEY) or {}
-    return float(data.get("rate", DEFAULT_RATE))
+    if data.get("rate"):
+        return float(data["rate"])
+    start = timeline.global_start_time
+    if start is not None and start.rate > 0:
+        return float(start.rate)
+    rates = [c.source_range.duration.rate for c in timeline.find_clips() if c.source_range is not None]
+    return float(max(set(rates), key=rates.count)) if rates else DEFAULT_RATE
 
 
 def frames(seconds: float, rate: float) -> otio.opentime.RationalTime:

@@ -400,11 +400,10 @@ class MainWindow(QMainWindow):
         if timeline is None or not list(timeline.find_clips()):
             self.notify("The timeline is empty: drag takes from the library onto it first.", True)
             return
-        from studio.project.timeline import file_path_of
-
         self.previewing_edit = True
         self._play_when_loaded(start_at=self.timeline.playhead())
-        self.preview.load_timeline(timeline, file_path_of, keep_position=False)
+        # The one resolver export uses too: the library's copy by content, else the reference's path.
+        self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=False)
 
     def _play_when_loaded(self, start_at: float = 0.0) -> None:
         def start() -> None:

@@ -1,0 +1,112 @@
+"""What plays when, as data: the pictures (layers of `VideoPiece`s) and the sound (`AudioPiece`s on the
+48 kHz grid) of an edit, and the two rules both players of it follow: which source frame a time shows
+(`source_time`) and how a piece's sound is shaped (`shape_sound`).
+
+`studio.project.schedule.build_schedule` makes a `Schedule` from an OpenTimelineIO timeline; the
+Preview (playback/timeline_source.py) plays it and export (media/export.py) renders it, so both
+show the same picture and play the same sound at every time.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 48_000
+FADE_SAMPLES = int(0.004 * SAMPLE_RATE)  # de-click at a cut mid-waveform
+DEFAULT_MEDIA_FPS = 24.0  # for a file whose rate the probe could not tell
+
+
+@dataclass(frozen=True)
+class VideoPiece:
+    """A clip's place on a video track: [start, end) on the timeline, shown from `source_start` in the file."""
+
+    start: float
+    end: float
+    path: Path
+    source_start: float
+
+
+@dataclass(frozen=True)
+class AudioPiece:
+    """A clip's sound on the timeline, in samples: `length` samples from `first`, read from `source_first`."""
+
+    first: int
+    length: int
+    path: Path
+    source_first: int
+    fade_in: bool
+    fade_out: bool
+
+
+@dataclass
+class Schedule:
+    """An edit flattened for playing or rendering (see the module notes)."""
+
+    rate: float
+    duration: float
+    layers: list[list[VideoPiece]] = field(default_factory=list)  # bottom first
+    audio: list[AudioPiece] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # names of offline clips (they play as gaps)
+
+    def __post_init__(self) -> None:
+        self._starts = [[p.start for p in layer] for layer in self.layers]
+
+    def pictures_at(self, t: float) -> list[VideoPiece]:
+        """The pieces showing at `t` seconds, bottom layer first."""
+        found = []
+        for layer, starts in zip(self.layers, self._starts):
+            i = bisect.bisect_right(starts, t + 1e-9) - 1
+            if i >= 0 and layer[i].start - 1e-9 <= t < layer[i].end - 1e-9:
+                found.append(layer[i])
+        return found
+
+    def top_at(self, t: float) -> VideoPiece | None:
+        """The piece on top at `t`, or None where every video track has a gap."""
+        shown = self.pictures_at(t)
+        return shown[-1] if shown else None
+
+    def sounds_in(self, first: int, n: int) -> list[AudioPiece]:
+        """The pieces sounding within samples [first, first + n)."""
+        return [p for p in self.audio if p.first < first + n and first < p.first + p.length]
+
+    def paths(self) -> set[Path]:
+        return {p.path for layer in self.layers for p in layer} | {p.path for p in self.audio}
+
+
+def source_time(piece: VideoPiece, t: float, media_fps: float | None, rate: float) -> float:
+    """The time in the file whose frame shows at timeline time `t`.
+
+    Any `t` within timeline frame k (at `rate`) shows the same picture as k / rate, the time export
+    renders frame k at; of the file's frames, the one nearest that time (a file at another rate, or a
+    clip moved by a fraction of a frame, still shows each frame where it belongs).
+    """
+    frame_start = np.floor(t * rate + 1e-6) / rate
+    return piece.source_start + (frame_start - piece.start) + 0.5 / (media_fps or DEFAULT_MEDIA_FPS)
+
+
+def shape_sound(samples: np.ndarray, offset: int, piece: AudioPiece) -> None:
+    """Apply the piece's fades in place; `samples` starts `offset` samples into the piece."""
+    n = len(samples)
+    fade = min(FADE_SAMPLES, piece.length // 2)
+    if fade <= 0:
+        return
+    ramp = np.arange(fade, dtype=np.float32) / fade
+    if piece.fade_in and offset < fade:
+        k = min(fade - offset, n)
+        samples[:k] *= ramp[offset : offset + k, None]
+    tail_start = piece.length - fade  # piece position where the fade-out begins
+    if piece.fade_out and offset + n > tail_start:
+        lo = max(tail_start, offset)
+        samples[lo - offset :] *= ramp[::-1][lo - tail_start : offset + n - tail_start, None]
+
+
+def media_kinds(path: Path) -> tuple[bool, bool]:
+    """(has picture, has sound) of a file, by probing it: what schedules are built with."""
+    from studio.media.probe import probe
+
+    info = probe(path)
+    return bool(info.has_video), bool(info.has_audio)
