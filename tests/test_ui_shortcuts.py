@@ -87,6 +87,8 @@ def test_help_lists_the_table_with_remapped_keys(qtbot, lib) -> None:
         assert dict(sheet["Library"])["Reload"] == "F9"
         listed = {text for rows in sheet.values() for text, _ in rows}
         for spec in keymap.ACTIONS:
+            if spec.id == "file.recent":  # a submenu: the sheet lists what is in it
+                continue
             assert spec.text.replace("&", "").rstrip(".…") in listed, spec.id
     finally:
         win.shutdown()

@@ -93,6 +93,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("timeline.zoom_in", "Zoom in", ("+", "="), T, "&Timeline"),
     _a("timeline.zoom_out", "Zoom out", "-", T, "&Timeline"),
     _a("timeline.zoom_fit", "Zoom to fit", "\\", T, "&Timeline"),
+    # The transport keys on the timeline drive the program monitor (the Preview playing the edit).
+    _a("timeline.play", "Play / Pause the edit", "Space", T, "&Timeline"),
+    _a("timeline.home", "Go to start of the edit", "Home", T, "&Timeline"),
+    _a("timeline.end", "Go to end of the edit", "End", T, "&Timeline"),
+    _a("timeline.step_back", "Back one frame", "Left", T, "&Timeline"),
+    _a("timeline.step_forward", "Forward one frame", "Right", T, "&Timeline"),
+    _a("timeline.back_second", "Back one second", "Shift+Left", T, "&Timeline"),
+    _a("timeline.forward_second", "Forward one second", "Shift+Right", T, "&Timeline"),
+    _a("timeline.reverse", "Play the edit backwards / faster", "J", T, "&Timeline"),
+    _a("timeline.stop", "Stop the edit", "K", T, "&Timeline"),
+    _a("timeline.forward", "Play the edit forwards / faster", "L", T, "&Timeline"),
     _a("timeline.add_video", "Add video track", (), T, "&Timeline"),
     _a("timeline.add_audio", "Add audio track", (), T, "&Timeline"),
 

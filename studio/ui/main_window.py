@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 1  # bump when docks change, so an old saved layout is not applied to new docks
 UNTITLED_PROJECT = "Untitled"
+FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
 
 
 class MainWindow(QMainWindow):
@@ -149,6 +150,11 @@ class MainWindow(QMainWindow):
         # and dragging the playhead seeks the player.
         self.preview.positionChanged.connect(self._player_moved)
         self.timeline.playheadMoved.connect(self._playhead_dragged)
+        self.timeline.transportRequested.connect(self._timeline_transport)
+        # The program monitor follows every edit (reloaded a moment after the last one, in place).
+        self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
+        self._follow_timer.timeout.connect(self._reload_edit)
+        self.timeline.timelineChanged.connect(self._edit_changed)
         self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
         self.lineage.take_activated.connect(self.library_panel.select_take)
         self.credentials.remix_requested.connect(self._remix_recipe)
@@ -419,8 +425,51 @@ class MainWindow(QMainWindow):
             self.timeline.set_playhead(t)
 
     def _playhead_dragged(self, t: float) -> None:
+        """A ruler click or scrub: the program monitor shows that frame of the edit."""
         if self.previewing_edit:
             self.preview.seek(t)
+        else:
+            self.show_edit(at=t)
+
+    def show_edit(self, at: float | None = None, then: Any = None) -> bool:
+        """Make the Preview the program monitor: the edit, paused at `at` (default: the playhead);
+        `then()` runs once it is loaded. False when the timeline is empty."""
+        timeline = self.timeline.timeline()
+        if timeline is None or not list(timeline.find_clips()):
+            return False
+        self.previewing_edit = True
+        start = self.timeline.playhead() if at is None else at
+
+        def loaded() -> None:
+            self.preview.sourceLoaded.disconnect(loaded)
+            self.preview.seek(start)
+            if then is not None:
+                then()
+
+        self.preview.sourceLoaded.connect(loaded)
+        self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=False)
+        return True
+
+    def _timeline_transport(self, name: str) -> None:
+        """Space, J/K/L, Home/End and the arrows pressed on the timeline act on the program monitor."""
+        def run() -> None:
+            self.preview.transport_actions_by_name()[name].trigger()
+            if name == "stop":
+                self.preview.release_k()  # K on the timeline is not held for J/L stepping
+
+        if self.previewing_edit:
+            run()
+        elif not self.show_edit(then=run):
+            self.notify("The timeline is empty: drag takes from the library onto it first.", True)
+
+    def _edit_changed(self) -> None:
+        if self.previewing_edit:
+            self._follow_timer.start()
+
+    def _reload_edit(self) -> None:
+        timeline = self.timeline.timeline()
+        if self.previewing_edit and timeline is not None:
+            self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=True)
 
     def remix_selected(self) -> None:
         item = self.library_panel.current_item()

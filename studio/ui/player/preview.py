@@ -154,6 +154,14 @@ class PreviewPlayer(QWidget):
         """
         return list(self._actions.values())
 
+    def transport_actions_by_name(self) -> dict[str, QAction]:
+        """The transport actions by name ("play", "home", "step_back", ...), for keys pressed elsewhere."""
+        return dict(self._actions)
+
+    def release_k(self) -> None:
+        """K was pressed somewhere that will not tell us when it is let go."""
+        self._k_held = False
+
     def table_actions(self) -> dict[str, QAction]:
         """The transport actions by their id in the action table, for the menus."""
         return {f"play.{name}": action for name, action in self._actions.items()}

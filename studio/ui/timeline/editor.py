@@ -49,6 +49,9 @@ class TimelineEditor(TakesMixin, QWidget):
     remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
     timelineChanged = Signal()
     errorOccurred = Signal(str)
+    # A transport key pressed on the timeline ("play", "home", "step_back", ...: the Preview's action
+    # names); the window runs it on the program monitor.
+    transportRequested = Signal(str)
 
     def __init__(self, library: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -382,6 +385,10 @@ class TimelineEditor(TakesMixin, QWidget):
         self._action("timeline.zoom_in", lambda: self.view.zoom(ZOOM_STEP), short="+")
         self._action("timeline.zoom_out", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
         self._action("timeline.zoom_fit", self.view.zoom_to_fit, short="Fit")
+        for name in ("play", "home", "end", "step_back", "step_forward", "back_second", "forward_second",
+                     "reverse", "stop", "forward"):
+            self._action(f"timeline.{name}", lambda _checked=False, name=name: self.transportRequested.emit(name),
+                         toolbar=False)
         self._toolbar.addSeparator()
         self._action("timeline.add_video", lambda: self.add_track("video"), short="+V")
         self._action("timeline.add_audio", lambda: self.add_track("audio"), short="+A")
