@@ -22,10 +22,12 @@ SORTS = ("newest", "oldest", "longest", "prompt")
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     imp = subparsers.add_parser("import", parents=[common], help="add media files or project files to the library",
-                                description="Media files become imported takes; .otio, .otioz and .edl files "
+                                description="Media files become imported takes; .otio, .otioz, .edl, Final Cut .xml and .fcpxml files "
                                             "become projects. A file that cannot be imported is reported and "
                                             "the others still are.")
     imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--rate", type=float, default=None, metavar="FPS",
+                     help="frame rate of an EDL (EDLs do not say; default: what its timecodes allow, else 24)")
     imp.set_defaults(handler=cmd_import)
 
     lib = subparsers.add_parser("library", parents=[common], help="list, search and inspect takes")
@@ -49,12 +51,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 # --- import ----------------------------------------------------------------------------------
 
-def import_one(lib: Library, path: Path) -> dict[str, Any]:
+def import_one(lib: Library, path: Path, rate: float | None = None) -> dict[str, Any]:
     """Import one file; returns what it became ({"kind": "take"|"project", ...})."""
     from studio.project.files import PROJECT_SUFFIXES, import_project_file
 
     if path.suffix.lower() in PROJECT_SUFFIXES:
-        project = import_project_file(lib, path)
+        project = import_project_file(lib, path, rate=rate)
         return {"file": str(path), "kind": "project", "id": project.id, "name": project.name}
     media = lib.import_media(path)
     existing = lib.takes_for_media(media.id)
@@ -78,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for name in args.files:
             path = Path(name)
             try:
-                results.append(import_one(lib, path))
+                results.append(import_one(lib, path, rate=args.rate))
             except KinoraError as exc:
                 failures += 1
                 results.append({"file": name, "kind": "error", "error": str(exc)})

@@ -102,9 +102,9 @@ class ProjectsMixin:
             self.project(project_id)
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
-    def open_project_file(self, path: Path | str) -> tuple[ProjectRecord, bool]:
+    def open_project_file(self, path: Path | str, rate: float | None = None) -> tuple[ProjectRecord, bool]:
         """The project made from this file: the one made before from the same bytes (with the edits made
-        since), or a new one imported now. Returns (project, whether it existed)."""
+        since), or a new one imported now (`rate`: an EDL's). Returns (project, whether it existed)."""
         from studio.library.media_store import sha256_of
         from studio.project.files import import_project_file
         from studio.project.timeline import KINORA_KEY
@@ -116,7 +116,7 @@ class ProjectsMixin:
             stored = self.load_timeline(row["id"])  # held: its metadata dies with it
             if (stored.metadata.get(KINORA_KEY) or {}).get("source_sha256") == sha:
                 return self.project(row["id"]), True
-        project = import_project_file(self, path)  # type: ignore[arg-type]
+        project = import_project_file(self, path, rate=rate)  # type: ignore[arg-type]
         timeline = self.load_timeline(project.id)
         timeline.metadata[KINORA_KEY] = {**dict(timeline.metadata.get(KINORA_KEY) or {}), "source_sha256": sha}
         self.save_timeline(project.id, timeline)
