@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import opentimelineio as otio
+import pytest
 from playback_media import FPS, read_frame, write_test_clip
 
 from studio.exporting import render_timeline
@@ -78,3 +79,34 @@ def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_pa
             assert np.sqrt(np.mean((mine - theirs) ** 2)) < 0.05 * max(0.05, np.sqrt(np.mean(mine ** 2))) + 0.01, t
     finally:
         preview.close()
+
+
+def test_gain_fades_and_volume_keys_sound_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    from studio.project.clip_props import make_props
+
+    a = write_test_clip(tmp_path / "a.mp4", 24, clip_id=1, hz=440.0)
+    timeline = otio.schema.Timeline("loud and soft")
+    track = otio.schema.Track(name="A1", kind="Audio")
+    track.append(_clip(a, 24, 0, 24))
+    timeline.tracks.append(track)
+    plain = TimelineSource(timeline, _resolve)
+    flat = plain.audio(0.0, 2.0)[:, 0]
+    plain.close()
+    clip = track[0]
+    clip.metadata["kinora"] = {k: v for k, v in make_props(-6.0, 0.5, 0.25, [(1.0, 0.0), (1.5, -12.0)])
+                               .to_metadata().items() if v is not None}
+    preview = TimelineSource(timeline, _resolve)
+    mine = preview.audio(0.0, 2.0)[:, 0]
+    preview.close()
+    out = render_timeline(timeline, tmp_path / "shaped.mp4", "source", resolve_media=_resolve, watermark=None)
+    theirs = read_audio(out)[:96000, 0]
+
+    def level(x: np.ndarray, t0: float, t1: float) -> float:
+        return float(np.sqrt(np.mean(x[int(t0 * 48000):int(t1 * 48000)] ** 2)))
+
+    assert level(mine, 0.0, 0.05) < 0.15 * level(flat, 0.0, 0.05)  # fading in
+    assert level(mine, 0.6, 0.9) / level(flat, 0.6, 0.9) == pytest.approx(10 ** (-6 / 20), rel=0.03)  # -6 dB
+    assert level(mine, 1.5, 1.7) / level(flat, 1.5, 1.7) == pytest.approx(10 ** (-18 / 20), rel=0.05)  # -6 -12
+    assert level(mine, 1.96, 2.0) < 0.2 * level(flat, 1.96, 2.0)  # fading out
+    for t0 in (0.1, 0.7, 1.2, 1.6, 1.9):
+        assert level(theirs, t0, t0 + 0.05) == pytest.approx(level(mine, t0, t0 + 0.05), rel=0.08, abs=2e-3)

@@ -70,3 +70,26 @@ def test_a_ruler_click_shows_that_frame_and_the_monitor_follows_edits(qtbot, win
     # One timecode: the timeline's label and the monitor's name the same frame.
     assert window.preview.transport.timecode.text().startswith(window.timeline._time_label.text())
     assert window.timeline._time_label.text() == timecode(0.5, window.timeline.ruler.fps)
+
+
+def test_inspector_shows_the_selected_clip_and_applies_its_sound_as_one_undoable_edit(qtbot, window):
+    from studio.project.clip_props import sound_props
+    from studio.project.timeline import kinora_data
+
+    assert window.timeline.insert_take(window.test_takes[0], 0.0)
+    item = window.timeline.view.clip_items[0]
+    item.setSelected(True)
+    qtbot.waitUntil(window.clip_inspector.isVisible, timeout=WAIT_MS)
+    assert window.clip_inspector.place.text().startswith("V1, 00:00:00:00")
+    window.clip_inspector.gain.setValue(-6.0)
+    window.clip_inspector.fade_in.setValue(0.25)
+    window.clip_inspector.keys.setText("0:0, 0.5:-12")
+    window.clip_inspector.apply()
+    clips = window.timeline.timeline().find_clips()
+    assert all(sound_props(kinora_data(c)).gain_db == -6.0 for c in clips)
+    assert sound_props(kinora_data(clips[0])).volume_keys == ((0.0, 0.0), (0.5, -12.0))
+    window.clip_inspector.keys.setText("soon:-6")  # a bad key is named, nothing changes
+    window.clip_inspector.apply()
+    assert "1.5:-6" in window.clip_inspector.error.text()
+    window.timeline.undo_stack().undo()
+    assert all(sound_props(kinora_data(c)).neutral for c in window.timeline.timeline().find_clips())

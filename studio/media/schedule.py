@@ -32,7 +32,12 @@ class VideoPiece:
 
 @dataclass(frozen=True)
 class AudioPiece:
-    """A clip's sound on the timeline, in samples: `length` samples from `first`, read from `source_first`."""
+    """A clip's sound on the timeline, in samples: `length` samples from `first`, read from `source_first`.
+
+    `fade_in`/`fade_out`: the few-millisecond de-click where the sound is cut mid-waveform. The rest is
+    the clip's own shaping: `gain_db`, fades of `fade_in_s`/`fade_out_s` seconds, and `volume_keys`
+    ((seconds into the piece, dB), linear in dB between keys).
+    """
 
     first: int
     length: int
@@ -40,6 +45,14 @@ class AudioPiece:
     source_first: int
     fade_in: bool
     fade_out: bool
+    gain_db: float = 0.0
+    fade_in_s: float = 0.0
+    fade_out_s: float = 0.0
+    volume_keys: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def shaped(self) -> bool:
+        return bool(self.gain_db or self.fade_in_s or self.fade_out_s or self.volume_keys)
 
 
 @dataclass
@@ -89,8 +102,11 @@ def source_time(piece: VideoPiece, t: float, media_fps: float | None, rate: floa
 
 
 def shape_sound(samples: np.ndarray, offset: int, piece: AudioPiece) -> None:
-    """Apply the piece's fades in place; `samples` starts `offset` samples into the piece."""
+    """Apply the piece's gain, keyframes, fades and de-click in place; `samples` starts `offset` samples
+    into the piece."""
     n = len(samples)
+    if piece.shaped and n:
+        samples *= _envelope(piece, offset, n)[:, None]
     fade = min(FADE_SAMPLES, piece.length // 2)
     if fade <= 0:
         return
@@ -102,6 +118,22 @@ def shape_sound(samples: np.ndarray, offset: int, piece: AudioPiece) -> None:
     if piece.fade_out and offset + n > tail_start:
         lo = max(tail_start, offset)
         samples[lo - offset :] *= ramp[::-1][lo - tail_start : offset + n - tail_start, None]
+
+
+def _envelope(piece: AudioPiece, offset: int, n: int) -> np.ndarray:
+    """The piece's gain (keys, fades) for samples [offset, offset + n) of it, as linear factors."""
+    t = (offset + np.arange(n, dtype=np.float64)) / SAMPLE_RATE
+    db = np.full(n, piece.gain_db)
+    if piece.volume_keys:
+        times, levels = zip(*piece.volume_keys)
+        db += np.interp(t, times, levels)
+    gain = np.power(10.0, db / 20.0)
+    length_s = piece.length / SAMPLE_RATE
+    if piece.fade_in_s > 0:
+        gain *= np.clip(t / piece.fade_in_s, 0.0, 1.0)
+    if piece.fade_out_s > 0:
+        gain *= np.clip((length_s - t) / piece.fade_out_s, 0.0, 1.0)
+    return gain.astype(np.float32)
 
 
 def media_kinds(path: Path) -> tuple[bool, bool]:

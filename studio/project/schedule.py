@@ -10,7 +10,10 @@ over earlier ones, and pieces of sound on the 48 kHz grid) with:
   named in `missing`) and one probe (`kinds(path) -> (has_video, has_audio)`): a sound file on a
   video track, or a silent clip on an audio track, plays as a gap;
 - the de-click fades where a clip's sound is cut mid-waveform (trimmed, and not simply continuing
-  the previous piece of the same file, as after a split).
+  the previous piece of the same file, as after a split), and each audio clip's own gain, fades and
+  volume keyframes (studio.project.clip_props).
+Not built: transitions (a crossfade plays as a cut), speed (LinearTimeWarp is ignored), reframing
+and text overlays.
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 import opentimelineio as otio
 
 from studio.media.schedule import SAMPLE_RATE, AudioPiece, Schedule, VideoPiece
+from studio.project.clip_props import SoundProps, sound_props
 from studio.project.timeline import audio_tracks, duration_seconds, kinora_data, seconds, timeline_rate, video_tracks
 
 Resolve = Callable[[otio.schema.Clip], "Path | None"]
@@ -53,14 +57,15 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
         if not _track_plays(track, solo):
             continue
         raw = []
-        for _clip, placed, source_start, available, path in _clips(track, resolve, missing):
+        for clip, placed, source_start, available, path in _clips(track, resolve, missing):
             if not kind(path)[1]:
                 continue
+            props = sound_props(kinora_data(clip))
             first = int(round(seconds(placed.start_time) * SAMPLE_RATE))
             length = int(round(seconds(placed.end_time_exclusive()) * SAMPLE_RATE)) - first
             media_end = (int(round((seconds(available.end_time_exclusive()) - seconds(available.start_time))
                                    * SAMPLE_RATE)) if available is not None else None)
-            raw.append((first, length, path, int(round(source_start * SAMPLE_RATE)), media_end))
+            raw.append((first, length, path, int(round(source_start * SAMPLE_RATE)), media_end, props))
         audio.extend(_with_fades(raw))
     return Schedule(timeline_rate(timeline), duration_seconds(timeline), layers, audio,
                     missing)
@@ -89,10 +94,10 @@ def _track_plays(track: otio.schema.Track, solo: bool) -> bool:
     return data.get("solo", False) or not solo
 
 
-def _with_fades(raw: list[tuple[int, int, Path, int, int | None]]) -> list[AudioPiece]:
-    """Pieces of one track, marking the edges where the sound is cut mid-waveform."""
+def _with_fades(raw: list[tuple[int, int, Path, int, int | None, SoundProps]]) -> list[AudioPiece]:
+    """Pieces of one track, marking the edges where the sound is cut mid-waveform, with each clip's shaping."""
     pieces = []
-    for i, (first, length, path, source_first, media_end) in enumerate(raw):
+    for i, (first, length, path, source_first, media_end, props) in enumerate(raw):
         prev = raw[i - 1] if i > 0 else None
         nxt = raw[i + 1] if i + 1 < len(raw) else None
         continues_prev = (prev is not None and prev[2] == path and prev[0] + prev[1] == first
@@ -103,5 +108,7 @@ def _with_fades(raw: list[tuple[int, int, Path, int, int | None]]) -> list[Audio
         trimmed_tail = media_end is None or source_first + length < media_end
         pieces.append(AudioPiece(first, length, path, source_first,
                                  fade_in=trimmed_head and not continues_prev,
-                                 fade_out=trimmed_tail and not continued_by_next))
+                                 fade_out=trimmed_tail and not continued_by_next, gain_db=props.gain_db,
+                                 fade_in_s=props.fade_in_s, fade_out_s=props.fade_out_s,
+                                 volume_keys=props.volume_keys))
     return pieces

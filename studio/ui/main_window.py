@@ -12,11 +12,12 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from studio import __version__
 from studio.errors import KinoraError
 from studio.ui import drop_import
+from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.queue_panel = QueuePanel()
         self.inspector = InspectorPanel(lib)
+        self.clip_inspector = ClipInspector()
         self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
         self.timeline = TimelineEditor(lib)
         self.credentials = CredentialsPanel()
@@ -110,7 +112,12 @@ class MainWindow(QMainWindow):
         preview = self._dock("preview", "Preview", self.preview)
         library = self._dock("library", "Library", self.library_panel)
         queue = self._dock("queue", "Queue", self.queue_panel)
-        inspector = self._dock("inspector", "Inspector", self.inspector)
+        inspector_box = QWidget(objectName="inspectorBox")  # the selected timeline clip over the take it shows
+        box = QVBoxLayout(inspector_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.clip_inspector)
+        box.addWidget(self.inspector, 1)
+        inspector = self._dock("inspector", "Inspector", inspector_box)
         timeline = self._dock("timeline", "Timeline", self.timeline)
         # [Prompt | Preview | Library/Inspector] over [Queue | Timeline], all rearrangeable.
         self.addDockWidget(left, prompt)
@@ -151,6 +158,8 @@ class MainWindow(QMainWindow):
         self.preview.positionChanged.connect(self._player_moved)
         self.timeline.playheadMoved.connect(self._playhead_dragged)
         self.timeline.transportRequested.connect(self._timeline_transport)
+        self.timeline.selectionChanged.connect(self._clip_selected)
+        self.clip_inspector.apply_requested.connect(self.timeline.set_selected_sound)
         # The program monitor follows every edit (reloaded a moment after the last one, in place).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
         self._follow_timer.timeout.connect(self._reload_edit)
@@ -369,6 +378,11 @@ class MainWindow(QMainWindow):
             self.credentials.show_file(item.media_path)
         else:
             self.credentials.clear()
+
+    def _clip_selected(self, facts: Any) -> None:
+        self.clip_inspector.show_clip(facts)
+        if facts is not None:
+            self.docks["inspector"].raise_()
 
     def _take_deleted(self, report: Any) -> None:
         if self.timeline.detach_deleted_take(report.take_id, report.file_deleted):

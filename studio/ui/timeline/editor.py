@@ -24,9 +24,18 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
-from studio.project.offline import deleted_take_changes
-from studio.project.timeline import audio_tracks, clips_for_take, clips_of_take, timeline_rate, video_tracks
+from studio.project.clip_props import SoundProps, sound_props
+from studio.project.offline import deleted_take_changes, offline_reason
+from studio.project.timeline import (
+    audio_tracks,
+    clips_for_take,
+    clips_of_take,
+    kinora_data,
+    timeline_rate,
+    video_tracks,
+)
 from studio.ui.actions import bind, make_action, user_bindings
+from studio.ui.clip_inspector import ClipFacts
 from studio.ui.tasks import run_async
 from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
@@ -46,6 +55,7 @@ class TimelineEditor(TakesMixin, QWidget):
 
     playheadMoved = Signal(float)
     clipSelected = Signal(int)
+    selectionChanged = Signal(object)  # ClipFacts of the selected clip, or None
     remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
     timelineChanged = Signal()
     errorOccurred = Signal(str)
@@ -424,6 +434,26 @@ class TimelineEditor(TakesMixin, QWidget):
         selected = self.view.selected_clips()
         if selected and selected[0].take_id is not None:
             self.clipSelected.emit(selected[0].take_id)
+        self.selectionChanged.emit(self.clip_facts(selected[0]) if selected else None)
+
+    def clip_facts(self, item: ClipItem) -> ClipFacts:
+        """What the Inspector shows of a clip on the timeline; the sound is its audio partner's."""
+        clip = item.clip
+        audio = next((i.clip for i in self.view.items_linked_to([item])
+                      if self.document.timeline.tracks[i.ref.track_index].kind == otio.schema.TrackKind.Audio),
+                     clip)
+        source = clip.trimmed_range()
+        return ClipFacts(clip.name, self.document.timeline.tracks[item.ref.track_index].name, item.ref.start,
+                         item.ref.end, source.start_time.to_seconds(), source.end_time_exclusive().to_seconds(),
+                         self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip))
+
+    def set_selected_sound(self, props: SoundProps) -> bool:
+        """Give the selected clips (and their linked partners) these sound properties, as one undoable edit."""
+        items = self.view.items_linked_to(self.view.selected_clips())
+        if not items:
+            self.errorOccurred.emit("Select a clip on the timeline first.")
+            return False
+        return self.run_edit("Clip sound", edits.plan_set_clip_data([i.clip for i in items], props.to_metadata()))
 
     def _show_context_menu(self, item: ClipItem | None, pos: QPoint) -> None:
         menu = self.context_menu(item)
