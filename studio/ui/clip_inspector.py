@@ -3,8 +3,6 @@ properties an editor sets on it (gain, fades, volume keyframes), applied as one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -19,22 +17,8 @@ from PySide6.QtWidgets import (
 
 from studio.errors import ProjectError
 from studio.project.clip_props import MAX_DB, MIN_DB, SoundProps, format_keys, make_props, parse_keys
+from studio.ui.timeline.clip_facts import ClipFacts
 from studio.ui.timeline.timescale import timecode
-
-
-@dataclass(frozen=True)
-class ClipFacts:
-    """What the Inspector shows of a timeline clip (the editor builds it from the selection)."""
-
-    name: str
-    track: str
-    start: float
-    end: float
-    source_in: float
-    source_out: float
-    rate: float
-    sound: SoundProps
-    offline: str | None = None
 
 
 class ClipInspector(QGroupBox):

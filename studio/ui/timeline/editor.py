@@ -35,10 +35,10 @@ from studio.project.timeline import (
     video_tracks,
 )
 from studio.ui.actions import bind, make_action, user_bindings
-from studio.ui.clip_inspector import ClipFacts
 from studio.ui.tasks import run_async
 from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
+from studio.ui.timeline.clip_facts import ClipFacts
 from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.commands import TimelineDocument
 from studio.ui.timeline.headers import HEADER_W, TrackHeaders
