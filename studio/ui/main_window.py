@@ -21,6 +21,7 @@ from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
+from studio.ui.export_job import ExportQueue
 from studio.ui.first_frame import after_first_frame
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.panel import LibraryPanel
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel(lib)
         self.prompt_panel = PromptPanel()
         self.queue_panel = QueuePanel()
+        self.export_queue = ExportQueue()
         self.inspector = InspectorPanel(lib)
         self.clip_inspector = ClipInspector()
         self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
@@ -111,7 +113,13 @@ class MainWindow(QMainWindow):
         prompt = self._dock("prompt", "Prompt", self.prompt_panel)
         preview = self._dock("preview", "Preview", self.preview)
         library = self._dock("library", "Library", self.library_panel)
-        queue = self._dock("queue", "Queue", self.queue_panel)
+        queue_box = QWidget(objectName="queueBox")  # generations, then this session's exports
+        column = QVBoxLayout(queue_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.queue_panel, 1)
+        column.addWidget(self.export_queue)
+        queue = self._dock("queue", "Queue", queue_box)
         inspector_box = QWidget(objectName="inspectorBox")  # the selected timeline clip over the take it shows
         box = QVBoxLayout(inspector_box)
         box.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +167,7 @@ class MainWindow(QMainWindow):
         self.timeline.playheadMoved.connect(self._playhead_dragged)
         self.timeline.transportRequested.connect(self._timeline_transport)
         self.timeline.selectionChanged.connect(self._clip_selected)
+        self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
         self.clip_inspector.apply_requested.connect(self.timeline.set_selected_sound)
         # The program monitor follows every edit (reloaded a moment after the last one, in place).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
@@ -553,7 +562,8 @@ class MainWindow(QMainWindow):
             from studio.project.timeline import duration_seconds
 
             span = (mark_in or 0.0, mark_out if mark_out is not None else duration_seconds(self.timeline.timeline()))
-        self._open_export(ExportDialog(self.lib, self.project_id, self, span=span))
+        self._open_export(ExportDialog(self.lib, self.project_id, self, span=span, queue=self.export_queue,
+                                       name=self.project_name))
 
     # -- projects -------------------------------------------------------------------------------
     # Injected in tests; the real ones ask with dialogs.
@@ -660,12 +670,17 @@ class MainWindow(QMainWindow):
         if item is None or item.media_path is None:
             self.notify("Select a finished take in the library to export it.", True)
             return
-        self._open_export(ExportDialog(self.lib, None, self, take_id=item.take_id))
+        self._open_export(ExportDialog(self.lib, None, self, take_id=item.take_id, queue=self.export_queue))
 
     def _open_export(self, dialog: ExportDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exported.connect(lambda path: self.notify(f"Exported {path}."))
+        dialog.accepted.connect(self._show_queue)
         dialog.show()
+
+    def _show_queue(self) -> None:
+        self.docks["queue"].show()
+        self.docks["queue"].raise_()
 
     def import_paths(self, paths: list[Path]) -> None:
         """Open project files and import media files on worker threads; refuse anything else."""
