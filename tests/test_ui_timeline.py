@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QApplication, QToolButton
 
 from studio.library import Library
 from studio.media.encode import write_clip
+from studio.project import edit_plans as edits
 from studio.project.timeline import find_track
 from studio.recipe import Recipe
 from studio.ui.library.model import encode_take_ids
 from studio.ui.tasks import wait_for_tasks
-from studio.ui.timeline import TimelineEditor, edits, find_recoverable
+from studio.ui.timeline import TimelineEditor, find_recoverable
 from studio.ui.timeline.items import ClipItem, WaveformItem
 from studio.ui.timeline.view import MoveRequest, TrimRequest
 

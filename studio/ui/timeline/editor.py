@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
+from studio.project import edit_plans as edits
 from studio.project.clip_props import SoundProps, sound_props
 from studio.project.offline import deleted_take_changes, offline_reason
 from studio.project.timeline import (
@@ -36,7 +37,6 @@ from studio.project.timeline import (
 )
 from studio.ui.actions import bind, make_action, user_bindings
 from studio.ui.tasks import run_async
-from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
 from studio.ui.timeline.clip_facts import ClipFacts
 from studio.ui.timeline.clip_media import MediaCatalog

@@ -13,8 +13,8 @@ import opentimelineio as otio
 from PySide6.QtWidgets import QMenu
 
 from studio.errors import KinoraError
+from studio.project import edit_plans as edits
 from studio.project.timeline import clips_of_take, kinora_data
-from studio.ui.timeline import edits
 from studio.ui.timeline.items import ClipItem
 
 

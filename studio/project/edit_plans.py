@@ -1,5 +1,8 @@
 """Plans for the editor's gestures: which project operations one gesture makes, step by step.
 
+(Moved here from studio/ui/timeline/edits.py: it never needed Qt, and the CLI and API can plan the
+same gestures.)
+
 Each plan is a generator over the live timeline. Clips are named by the clip objects the view
 shows (operations keep item identity), and each operation is built only when the previous one
 has been applied, so track indices are always those of the current state.
