@@ -58,19 +58,13 @@ def import_one(lib: Library, path: Path, rate: float | None = None) -> dict[str,
     if path.suffix.lower() in PROJECT_SUFFIXES:
         project = import_project_file(lib, path, rate=rate)
         return {"file": str(path), "kind": "project", "id": project.id, "name": project.name}
-    media = lib.import_media(path)
-    existing = lib.takes_for_media(media.id)
-    take = existing[0] if existing else lib.add_imported_take(media.id, title=path.stem)
-    credentials = None
-    if not existing:  # keep the file's Content Credentials; a Kinora recipe makes the take remixable
-        from studio.provenance.importing import record_credentials
+    from studio.importing import import_file
 
-        report = record_credentials(lib, take)
-        credentials = report.state if report else None
-        take = lib.take(take.id)
+    imported = import_file(lib, path)
+    take = imported.take
     return {"file": str(path), "kind": "take", "id": take.id, "name": take.display_title,
-            "media": lib.media(media.id).to_dict(),
-            "already_there": bool(existing), "credentials": credentials}
+            "media": lib.media(take.media_id).to_dict(), "already_there": imported.already_there,
+            "credentials": imported.credentials.state if imported.credentials else None}
 
 
 def cmd_import(args: argparse.Namespace) -> int:

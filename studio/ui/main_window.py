@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from studio import __version__
 from studio.errors import KinoraError
+from studio.importing import Imported, import_file
 from studio.ui import drop_import
 from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
@@ -689,15 +690,19 @@ class MainWindow(QMainWindow):
             self.notify(plan.refusal(), True)
         lib = self.lib
         for path in plan.media:
-            run_async(lambda path=path: drop_import.import_media_file(lib, path),
+            run_async(lambda path=path: import_file(lib, path),
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
         for path in plan.projects:
             run_async(lambda path=path: self._with_timeline(lib.open_project_file(path)[0]), self._project_imported,
                       lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
 
-    def _media_imported(self, imported: drop_import.Imported, path: Path) -> None:
+    def _media_imported(self, imported: Imported, path: Path) -> None:
         self.library_panel.model.refresh_take(imported.take.id)
+        if imported.already_there:
+            self.library_panel.select_take(imported.take.id)
+            self.notify(f"{path.name} is already in the library (take {imported.take.id}).")
+            return
         self.notify(f"Imported {path.name} into the library.")
         if imported.credentials is not None and imported.credentials.has_credentials:
             self.credentials.show_report(imported.credentials)

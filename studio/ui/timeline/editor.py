@@ -226,15 +226,15 @@ class TimelineEditor(TakesMixin, QWidget):
         return video_track, audio_track
 
     def import_files(self, paths: list[Path], time: float | None = None, track_index: int = -1) -> None:
-        """Import files into the library on a worker thread, then insert them one after another."""
+        """Import files into the library on a worker thread (the one import service: the same bytes find
+        their take, credentials are kept), then insert them one after another."""
+        from studio.importing import import_file
+
         at = self.view.playhead if time is None else time
+        library = self.library
 
         def work() -> list[int]:
-            take_ids = []
-            for path in paths:
-                record = self.library.import_media(Path(path))
-                take_ids.append(self.library.add_imported_take(record.id, title=Path(path).stem).id)
-            return take_ids
+            return [import_file(library, path).take.id for path in paths]
 
         run_async(work, lambda take_ids: self.insert_takes(take_ids, at, track_index),
                   lambda exc: self.errorOccurred.emit(str(exc)))
