@@ -106,3 +106,18 @@ def test_opening_a_project_file_again_opens_its_project_not_a_copy(qtbot, window
     qtbot.waitUntil(lambda: window.project_id == night, timeout=WAIT_MS)
     assert sorted(p.name for p in lib.list_projects()) == sorted({p.name for p in lib.list_projects()})
     assert len([p for p in lib.list_projects() if p.name == "Night shoot"]) == 1
+
+
+def test_the_library_shows_takes_another_process_adds_without_a_reload(qtbot, window, lib, tmp_path):
+    # Before, takes the CLI or the API added appeared only after F5.
+    import subprocess
+    import sys
+
+    window.library_watcher.timer.setInterval(100)
+    clip = write_clip(np.full((8, 32, 32, 3), 40, np.uint8), None, 8.0, 48000, tmp_path / "from-cli.mp4")
+    done = subprocess.run([sys.executable, "-m", "studio", "--library", str(lib.root), "import", str(clip)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    model = window.library_panel.model
+    qtbot.waitUntil(lambda: any(model.item_at(r).take.title == "from-cli" for r in range(model.rowCount())),
+                    timeout=WAIT_MS)

@@ -223,6 +223,14 @@ class TakesMixin:
             raise LibraryError(f"There is no take {take_id} in this library (see `kinora library list`).")
         return TakeRecord.from_row(row)
 
+    def takes_touched_since(self, since: float) -> tuple[list[int], float]:
+        """Ids of takes made, started or finished after `since` (a time from a previous call, 0 for all
+        time), and the time to pass next: how a window hears of takes another process works on."""
+        rows = self._db.query(
+            "SELECT id, max(created_at, coalesce(started_at, 0), coalesce(finished_at, 0)) AS touched FROM takes "
+            "WHERE created_at > ? OR started_at > ? OR finished_at > ? ORDER BY id", (since, since, since))
+        return [r["id"] for r in rows], max([since] + [r["touched"] for r in rows])
+
     def take_with_recipe(self, recipe: Recipe) -> TakeRecord | None:
         """The finished generated take made by exactly this recipe (newest), if the library has one."""
         rows = self._db.query("SELECT * FROM takes WHERE origin = 'generated' AND status = 'done' AND prompt = ? "

@@ -25,6 +25,7 @@ from studio.ui.export_dialog import ExportDialog
 from studio.ui.export_job import ExportQueue
 from studio.ui.first_frame import after_first_frame
 from studio.ui.inspector import InspectorPanel
+from studio.ui.library.live import LibraryWatcher
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
 from studio.ui.lineage_view import LineageView
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.queue_panel = QueuePanel()
         self.export_queue = ExportQueue()
+        self.library_watcher = LibraryWatcher(lib, self)
         self.inspector = InspectorPanel(lib)
         self.clip_inspector = ClipInspector()
         self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
@@ -151,6 +153,7 @@ class MainWindow(QMainWindow):
         self.library_panel.remix_requested.connect(self.remix_take)
         self.library_panel.current_changed.connect(self._take_selected)
         self.library_panel.message.connect(self.notify)
+        self.library_watcher.touched.connect(lambda ids: [self.library_panel.model.refresh_take(i) for i in ids])
         self.library_panel.open_project_using = self._open_project_using
         self.library_panel.take_deleted.connect(self._take_deleted)
         self.queue_panel.cancel_requested.connect(lambda t: self._engine_call("cancel", t))
@@ -188,6 +191,7 @@ class MainWindow(QMainWindow):
     def _begin(self) -> None:
         self.stall_probe.start()
         self.library_panel.start()
+        self.library_watcher.start()
         self.prompt_panel.set_models([])
         run_async(load_model_choices, self._models_loaded,
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
@@ -253,6 +257,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the probe and the engine; flush the timeline's autosave. Safe to call twice."""
         self.stall_probe.stop()
+        self.library_watcher.stop()
         self._probe_label_timer.stop()
         self.preview.shutdown()
         try:
