@@ -78,6 +78,7 @@ class TimelineEditor(TakesMixin, QWidget):
         self._build_layout()
         self._build_actions()
         self.document.changed.connect(self._on_document_changed)
+        self.catalog.relinked.connect(self._on_document_changed)
         self.view.scrubbed.connect(self._scrub)
         self.ruler.scrubbed.connect(self._scrub)
         self.view.moveRequested.connect(self._on_move)
