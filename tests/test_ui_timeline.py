@@ -156,10 +156,12 @@ def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(edi
     assert editor.undo_stack().count() == 1
 
 
-def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path):
+def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path, qtbot):
     first = generated_take(lib, tmp_path, "dragged", 1.0, 440)
     second = generated_take(lib, tmp_path, "along", 0.5, 550)
     drop(editor, encode_take_ids([first, second]), 0.0, "A1")
+    # The takes are read from the library on a worker thread; the edit lands when they are ready.
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2, timeout=10_000)
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "V1")] == [(first, 0.0), (second, 1.0)]
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A1")] == [(first, 0.0), (second, 1.0)]
 

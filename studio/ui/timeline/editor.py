@@ -50,6 +50,15 @@ from studio.ui.timeline.timescale import ZOOM_STEP, timecode
 from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
 
 
+def clips_of(library: Any, take_id: int, rate: float) -> tuple[Any, Any]:
+    """The video and audio clips that place a take on a timeline at `rate` (reads the library)."""
+    take = library.take(take_id)
+    if take.media_id is None:
+        raise ProjectError(f"Take {take_id} has no media yet (status: {take.status}); wait for it to finish.")
+    media = library.media(take.media_id)
+    return clips_for_take(take, media, library.media_path(media), rate)
+
+
 class TimelineEditor(TakesMixin, QWidget):
     """The timeline editor over one project's OTIO timeline."""
 
@@ -186,12 +195,26 @@ class TimelineEditor(TakesMixin, QWidget):
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
     def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1) -> None:
-        """Insert several takes one after another from `time` (a drag of several library takes)."""
+        """Insert several takes one after another from `time` (a drag of several library takes).
+
+        The library is read on a worker thread; the edit is made when the clips are ready.
+        """
+        timeline = self.document.timeline
+        if timeline is None:
+            self.errorOccurred.emit("Open a project before adding takes to its timeline.")
+            return
         start = self.view.playhead if time is None else time
-        for take_id in take_ids:
-            placed = self._insert(take_id, start, track_index)
-            if placed:
-                start = max(edits.span(self.document.timeline, c)[1] for c in placed)
+        library, rate = self.library, timeline_rate(timeline)
+
+        def placed(found: list[tuple[Any, Any]]) -> None:
+            at = start
+            for video, audio in found:
+                clips = self._place(video, audio, at, track_index)
+                if clips:
+                    at = max(edits.span(self.document.timeline, c)[1] for c in clips)
+
+        run_async(lambda: [clips_of(library, take_id, rate) for take_id in take_ids], placed,
+                  lambda exc: self.errorOccurred.emit(str(exc)), receiver=self)
 
     def _insert(self, take_id: int, time: float, track_index: int) -> list[otio.schema.Clip]:
         timeline = self.document.timeline
@@ -199,22 +222,21 @@ class TimelineEditor(TakesMixin, QWidget):
             self.errorOccurred.emit("Open a project before adding takes to its timeline.")
             return []
         try:
-            video, audio = self._clips_for(take_id, timeline)
+            video, audio = clips_of(self.library, take_id, timeline_rate(timeline))
         except KinoraError as exc:
             self.errorOccurred.emit(str(exc))
             return []
-        video_track, audio_track = self._target_tracks(timeline, track_index)
+        return self._place(video, audio, time, track_index)
+
+    def _clips_of(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
+        return clips_of(self.library, take_id, timeline_rate(timeline))
+
+    def _place(self, video: Any, audio: Any, time: float, track_index: int) -> list[otio.schema.Clip]:
+        video_track, audio_track = self._target_tracks(self.document.timeline, track_index)
         name = video.name if video is not None else audio.name
         if not self.run_edit(f"Add {name}", edits.plan_insert(video, audio, time, video_track, audio_track)):
             return []
         return [c for c in (video, audio) if c is not None and c.parent() is not None]
-
-    def _clips_for(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
-        take = self.library.take(take_id)
-        if take.media_id is None:
-            raise ProjectError(f"Take {take_id} has no media yet (status: {take.status}); wait for it to finish.")
-        media = self.library.media(take.media_id)
-        return clips_for_take(take, media, self.library.media_path(media), timeline_rate(timeline))
 
     @staticmethod
     def _target_tracks(timeline: otio.schema.Timeline, track_index: int) -> tuple[str | None, str | None]:

@@ -26,7 +26,7 @@ class TakesMixin:
         one in the clip's takes list so it can be swapped back. Undoable."""
         timeline = self.document.timeline
         try:
-            video, audio = self._clips_for(take_id, timeline)
+            video, audio = self._clips_of(take_id, timeline)
         except KinoraError as exc:
             self.errorOccurred.emit(str(exc))
             return False
