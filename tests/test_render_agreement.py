@@ -110,3 +110,46 @@ def test_gain_fades_and_volume_keys_sound_the_same_in_preview_and_export(tmp_pat
     assert level(mine, 1.96, 2.0) < 0.2 * level(flat, 1.96, 2.0)  # fading out
     for t0 in (0.1, 0.7, 1.2, 1.6, 1.9):
         assert level(theirs, t0, t0 + 0.05) == pytest.approx(level(mine, t0, t0 + 0.05), rel=0.08, abs=2e-3)
+
+
+def test_a_transition_dissolves_and_crossfades_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    # Before, export and playback treated OTIO Transitions as cuts.
+    from playback_media import tone
+
+    from studio.media.encode import write_clip
+
+    red = write_clip(np.full((36, 64, 64, 3), (200, 30, 30), np.uint8), tone(36, hz=440.0), FPS, 48000,
+                     tmp_path / "red.mp4")
+    blue = write_clip(np.full((36, 64, 64, 3), (30, 30, 200), np.uint8), tone(36, hz=660.0), FPS, 48000,
+                      tmp_path / "blue.mp4")
+    timeline = otio.schema.Timeline("dissolve")
+    for name, kind in (("V1", "Video"), ("A1", "Audio")):
+        track = otio.schema.Track(name=name, kind=kind)
+        track.extend([_clip(red, 36, 6, 24),
+                      otio.schema.Transition(in_offset=RT(6, FPS), out_offset=RT(6, FPS)),
+                      _clip(blue, 36, 6, 24)])
+        timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    out = render_timeline(timeline, tmp_path / "dissolve.mp4", "source", resolve_media=_resolve, watermark=None)
+    try:
+        assert preview.duration == 4.0
+        with FrameReader(out) as reader:
+            for t, redness in ((1.0, 1.0), (1.5, 1.0), (2.0, 0.5), (2.25, 0.25), (3.0, 0.0)):
+                mine = preview.frame_at(t, (64, 64)).reshape(-1, 3).mean(axis=0)
+                theirs = reader.frame_at(t + 0.01).reshape(-1, 3).mean(axis=0)
+                assert abs(mine[0] - (30 + 170 * redness)) < 12 and abs(mine[2] - (30 + 170 * (1 - redness))) < 12, t
+                assert np.abs(mine - theirs).max() < 12, t
+        exported = read_audio(out)
+        for t in (1.0, 1.75, 2.0, 2.25, 3.0):
+            first = int(t * 48000)
+            mine = preview.audio(first / 48000, (first + 2400) / 48000)[:, 0]
+            theirs = exported[first:first + 2400, 0]
+            assert np.sqrt(np.mean((mine - theirs) ** 2)) < 0.03, t
+        # Mid-dissolve both tones sound at half level: the mix is neither tone alone.
+        mid = preview.audio(2.0, 2.05)[:, 0]
+        t_axis = np.arange(len(mid)) / 48000 + 2.0
+        for hz in (440.0, 660.0):
+            level = 2 * abs(np.mean(mid * np.exp(-2j * np.pi * hz * t_axis)))
+            assert 0.1 < level < 0.2, hz  # half of the 0.3 tone
+    finally:
+        preview.close()

@@ -87,12 +87,18 @@ class YuvCanvas:
         self.u[:] = BLACK_C
         self.v[:] = BLACK_C
 
-    def paste(self, planes: tuple[np.ndarray, np.ndarray, np.ndarray], p: Placement) -> None:
+    def paste(self, planes: tuple[np.ndarray, np.ndarray, np.ndarray], p: Placement, alpha: float = 1.0) -> None:
+        """Put the picture at its placement; `alpha` < 1 mixes it over what is there (a dissolve)."""
         y, u, v = planes
-        self.y[p.dest_y:p.dest_y + p.h, p.dest_x:p.dest_x + p.w] = y[p.crop_y:p.crop_y + p.h, p.crop_x:p.crop_x + p.w]
         cy, cx, ch, cw, oy, ox = p.dest_y // 2, p.dest_x // 2, p.h // 2, p.w // 2, p.crop_y // 2, p.crop_x // 2
-        self.u[cy:cy + ch, cx:cx + cw] = u[oy:oy + ch, ox:ox + cw]
-        self.v[cy:cy + ch, cx:cx + cw] = v[oy:oy + ch, ox:ox + cw]
+        for dst, src in ((self.y[p.dest_y:p.dest_y + p.h, p.dest_x:p.dest_x + p.w],
+                          y[p.crop_y:p.crop_y + p.h, p.crop_x:p.crop_x + p.w]),
+                         (self.u[cy:cy + ch, cx:cx + cw], u[oy:oy + ch, ox:ox + cw]),
+                         (self.v[cy:cy + ch, cx:cx + cw], v[oy:oy + ch, ox:ox + cw])):
+            if alpha >= 1.0:
+                dst[...] = src
+            else:
+                dst[...] = (dst * (1.0 - alpha) + src * alpha + 0.5).astype(np.uint8)
 
     def to_frame(self) -> av.VideoFrame:
         frame = av.VideoFrame.from_ndarray(self.data, format="yuv420p")

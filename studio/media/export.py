@@ -5,8 +5,8 @@ layers composited bottom to top (where no track has a clip the frame is black), 
 mixed on the 48 kHz grid with their de-click fades, mute/solo, the timeline's rate, and which
 source frame each output frame k (at k / fps) shows. Pictures stay in yuv420p from decoder to encoder.
 
-Not built: transitions (treated as cuts), speed effects (LinearTimeWarp is ignored), nested
-stacks inside tracks (skipped), audio pan/volume metadata.
+A dissolving picture (an OTIO Transition in the schedule) is mixed over the layers beneath it.
+Not built: speed effects (LinearTimeWarp is ignored), nested stacks inside tracks (skipped), pan.
 """
 
 from __future__ import annotations
@@ -142,18 +142,22 @@ class VideoRenderer:
         active = [(layer, piece) for layer, pieces in zip(self._layers, self.plan.schedule.layers)
                   for piece in pieces if id(piece) in shown]
         placed = [(seg, layer.reader(seg)) for layer, seg in active]
-        # Only layers from the top-most one that covers the frame down need drawing.
+        # Only layers from the top-most one that covers the frame, opaque, down need drawing.
         start = 0
         for i in range(len(placed) - 1, -1, -1):
-            if self._placement(placed[i][1]).covers(self.plan.width, self.plan.height):
+            seg, reader = placed[i]
+            if seg.opacity(t) >= 1.0 and self._placement(reader).covers(self.plan.width, self.plan.height):
                 start = i
                 break
         else:
             self.canvas.fill_black()
         for seg, reader in placed[start:]:
+            alpha = seg.opacity(t)
+            if alpha <= 0:
+                continue
             p = self._placement(reader)
             picture = reader.picture_at(source_time(seg, t, reader.info.fps, float(self.plan.rate)))
-            self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p)
+            self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p, alpha)
         if self.watermark is not None:
             self.watermark.apply(self.canvas.y, self.canvas.u, self.canvas.v)
         return self.canvas.to_frame()

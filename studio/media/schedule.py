@@ -28,6 +28,13 @@ class VideoPiece:
     end: float
     path: Path
     source_start: float
+    fade: tuple[float, float] | None = None  # (t0, t1): fades in from transparent at t0 to opaque at t1
+
+    def opacity(self, t: float) -> float:
+        if self.fade is None:
+            return 1.0
+        t0, t1 = self.fade
+        return float(min(1.0, max(0.0, (t - t0) / (t1 - t0)))) if t1 > t0 else 1.0
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,19 @@ class TimelineSource:
 
     def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
         size = size or self.size
-        piece = self.piece_at(t)
-        if piece is None:
+        shown = self.schedule.pictures_at(t)
+        # From the top down to the first opaque picture (a dissolving one shows the one beneath through it).
+        first = next((i for i in range(len(shown) - 1, -1, -1) if shown[i].opacity(t) >= 1.0), 0)
+        if not shown:
             return np.zeros((size[1], size[0], 3), dtype=np.uint8)
+        canvas = self._picture(shown[first], t, size)
+        for piece in shown[first + 1:]:
+            alpha = piece.opacity(t)
+            if alpha > 0:
+                canvas = (canvas * (1 - alpha) + self._picture(piece, t, size) * alpha + 0.5).astype(np.uint8)
+        return canvas
+
+    def _picture(self, piece: VideoPiece, t: float, size: tuple[int, int]) -> np.ndarray:
         reader = self._readers.get(piece.path)
         if reader is None:
             reader = self._readers[piece.path] = open_reader(piece.path)

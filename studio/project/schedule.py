@@ -12,14 +12,16 @@ over earlier ones, and pieces of sound on the 48 kHz grid) with:
 - the de-click fades where a clip's sound is cut mid-waveform (trimmed, and not simply continuing
   the previous piece of the same file, as after a split), and each audio clip's own gain, fades and
   volume keyframes (studio.project.clip_props).
-Not built: transitions (a crossfade plays as a cut), speed (LinearTimeWarp is ignored), reframing
-and text overlays.
+- OTIO Transitions between two clips as a dissolve (the incoming picture fades in on a layer just
+  above) and a linear crossfade of the sound; the clips run on into the transition from their media.
+Not built: speed (LinearTimeWarp is ignored), reframing and text overlays.
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import opentimelineio as otio
@@ -47,9 +49,22 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
         if not track.enabled or kinora_data(track).get("mute"):
             layers.append([])
             continue
-        layers.append([VideoPiece(seconds(placed.start_time), seconds(placed.end_time_exclusive()), path, start)
-                       for _clip, placed, start, _available, path in _clips(track, resolve, missing)
-                       if kind(path)[0]])
+        base, over = [], []
+        fades = _crossfades(track)
+        for index, _clip, placed, start, _available, path in _clips(track, resolve, missing):
+            if not kind(path)[0]:
+                continue
+            begin, end = seconds(placed.start_time), seconds(placed.end_time_exclusive())
+            incoming, outgoing = fades.get(index, (None, None))
+            end += outgoing[1] if outgoing else 0.0  # the outgoing clip plays on under the dissolve
+            if incoming:  # the incoming clip dissolves in on a layer just above, then plays on here
+                a, b = incoming
+                over.append(VideoPiece(begin - a, begin + b, path, start - a, fade=(begin - a, begin + b)))
+                begin, start = begin + b, start + b
+            base.append(VideoPiece(begin, end, path, start))
+        layers.append(base)
+        if over:
+            layers.append(over)
     tracks = audio_tracks(timeline)
     solo = any(kinora_data(t).get("solo") for t in tracks)
     audio: list[AudioPiece] = []
@@ -57,12 +72,21 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
         if not _track_plays(track, solo):
             continue
         raw = []
-        for clip, placed, source_start, available, path in _clips(track, resolve, missing):
+        fades = _crossfades(track)
+        for index, clip, placed, source_start, available, path in _clips(track, resolve, missing):
             if not kind(path)[1]:
                 continue
             props = sound_props(kinora_data(clip))
-            first = int(round(seconds(placed.start_time) * SAMPLE_RATE))
-            length = int(round(seconds(placed.end_time_exclusive()) * SAMPLE_RATE)) - first
+            begin, end = seconds(placed.start_time), seconds(placed.end_time_exclusive())
+            incoming, outgoing = fades.get(index, (None, None))
+            if incoming:  # a crossfade: the sound starts early and fades in over the transition
+                begin, source_start = begin - incoming[0], source_start - incoming[0]
+                props = replace(props, fade_in_s=max(props.fade_in_s, sum(incoming)))
+            if outgoing:  # and the outgoing sound plays on, fading out
+                end += outgoing[1]
+                props = replace(props, fade_out_s=max(props.fade_out_s, sum(outgoing)))
+            first = int(round(begin * SAMPLE_RATE))
+            length = int(round(end * SAMPLE_RATE)) - first
             media_end = (int(round((seconds(available.end_time_exclusive()) - seconds(available.start_time))
                                    * SAMPLE_RATE)) if available is not None else None)
             raw.append((first, length, path, int(round(source_start * SAMPLE_RATE)), media_end, props))
@@ -71,8 +95,26 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
                     missing)
 
 
+def _crossfades(track: otio.schema.Track) -> dict[int, tuple[tuple[float, float] | None, tuple[float, float] | None]]:
+    """Clip index -> (incoming, outgoing) transition as (seconds before the cut, seconds after it).
+
+    Any OTIO Transition between two clips plays as a dissolve (its picture) and a crossfade (its sound).
+    """
+    found: dict[int, list] = {}
+    for index, item in enumerate(track):
+        if not isinstance(item, otio.schema.Transition) or not 0 < index < len(track) - 1:
+            continue
+        before, after = track[index - 1], track[index + 1]
+        if not (isinstance(before, otio.schema.Clip) and isinstance(after, otio.schema.Clip)):
+            continue
+        span = (seconds(item.in_offset), seconds(item.out_offset))
+        found.setdefault(index - 1, [None, None])[1] = span
+        found.setdefault(index + 1, [None, None])[0] = span
+    return {k: (v[0], v[1]) for k, v in found.items()}
+
+
 def _clips(track: otio.schema.Track, resolve: Resolve, missing: list[str]):
-    """(clip, timeline range, seconds into the file, available range, path) for each playable clip."""
+    """(index, clip, timeline range, seconds into the file, available range, path) for each playable clip."""
     for index, item in enumerate(track):
         if not isinstance(item, otio.schema.Clip) or not item.enabled:
             continue
@@ -84,7 +126,7 @@ def _clips(track: otio.schema.Track, resolve: Resolve, missing: list[str]):
         trimmed = item.trimmed_range()
         available = item.media_reference.available_range if item.media_reference is not None else None
         origin = seconds(available.start_time) if available is not None else 0.0
-        yield item, placed, seconds(trimmed.start_time) - origin, available, Path(path)
+        yield index, item, placed, seconds(trimmed.start_time) - origin, available, Path(path)
 
 
 def _track_plays(track: otio.schema.Track, solo: bool) -> bool:
