@@ -93,6 +93,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("timeline.zoom_in", "Zoom in", ("+", "="), T, "&Timeline"),
     _a("timeline.zoom_out", "Zoom out", "-", T, "&Timeline"),
     _a("timeline.zoom_fit", "Zoom to fit", "\\", T, "&Timeline"),
+    _a("timeline.waveform_db", "Waveforms in dB", "Shift+W", T, "&Timeline"),
     # The transport keys on the timeline drive the program monitor (the Preview playing the edit).
     _a("timeline.play", "Play / Pause the edit", "Space", T, "&Timeline"),
     _a("timeline.home", "Go to start of the edit", "Home", T, "&Timeline"),

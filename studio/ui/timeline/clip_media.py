@@ -65,6 +65,7 @@ class MediaCatalog(QObject):
         self._waveform_ready: set[str] = set()
         self._filmstrips: dict[str, list[QImage]] = {}
         self._loading: set[tuple[str, str]] = set()
+        self.waveform_db = False  # draw waveforms on a decibel scale (the timeline's dB view)
 
     def media_for(self, clip: otio.schema.Clip) -> ClipMedia | None:
         """The media behind clip, or None when its file cannot be found (it draws as offline).

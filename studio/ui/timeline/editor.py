@@ -345,6 +345,12 @@ class TimelineEditor(TakesMixin, QWidget):
         self.view.viewport().update()
         self.ruler.update()
 
+    def set_waveform_db(self, on: bool) -> None:
+        """Draw the waveforms on a decibel scale (quiet sound stays visible) or a linear one."""
+        self.catalog.waveform_db = on
+        self._table_actions["timeline.waveform_db"].setChecked(on)
+        self.view.viewport().update()
+
     def set_snapping(self, on: bool) -> None:
         self.view.snapping = on
         self._snap_action.setChecked(on)
@@ -418,6 +424,7 @@ class TimelineEditor(TakesMixin, QWidget):
         self._action("timeline.zoom_in", lambda: self.view.zoom(ZOOM_STEP), short="+")
         self._action("timeline.zoom_out", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
         self._action("timeline.zoom_fit", self.view.zoom_to_fit, short="Fit")
+        self._action("timeline.waveform_db", lambda on: self.set_waveform_db(on), short="dB", checkable=True)
         for name in ("play", "home", "end", "step_back", "step_forward", "back_second", "forward_second",
                      "reverse", "stop", "forward"):
             self._action(f"timeline.{name}", lambda _checked=False, name=name: self.transportRequested.emit(name),
