@@ -156,6 +156,23 @@ def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(edi
     assert editor.undo_stack().count() == 1
 
 
+def test_dragging_over_the_tracks_shows_a_snapped_insertion_marker(editor, lib, tmp_path):
+    # Before, nothing showed where a drop would land until it had landed.
+    from PySide6.QtGui import QDragLeaveEvent, QDragMoveEvent
+
+    editor.insert_take(generated_take(lib, tmp_path, "there", 1.0, 440), 0.0)
+    row = next(r for r in editor.view.rows if r.name == "V1")
+    near_end = editor.view.scale.x(1.0) + 2  # two pixels past the clip's end: snaps onto it
+    pos = editor.view.mapFromScene(QPointF(near_end, row.y + row.height / 2))
+    mime = encode_take_ids([1])  # held: the event does not own it
+    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier)
+    editor.view.dragMoveEvent(move)
+    assert editor.view.drop_marker == pytest.approx(1.0)
+    editor.view.dragLeaveEvent(QDragLeaveEvent())
+    assert editor.view.drop_marker is None
+
+
 def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path, qtbot):
     first = generated_take(lib, tmp_path, "dragged", 1.0, 440)
     second = generated_take(lib, tmp_path, "along", 0.5, 550)
