@@ -153,3 +153,28 @@ def test_a_transition_dissolves_and_crossfades_the_same_in_preview_and_export(tm
             assert 0.1 < level < 0.2, hz  # half of the 0.3 tone
     finally:
         preview.close()
+
+
+def test_a_linear_time_warp_plays_twice_as_fast_in_preview_and_export(tmp_path: Path) -> None:
+    # Before, LinearTimeWarp was ignored: the clip played at normal speed and its frames lagged.
+    a = write_test_clip(tmp_path / "a.mp4", 36, clip_id=1, hz=440.0)
+    timeline = otio.schema.Timeline("fast")
+    for name, kind in (("V1", "Video"), ("A1", "Audio")):
+        track = otio.schema.Track(name=name, kind=kind)
+        clip = _clip(a, 36, 4, 12)
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
+        track.append(clip)
+        timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    out = render_timeline(timeline, tmp_path / "fast.mp4", "source", resolve_media=_resolve, watermark=None)
+    try:
+        with FrameReader(out) as reader:
+            for k in (0, 3, 7, 11):
+                assert read_frame(preview.frame_at((k + 0.5) / FPS, (64, 64))) == (4 + 2 * k, 1)
+                assert read_frame(reader.frame_at((k + 0.5) / FPS)) == (4 + 2 * k, 1)
+        exported = read_audio(out)
+        for sound in (preview.audio(0.2, 0.7)[:, 0], exported[9600:33600, 0]):
+            spectrum = np.abs(np.fft.rfft(sound))
+            assert np.fft.rfftfreq(len(sound), 1 / 48000)[np.argmax(spectrum)] == pytest.approx(880, abs=5)
+    finally:
+        preview.close()

@@ -30,7 +30,7 @@ from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
 from studio.media.presets import ExportPreset, get_preset
 from studio.media.probe import probe
-from studio.media.schedule import AudioPiece, Schedule, VideoPiece, shape_sound, source_time
+from studio.media.schedule import AudioPiece, Schedule, VideoPiece, read_sound, shape_sound, source_time
 from studio.media.watermark import WatermarkSettings, YuvWatermark
 
 DEFAULT_WATERMARK = WatermarkSettings()
@@ -189,11 +189,11 @@ class _Layer:
 
 
 class AudioMixer:
-    """Sums the schedule's audio pieces (fades applied) over consecutive windows of 48 kHz samples."""
+    """Sums the schedule's audio pieces (speed and shaping applied) over consecutive windows of 48 kHz samples."""
 
     def __init__(self, pieces: list[AudioPiece]) -> None:
         self._placed = sorted(pieces, key=lambda p: p.first)
-        self._cursors: dict[int, AudioCursor] = {}
+        self._readers: dict[int, _ForwardReader] = {}
 
     def mix(self, pos: int, n: int) -> np.ndarray:
         """Samples [pos, pos + n) of the mix; windows must come in order."""
@@ -203,18 +203,46 @@ class AudioMixer:
             j0, j1 = max(pos, s0), min(pos + n, s1)
             if j0 >= j1:
                 continue
-            cursor = self._cursors.get(i)
-            if cursor is None:
-                cursor = self._cursors[i] = AudioCursor(piece.path, (piece.source_first + j0 - s0) / AUDIO_RATE)
-            samples = cursor.take(j1 - j0)
+            reader = self._readers.get(i)
+            if reader is None:
+                start = piece.source_first + int(np.floor((j0 - s0) * piece.speed))
+                reader = self._readers[i] = _ForwardReader(piece.path, start)
+            samples = read_sound(reader.read, piece, j0 - s0, j1 - j0)
             shape_sound(samples, j0 - s0, piece)
             out[j0 - pos:j1 - pos] += samples
             if j1 == s1:
-                self._cursors.pop(i).close()
+                self._readers.pop(i).close()
         np.clip(out, -1.0, 1.0, out=out)
         return out
 
     def close(self) -> None:
-        for cursor in self._cursors.values():
-            cursor.close()
-        self._cursors.clear()
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+
+class _ForwardReader:
+    """`read(first, count)` over one decode pass, for `first` never before the start nor going back
+    (reads may overlap: varispeed reads one sample past each window)."""
+
+    def __init__(self, path: Path, first: int) -> None:
+        self._cursor = AudioCursor(path, first / AUDIO_RATE)
+        self._base = first  # file sample of self._buffer[0]
+        self._buffer = np.zeros((0, 2), np.float32)
+
+    def read(self, first: int, count: int) -> np.ndarray:
+        if first > self._base:  # drop what is behind
+            drop = first - self._base
+            if drop >= len(self._buffer):
+                self._cursor.take(drop - len(self._buffer))
+                self._buffer = np.zeros((0, 2), np.float32)
+            else:
+                self._buffer = self._buffer[drop:]
+            self._base = first
+        need = count - len(self._buffer)
+        if need > 0:
+            self._buffer = np.concatenate([self._buffer, self._cursor.take(need)])
+        return self._buffer[:count].copy()
+
+    def close(self) -> None:
+        self._cursor.close()

@@ -10,6 +10,7 @@ show the same picture and play the same sound at every time.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class VideoPiece:
     path: Path
     source_start: float
     fade: tuple[float, float] | None = None  # (t0, t1): fades in from transparent at t0 to opaque at t1
+    speed: float = 1.0  # seconds of the file per second of timeline (OTIO LinearTimeWarp); 0 holds a frame
 
     def opacity(self, t: float) -> float:
         if self.fade is None:
@@ -56,6 +58,7 @@ class AudioPiece:
     fade_in_s: float = 0.0
     fade_out_s: float = 0.0
     volume_keys: tuple[tuple[float, float], ...] = ()
+    speed: float = 1.0  # varispeed: the sound is read `speed` times as fast (pitch follows); 0 is silence
 
     @property
     def shaped(self) -> bool:
@@ -105,7 +108,26 @@ def source_time(piece: VideoPiece, t: float, media_fps: float | None, rate: floa
     clip moved by a fraction of a frame, still shows each frame where it belongs).
     """
     frame_start = np.floor(t * rate + 1e-6) / rate
-    return piece.source_start + (frame_start - piece.start) + 0.5 / (media_fps or DEFAULT_MEDIA_FPS)
+    return piece.source_start + (frame_start - piece.start) * piece.speed + 0.5 / (media_fps or DEFAULT_MEDIA_FPS)
+
+
+def read_sound(read: Callable[[int, int], np.ndarray], piece: AudioPiece, offset: int, n: int) -> np.ndarray:
+    """Samples [offset, offset + n) of the piece, as (n, 2) float32, before shaping.
+
+    `read(first, count)` gives `count` samples of the file from sample `first` (first never goes back
+    between calls for one piece). At a speed other than 1 the file is read faster or slower and
+    resampled linearly (varispeed: the pitch follows, as on tape).
+    """
+    if piece.speed == 1.0:
+        return read(piece.source_first + offset, n)
+    if piece.speed <= 0 or n <= 0:
+        return np.zeros((max(n, 0), 2), np.float32)
+    positions = piece.source_first + (offset + np.arange(n, dtype=np.float64)) * piece.speed
+    first = int(np.floor(positions[0]))
+    data = read(first, int(np.ceil(positions[-1])) - first + 2)
+    local = positions - first
+    grid = np.arange(len(data))
+    return np.stack([np.interp(local, grid, data[:, c]) for c in range(2)], axis=1).astype(np.float32)
 
 
 def shape_sound(samples: np.ndarray, offset: int, piece: AudioPiece) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import opentimelineio as otio
 
-from studio.media.schedule import Schedule, VideoPiece, media_kinds, shape_sound, source_time
+from studio.media.schedule import Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
 from studio.playback.sources import fit_into, fitted_size, open_reader, sample_span
@@ -103,7 +103,7 @@ class TimelineSource:
         mix = np.zeros((n, 2), dtype=np.float32)
         for piece in self.schedule.sounds_in(first, n):
             a, b = max(first, piece.first), min(first + n, piece.first + piece.length)
-            samples = self._window(piece.path).samples(piece.source_first + (a - piece.first), b - a)
+            samples = read_sound(self._window(piece.path).samples, piece, a - piece.first, b - a)
             shape_sound(samples, a - piece.first, piece)
             mix[a - first : b - first] += samples
         np.clip(mix, -1.0, 1.0, out=mix)

@@ -14,7 +14,9 @@ over earlier ones, and pieces of sound on the 48 kHz grid) with:
   volume keyframes (studio.project.clip_props).
 - OTIO Transitions between two clips as a dissolve (the incoming picture fades in on a layer just
   above) and a linear crossfade of the sound; the clips run on into the transition from their media.
-Not built: speed (LinearTimeWarp is ignored), reframing and text overlays.
+- speed: a clip's LinearTimeWarp effects (FreezeFrame holds its first frame, in silence); the sound
+  is varispeed (resampled: pitch follows the speed).
+Not built: reframing and text overlays.
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 
@@ -55,13 +57,15 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
             if not kind(path)[0]:
                 continue
             begin, end = seconds(placed.start_time), seconds(placed.end_time_exclusive())
+            speed = clip_speed(_clip)
             incoming, outgoing = fades.get(index, (None, None))
             end += outgoing[1] if outgoing else 0.0  # the outgoing clip plays on under the dissolve
             if incoming:  # the incoming clip dissolves in on a layer just above, then plays on here
                 a, b = incoming
-                over.append(VideoPiece(begin - a, begin + b, path, start - a, fade=(begin - a, begin + b)))
-                begin, start = begin + b, start + b
-            base.append(VideoPiece(begin, end, path, start))
+                over.append(VideoPiece(begin - a, begin + b, path, start - a * speed, fade=(begin - a, begin + b),
+                                       speed=speed))
+                begin, start = begin + b, start + b * speed
+            base.append(VideoPiece(begin, end, path, start, speed=speed))
         layers.append(base)
         if over:
             layers.append(over)
@@ -79,8 +83,9 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
             props = sound_props(kinora_data(clip))
             begin, end = seconds(placed.start_time), seconds(placed.end_time_exclusive())
             incoming, outgoing = fades.get(index, (None, None))
+            speed = clip_speed(clip)
             if incoming:  # a crossfade: the sound starts early and fades in over the transition
-                begin, source_start = begin - incoming[0], source_start - incoming[0]
+                begin, source_start = begin - incoming[0], source_start - incoming[0] * speed
                 props = replace(props, fade_in_s=max(props.fade_in_s, sum(incoming)))
             if outgoing:  # and the outgoing sound plays on, fading out
                 end += outgoing[1]
@@ -89,10 +94,19 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
             length = int(round(end * SAMPLE_RATE)) - first
             media_end = (int(round((seconds(available.end_time_exclusive()) - seconds(available.start_time))
                                    * SAMPLE_RATE)) if available is not None else None)
-            raw.append((first, length, path, int(round(source_start * SAMPLE_RATE)), media_end, props))
+            raw.append((first, length, path, int(round(source_start * SAMPLE_RATE)), media_end, props, speed))
         audio.extend(_with_fades(raw))
     return Schedule(timeline_rate(timeline), duration_seconds(timeline), layers, audio,
                     missing)
+
+
+def clip_speed(clip: otio.schema.Clip) -> float:
+    """How fast the clip plays its media: the product of its LinearTimeWarp effects (FreezeFrame is 0)."""
+    speed = 1.0
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            speed *= float(effect.time_scalar)
+    return max(0.0, speed)
 
 
 def _crossfades(track: otio.schema.Track) -> dict[int, tuple[tuple[float, float] | None, tuple[float, float] | None]]:
@@ -136,10 +150,10 @@ def _track_plays(track: otio.schema.Track, solo: bool) -> bool:
     return data.get("solo", False) or not solo
 
 
-def _with_fades(raw: list[tuple[int, int, Path, int, int | None, SoundProps]]) -> list[AudioPiece]:
+def _with_fades(raw: list[tuple[int, int, Path, int, int | None, SoundProps, float]]) -> list[AudioPiece]:
     """Pieces of one track, marking the edges where the sound is cut mid-waveform, with each clip's shaping."""
     pieces = []
-    for i, (first, length, path, source_first, media_end, props) in enumerate(raw):
+    for i, (first, length, path, source_first, media_end, props, speed) in enumerate(raw):
         prev = raw[i - 1] if i > 0 else None
         nxt = raw[i + 1] if i + 1 < len(raw) else None
         continues_prev = (prev is not None and prev[2] == path and prev[0] + prev[1] == first
@@ -152,5 +166,5 @@ def _with_fades(raw: list[tuple[int, int, Path, int, int | None, SoundProps]]) -
                                  fade_in=trimmed_head and not continues_prev,
                                  fade_out=trimmed_tail and not continued_by_next, gain_db=props.gain_db,
                                  fade_in_s=props.fade_in_s, fade_out_s=props.fade_out_s,
-                                 volume_keys=props.volume_keys))
+                                 volume_keys=props.volume_keys, speed=speed))
     return pieces
