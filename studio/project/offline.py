@@ -36,6 +36,11 @@ def deleted_take_changes(take_id: int, *, media_gone: bool) -> dict[str, object]
     return changes
 
 
+def relink_changes(take_id: int, media_sha256: str) -> dict[str, object]:
+    """The keys of a clip's metadata["kinora"] that point it at another take's media (relinking)."""
+    return {"take_id": take_id, "media_sha256": media_sha256, "offline": None, "deleted_take_id": None}
+
+
 def offline_reason(clip: otio.schema.Clip) -> str | None:
     """Why the clip is offline according to its metadata (None: not marked; its file may still be missing)."""
     return kinora_data(clip).get("offline")
