@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from studio.library.library import Library
     from studio.library.records import TakeRecord
     from studio.provenance.reader import CredentialsReport
+    from studio.recipe import Recipe
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,18 @@ def import_file(lib: Library, path: Path | str) -> Imported:
     take = lib.add_imported_take(media.id, title=path.stem)
     report = record_credentials(lib, take)
     return Imported(lib.take(take.id), False, report)
+
+
+def adopt_recipe_images(lib: Library, recipe: Recipe) -> Recipe:
+    """The recipe with its conditioning image and keyframes copied into the library's store and named
+    there, so the take never depends on a file outside the library (which may move or vanish)."""
+    def stored(name: str) -> str:
+        path = Path(name)
+        if path.is_file() and not path.resolve().is_relative_to(lib.root.resolve()):
+            return str(lib.media_path(lib.import_media(path)))
+        return name
+
+    if not recipe.image and not recipe.keyframes:
+        return recipe
+    return recipe.replace(image=stored(recipe.image) if recipe.image else recipe.image,
+                          keyframes=tuple(stored(k) for k in recipe.keyframes))

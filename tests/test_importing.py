@@ -32,3 +32,19 @@ def test_cli_import_goes_through_the_service(corpus: Path, capsys) -> None:
     assert second["id"] == first["id"] and second["already_there"]
     with Library.open() as lib:
         assert lib.take(first["id"]).title == "bear"
+
+
+def test_images_for_image_to_video_are_copied_into_the_library(lib: Library, corpus: Path, tmp_path: Path) -> None:
+    # Before, the take's recipe named the dropped file where it was, outside the library.
+    from studio.importing import adopt_recipe_images
+    from studio.recipe import Recipe
+
+    image = tmp_path / "start.jpg"
+    shutil.copy(corpus / "images" / "Landscape_6.jpg", image)
+    recipe = Recipe(prompt="the hills at dusk", model_id="tiny-random", mode="image", image=str(image))
+    adopted = adopt_recipe_images(lib, recipe)
+    stored = Path(adopted.image)
+    assert stored.is_file() and stored.resolve().is_relative_to(lib.root.resolve())
+    assert stored.read_bytes() == image.read_bytes()
+    image.unlink()  # the original may go: the take does not need it
+    assert adopt_recipe_images(lib, adopted) == adopted  # already in the library: unchanged

@@ -99,6 +99,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from studio.engine.runner import Runner
     from studio.engine.styles import get_style
     from studio.exporting import export_take
+    from studio.importing import adopt_recipe_images
 
     if args.style:
         get_style(args.style)  # an unknown style fails before anything loads
@@ -119,6 +120,7 @@ def run_generate(args: argparse.Namespace) -> int:
         recipe = build_recipe(args, get_model(model_id))
         if parent is not None:
             recipe = recipe.replace(source_take_id=parent.id, source_path=None)
+        recipe = adopt_recipe_images(lib, recipe)
         runner = Runner(lib, on_event=on_event, memory_policy=args.memory_policy)
         take_id = runner.submit(recipe)
 

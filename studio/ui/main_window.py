@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from studio import __version__
 from studio.errors import KinoraError
-from studio.importing import Imported, import_file
+from studio.importing import Imported, adopt_recipe_images, import_file
 from studio.ui import drop_import
 from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
@@ -333,7 +333,9 @@ class MainWindow(QMainWindow):
         def work() -> int:
             if project_id is not None:
                 lib.snapshot_project(project_id, "autosave", timeline)
-            return runner.submit(recipe, parent_take_id=parent_take_id, remix_kind=remix_kind)
+            # A dropped image is copied into the library first: the take never names a file outside it.
+            return runner.submit(adopt_recipe_images(lib, recipe), parent_take_id=parent_take_id,
+                                 remix_kind=remix_kind)
 
         for_timeline = parent_take_id is not None and parent_take_id == self._timeline_parent
 
