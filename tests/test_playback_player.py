@@ -200,3 +200,17 @@ def test_the_clock_waits_for_the_first_frames_so_none_is_late(player):
     assert player.position == 0.0 and not player.clock_running
     assert record_playback(player) == list(range(8))
     assert player.stats().frames_dropped == 0
+
+
+def test_an_audio_only_file_shows_its_waveform_with_the_position(corpus):
+    # Before, a sound file played on a black picture.
+    from studio.playback import FileSource
+
+    source = FileSource(corpus / "audio" / "bear.opus")
+    try:
+        start, later = source.frame_at(0.0, (320, 120)), source.frame_at(source.duration / 2, (320, 120))
+        green = (start[..., 1] > 150) & (start[..., 0] < 120)
+        assert green.sum() > 500  # the waveform is drawn
+        assert start[:, 0, 0].mean() > 200 and later[:, 160, 0].mean() > 200  # the position line moves
+    finally:
+        source.close()
