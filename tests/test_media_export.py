@@ -247,3 +247,24 @@ def test_rotated_source_is_exported_upright(tmp_path: Path) -> None:
         frame = r.frame_at(0.2)
     assert frame.shape == (64, 32, 3)
     assert frame[:28].mean() > 235 and frame[36:].mean() < 20
+
+
+def test_blur_fit_shows_the_whole_picture_over_a_blurred_fill_and_is_the_9_16_default(tmp_path: Path) -> None:
+    # Before, 9:16 filled and cropped: a 16:9 title lost its sides.
+    assert get_preset("9:16").fit == "blur" and get_preset("1:1").fit == "blur"
+    frames = np.full((12, 36, 64, 3), (40, 160, 40), np.uint8)
+    frames[:, :, :8] = (220, 20, 20)  # red left edge
+    frames[:, :, -8:] = (20, 20, 220)  # blue right edge
+    wide = write_clip(frames, None, 24, 48000, tmp_path / "wide.mp4", preset="ultrafast")
+    tl = _timeline(24, [[_clip(wide, 0, 0.5, 24)]])
+    tall = ExportPreset("tall", 64, 112, "blur", x264_preset="ultrafast")
+    with FrameReader(render_timeline(tl, tmp_path / "blur.mp4", tall, resolve_media=_resolve, watermark=None)) as r:
+        picture = r.frame_at(0.2).astype(int)
+    middle = picture[56]  # the fitted band: both edges are there
+    assert middle[1][0] > 150 and middle[-2][2] > 150
+    top = picture[5]  # above the band: the picture's own colours, blurred and dimmed, not black
+    assert top.mean() > 25 and top[:, 1].mean() > top[:, 0].mean() - 40
+    with FrameReader(render_timeline(tl, tmp_path / "fill.mp4", tall.with_fit("fill"), resolve_media=_resolve,
+                                     watermark=None)) as r:
+        cropped = r.frame_at(0.2).astype(int)[56]
+    assert cropped[1][0] < 120  # fill crops the red edge away

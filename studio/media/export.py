@@ -146,17 +146,23 @@ class VideoRenderer:
         start = 0
         for i in range(len(placed) - 1, -1, -1):
             seg, reader = placed[i]
-            if seg.opacity(t) >= 1.0 and self._placement(reader).covers(self.plan.width, self.plan.height):
+            covers = self.fit == "blur" or self._placement(reader).covers(self.plan.width, self.plan.height)
+            if seg.opacity(t) >= 1.0 and covers:
                 start = i
                 break
         else:
             self.canvas.fill_black()
-        for seg, reader in placed[start:]:
+        for n, (seg, reader) in enumerate(placed[start:]):
             alpha = seg.opacity(t)
             if alpha <= 0:
                 continue
             p = self._placement(reader)
             picture = reader.picture_at(source_time(seg, t, reader.info.fps, float(self.plan.rate)))
+            if n == 0 and self.fit == "blur" and not p.covers(self.plan.width, self.plan.height):
+                # The bottom picture fills the frame first, blurred: the bars are its own colours.
+                fill = place(reader.info.width, reader.info.height, self.plan.width, self.plan.height, "fill")
+                self.canvas.paste(yuv_planes(picture, fill.scaled_w, fill.scaled_h, reader.rotation), fill)
+                self.canvas.blur_background()
             self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p, alpha)
         if self.watermark is not None:
             self.watermark.apply(self.canvas.y, self.canvas.u, self.canvas.v)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 PRESET_LABELS = {"source": "Source size", "9:16": "9:16 vertical (1080×1920)", "16:9": "16:9 (1920×1080)",
                  "1:1": "1:1 square (1080×1080)", "720p": "720p (1280×720)"}
-FIT_LABELS = {"fit": "Fit (letterbox)", "fill": "Fill (crop)"}
+FIT_LABELS = {"fit": "Fit (letterbox)", "fill": "Fill (crop)", "blur": "Fit over a blurred fill"}
 
 
 class ExportDialog(QDialog):
