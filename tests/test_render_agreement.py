@@ -178,3 +178,27 @@ def test_a_linear_time_warp_plays_twice_as_fast_in_preview_and_export(tmp_path: 
             assert np.fft.rfftfreq(len(sound), 1 / 48000)[np.argmax(spectrum)] == pytest.approx(880, abs=5)
     finally:
         preview.close()
+
+
+def test_text_over_a_clip_is_drawn_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    from studio.media.encode import write_clip
+
+    grey = write_clip(np.full((24, 96, 160, 3), 60, np.uint8), None, FPS, 48000, tmp_path / "grey.mp4")
+    clip = _clip(grey, 24, 0, 24)
+    clip.metadata["kinora"] = {"text": "KINORA", "text_position": "bottom"}
+    timeline = otio.schema.Timeline("titled")
+    track = otio.schema.Track(name="V1", kind="Video")
+    track.append(clip)
+    timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    out = render_timeline(timeline, tmp_path / "titled.mp4", "source", resolve_media=_resolve, watermark=None)
+    try:
+        mine = preview.frame_at(0.5, (160, 96)).astype(int)
+        with FrameReader(out) as reader:
+            theirs = reader.frame_at(0.5).astype(int)
+        band = slice(int(96 * 0.76), int(96 * 0.95))
+        assert mine[band].max() > 200 and mine[:40].max() < 80  # white text at the bottom only
+        assert abs(mine[band].mean() - theirs[band].mean()) < 6
+        assert ((mine[band] > 160) == (theirs[band] > 160)).mean() > 0.9  # the same letters
+    finally:
+        preview.close()

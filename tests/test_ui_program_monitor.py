@@ -84,12 +84,15 @@ def test_inspector_shows_the_selected_clip_and_applies_its_sound_as_one_undoable
     window.clip_inspector.gain.setValue(-6.0)
     window.clip_inspector.fade_in.setValue(0.25)
     window.clip_inspector.keys.setText("0:0, 0.5:-12")
+    window.clip_inspector.text.setText("Day one")
     window.clip_inspector.apply()
     clips = window.timeline.timeline().find_clips()
+    assert kinora_data(clips[0])["text"] == "Day one" and kinora_data(clips[0])["text_position"] == "bottom"
     assert all(sound_props(kinora_data(c)).gain_db == -6.0 for c in clips)
     assert sound_props(kinora_data(clips[0])).volume_keys == ((0.0, 0.0), (0.5, -12.0))
     window.clip_inspector.keys.setText("soon:-6")  # a bad key is named, nothing changes
     window.clip_inspector.apply()
     assert "1.5:-6" in window.clip_inspector.error.text()
     window.timeline.undo_stack().undo()
-    assert all(sound_props(kinora_data(c)).neutral for c in window.timeline.timeline().find_clips())
+    assert all(sound_props(kinora_data(c)).neutral and "text" not in kinora_data(c)
+               for c in window.timeline.timeline().find_clips())

@@ -28,6 +28,7 @@ from studio.media.audio import AudioCursor
 from studio.media.compose import Placement, YuvCanvas, place, yuv_planes
 from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
+from studio.media.overlay import blend_text_yuv
 from studio.media.presets import ExportPreset, get_preset
 from studio.media.probe import probe
 from studio.media.schedule import AudioPiece, Schedule, VideoPiece, read_sound, shape_sound, source_time
@@ -164,6 +165,8 @@ class VideoRenderer:
                 self.canvas.paste(yuv_planes(picture, fill.scaled_w, fill.scaled_h, reader.rotation), fill)
                 self.canvas.blur_background()
             self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p, alpha)
+            if seg.text:
+                blend_text_yuv(self.canvas.y, self.canvas.u, self.canvas.v, seg.text, seg.text_position, alpha)
         if self.watermark is not None:
             self.watermark.apply(self.canvas.y, self.canvas.u, self.canvas.v)
         return self.canvas.to_frame()

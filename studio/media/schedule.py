@@ -31,6 +31,8 @@ class VideoPiece:
     source_start: float
     fade: tuple[float, float] | None = None  # (t0, t1): fades in from transparent at t0 to opaque at t1
     speed: float = 1.0  # seconds of the file per second of timeline (OTIO LinearTimeWarp); 0 holds a frame
+    text: str = ""  # drawn over the picture (studio.media.overlay)
+    text_position: str = "bottom"
 
     def opacity(self, t: float) -> float:
         if self.fade is None:

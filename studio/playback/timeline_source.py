@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import opentimelineio as otio
 
+from studio.media.overlay import blend_text_rgb
 from studio.media.schedule import Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
@@ -87,7 +88,8 @@ class TimelineSource:
         # letterboxed: never a full-size picture scaled again.
         picture = (reader.info.width, reader.info.height)
         shown = fitted_size(picture, size) if all(picture) else None
-        return fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)
+        picture = fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)
+        return blend_text_rgb(picture, piece.text, piece.text_position) if piece.text else picture
 
     # -- sound --------------------------------------------------------------------------------
 

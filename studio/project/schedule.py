@@ -16,7 +16,8 @@ over earlier ones, and pieces of sound on the 48 kHz grid) with:
   above) and a linear crossfade of the sound; the clips run on into the transition from their media.
 - speed: a clip's LinearTimeWarp effects (FreezeFrame holds its first frame, in silence); the sound
   is varispeed (resampled: pitch follows the speed).
-Not built: reframing and text overlays.
+- text over a clip's picture (metadata["kinora"]["text"] and "text_position").
+Not built: per-clip reframing (position/scale); export's presets fit, fill or fit over a blurred fill.
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 
@@ -58,14 +59,16 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
                 continue
             begin, end = seconds(placed.start_time), seconds(placed.end_time_exclusive())
             speed = clip_speed(_clip)
+            data = kinora_data(_clip)
+            text = {"text": str(data.get("text") or ""), "text_position": str(data.get("text_position") or "bottom")}
             incoming, outgoing = fades.get(index, (None, None))
             end += outgoing[1] if outgoing else 0.0  # the outgoing clip plays on under the dissolve
             if incoming:  # the incoming clip dissolves in on a layer just above, then plays on here
                 a, b = incoming
                 over.append(VideoPiece(begin - a, begin + b, path, start - a * speed, fade=(begin - a, begin + b),
-                                       speed=speed))
+                                       speed=speed, **text))
                 begin, start = begin + b, start + b * speed
-            base.append(VideoPiece(begin, end, path, start, speed=speed))
+            base.append(VideoPiece(begin, end, path, start, speed=speed, **text))
         layers.append(base)
         if over:
             layers.append(over)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -16,13 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import ProjectError
+from studio.media.overlay import POSITIONS
 from studio.project.clip_props import MAX_DB, MIN_DB, SoundProps, format_keys, make_props, parse_keys
 from studio.ui.timeline.clip_facts import ClipFacts
 from studio.ui.timeline.timescale import timecode
 
 
 class ClipInspector(QGroupBox):
-    """Hidden until a timeline clip is selected; `apply_requested(SoundProps)` when the creator applies."""
+    """Hidden until a timeline clip is selected; `apply_requested(dict)` (metadata["kinora"] changes: the
+    sound properties and the text over the picture) when the creator applies."""
 
     apply_requested = Signal(object)
 
@@ -34,6 +37,10 @@ class ClipInspector(QGroupBox):
         self.fade_in = self._seconds_spin()
         self.fade_out = self._seconds_spin()
         self.keys = QLineEdit(placeholderText="e.g. 0:-6, 1.5:0  (seconds:dB)")
+        self.text = QLineEdit(placeholderText="Text over the picture (a title, a caption)")
+        self.text_position = QComboBox()
+        for position in POSITIONS:
+            self.text_position.addItem(position.capitalize(), position)
         self.error = QLabel(wordWrap=True, objectName="clipError")
         self.error.setStyleSheet("color: #f2a64e;")
         self.error.hide()
@@ -46,6 +53,8 @@ class ClipInspector(QGroupBox):
         form.addRow("Fade in", self.fade_in)
         form.addRow("Fade out", self.fade_out)
         form.addRow("Volume keys", self.keys)
+        form.addRow("Text", self.text)
+        form.addRow("Text at", self.text_position)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -77,6 +86,8 @@ class ClipInspector(QGroupBox):
         self.fade_in.setValue(facts.sound.fade_in_s)
         self.fade_out.setValue(facts.sound.fade_out_s)
         self.keys.setText(format_keys(facts.sound.volume_keys))
+        self.text.setText(facts.text)
+        self.text_position.setCurrentIndex(max(0, self.text_position.findData(facts.text_position)))
         self.error.hide()
         self.show()
 
@@ -92,4 +103,6 @@ class ClipInspector(QGroupBox):
             self.error.show()
             return
         self.error.hide()
-        self.apply_requested.emit(props)
+        text = self.text.text().strip()
+        self.apply_requested.emit({**props.to_metadata(), "text": text or None,
+                                   "text_position": self.text_position.currentData() if text else None})

@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         self.timeline.transportRequested.connect(self._timeline_transport)
         self.timeline.selectionChanged.connect(self._clip_selected)
         self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
-        self.clip_inspector.apply_requested.connect(self.timeline.set_selected_sound)
+        self.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
         # The program monitor follows every edit (reloaded a moment after the last one, in place).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
         self._follow_timer.timeout.connect(self._reload_edit)

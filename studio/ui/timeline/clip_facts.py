@@ -20,3 +20,5 @@ class ClipFacts:
     rate: float
     sound: SoundProps
     offline: str | None = None
+    text: str = ""
+    text_position: str = "bottom"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidge
 
 from studio.errors import KinoraError, ProjectError
 from studio.project import edit_plans as edits
-from studio.project.clip_props import SoundProps, sound_props
+from studio.project.clip_props import sound_props
 from studio.project.offline import deleted_take_changes, offline_reason
 from studio.project.timeline import (
     audio_tracks,
@@ -475,15 +475,17 @@ class TimelineEditor(TakesMixin, QWidget):
         source = clip.trimmed_range()
         return ClipFacts(clip.name, self.document.timeline.tracks[item.ref.track_index].name, item.ref.start,
                          item.ref.end, source.start_time.to_seconds(), source.end_time_exclusive().to_seconds(),
-                         self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip))
+                         self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip),
+                         str(kinora_data(clip).get("text") or ""), str(kinora_data(clip).get("text_position") or "bottom"))
 
-    def set_selected_sound(self, props: SoundProps) -> bool:
-        """Give the selected clips (and their linked partners) these sound properties, as one undoable edit."""
+    def set_selected_properties(self, changes: dict[str, Any]) -> bool:
+        """Set keys of the selected clips' (and their linked partners') metadata["kinora"] (sound
+        properties, text over the picture) as one undoable edit; None removes a key."""
         items = self.view.items_linked_to(self.view.selected_clips())
         if not items:
             self.errorOccurred.emit("Select a clip on the timeline first.")
             return False
-        return self.run_edit("Clip sound", edits.plan_set_clip_data([i.clip for i in items], props.to_metadata()))
+        return self.run_edit("Clip properties", edits.plan_set_clip_data([i.clip for i in items], changes))
 
     def _show_context_menu(self, item: ClipItem | None, pos: QPoint) -> None:
         menu = self.context_menu(item)
