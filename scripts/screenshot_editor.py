@@ -120,7 +120,9 @@ def shoot(out_dir: Path, scratch: Path) -> None:
     window.clip_inspector.fade_in.setValue(0.5)
     window.clip_inspector.fade_out.setValue(1.0)
     window.clip_inspector.keys.setText("0:0, 1.5:-12")
+    window.clip_inspector.text.setText("Colour check")
     window.clip_inspector.apply()
+    window.timeline.ruler.scrubbed.emit(8.0)  # the monitor follows the edit: the text is over the bars
     audio = [i for i in window.timeline.view.clip_items if i.ref.track_index == 1]
     audio[2].setSelected(True)
     settle(app)
