@@ -150,10 +150,15 @@ def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(edi
     drop(editor, mime, 2.0, "V1")
     qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 1, timeout=10000)
     video, audio = clip_items(editor, "V1")[0], clip_items(editor, "A1")[0]
-    assert video.ref.start == pytest.approx(2.0) and audio.ref.start == pytest.approx(2.0)
+    # The first clip of an edit starts it (issue 15: the first drop used to leave a gap before it).
+    assert video.ref.start == pytest.approx(0.0) and audio.ref.start == pytest.approx(0.0)
     take = lib.take(video.take_id)
     assert take.origin == "imported" and take.title == "desktop clip"
     assert editor.undo_stack().count() == 1
+    drop(editor, mime, 2.0, "V1")  # later drops land where they are dropped (the same bytes: the same take)
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2, timeout=10000)
+    assert clip_items(editor, "V1")[1].ref.start == pytest.approx(2.0)
+    assert clip_items(editor, "V1")[1].take_id == video.take_id
 
 
 def test_dragging_over_the_tracks_shows_a_snapped_insertion_marker(editor, lib, tmp_path):
@@ -171,6 +176,25 @@ def test_dragging_over_the_tracks_shows_a_snapped_insertion_marker(editor, lib, 
     assert editor.view.drop_marker == pytest.approx(1.0)
     editor.view.dragLeaveEvent(QDragLeaveEvent())
     assert editor.view.drop_marker is None
+
+
+def test_a_drop_keeps_other_tracks_in_sync_and_alt_overwrites(editor, lib, tmp_path, qtbot):
+    # Before, dropping onto a clip pushed V1 and A1 later but left A2 where it was: out of sync.
+    first = generated_take(lib, tmp_path, "first", 2.0, 440)
+    music = generated_take(lib, tmp_path, "music", 1.0, 220)
+    editor.insert_take(first, 0.0)
+    editor.add_track("audio")
+    a2 = len(editor.timeline().tracks) - 1
+    editor.insert_take(music, 1.0, track_index=a2)  # its picture goes on V1, its sound on A2
+    inserted = generated_take(lib, tmp_path, "inserted", 0.5, 550)
+    editor.insert_takes([inserted], 0.5, 0)
+    qtbot.waitUntil(lambda: any(i.take_id == inserted for i in clip_items(editor, "V1")), timeout=10_000)
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A2")] == [(music, pytest.approx(1.5))]
+    over = generated_take(lib, tmp_path, "over", 0.5, 660)
+    editor.insert_takes([over], 0.0, 0, overwrite=True)
+    qtbot.waitUntil(lambda: any(i.take_id == over for i in clip_items(editor, "V1")), timeout=10_000)
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A2")] == [(music, pytest.approx(1.5))]
+    assert clip_items(editor, "V1")[0].take_id == over and clip_items(editor, "V1")[1].ref.start == pytest.approx(0.5)
 
 
 def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path, qtbot):

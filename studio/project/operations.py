@@ -217,6 +217,25 @@ class InsertClip(Operation):
         yield _insert_at(find_track(timeline, self.track), frames(self.time, rate), self.clip, rate)
 
 
+class InsertGap(Operation):
+    """Open `seconds` of space on `track` at `time`: later items move right (an item under it is cut).
+
+    What keeps a track in sync with an insert made on other tracks.
+    """
+
+    label = "Insert gap"
+
+    def __init__(self, track: str, time: float, seconds: float) -> None:
+        super().__init__()
+        self.track, self.time, self.seconds = track, time, seconds
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        if frames(self.time, rate) < _track_end(track, rate):  # nothing later: nothing to move
+            yield _insert_at(track, frames(self.time, rate), _gap(frames(self.seconds, rate)), rate)
+
+
 class AppendClip(Operation):
     """Put `clip` at the end of `track`."""
 

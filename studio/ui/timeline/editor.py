@@ -194,22 +194,27 @@ class TimelineEditor(TakesMixin, QWidget):
         """
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
-    def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1) -> None:
-        """Insert several takes one after another from `time` (a drag of several library takes).
+    def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1,
+                     overwrite: bool = False) -> None:
+        """Insert several takes one after another from `time` (a drag of several library takes); with
+        `overwrite` (Alt held on the drop) they cover what is there instead of pushing it later.
 
-        The library is read on a worker thread; the edit is made when the clips are ready.
+        On an empty timeline they start at 0. The library is read on a worker thread; the edit is made
+        when the clips are ready.
         """
         timeline = self.document.timeline
         if timeline is None:
             self.errorOccurred.emit("Open a project before adding takes to its timeline.")
             return
         start = self.view.playhead if time is None else time
+        if not timeline.find_clips():
+            start = 0.0  # the first clip of an edit starts it: no gap before it
         library, rate = self.library, timeline_rate(timeline)
 
         def placed(found: list[tuple[Any, Any]]) -> None:
             at = start
             for video, audio in found:
-                clips = self._place(video, audio, at, track_index)
+                clips = self._place(video, audio, at, track_index, overwrite)
                 if clips:
                     at = max(edits.span(self.document.timeline, c)[1] for c in clips)
 
@@ -231,10 +236,12 @@ class TimelineEditor(TakesMixin, QWidget):
     def _clips_of(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
         return clips_of(self.library, take_id, timeline_rate(timeline))
 
-    def _place(self, video: Any, audio: Any, time: float, track_index: int) -> list[otio.schema.Clip]:
+    def _place(self, video: Any, audio: Any, time: float, track_index: int,
+               overwrite: bool = False) -> list[otio.schema.Clip]:
         video_track, audio_track = self._target_tracks(self.document.timeline, track_index)
         name = video.name if video is not None else audio.name
-        if not self.run_edit(f"Add {name}", edits.plan_insert(video, audio, time, video_track, audio_track)):
+        plan = (edits.plan_overwrite if overwrite else edits.plan_insert)(video, audio, time, video_track, audio_track)
+        if not self.run_edit(f"{'Overwrite with' if overwrite else 'Add'} {name}", plan):
             return []
         return [c for c in (video, audio) if c is not None and c.parent() is not None]
 

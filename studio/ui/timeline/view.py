@@ -86,7 +86,7 @@ class TimelineView(QGraphicsView):
     trimRequested = Signal(object)  # TrimRequest
     scrubbed = Signal(float)
     zoomChanged = Signal()
-    takeDropped = Signal(list, float, int)  # take ids, time, track index
+    takeDropped = Signal(list, float, int, bool)  # take ids, time, track index, overwrite (Alt held)
     filesDropped = Signal(list, float, int)  # paths, time, track index
     contextMenuRequested = Signal(object, QPoint)  # ClipItem | None, global position
 
@@ -418,7 +418,8 @@ class TimelineView(QGraphicsView):
         track_index = row.track_index if row is not None else -1
         take_ids = decode_take_ids(mime)
         if take_ids:
-            self.takeDropped.emit(take_ids, t, track_index)
+            overwrite = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self.takeDropped.emit(take_ids, t, track_index, overwrite)
         elif mime.hasUrls():
             paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if paths:
