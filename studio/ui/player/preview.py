@@ -341,6 +341,8 @@ class PreviewPlayer(QWidget):
             self.surface.set_image(frame_to_qimage(frame.image))
         if was_playing != self.player.playing:  # reached the end
             self._playing_changed()
+        if self._ticks % 3 == 0:  # ~20 Hz is enough for a meter
+            self.transport.show_level(self.player.audio_level())
         self._ticks += 1
         if self._ticks % OVERLAY_EVERY == 0:
             self._update_overlay()
