@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _media_fixtures import FPS, SECONDS, bench_folder, ffmpeg, our_clip  # noqa: E402
 
-from studio.media.export import export  # noqa: E402
+from studio.exporting import render_timeline  # noqa: E402
 from studio.media.presets import get_preset  # noqa: E402
 
 PRESET = get_preset("16:9")
@@ -48,7 +48,7 @@ def run_ours(src: Path, out: Path, watermark: bool) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process) for one export."""
     cpu, start = cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
     kwargs = {} if watermark else {"watermark": None}
-    export(timeline_of(src), out, PRESET, resolve_media=lambda clip: src, **kwargs)
+    render_timeline(timeline_of(src), out, PRESET, resolve_media=lambda clip: src, **kwargs)
     return time.perf_counter() - start, cpu_seconds(resource.RUSAGE_SELF) - cpu
 
 

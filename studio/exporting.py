@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import LibraryError, ProvenanceError
+from studio.errors import KinoraError, LibraryError, MediaError, ProjectError, ProvenanceError
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from studio.library.records import TakeRecord
     from studio.media.export import ExportProgress
     from studio.media.presets import ExportPreset
+    from studio.media.schedule import Schedule
     from studio.media.watermark import WatermarkSettings
     from studio.provenance.identity import SigningIdentity
     from studio.provenance.manifest import IngredientSource, ManifestPlan
@@ -82,14 +83,46 @@ def export_take(lib: Library, take_id: int, out_path: str | Path, *, watermark: 
 
 def export_project(lib: Library, project_id: int, out_path: str | Path, preset: str | ExportPreset, *,
                    watermark: bool | WatermarkSettings = True, sign: bool = True,
-                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> Path:
+                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                   span: tuple[float, float] | None = None) -> Path:
     """Render a project's timeline with `preset` and sign it: `c2pa.edited`, a `componentOf`
-    ingredient per take used, and the recipes of all takes."""
+    ingredient per take used, and the recipes of all takes. `span` (seconds): only In to Out."""
+    from studio.project.timeline import trimmed_to
+
     project = lib.project(project_id)
     timeline = lib.load_timeline(project_id)
+    if span is not None:
+        timeline = trimmed_to(timeline, *span)
+    check_exportable(lib, timeline)
     return _render_and_sign(lib, timeline, Path(out_path), preset, watermark=watermark, sign=sign,
                             progress=progress, cancel=cancel,
                             plan=lambda: project_plan(lib, timeline, title=project.name))
+
+
+def check_exportable(lib: Library, timeline: otio.schema.Timeline) -> None:
+    """Refuse, before anything is rendered, a timeline with a clip that cannot be rendered or signed:
+    its media is missing, or the take it names is no longer in the library. ProjectError names them."""
+    from studio.project.offline import offline_clips
+    from studio.project.timeline import kinora_data
+
+    def problem(clip: otio.schema.Clip) -> str | None:
+        try:
+            lib.resolve_clip_media(clip)
+        except LibraryError:
+            return "its media file is missing"
+        take_id = kinora_data(clip).get("take_id")
+        if take_id is not None:
+            try:
+                lib.take(int(take_id))
+            except LibraryError:
+                return f"take {take_id} is not in this library"
+        return None
+
+    offline = offline_clips(timeline, problem)
+    if offline:
+        listed = "; ".join(c.describe() for c in offline[:5]) + (" …" if len(offline) > 5 else "")
+        raise ProjectError(f"{len(offline)} clip(s) cannot be exported: {listed}. Remove them from the timeline "
+                           "or import their media again, then export.")
 
 
 # --- manifests for takes and timelines ----------------------------------------------------------
@@ -174,8 +207,6 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
                      watermark: bool | WatermarkSettings, sign: bool, progress: ProgressCallback | None,
                      cancel: CancelToken | None, plan: Callable[[], ManifestPlan],
                      identity: SigningIdentity | None = None) -> Path:
-    from studio.media.export import export as render
-
     report = progress or (lambda status: None)
     out_path = out_path.expanduser().resolve()
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,8 +221,8 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
         workdir = Path(tmp)
         rendered = workdir / f"render{out_path.suffix or '.mp4'}"
         report(ExportStatus("rendering", 0.0, None))
-        render(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,
-               watermark=_watermark(watermark), progress=on_render, cancel=cancel)
+        render_timeline(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,
+                        watermark=_watermark(watermark), progress=on_render, cancel=cancel)
         if cancel is not None:
             cancel.raise_if_cancelled()
         if sign:
@@ -205,7 +236,39 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
     return out_path
 
 
-def _watermark(watermark: bool | WatermarkSettings) -> WatermarkSettings | None:
+def render_timeline(timeline: otio.schema.Timeline, path: str | Path, preset: str | ExportPreset = "16:9", *,
+                    resolve_media: Callable[[otio.schema.Clip], Path | str],
+                    watermark: bool | WatermarkSettings | None = True,
+                    progress: Callable[[ExportProgress], None] | None = None, cancel: CancelToken | None = None) -> Path:
+    """Render the timeline to an MP4 (no signing): its schedule, through studio.media.export.
+    `watermark` True is the default mark; None or False leaves it off."""
+    from studio.media.export import export
+
+    return export(render_schedule(timeline, resolve_media), path, preset, watermark=_watermark(watermark),
+                  progress=progress, cancel=cancel)
+
+
+def render_schedule(timeline: otio.schema.Timeline, resolve_media: Callable[[otio.schema.Clip], Path | str]) -> Schedule:
+    """What plays when in the timeline, for export: the Preview's schedule, except that a clip whose
+    media cannot be found stops the export, naming the clip (the Preview plays it as a gap)."""
+    from studio.media.schedule import media_kinds
+    from studio.project.schedule import build_schedule
+
+    def resolve(clip: otio.schema.Clip) -> Path:
+        try:
+            path = Path(resolve_media(clip))
+        except KinoraError:
+            raise
+        except Exception as exc:  # resolve_media is the caller's; name the clip whatever it raised
+            raise MediaError(f"clip '{clip.name}': its media cannot be found ({exc})") from exc
+        if not path.is_file():
+            raise MediaError(f"clip '{clip.name}': its media file {path} is missing")
+        return path
+
+    return build_schedule(timeline, resolve, media_kinds)
+
+
+def _watermark(watermark: bool | WatermarkSettings | None) -> WatermarkSettings | None:
     if watermark is True:
         from studio.media.watermark import WatermarkSettings
 

@@ -66,7 +66,7 @@ def test_project_new_list_export_and_open_in_another_library(corpus: Path, tmp_p
     assert opened.returncode == 0 and opened.stdout.startswith("project 1: Night shoot")
 
     wrong = kinora(lib, "project", "export", str(created["id"]), "-o", str(tmp_path / "night.mov"))
-    assert wrong.returncode == 1 and "choose a .otio, .otioz or .edl" in wrong.stderr
+    assert wrong.returncode == 1 and "choose a .otio, .otioz, .edl, .xml or .fcpxml" in wrong.stderr
 
 
 def test_opening_a_hostile_bundle_fails_cleanly(tmp_path: Path) -> None:

@@ -77,6 +77,36 @@ def test_remixing_a_received_file_imports_it_as_the_parent_take(tmp_path, capsys
         assert parent.recipe is not None and parent.recipe.prompt == "a red ball" and parent.recipe.seed == 3
 
 
+def test_readme_remix_of_an_exported_file_uses_the_parents_model_and_the_original_take(tmp_path, capsys):
+    # The README's commands, as written: the remix gives no --model. Before, it used ltx-2 (no weights:
+    # a failed take) and imported ball.mp4 again as a second take; the old test always passed --model.
+    ball, rain = tmp_path / "ball.mp4", tmp_path / "rain.mp4"
+    assert main(["generate", "a red ball bounces on a wooden floor", "--model", "tiny-random", "--seconds", "0.5",
+                 "-o", str(ball), "--json"]) == 0
+    original = json.loads(capsys.readouterr().out)["take_id"]
+    assert main(["generate", "the ball in the rain", "--remix", str(ball), "--mode", "video", "--seconds", "0.5",
+                 "-o", str(rain), "--json"]) == 0
+    child = json.loads(capsys.readouterr().out)["take_id"]
+    assert rain.is_file()
+    with Library.open() as lib:
+        take = lib.take(child)
+        assert take.status == "done" and take.recipe.model_id == "tiny-random"
+        assert take.parent_take_id == original
+        assert lib.count_takes() == 2  # no copy of ball.mp4 and no failed take
+
+
+def test_remix_of_a_received_file_defaults_to_the_senders_model(tmp_path, capsys):
+    received = tmp_path / "ball.mp4"
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "0.5", "-o", str(received),
+                 "--library", str(tmp_path / "sender")]) == 0
+    capsys.readouterr()
+    assert main(["generate", "the ball in the rain", "--remix", str(received), "--seconds", "0.5", "--json"]) == 0
+    child = json.loads(capsys.readouterr().out)["take_id"]
+    with Library.open() as lib:
+        assert lib.take(child).recipe.model_id == "tiny-random"
+        assert lib.take(lib.take(child).parent_take_id).origin == "imported"
+
+
 def test_bad_arguments_are_refused_with_a_readable_message(capsys):
     assert main(["generate", "x", "--model", "tiny-random", "--mode", "retake"]) == 1
     assert "--remix" in capsys.readouterr().err

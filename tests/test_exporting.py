@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from studio.cancel import CancelToken
-from studio.errors import Cancelled
+from studio.errors import Cancelled, ProjectError
 from studio.exporting import ExportStatus, export_project, export_take
 from studio.library.library import Library
 from studio.media.encode import write_clip
@@ -122,3 +122,57 @@ def test_imported_signed_file_exported_again_carries_its_credentials(lib: Librar
     assert ingredient.relationship == "parentOf" and ingredient.recipe.prompt == "a gift"
     assert report.recipe == ingredient.recipe  # the imported take kept the recipe it came with
     assert report.ai_generated
+
+
+def _project_of(lib: Library, name: str, take_ids: list[int]) -> int:
+    timeline = new_timeline(name, rate=24)
+    for take_id in take_ids:
+        take = lib.take(take_id)
+        media = lib.media(take.media_id)
+        video, audio = clips_for_take(take, media, lib.media_path(media), rate=24)
+        find_track(timeline, "V1").append(video)
+        find_track(timeline, "A1").append(audio)
+    return lib.create_project(name, timeline).id
+
+
+def test_deleting_a_take_on_a_timeline_names_the_projects_deletes_the_file_and_export_refuses_first(
+        lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: delete_take kept the file and left the clips naming the take, so the clip kept playing and
+    # every export rendered for minutes, then failed at signing ("There is no take N in this library").
+    kept, doomed = _take(lib, tmp_path, "dawn"), _take(lib, tmp_path, "dusk")
+    path = lib.media_path(lib.media(lib.take(doomed).media_id))
+    day = _project_of(lib, "Day", [kept, doomed])
+    _project_of(lib, "Night", [kept])
+    assert [p.name for p in lib.projects_using_take(doomed)] == ["Day"]
+    report = lib.delete_take(doomed)
+    assert report.projects == ("Day",) and report.file_deleted and not path.exists()
+    from studio.project.offline import offline_reason
+    from studio.project.timeline import iter_clips
+
+    reasons = [offline_reason(c) for _t, _i, c in iter_clips(lib.load_timeline(day))]
+    assert reasons == [None, f"take {doomed} was deleted", None, f"take {doomed} was deleted"]
+    import studio.media.export as media_export
+
+    monkeypatch.setattr(media_export, "export", lambda *a, **k: pytest.fail("rendered before checking the clips"))
+    with pytest.raises(ProjectError, match=r"2 clip\(s\) cannot be exported: “dusk” on V1 at 0\.50 s"):
+        export_project(lib, day, tmp_path / "day.mp4", "source")
+
+
+def test_deleting_one_of_two_takes_of_the_same_bytes_keeps_the_file_and_says_so(lib: Library, tmp_path: Path) -> None:
+    first = _take(lib, tmp_path, "dawn")
+    media_id = lib.take(first).media_id
+    twin = lib.add_imported_take(media_id, title="dawn again").id
+    report = lib.delete_take(twin)
+    assert not report.file_deleted and "another take" in report.file_kept_reason
+    assert lib.media_path(lib.media(media_id)).is_file()
+    out = export_project(lib, _project_of(lib, "Still here", [first]), tmp_path / "ok.mp4", "source")
+    assert read_credentials(out).state == "valid"
+
+
+def test_project_export_with_in_and_out_renders_only_that_span(lib: Library, tmp_path: Path) -> None:
+    # In/Out marks used to be shown on the timeline and ignored by export.
+    day = _project_of(lib, "Day", [_take(lib, tmp_path, "dawn"), _take(lib, tmp_path, "dusk")])
+    out = export_project(lib, day, tmp_path / "cut.mp4", "source", span=(0.25, 0.75), sign=False)
+    assert abs(probe(out).duration - 0.5) < 0.06
+    with pytest.raises(ProjectError, match="must come before"):
+        export_project(lib, day, tmp_path / "bad.mp4", "source", span=(0.75, 0.25), sign=False)

@@ -1,4 +1,4 @@
-"""export() renders OTIO timelines: layering, trims, presets, watermark, sample-exact sync, cancel."""
+"""Export renders OTIO timelines: layering, trims, presets, watermark, sample-exact sync, cancel."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from media_samples import rotated_clip
 
 from studio.cancel import CancelToken
 from studio.errors import Cancelled, MediaError
+from studio.exporting import render_schedule, render_timeline
 from studio.media.audio import read_audio
 from studio.media.compose import place
 from studio.media.decode import FrameReader
 from studio.media.encode import write_clip
-from studio.media.export import AudioMixer, ExportProgress, Segment, export, plan_render
+from studio.media.export import AudioMixer, ExportProgress, plan_render
 from studio.media.generators import color_matte, countdown_leader, flash_frame_indices, frame_start_sample
 from studio.media.presets import PRESETS, ExportPreset, get_preset
 from studio.media.probe import probe
+from studio.media.schedule import AudioPiece
 from studio.media.sync import measure_offset
 from studio.media.watermark import WatermarkSettings
 
@@ -69,7 +71,7 @@ def test_export_keeps_sync(tmp_path: Path, fps: float | Fraction) -> None:
     leader = _leader(tmp_path, fps)
     rate = float(fps)
     tl = _timeline(rate, [[_clip(leader, 0, 3, rate)]], [[_clip(leader, 0, 3, rate)]])
-    out = export(tl, tmp_path / "out.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "out.mp4", TINY, resolve_media=_resolve, watermark=None)
     measured = measure_offset(out)
     assert len(measured.flashes) == 3
     assert abs(measured.offset_ms) <= 1.0 + 500.0 / rate
@@ -81,7 +83,7 @@ def test_sync_holds_after_moving_the_clip_by_a_fraction_of_a_sample(tmp_path: Pa
     rate = float(fps)
     shift = 12000.4 / 48000  # 0.25 s and 0.4 of a sample
     tl = _timeline(rate, [[shift, _clip(leader, 0, 3, rate)]], [[shift, _clip(leader, 0, 3, rate)]])
-    out = export(tl, tmp_path / "moved.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "moved.mp4", TINY, resolve_media=_resolve, watermark=None)
     measured = measure_offset(out)
     assert abs(measured.offset_ms) <= 1.0 + 500.0 / rate
     # The pops moved with the clip, to the sample: the second one sits where the leader put it plus the shift.
@@ -99,7 +101,7 @@ def test_sync_holds_after_a_move_made_with_the_editor_operations(tmp_path: Path)
     find_track(tl, "A1").append(_clip(leader, 0, 3, 25))
     MoveClip("V1", 0, 0.52).apply(tl)
     MoveClip("A1", 0, 0.52).apply(tl)
-    out = export(tl, tmp_path / "edited.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "edited.mp4", TINY, resolve_media=_resolve, watermark=None)
     measured = measure_offset(out)
     assert measured.flashes[0] == pytest.approx(0.52, abs=1e-3)
     assert abs(measured.offset_ms) <= 1.0 + 500.0 / 25
@@ -111,7 +113,8 @@ def test_mixer_places_audio_on_the_nearest_sample(tmp_path: Path) -> None:
     path = write_clip(np.zeros((3, 32, 32, 3), np.uint8), click, 30, 48000, tmp_path / "click.mp4")
     source = read_audio(path, 0.0, 0.1)
     for offset_samples in (100.4, 100.6, 257.0):
-        mixer = AudioMixer([Segment(path, offset_samples / 48000, offset_samples / 48000 + 0.1, 0.0)])
+        # The schedule puts a piece on the sample nearest its start (build_schedule rounds).
+        mixer = AudioMixer([AudioPiece(int(round(offset_samples)), 4800, path, 0, False, False)])
         mixed = np.concatenate([mixer.mix(0, 1000), mixer.mix(1000, 4000)])
         shift = int(round(offset_samples))
         np.testing.assert_allclose(mixed[shift:shift + 4000], source[:4000], atol=1e-6)
@@ -122,7 +125,7 @@ def test_top_track_covers_bottom_and_gaps_show_what_is_beneath(tmp_path: Path) -
     red = _matte(tmp_path, "red", (255, 0, 0), 2.0)
     blue = _matte(tmp_path, "blue", (0, 0, 255), 1.0)
     tl = _timeline(24, [[_clip(red, 0, 1.5, 24)], [0.5, _clip(blue, 0, 1.0, 24)]])
-    out = export(tl, tmp_path / "layers.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "layers.mp4", TINY, resolve_media=_resolve, watermark=None)
     with FrameReader(out) as reader:
         assert reader.frame_at(0.25)[18, 32].argmax() == 0  # red under the gap
         assert reader.frame_at(1.0)[18, 32].argmax() == 2  # blue on top
@@ -136,7 +139,7 @@ def test_trim_is_honoured_and_uncovered_time_is_black(tmp_path: Path) -> None:
         frames[i] = 5 * i
     ramp = write_clip(frames, None, 24, 48000, tmp_path / "ramp.mp4", preset="ultrafast")
     tl = _timeline(24, [[0.5, _clip(ramp, 1.0, 0.5, 24)]])
-    out = export(tl, tmp_path / "trim.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "trim.mp4", TINY, resolve_media=_resolve, watermark=None)
     with FrameReader(out) as reader:
         assert reader.frame_at(0.1).mean() < 3
         assert abs(float(reader.frame_at(0.5).mean()) - 5 * 24) < 4  # source frame at 1.0 s
@@ -147,13 +150,13 @@ def test_presets_have_their_sizes_and_fit_letterboxes_while_fill_crops(tmp_path:
         "9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080), "720p": (1280, 720), "source": (None, None)}
     wide = _matte(tmp_path, "wide", (255, 255, 255), 0.5, size=(64, 36))
     tl = _timeline(24, [[_clip(wide, 0, 0.5, 24)]])
-    assert (plan_render(tl, get_preset("9:16"), _resolve).width, plan_render(tl, get_preset("9:16"), _resolve).height) == (1080, 1920)
-    assert (plan_render(tl, get_preset("source"), _resolve).width, plan_render(tl, get_preset("source"), _resolve).height) == (64, 36)
+    assert (plan_render(render_schedule(tl, _resolve), get_preset("9:16")).width, plan_render(render_schedule(tl, _resolve), get_preset("9:16")).height) == (1080, 1920)
+    assert (plan_render(render_schedule(tl, _resolve), get_preset("source")).width, plan_render(render_schedule(tl, _resolve), get_preset("source")).height) == (64, 36)
     square_fit = ExportPreset("sq", 36, 36, "fit", x264_preset="ultrafast")
-    with FrameReader(export(tl, tmp_path / "fit.mp4", square_fit, resolve_media=_resolve, watermark=None)) as r:
+    with FrameReader(render_timeline(tl, tmp_path / "fit.mp4", square_fit, resolve_media=_resolve, watermark=None)) as r:
         frame = r.frame_at(0.1)
         assert frame[1, 18].mean() < 20 and frame[18, 18].mean() > 235  # bars above, picture in the middle
-    with FrameReader(export(tl, tmp_path / "fill.mp4", square_fit.with_fit("fill"), resolve_media=_resolve, watermark=None)) as r:
+    with FrameReader(render_timeline(tl, tmp_path / "fill.mp4", square_fit.with_fit("fill"), resolve_media=_resolve, watermark=None)) as r:
         assert r.frame_at(0.1)[1, 18].mean() > 235
     assert place(1920, 1080, 1080, 1920, "fill").scaled_h == 1920
     assert place(1920, 1080, 1080, 1920, "fit").dest_y == 656
@@ -168,9 +171,9 @@ def test_watermark_is_on_by_default_and_can_be_turned_off(tmp_path: Path) -> Non
     grey = _matte(tmp_path, "grey", (60, 60, 60), 0.5, size=(320, 180))
     tl = _timeline(24, [[_clip(grey, 0, 0.5, 24)]])
     preset = ExportPreset("p", 320, 180, "fit", x264_preset="ultrafast")
-    marked = export(tl, tmp_path / "marked.mp4", preset, resolve_media=_resolve)
-    plain = export(tl, tmp_path / "plain.mp4", preset, resolve_media=_resolve, watermark=None)
-    top_left = export(tl, tmp_path / "tl.mp4", preset, resolve_media=_resolve,
+    marked = render_timeline(tl, tmp_path / "marked.mp4", preset, resolve_media=_resolve)
+    plain = render_timeline(tl, tmp_path / "plain.mp4", preset, resolve_media=_resolve, watermark=None)
+    top_left = render_timeline(tl, tmp_path / "tl.mp4", preset, resolve_media=_resolve,
                       watermark=WatermarkSettings(corner="top-left", opacity=1.0))
     with FrameReader(marked) as m, FrameReader(plain) as p, FrameReader(top_left) as t:
         corner_m, corner_p = m.frame_at(0.2)[140:, 200:], p.frame_at(0.2)[140:, 200:]
@@ -182,7 +185,7 @@ def test_watermark_is_on_by_default_and_can_be_turned_off(tmp_path: Path) -> Non
 def test_progress_reports_fraction_and_eta_and_ends_at_one(tmp_path: Path) -> None:
     red = _matte(tmp_path, "red", (255, 0, 0), 1.0)
     reports: list[ExportProgress] = []
-    export(_timeline(24, [[_clip(red, 0, 1, 24)]]), tmp_path / "p.mp4", TINY, resolve_media=_resolve,
+    render_timeline(_timeline(24, [[_clip(red, 0, 1, 24)]]), tmp_path / "p.mp4", TINY, resolve_media=_resolve,
            progress=reports.append)
     assert reports[-1].fraction == 1.0 and reports[-1].frame == reports[-1].total == 24
     assert all(a.fraction <= b.fraction for a, b in zip(reports, reports[1:]))
@@ -198,7 +201,7 @@ def test_cancel_stops_and_leaves_no_file(tmp_path: Path) -> None:
         token.cancel()
 
     with pytest.raises(Cancelled):
-        export(_timeline(24, [[_clip(red, 0, 1, 24)]]), out_dir / "c.mp4", TINY, resolve_media=_resolve,
+        render_timeline(_timeline(24, [[_clip(red, 0, 1, 24)]]), out_dir / "c.mp4", TINY, resolve_media=_resolve,
                progress=cancel_midway, cancel=token)
     assert list(out_dir.iterdir()) == []
 
@@ -207,14 +210,14 @@ def test_muted_audio_track_is_silent_and_missing_media_is_named(tmp_path: Path) 
     leader = _leader(tmp_path, 24)
     tl = _timeline(24, [[_clip(leader, 0, 1, 24)]], [[_clip(leader, 0, 1, 24)]])
     tl.audio_tracks()[0].metadata["kinora"] = {"mute": True}
-    out = export(tl, tmp_path / "muted.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "muted.mp4", TINY, resolve_media=_resolve, watermark=None)
     assert np.abs(read_audio(out)).max() < 1e-3
 
     def missing(clip: otio.schema.Clip) -> Path:
         raise FileNotFoundError("gone")
 
     with pytest.raises(MediaError, match="leader"):
-        export(tl, tmp_path / "x.mp4", TINY, resolve_media=missing)
+        render_timeline(tl, tmp_path / "x.mp4", TINY, resolve_media=missing)
 
 
 def test_sound_file_on_a_video_track_and_silent_clip_on_an_audio_track_play_as_gaps(tmp_path: Path, corpus: Path) -> None:
@@ -230,7 +233,7 @@ def test_sound_file_on_a_video_track_and_silent_clip_on_an_audio_track_play_as_g
         out.mux(stream.encode(None))
     opus = corpus / "audio" / "bear.opus"
     tl = _timeline(24, [[_clip(red, 0, 1, 24)], [_clip(opus, 0, 1, 24)]], [[_clip(silent, 0, 1, 24)]])
-    out = export(tl, tmp_path / "gaps.mp4", TINY, resolve_media=_resolve, watermark=None)
+    out = render_timeline(tl, tmp_path / "gaps.mp4", TINY, resolve_media=_resolve, watermark=None)
     with FrameReader(out) as reader:
         assert reader.frame_at(0.5)[18, 32].argmax() == 0
     assert np.abs(read_audio(out)).max() < 1e-3
@@ -240,7 +243,28 @@ def test_rotated_source_is_exported_upright(tmp_path: Path) -> None:
     path = rotated_clip(tmp_path / "rotated.mp4", frames=12)  # left half white, shown turned clockwise
     tl = _timeline(24, [[_clip(path, 0, 0.5, 24)]])
     preset = ExportPreset("portrait", 32, 64, "fit", x264_preset="ultrafast")
-    with FrameReader(export(tl, tmp_path / "upright.mp4", preset, resolve_media=_resolve, watermark=None)) as r:
+    with FrameReader(render_timeline(tl, tmp_path / "upright.mp4", preset, resolve_media=_resolve, watermark=None)) as r:
         frame = r.frame_at(0.2)
     assert frame.shape == (64, 32, 3)
     assert frame[:28].mean() > 235 and frame[36:].mean() < 20
+
+
+def test_blur_fit_shows_the_whole_picture_over_a_blurred_fill_and_is_the_9_16_default(tmp_path: Path) -> None:
+    # Before, 9:16 filled and cropped: a 16:9 title lost its sides.
+    assert get_preset("9:16").fit == "blur" and get_preset("1:1").fit == "blur"
+    frames = np.full((12, 36, 64, 3), (40, 160, 40), np.uint8)
+    frames[:, :, :8] = (220, 20, 20)  # red left edge
+    frames[:, :, -8:] = (20, 20, 220)  # blue right edge
+    wide = write_clip(frames, None, 24, 48000, tmp_path / "wide.mp4", preset="ultrafast")
+    tl = _timeline(24, [[_clip(wide, 0, 0.5, 24)]])
+    tall = ExportPreset("tall", 64, 112, "blur", x264_preset="ultrafast")
+    with FrameReader(render_timeline(tl, tmp_path / "blur.mp4", tall, resolve_media=_resolve, watermark=None)) as r:
+        picture = r.frame_at(0.2).astype(int)
+    middle = picture[56]  # the fitted band: both edges are there
+    assert middle[1][0] > 150 and middle[-2][2] > 150
+    top = picture[5]  # above the band: the picture's own colours, blurred and dimmed, not black
+    assert top.mean() > 25 and top[:, 1].mean() > top[:, 0].mean() - 40
+    with FrameReader(render_timeline(tl, tmp_path / "fill.mp4", tall.with_fit("fill"), resolve_media=_resolve,
+                                     watermark=None)) as r:
+        cropped = r.frame_at(0.2).astype(int)[56]
+    assert cropped[1][0] < 120  # fill crops the red edge away

@@ -140,3 +140,14 @@ def test_a_damaged_file_is_a_media_error_naming_it(half_loud: Path, tmp_path: Pa
     damaged.write_bytes(data[:len(data) // 2])  # opens, then fails part-way through decoding
     with pytest.raises(MediaError, match="damaged.mp4.*cannot be decoded"):
         waveform.build_pyramid(damaged)
+
+
+def test_db_scale_keeps_quiet_sound_visible_and_full_scale_at_the_top() -> None:
+    from studio.media.waveform import db_scale
+
+    peaks = np.array([[-1.0, 1.0], [-0.001, 0.001], [0.0, 0.0], [-0.5, 0.1]], np.float32)
+    scaled = db_scale(peaks)
+    np.testing.assert_allclose(scaled[0], [-1.0, 1.0])
+    np.testing.assert_allclose(scaled[1], [0.0, 0.0], atol=1e-6)  # -60 dBFS: the floor
+    np.testing.assert_allclose(scaled[2], [0.0, 0.0])
+    np.testing.assert_allclose(scaled[3], [-(1 - 6.0206 / 60), 1 - 20 / 60], atol=1e-4)  # -6 dB and -20 dB

@@ -214,3 +214,43 @@ def test_the_clock_waits_for_the_first_frames_so_none_is_late(player):
     assert player.position == 0.0 and not player.clock_running
     assert record_playback(player) == list(range(8))
     assert player.stats().frames_dropped == 0
+
+
+def test_an_audio_only_file_shows_its_waveform_with_the_position(corpus):
+    # Before, a sound file played on a black picture.
+    from studio.playback import FileSource
+
+    source = FileSource(corpus / "audio" / "bear.opus")
+    try:
+        start, later = source.frame_at(0.0, (320, 120)), source.frame_at(source.duration / 2, (320, 120))
+        green = (start[..., 1] > 150) & (start[..., 0] < 120)
+        assert green.sum() > 500  # the waveform is drawn
+        assert start[:, 0, 0].mean() > 200 and later[:, 160, 0].mean() > 200  # the position line moves
+    finally:
+        source.close()
+
+
+def test_the_level_meter_reads_the_block_being_played():
+    # The Preview's level meter reads the audio feeder's last block (no decoding on the GUI thread).
+    import time
+
+    import numpy as np
+
+    from studio.playback.audio_feed import AudioFeeder
+    from studio.ui.player.transport_bar import level_db
+
+    def half_scale(t0: float, t1: float) -> np.ndarray:
+        return np.full((int(round((t1 - t0) * 48000)), 2), 0.5, np.float32)
+
+    feeder = AudioFeeder(half_scale, 48000)
+    try:
+        feeder.start(0.0, 1)
+        block = None
+        for _ in range(200):
+            block = feeder.pull(1024)
+            if block is not None and block.any():
+                break
+            time.sleep(0.01)
+        assert feeder.peak == 0.5 and level_db(feeder.peak) == -6 and level_db(0.0) == -60
+    finally:
+        feeder.close()

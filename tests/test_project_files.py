@@ -216,7 +216,12 @@ def test_not_a_zip_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cut.aaf"
+    path.write_text("<xml/>")
+    with pytest.raises(ProjectError, match=r"\.otio, \.otioz, \.edl, \.xml, \.fcpxml"):
+        read_project_file(path)
+    # .xml is Final Cut 7 XML now (issue 15); one that is not says so in one line
     path = tmp_path / "cut.xml"
     path.write_text("<xml/>")
-    with pytest.raises(ProjectError, match=r"\.otio, \.otioz or \.edl"):
+    with pytest.raises(ProjectError, match=r"cannot be read as Final Cut Pro 7 XML \(.+\)\.$"):
         read_project_file(path)

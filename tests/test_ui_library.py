@@ -135,7 +135,7 @@ def test_search_and_filters_narrow_the_grid(qtbot, lib):
 def test_delete_asks_first_and_keeps_the_take_when_declined(qtbot, lib):
     ids = make_takes(lib)
     answers = [False, True]
-    panel = open_panel(qtbot, lib, confirm_delete=lambda parent, item: answers.pop(0))
+    panel = open_panel(qtbot, lib, confirm_delete=lambda parent, item, usage: answers.pop(0))
     qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=WAIT_MS)
     fox = ids["a red fox in snow"]
     panel.select_take(fox)

@@ -46,7 +46,8 @@ def test_open_without_a_display_imports_and_prints_the_project(tmp_path: Path) -
     assert automatic.returncode == 0, automatic.stderr
     assert automatic.stdout.strip() == "project 1: Night shoot"
     asked = json.loads(_kinora(lib, "open", str(path), "--no-gui", "--json").stdout)
-    assert (asked["id"], asked["name"]) == (2, "Night shoot")
+    # Opening the same file again opens the project made from it (with its edits), not a second copy.
+    assert (asked["id"], asked["name"], asked["already_there"]) == (1, "Night shoot", True)
 
 
 def test_window_opens_the_project_it_is_given_not_the_latest(qtbot, lib) -> None:
@@ -95,3 +96,22 @@ def test_start_after_a_crash_offers_and_opens_the_recovered_project(qtbot, lib, 
     assert len(shown) == 1
     restored = lib.load_timeline(project.id)  # held: OTIO frees a temporary's metadata with it
     assert restored.metadata["kinora"]["note"] == "unsaved edit"
+
+
+def test_file_open_and_drops_open_an_edl_like_the_cli(qtbot, lib, corpus: Path) -> None:
+    # The window had its own list of project suffixes without .edl, so File > Open and drops refused
+    # what `kinora open` reads; it now reads the one list in studio.project.files.
+    from studio.ui.drop_import import plan_drop
+
+    edl = corpus / "otio" / "premiere_example.edl"
+    assert plan_drop([edl]).projects == [edl]
+    win = open_window(qtbot, lib, start_engine=False)
+    try:
+        qtbot.waitUntil(lambda: win.project_id is not None, timeout=30000)
+        first = win.project_id
+        win.import_paths([edl])
+        qtbot.waitUntil(lambda: win.project_id != first, timeout=30000)
+        assert win.project_name == "premiere_example" or "premiere" in win.project_name.lower()
+        assert list(win.timeline.timeline().find_clips())
+    finally:
+        win.shutdown()

@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QApplication, QToolButton
 
 from studio.library import Library
 from studio.media.encode import write_clip
+from studio.project import edit_plans as edits
 from studio.project.timeline import find_track
 from studio.recipe import Recipe
 from studio.ui.library.model import encode_take_ids
 from studio.ui.tasks import wait_for_tasks
-from studio.ui.timeline import TimelineEditor, edits, find_recoverable
-from studio.ui.timeline.autosave import recover
+from studio.ui.timeline import TimelineEditor, find_recoverable
 from studio.ui.timeline.items import ClipItem, WaveformItem
 from studio.ui.timeline.view import MoveRequest, TrimRequest
 
@@ -150,16 +150,59 @@ def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(edi
     drop(editor, mime, 2.0, "V1")
     qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 1, timeout=10000)
     video, audio = clip_items(editor, "V1")[0], clip_items(editor, "A1")[0]
-    assert video.ref.start == pytest.approx(2.0) and audio.ref.start == pytest.approx(2.0)
+    # The first clip of an edit starts it (issue 15: the first drop used to leave a gap before it).
+    assert video.ref.start == pytest.approx(0.0) and audio.ref.start == pytest.approx(0.0)
     take = lib.take(video.take_id)
     assert take.origin == "imported" and take.title == "desktop clip"
     assert editor.undo_stack().count() == 1
+    drop(editor, mime, 2.0, "V1")  # later drops land where they are dropped (the same bytes: the same take)
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2, timeout=10000)
+    assert clip_items(editor, "V1")[1].ref.start == pytest.approx(2.0)
+    assert clip_items(editor, "V1")[1].take_id == video.take_id
 
 
-def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path):
+def test_dragging_over_the_tracks_shows_a_snapped_insertion_marker(editor, lib, tmp_path):
+    # Before, nothing showed where a drop would land until it had landed.
+    from PySide6.QtGui import QDragLeaveEvent, QDragMoveEvent
+
+    editor.insert_take(generated_take(lib, tmp_path, "there", 1.0, 440), 0.0)
+    row = next(r for r in editor.view.rows if r.name == "V1")
+    near_end = editor.view.scale.x(1.0) + 2  # two pixels past the clip's end: snaps onto it
+    pos = editor.view.mapFromScene(QPointF(near_end, row.y + row.height / 2))
+    mime = encode_take_ids([1])  # held: the event does not own it
+    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier)
+    editor.view.dragMoveEvent(move)
+    assert editor.view.drop_marker == pytest.approx(1.0)
+    editor.view.dragLeaveEvent(QDragLeaveEvent())
+    assert editor.view.drop_marker is None
+
+
+def test_a_drop_keeps_other_tracks_in_sync_and_alt_overwrites(editor, lib, tmp_path, qtbot):
+    # Before, dropping onto a clip pushed V1 and A1 later but left A2 where it was: out of sync.
+    first = generated_take(lib, tmp_path, "first", 2.0, 440)
+    music = generated_take(lib, tmp_path, "music", 1.0, 220)
+    editor.insert_take(first, 0.0)
+    editor.add_track("audio")
+    a2 = len(editor.timeline().tracks) - 1
+    editor.insert_take(music, 1.0, track_index=a2)  # its picture goes on V1, its sound on A2
+    inserted = generated_take(lib, tmp_path, "inserted", 0.5, 550)
+    editor.insert_takes([inserted], 0.5, 0)
+    qtbot.waitUntil(lambda: any(i.take_id == inserted for i in clip_items(editor, "V1")), timeout=10_000)
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A2")] == [(music, pytest.approx(1.5))]
+    over = generated_take(lib, tmp_path, "over", 0.5, 660)
+    editor.insert_takes([over], 0.0, 0, overwrite=True)
+    qtbot.waitUntil(lambda: any(i.take_id == over for i in clip_items(editor, "V1")), timeout=10_000)
+    assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A2")] == [(music, pytest.approx(1.5))]
+    assert clip_items(editor, "V1")[0].take_id == over and clip_items(editor, "V1")[1].ref.start == pytest.approx(0.5)
+
+
+def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_path, qtbot):
     first = generated_take(lib, tmp_path, "dragged", 1.0, 440)
     second = generated_take(lib, tmp_path, "along", 0.5, 550)
     drop(editor, encode_take_ids([first, second]), 0.0, "A1")
+    # The takes are read from the library on a worker thread; the edit lands when they are ready.
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2, timeout=10_000)
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "V1")] == [(first, 0.0), (second, 1.0)]
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A1")] == [(first, 0.0), (second, 1.0)]
 
@@ -192,7 +235,9 @@ def test_waveform_items_cover_exactly_their_clip_range_after_a_trim(editor, lib,
     assert waveform_of(clip_items(editor, "A1")[0]).source_span() == pytest.approx((0.25, 1.5))
 
 
-def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path):
+def test_an_edit_is_written_into_the_project_a_moment_later_and_a_crash_loses_nothing(qtbot, tmp_path):
+    # The studio now saves the project itself (issue 15): what was an autosave snapshot offered back
+    # after a crash is the project's own edit, so the CLI and the API see what was on screen.
     folder = tmp_path / "crashy"
     lib = Library.open(folder)
     editor = TimelineEditor(lib)
@@ -202,31 +247,19 @@ def test_autosave_is_offered_back_after_a_crash(qtbot, tmp_path):
     editor.set_project(project.id)
     take = generated_take(lib, tmp_path, "kept", 1.0, 440)
     editor.insert_take(take, 0.0)
-    qtbot.waitUntil(lambda: bool(lib.list_snapshots(project.id)), timeout=5000)
     edited = editor.timeline().to_json_string()
-    # The studio dies: no save, no clean close of the editor.
+    qtbot.waitUntil(lambda: lib.load_timeline(project.id).to_json_string() == edited, timeout=5000)
+    qtbot.waitUntil(editor.undo_stack().isClean, timeout=5000)
     editor.autosave.timer.stop()
-    lib.close()
+    wait_for_tasks()
+    lib.close()  # the studio dies: no clean close of the editor
 
     reopened = Library.open(folder)
     try:
-        found = find_recoverable(reopened)
-        assert [r.project_id for r in found] == [project.id]
-        assert reopened.load_timeline(project.id).to_json_string() != edited
-        recover(reopened, found[0])
         assert reopened.load_timeline(project.id).to_json_string() == edited
         assert find_recoverable(reopened) == []
     finally:
         reopened.close()
-
-
-def test_a_saved_project_has_nothing_to_recover(editor, lib, tmp_path, qtbot):
-    editor.autosave.timer.setInterval(20)
-    editor.insert_take(generated_take(lib, tmp_path, "saved", 1.0, 440), 0.0)
-    qtbot.waitUntil(lambda: bool(find_recoverable(lib)), timeout=5000)
-    editor.save()
-    assert find_recoverable(lib) == []
-    assert editor.undo_stack().isClean()
 
 
 def test_swapping_in_another_take_is_undoable_and_keeps_both_takes(editor, lib, tmp_path):

@@ -14,10 +14,12 @@ from studio.engine.memory_estimate import POLICIES
 from studio.errors import KinoraError, RecipeError
 from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
 
+DEFAULT_MODEL = "ltx-2"
+
 if TYPE_CHECKING:
     from studio.engine.events import EngineEvent
     from studio.engine.registry import ModelSpec
-    from studio.library import Library
+    from studio.library import Library, TakeRecord
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -38,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--guidance", type=float, default=None, help="guidance scale (default: the model's)")
     p.add_argument("--negative", default="", metavar="TEXT", help="what the clip should not show")
     p.add_argument("--style", default=None, help="style preset (realistic, cinematic, anime, 3d, claymation, ...)")
-    p.add_argument("--model", default="ltx-2", help="model id (see `kinora models list`; default ltx-2)")
+    p.add_argument("--model", default=None,
+                   help=f"model id (see `kinora models list`; default: with --remix the parent's model, else {DEFAULT_MODEL})")
     p.add_argument("--image", type=Path, help="start from this image (image-to-video)")
     p.add_argument("--keyframe", type=Path, action="append", default=[],
                    help="a keyframe image; give two or more, spread evenly over the clip")
@@ -86,7 +89,7 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
         mode = "image"
     extra = {"strength": args.strength} if args.strength is not None else {}
     return Recipe(
-        prompt=args.prompt, negative_prompt=args.negative, model_id=args.model, seconds=args.seconds,
+        prompt=args.prompt, negative_prompt=args.negative, model_id=spec.id, seconds=args.seconds,
         fps=args.fps or spec.native_fps, width=width, height=height, seed=args.seed, steps=args.steps,
         guidance=args.guidance, style=args.style, mode=mode,
         image=str(args.image.expanduser().resolve()) if args.image else None,
@@ -105,13 +108,10 @@ def run_generate(args: argparse.Namespace) -> int:
     from studio.exporting import export_take
     from studio.feed.signature import author_key
     from studio.provenance.identity import ensure_identity
+    from studio.importing import adopt_recipe_images
 
-    spec = get_model(args.model)
     if args.style:
         get_style(args.style)  # an unknown style fails before anything loads
-    recipe = build_recipe(args, spec)
-    if spec.family != "builtin":  # built-in generators run no model: no memory or time worth announcing
-        print(_expectation(spec, recipe, args.memory_policy), file=sys.stderr)
     bar = ProgressBar()
     finished = threading.Event()
     outcome: dict[str, EngineEvent] = {}
@@ -124,8 +124,15 @@ def run_generate(args: argparse.Namespace) -> int:
             outcome["last"] = event
 
     with open_library(args) as lib:
-        if recipe.source_path:
-            recipe = _remix_imported_file(lib, recipe)
+        parent = _remix_parent(lib, args.remix) if args.remix else None
+        model_id = args.model or (parent.recipe.model_id if parent is not None and parent.recipe else DEFAULT_MODEL)
+        spec = get_model(model_id)
+        recipe = build_recipe(args, spec)
+        if parent is not None:
+            recipe = recipe.replace(source_take_id=parent.id, source_path=None)
+        recipe = adopt_recipe_images(lib, recipe)
+        if spec.family != "builtin":  # built-in generators run no model: no memory or time worth announcing
+            print(_expectation(spec, recipe, args.memory_policy), file=sys.stderr)
         settings = EngineSettings.ray(args.ray, storage=args.ray_storage) if args.ray else EngineSettings()
         # --ray asked for the cluster: when it cannot be used, say why and stop rather than run here.
         runner = make_engine(lib, settings, on_event=on_event, memory_policy=args.memory_policy, in_process=True,
@@ -184,13 +191,28 @@ def _expectation(spec: ModelSpec, recipe: Recipe, override: str | None) -> str:
     return expect(spec, JobShape(recipe.width, recipe.height, recipe.frame_count), override=override).text()
 
 
-def _remix_imported_file(lib: Library, recipe: Recipe) -> Recipe:
-    """Import the received file as a take first, so the new take's lineage (and its Content
-    Credentials ingredient) names it, with the sender's recipe when the file carries one."""
+def _remix_parent(lib: Library, remix: str) -> TakeRecord:
+    """The take that `--remix TAKE_ID|FILE` names. A file that Kinora made from a take of this library
+    (its Content Credentials carry that take's recipe) is that take, not a copy; any other file is
+    imported (once: the same bytes find their take), so the lineage and the ingredient name it."""
     from studio.cli.library_cmds import import_one
+    from studio.errors import ProvenanceError
+    from studio.provenance.reader import UNTRUSTED, VALID, read_credentials
 
-    assert recipe.source_path is not None
-    parent = import_one(lib, Path(recipe.source_path))
+    if remix.isdigit():
+        return lib.take(int(remix))
+    path = Path(remix).expanduser().resolve()
+    if not path.is_file():
+        raise RecipeError(f"--remix {remix}: there is no such file (give a take id or a video file).")
+    try:
+        report = read_credentials(path)
+    except ProvenanceError:
+        report = None
+    if report is not None and report.recipe is not None and report.state in (VALID, UNTRUSTED):
+        original = lib.take_with_recipe(report.recipe)
+        if original is not None:
+            return original
+    parent = import_one(lib, path)
     if parent["kind"] != "take":
-        raise RecipeError(f"--remix needs a video file or a take id, not the project file {recipe.source_path}.")
-    return recipe.replace(source_take_id=parent["id"], source_path=None)
+        raise RecipeError(f"--remix needs a video file or a take id, not the project file {path}.")
+    return lib.take(parent["id"])

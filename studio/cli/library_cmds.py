@@ -15,7 +15,6 @@ from studio.errors import KinoraError
 if TYPE_CHECKING:
     from studio.library import Library, TakeRecord
 
-PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")
 # studio.library.records.TakeSort's values, spelled out: importing it loads the library (and
 # sqlite_utils), which `kinora --help` must not. The library refuses a word it does not know.
 SORTS = ("newest", "oldest", "longest", "prompt")
@@ -23,10 +22,12 @@ SORTS = ("newest", "oldest", "longest", "prompt")
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     imp = subparsers.add_parser("import", parents=[common], help="add media files or project files to the library",
-                                description="Media files become imported takes; .otio, .otioz and .edl files "
+                                description="Media files become imported takes; .otio, .otioz, .edl, Final Cut .xml and .fcpxml files "
                                             "become projects. A file that cannot be imported is reported and "
                                             "the others still are.")
     imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--rate", type=float, default=None, metavar="FPS",
+                     help="frame rate of an EDL (EDLs do not say; default: what its timecodes allow, else 24)")
     imp.set_defaults(handler=cmd_import)
 
     lib = subparsers.add_parser("library", parents=[common], help="list, search and inspect takes")
@@ -50,26 +51,20 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 # --- import ----------------------------------------------------------------------------------
 
-def import_one(lib: Library, path: Path) -> dict[str, Any]:
+def import_one(lib: Library, path: Path, rate: float | None = None) -> dict[str, Any]:
     """Import one file; returns what it became ({"kind": "take"|"project", ...})."""
+    from studio.project.files import PROJECT_SUFFIXES, import_project_file
+
     if path.suffix.lower() in PROJECT_SUFFIXES:
-        from studio.project.files import import_project_file
-
-        project = import_project_file(lib, path)
+        project = import_project_file(lib, path, rate=rate)
         return {"file": str(path), "kind": "project", "id": project.id, "name": project.name}
-    media = lib.import_media(path)
-    existing = lib.takes_for_media(media.id)
-    take = existing[0] if existing else lib.add_imported_take(media.id, title=path.stem)
-    credentials = None
-    if not existing:  # keep the file's Content Credentials; a Kinora recipe makes the take remixable
-        from studio.provenance.importing import record_credentials
+    from studio.importing import import_file
 
-        report = record_credentials(lib, take)
-        credentials = report.state if report else None
-        take = lib.take(take.id)
+    imported = import_file(lib, path)
+    take = imported.take
     return {"file": str(path), "kind": "take", "id": take.id, "name": take.display_title,
-            "media": lib.media(media.id).to_dict(),
-            "already_there": bool(existing), "credentials": credentials}
+            "media": lib.media(take.media_id).to_dict(), "already_there": imported.already_there,
+            "credentials": imported.credentials.state if imported.credentials else None}
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -79,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for name in args.files:
             path = Path(name)
             try:
-                results.append(import_one(lib, path))
+                results.append(import_one(lib, path, rate=args.rate))
             except KinoraError as exc:
                 failures += 1
                 results.append({"file": name, "kind": "error", "error": str(exc)})

@@ -12,12 +12,14 @@ from studio.cli.output import emit
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     opener = subparsers.add_parser(
-        "open", parents=[common], help="import a .otio, .otioz or .edl project and open it in the studio",
+        "open", parents=[common], help="import a .otio, .otioz, .edl, Final Cut .xml or .fcpxml project and open it in the studio",
         description="Imports the project file (and a bundle's media) into the library, prints the new "
                     "project's id and opens the studio window on it. With --no-gui, --json, or no display "
                     "(no DISPLAY/WAYLAND_DISPLAY, or QT_QPA_PLATFORM=offscreen) it only imports and prints.")
     opener.add_argument("file", metavar="FILE")
     opener.add_argument("--no-gui", action="store_true", help="import and print the project id; open no window")
+    opener.add_argument("--rate", type=float, default=None, metavar="FPS",
+                        help="frame rate of an EDL (EDLs do not say; default: what its timecodes allow, else 24)")
     opener.set_defaults(handler=cmd_open)
 
     project = subparsers.add_parser("project", parents=[common], help="create, list and export projects")
@@ -38,11 +40,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def cmd_open(args: argparse.Namespace) -> int:
     from studio.app import has_display
-    from studio.project.files import import_project_file
 
     with open_library(args) as lib:
-        project = import_project_file(lib, Path(args.file))
-    emit(args, project.to_dict(), f"project {project.id}: {project.name}")
+        project, existed = lib.open_project_file(Path(args.file), rate=args.rate)
+    emit(args, {**project.to_dict(), "already_there": existed},
+         f"project {project.id}: {project.name}" + (" (already in the library)" if existed else ""))
     if args.no_gui or getattr(args, "json", False) or not has_display():
         return 0
     from studio.app import run_gui

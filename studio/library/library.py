@@ -174,6 +174,13 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
             return path
         raise LibraryError(f"The media of clip '{clip.name}' is missing; import the file again or remove the clip.")
 
+    def find_clip_media(self, clip: otio.schema.Clip) -> Path | None:
+        """`resolve_clip_media`, with None for an offline clip: the resolver the Preview plays edits with."""
+        try:
+            return self.resolve_clip_media(clip)
+        except LibraryError:
+            return None
+
     # --- keeping rows and files in step --------------------------------------------------------
 
     def reconcile(self) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import opentimelineio as otio
@@ -99,6 +100,35 @@ class ProjectsMixin:
         with self._db.transaction() as conn:
             self.project(project_id)
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+
+    def open_project_file(self, path: Path | str, rate: float | None = None) -> tuple[ProjectRecord, bool]:
+        """The project made from this file: the one made before from the same bytes (with the edits made
+        since), or a new one imported now (`rate`: an EDL's). Returns (project, whether it existed)."""
+        from studio.library.media_store import sha256_of
+        from studio.project.files import import_project_file
+        from studio.project.timeline import KINORA_KEY
+
+        sha = sha256_of(Path(path))
+        rows = self._db.query("SELECT id FROM projects WHERE timeline_json LIKE ? ORDER BY updated_at DESC",
+                              (f"%{sha}%",))
+        for row in rows:
+            stored = self.load_timeline(row["id"])  # held: its metadata dies with it
+            if (stored.metadata.get(KINORA_KEY) or {}).get("source_sha256") == sha:
+                return self.project(row["id"]), True
+        project = import_project_file(self, path, rate=rate)  # type: ignore[arg-type]
+        timeline = self.load_timeline(project.id)
+        timeline.metadata[KINORA_KEY] = {**dict(timeline.metadata.get(KINORA_KEY) or {}), "source_sha256": sha}
+        self.save_timeline(project.id, timeline)
+        return project, False
+
+    def projects_using_take(self, take_id: int) -> list[ProjectRecord]:
+        """Projects whose saved timeline has a clip of take `take_id` (what deleting the take would touch)."""
+        from studio.project.timeline import clips_of_take
+
+        # A cheap text filter first; every candidate is confirmed on its parsed timeline.
+        rows = self._db.query("SELECT id FROM projects WHERE timeline_json LIKE ? ORDER BY updated_at DESC",
+                              (f'%"take_id": {int(take_id)}%',))
+        return [self.project(r["id"]) for r in rows if clips_of_take(self.load_timeline(r["id"]), take_id)]
 
     def load_timeline(self, project_id: int) -> otio.schema.Timeline:
         row = self._db.query_one("SELECT timeline_json FROM projects WHERE id = ?", (project_id,))

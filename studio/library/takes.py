@@ -25,6 +25,19 @@ def _prompt(take: TakeRecord) -> str:
     return take.recipe.prompt if take.recipe else ""
 
 
+_KEPT_SHARED = "another take in the library uses the same file"
+
+
+@dataclass(frozen=True)
+class DeletedTake:
+    """What deleting a take did: the projects whose clips of it were detached, and whether its file went."""
+
+    take_id: int
+    projects: tuple[str, ...]
+    file_deleted: bool
+    file_kept_reason: str = ""
+
+
 @dataclass(frozen=True)
 class _Order:
     """One sort order: its ORDER BY, and the keyset condition "after this (key, id)" with the key's source."""
@@ -151,16 +164,51 @@ class TakesMixin:
             self.take(take_id)
             self._db.utils["takes"].update(take_id, {"favorite": int(favorite)})
 
-    def delete_take(self, take_id: int) -> None:
+    def take_usage(self, take_id: int) -> DeletedTake:
+        """What `delete_take` would do now (for the confirmation): the same report, nothing changed."""
+        take = self.take(take_id)
+        shared = take.media_id is not None and self._media_shared(take_id, take.media_id)
+        return DeletedTake(take_id, tuple(p.name for p in self.projects_using_take(take_id)),  # type: ignore[attr-defined]
+                           file_deleted=take.media_id is not None and not shared,
+                           file_kept_reason=_KEPT_SHARED if shared else "")
+
+    def _media_shared(self, take_id: int, media_id: int) -> bool:
+        return self._db.query_one("SELECT 1 FROM takes WHERE id != ? AND (media_id = ? OR poster_media_id = ?)",
+                                  (take_id, media_id, media_id)) is not None
+
+    def delete_take(self, take_id: int) -> DeletedTake:
         """Remove a take (its jobs go with it; its children keep living without a parent).
 
-        Its media file stays in the store: other takes or projects may use the same bytes.
+        Projects whose timeline shows the take keep their clips, detached from it: offline when
+        the media file goes too (studio.project.offline). The media row and its file are deleted
+        when no other take shows the same bytes; otherwise the file stays and the report says so.
         """
+        from studio.project.offline import mark_take_deleted
+
         with self._db.transaction() as conn:
-            self.take(take_id)
+            take = self.take(take_id)
             if conn.execute("SELECT 1 FROM jobs WHERE take_id = ? AND status = 'running'", (take_id,)).fetchone():
                 raise LibraryError(f"Take {take_id} is being generated; cancel it before deleting it.")
+            media_ids = {m for m in (take.media_id, take.poster_media_id) if m is not None}
+            shared = {m for m in media_ids if self._media_shared(take_id, m)}
+            media_gone = take.media_id is not None and take.media_id not in shared
+            projects = []
+            for project in self.projects_using_take(take_id):  # type: ignore[attr-defined]
+                timeline = self.load_timeline(project.id)  # type: ignore[attr-defined]
+                if mark_take_deleted(timeline, take_id, media_gone=media_gone):
+                    self.save_timeline(project.id, timeline)  # type: ignore[attr-defined]
+                    projects.append(project.name)
+            doomed = [self.media(m) for m in media_ids - shared]  # type: ignore[attr-defined]
             conn.execute("DELETE FROM takes WHERE id = ?", (take_id,))
+            for record in doomed:
+                conn.execute("DELETE FROM media WHERE id = ?", (record.id,))
+        # After the commit: a crash before this line leaves a stray file (reconcile finds it), never a
+        # row without its file.
+        for record in doomed:
+            self.media_path(record).unlink(missing_ok=True)  # type: ignore[attr-defined]
+        return DeletedTake(take_id, tuple(projects), file_deleted=media_gone,
+                           file_kept_reason="" if media_gone or take.media_id is None
+                           else _KEPT_SHARED)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -169,6 +217,20 @@ class TakesMixin:
         if row is None:
             raise LibraryError(f"There is no take {take_id} in this library (see `kinora library list`).")
         return TakeRecord.from_row(row)
+
+    def takes_touched_since(self, since: float) -> tuple[list[int], float]:
+        """Ids of takes made, started or finished after `since` (a time from a previous call, 0 for all
+        time), and the time to pass next: how a window hears of takes another process works on."""
+        rows = self._db.query(
+            "SELECT id, max(created_at, coalesce(started_at, 0), coalesce(finished_at, 0)) AS touched FROM takes "
+            "WHERE created_at > ? OR started_at > ? OR finished_at > ? ORDER BY id", (since, since, since))
+        return [r["id"] for r in rows], max([since] + [r["touched"] for r in rows])
+
+    def take_with_recipe(self, recipe: Recipe) -> TakeRecord | None:
+        """The finished generated take made by exactly this recipe (newest), if the library has one."""
+        rows = self._db.query("SELECT * FROM takes WHERE origin = 'generated' AND status = 'done' AND prompt = ? "
+                              "AND model_id IS ? ORDER BY id DESC", (recipe.prompt, recipe.model_id))
+        return next((t for t in map(TakeRecord.from_row, rows) if t.recipe == recipe), None)
 
     def takes_for_media(self, media_id: int) -> list[TakeRecord]:
         """Takes showing the media `media_id`, oldest first."""

@@ -38,8 +38,8 @@ def _even(x: float) -> int:
 
 
 def place(src_w: int, src_h: int, dst_w: int, dst_h: int, fit: str) -> Placement:
-    """Where a src_w x src_h picture goes in an (even) dst_w x dst_h frame: "fit" letterboxes,
-    "fill" scales to cover and crops the middle."""
+    """Where a src_w x src_h picture goes in an (even) dst_w x dst_h frame: "fit" (and "blur", whose
+    background `blur_background` makes) letterboxes, "fill" scales to cover and crops the middle."""
     if fit == "fill":
         scale = max(dst_w / src_w, dst_h / src_h)
         sw, sh = max(dst_w, _even(src_w * scale)), max(dst_h, _even(src_h * scale))
@@ -87,12 +87,29 @@ class YuvCanvas:
         self.u[:] = BLACK_C
         self.v[:] = BLACK_C
 
-    def paste(self, planes: tuple[np.ndarray, np.ndarray, np.ndarray], p: Placement) -> None:
+    def paste(self, planes: tuple[np.ndarray, np.ndarray, np.ndarray], p: Placement, alpha: float = 1.0) -> None:
+        """Put the picture at its placement; `alpha` < 1 mixes it over what is there (a dissolve)."""
         y, u, v = planes
-        self.y[p.dest_y:p.dest_y + p.h, p.dest_x:p.dest_x + p.w] = y[p.crop_y:p.crop_y + p.h, p.crop_x:p.crop_x + p.w]
         cy, cx, ch, cw, oy, ox = p.dest_y // 2, p.dest_x // 2, p.h // 2, p.w // 2, p.crop_y // 2, p.crop_x // 2
-        self.u[cy:cy + ch, cx:cx + cw] = u[oy:oy + ch, ox:ox + cw]
-        self.v[cy:cy + ch, cx:cx + cw] = v[oy:oy + ch, ox:ox + cw]
+        for dst, src in ((self.y[p.dest_y:p.dest_y + p.h, p.dest_x:p.dest_x + p.w],
+                          y[p.crop_y:p.crop_y + p.h, p.crop_x:p.crop_x + p.w]),
+                         (self.u[cy:cy + ch, cx:cx + cw], u[oy:oy + ch, ox:ox + cw]),
+                         (self.v[cy:cy + ch, cx:cx + cw], v[oy:oy + ch, ox:ox + cw])):
+            if alpha >= 1.0:
+                dst[...] = src
+            else:
+                dst[...] = (dst * (1.0 - alpha) + src * alpha + 0.5).astype(np.uint8)
+
+    def blur_background(self) -> None:
+        """Blur and dim what the canvas holds (a fill of the picture), as the background of a "blur" fit."""
+        import cv2
+
+        for plane, neutral, keep in ((self.y, 16, 0.55), (self.u, 128, 0.8), (self.v, 128, 0.8)):
+            h, w = plane.shape
+            small = cv2.resize(plane, (max(1, w // 16), max(1, h // 16)), interpolation=cv2.INTER_AREA)
+            small = cv2.GaussianBlur(small, (0, 0), 2.0)
+            soft = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+            plane[...] = np.clip(neutral + (soft - neutral) * keep, 0, 255).astype(np.uint8)
 
     def to_frame(self) -> av.VideoFrame:
         frame = av.VideoFrame.from_ndarray(self.data, format="yuv420p")

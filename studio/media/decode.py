@@ -210,8 +210,9 @@ class FrameReader:
             self._seek(t)
         item = self._decode_until(t)
         if item is None:
-            # Seeking landed after t (damaged index) or the stream ended: restart from the top once.
-            self._seek(0.0)
+            # Seeking landed after t (damaged index), the stream ended, or the demuxer cannot seek at
+            # all (a still image: image2 gives no picture after any seek): decode again from a fresh open.
+            self._reopen()
             item = self._decode_until(t)
         if item is None:
             raise MediaError(f"{self.path}: no picture could be decoded near {t:.3f} s; the file may be damaged")
@@ -225,6 +226,15 @@ class FrameReader:
 
     def _seek(self, t: float) -> None:
         self._container.seek(self._to_pts(t), stream=self._stream, backward=True)
+        self._decoded = _decode_frames(self.path, self._container, self._stream)
+        self._ahead = None
+        self._at_end = False
+
+    def _reopen(self) -> None:
+        self._container.close()
+        self._container = open_input(self.path)
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
         self._decoded = _decode_frames(self.path, self._container, self._stream)
         self._ahead = None
         self._at_end = False

@@ -9,14 +9,15 @@ from typing import Any
 
 from studio.errors import MediaError
 
-FITS = ("fit", "fill")
+FITS = ("fit", "fill", "blur")
 
 
 @dataclass(frozen=True)
 class ExportPreset:
     """An export format. width/height None means the size of the first video on the timeline.
 
-    fit: "fit" letterboxes the picture inside the frame; "fill" scales it to cover and crops.
+    fit: "fit" letterboxes the picture inside the frame; "fill" scales it to cover and crops; "blur"
+    fits it whole over a blurred, dimmed fill of itself (nothing cropped, no black bars).
     fps None keeps the timeline's rate. crf/x264_preset are libx264's quality and speed settings.
     """
 
@@ -49,9 +50,10 @@ class ExportPreset:
 
 
 PRESETS: dict[str, ExportPreset] = {
-    "9:16": ExportPreset("9:16", 1080, 1920, "fill"),
+    # Other shapes fit whole over a blurred fill by default: a 16:9 title is not cropped in 9:16.
+    "9:16": ExportPreset("9:16", 1080, 1920, "blur"),
     "16:9": ExportPreset("16:9", 1920, 1080, "fit"),
-    "1:1": ExportPreset("1:1", 1080, 1080, "fill"),
+    "1:1": ExportPreset("1:1", 1080, 1080, "blur"),
     "720p": ExportPreset("720p", 1280, 720, "fit"),
     "source": ExportPreset("source", None, None, "fit"),
 }

@@ -89,6 +89,9 @@ def _probe_open(path: Path, container: av.container.InputContainer) -> MediaInfo
     if video is not None:
         info.update(_video_facts(path, container, video))
     info["duration"] = _duration(container, video, audio)
+    if info["duration"] <= 0 and video is not None and _is_still(container):
+        # A still image (JPEG from OpenCV or a camera often carries no duration): one frame long.
+        info["duration"] = 1.0 / (info.get("fps") or 25.0)
     if info["duration"] <= 0:
         raise MediaError(f"{path}: has no playable length; the file may be damaged")
     return MediaInfo(**info)
@@ -171,6 +174,12 @@ def _is_variable(deltas: np.ndarray) -> bool:
         return False
     median = float(np.median(deltas))
     return bool((deltas.max() - deltas.min()) / median > _VFR_SPREAD)
+
+
+def _is_still(container: av.container.InputContainer) -> bool:
+    """Whether FFmpeg read the file with an image demuxer (image2, jpeg_pipe, png_pipe, webp_pipe, ...)."""
+    name = container.format.name
+    return name == "image2" or name.endswith("_pipe")
 
 
 def _duration(container: av.container.InputContainer, video: Any, audio: Any) -> float:

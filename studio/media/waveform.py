@@ -281,3 +281,15 @@ def _levels_from_base(base: np.ndarray) -> list[np.ndarray]:
             nxt[whole] = (tail[:, 0].min(), tail[:, 1].max())
         levels.append(nxt)
     return levels
+
+
+def db_scale(peaks: np.ndarray, floor_db: float = -60.0) -> np.ndarray:
+    """Peaks (-1..1) redrawn on a decibel scale: 0 dBFS stays at 1, `floor_db` and below at 0, sign kept.
+
+    Quiet passages that a linear waveform flattens to a line stay readable (the timeline's dB view).
+    """
+    magnitude = np.abs(peaks).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        db = 20.0 * np.log10(magnitude)
+    scaled = np.clip((db - floor_db) / -floor_db, 0.0, 1.0)
+    return (np.sign(peaks) * scaled).astype(np.float32)

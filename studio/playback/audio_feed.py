@@ -44,6 +44,7 @@ class AudioFeeder(BackgroundWorker):
 
     def __init__(self, read: ReadAudio, rate: int, *, ahead_s: float = 0.5, block: int = BLOCK) -> None:
         self._read = read
+        self.peak = 0.0  # the loudest sample of the block the device took last (the level meter)
         self._rate = rate
         self._block = block
         self._capacity = max(2, int(ahead_s * rate / block))
@@ -108,6 +109,7 @@ class AudioFeeder(BackgroundWorker):
             if filled < frames and self._speed != 0:
                 self._underruns += 1
             self._consumed = hi
+            self.peak = float(np.abs(out).max()) if frames else 0.0
             self._cond.notify_all()
         return out
 

@@ -169,6 +169,12 @@ class Player:
         t = self.position if t is None else t
         return min(max(int(math.floor(t * self.fps + 1e-6)), 0), max(self.frame_count - 1, 0))
 
+    def audio_level(self) -> float | None:
+        """The peak (0..1) of the sound being played now, or None without an audio device."""
+        if self._feeder is None:
+            return None
+        return self._feeder.peak if self.playing else 0.0
+
     def stats(self) -> PlaybackStats:
         """A copy of the statistics, with the audio feeder's underruns."""
         stats = PlaybackStats(**asdict(self._stats))

@@ -82,6 +82,7 @@ def fit_into(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 # 1080p: ~500, over a second) a file gets a scrub proxy. The proxy holds every frame in memory
 # (~1.5 MB a second at 540p), so files longer than PROXY_MAX_S get none.
 PROXY_JUMP_PIXELS = 10_000_000
+AUDIO_ONLY_SIZE = (640, 360)  # the picture of a sound file: its waveform
 PROXY_MAX_S = 180.0
 
 
@@ -141,12 +142,29 @@ class FileSource:
         self._has_video = bool(info.has_video)
         self._reader: FrameReader | None = None
         self._audio = AudioWindows(self.path, SAMPLE_RATE, duration=self.duration) if self.has_audio else None
+        self._peaks: np.ndarray | None = None  # a sound file's waveform, one (min, max) per picture column
 
     def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
-        if not self._has_video:
-            w, h = size or (640, 360)
-            return np.zeros((h, w, 3), dtype=np.uint8)
+        if not self._has_video:  # a sound file: its waveform, with the position marked
+            return self._waveform(size or AUDIO_ONLY_SIZE, t)
         return self._open_reader().frame_at(t, size)
+
+    def _waveform(self, size: tuple[int, int], t: float) -> np.ndarray:
+        w, h = size
+        if self._peaks is None or len(self._peaks) != w:
+            assert self._audio is not None
+            n = max(1, int(round(self.duration * SAMPLE_RATE)))
+            mono = self._audio.samples(0, n).mean(axis=1)
+            columns = np.array_split(mono, w)
+            self._peaks = np.array([(c.min(), c.max()) if len(c) else (0.0, 0.0) for c in columns], np.float32)
+        picture = np.full((h, w, 3), 18, dtype=np.uint8)
+        mid, half = h / 2, h / 2 - 2
+        rows = np.arange(h)[:, None]
+        inside = (rows >= np.floor(mid - self._peaks[:, 1] * half)) & (rows <= np.ceil(mid - self._peaks[:, 0] * half))
+        picture[inside] = (94, 199, 140)
+        x = min(w - 1, int(t / self.duration * w)) if self.duration else 0
+        picture[:, x] = (255, 90, 78)
+        return picture
 
     def proxy_ready(self, timeout: float | None = None) -> bool:
         """Whether jumps are answered from a complete scrub proxy (waits up to `timeout` s); False

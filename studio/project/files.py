@@ -15,29 +15,33 @@ from typing import TYPE_CHECKING
 import opentimelineio as otio
 
 from studio.atomic import write_bytes_atomic
-from studio.errors import MediaError, ProjectError, RecipeError
+from studio.errors import KinoraError, MediaError, ProjectError, RecipeError
 from studio.media.resolver import ResolveMedia, require_media
-from studio.project import bundle
+from studio.project import bundle, interchange
 from studio.project.schema_check import check_timeline_json
-from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data
+from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data, timeline_rate
 from studio.recipe import Recipe
 
 if TYPE_CHECKING:  # annotations only
     from studio.library import Library, ProjectRecord
 
-PROJECT_SUFFIXES = (".otio", ".otioz", ".edl")
+PROJECT_SUFFIXES = (".otio", ".otioz", ".edl", ".xml", ".fcpxml")
 MAX_OTIO_BYTES = bundle.MAX_CONTENT_BYTES
-EDL_RATE = 24.0
 
 
 def save_otio(timeline: otio.schema.Timeline, path: Path | str,
               resolve_media: ResolveMedia | None = None) -> Path:
-    """Write a .otio whose clips reference their media by absolute file URL (found by resolve_media)."""
+    """Write a .otio whose clips reference their media by absolute file URL (found by resolve_media).
+
+    A clip whose media is offline keeps the reference it has, so relinking it later still can."""
     out = timeline.deepcopy()
     if resolve_media is not None:
         for clip in out.find_clips():
             if isinstance(clip.media_reference, otio.schema.ExternalReference):
-                clip.media_reference.target_url = require_media(resolve_media, clip).as_uri()
+                try:
+                    clip.media_reference.target_url = require_media(resolve_media, clip).as_uri()
+                except KinoraError:
+                    continue
     write_bytes_atomic(path, out.to_json_string().encode("utf-8"))
     return Path(path)
 
@@ -45,6 +49,12 @@ def save_otio(timeline: otio.schema.Timeline, path: Path | str,
 def save_otioz(timeline: otio.schema.Timeline, path: Path | str, resolve_media: ResolveMedia) -> Path:
     """Write a self-contained .otioz: the timeline plus every clip's media file."""
     return bundle.write_bundle(timeline, Path(path), resolve_media)
+
+
+def save_interchange(timeline: otio.schema.Timeline, path: Path | str) -> Path:
+    """Write Final Cut Pro 7 XML (.xml) or FCPXML (.fcpxml) through OTIO's adapters."""
+    write_bytes_atomic(path, interchange.write_timeline(timeline, Path(path)).encode("utf-8"))
+    return Path(path)
 
 
 def save_edl(timeline: otio.schema.Timeline, path: Path | str) -> Path:
@@ -73,12 +83,15 @@ def save_project_file(timeline: otio.schema.Timeline, path: Path | str, resolve_
         return save_otio(timeline, path, resolve_media)
     if suffix == ".edl":
         return save_edl(timeline, path)
-    raise ProjectError(f"{Path(path).name}: choose a .otio, .otioz or .edl file name.")
+    if suffix in (".xml", ".fcpxml"):
+        return save_interchange(timeline, path)
+    raise ProjectError(f"{Path(path).name}: choose a .otio, .otioz, .edl, .xml or .fcpxml file name.")
 
 
-def read_project_file(path: Path | str, media_dir: Path | None = None) -> otio.schema.Timeline:
-    """Read a .otio, .otioz or .edl, validated first (ProjectError names what is wrong).
+def read_project_file(path: Path | str, media_dir: Path | None = None, rate: float | None = None) -> otio.schema.Timeline:
+    """Read a .otio, .otioz, .edl, FCP 7 .xml or .fcpxml, validated first (ProjectError names what is wrong).
 
+    `rate`: an EDL's frame rate (EDLs do not say; without it the timecodes' frame numbers decide).
     For a .otioz, media is extracted into `media_dir` when given and the clips point at the
     extracted files; without it the clips keep their in-bundle relative references.
     Relative references in a .otio are resolved against the file's folder.
@@ -103,19 +116,11 @@ def read_project_file(path: Path | str, media_dir: Path | None = None) -> otio.s
         timeline = check_timeline_json(path.read_text(encoding="utf-8", errors="replace"), path.name)
         _resolve_relative(timeline, path.parent)
         return timeline
-    if suffix == ".edl":
-        return _read_edl(path)
-    raise ProjectError(f"{path.name}: is not a project file Kinora reads (.otio, .otioz or .edl).")
-
-
-def _read_edl(path: Path) -> otio.schema.Timeline:
-    if path.stat().st_size > MAX_OTIO_BYTES:
-        raise ProjectError(f"{path.name}: is too large to be an EDL.")
-    try:
-        timeline = otio.adapters.read_from_file(str(path), "cmx_3600", rate=EDL_RATE)
-    except Exception as exc:  # the adapter raises its own exception types
-        raise ProjectError(f"{path.name}: cannot be read as a CMX 3600 EDL ({exc}).") from exc
-    return timeline
+    if suffix in interchange.ADAPTERS:
+        timeline = interchange.read_timeline(path, rate)
+        _resolve_relative(timeline, path.parent)
+        return timeline
+    raise ProjectError(f"{path.name}: is not a project file Kinora reads ({', '.join(PROJECT_SUFFIXES)}).")
 
 
 def _resolve_relative(timeline: otio.schema.Timeline, folder: Path) -> None:
@@ -125,7 +130,7 @@ def _resolve_relative(timeline: otio.schema.Timeline, folder: Path) -> None:
             clip.media_reference.target_url = (folder / path).resolve().as_uri()
 
 
-def import_project_file(library: Library, path: Path | str) -> ProjectRecord:
+def import_project_file(library: Library, path: Path | str, rate: float | None = None) -> ProjectRecord:
     """Bring a project file into `library` as a new project.
 
     Media the clips reference (inside a bundle, or local files for .otio) is copied into the
@@ -136,23 +141,16 @@ def import_project_file(library: Library, path: Path | str) -> ProjectRecord:
     path = Path(path)
     work = Path(tempfile.mkdtemp(prefix="import-", dir=library.cache_dir))
     try:
-        timeline = read_project_file(path, media_dir=work if path.suffix.lower() == ".otioz" else None)
+        timeline = read_project_file(path, media_dir=work if path.suffix.lower() == ".otioz" else None, rate=rate)
         _adopt_media(library, timeline)
         name = timeline.name or path.stem
         metadata = dict(timeline.metadata.get(KINORA_KEY) or {})
         metadata.setdefault("schema", 1)
-        metadata.setdefault("rate", _guess_rate(timeline))
+        metadata.setdefault("rate", timeline_rate(timeline))  # the sequence's rate, not its first clip's
         timeline.metadata[KINORA_KEY] = metadata
         return library.create_project(name, timeline)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _guess_rate(timeline: otio.schema.Timeline) -> float:
-    for clip in timeline.find_clips():
-        if clip.source_range is not None:
-            return float(clip.source_range.duration.rate)
-    return 24.0
 
 
 def _adopt_media(library: Library, timeline: otio.schema.Timeline) -> None:

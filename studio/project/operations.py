@@ -214,6 +214,36 @@ class InsertClip(Operation):
         yield _insert_at(find_track(timeline, self.track), frames(self.time, rate), self.clip, rate)
 
 
+class InsertGap(Operation):
+    """Open `seconds` of space on `track` at `time`: later items move right (an item under it is cut).
+
+    What keeps a track in sync with an insert made on other tracks.
+    """
+
+    def __init__(self, track: str, time: float, seconds: float) -> None:
+        super().__init__()
+        self.track, self.time, self.seconds = track, time, seconds
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        if frames(self.time, rate) < _track_end(track, rate):  # nothing later: nothing to move
+            yield _insert_at(track, frames(self.time, rate), _gap(frames(self.seconds, rate)), rate)
+
+
+class AppendClip(Operation):
+    """Put `clip` at the end of `track` (the overwrite drop then moves it into place)."""
+
+    def __init__(self, track: str, clip: otio.schema.Clip) -> None:
+        super().__init__()
+        self.track, self.clip = track, clip
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        _detached(self.clip)
+        track = find_track(timeline, self.track)
+        yield Splice(track.name, len(track), [], [self.clip])
+
+
 class MoveClip(Operation):
     """Move the clip at `index` of `track` to start at `time` seconds (on `to_track`, default the same).
 

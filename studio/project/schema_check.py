@@ -8,6 +8,7 @@ Kinora likewise. Both are refused with a message naming the schema.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import opentimelineio as otio
@@ -16,7 +17,11 @@ from studio.errors import ProjectError
 from studio.project.timeline import KINORA_KEY, TIMELINE_SCHEMA
 
 # Value types OTIO serializes without registering them as schemas, and old names it still reads.
-_VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1}
+_VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1,
+                "Box2d": 1, "V2d": 1}
+# OTIO writes infinities as bare Inf, which Python's json does not read (Infinity it does). Rewritten
+# only for the schema walk; OTIO itself parses the original text.
+_BARE_INF = re.compile(r"(?<=[:\[,\s])(-?)Inf(?=[\s,\]}])")
 
 
 def known_schemas() -> dict[str, int]:
@@ -24,10 +29,11 @@ def known_schemas() -> dict[str, int]:
     return {**_VALUE_TYPES, **dict(otio.core.type_version_map())}
 
 
-def _walk(node: Any, known: dict[str, int], source: str) -> None:
+def _walk(node: Any, known: dict[str, int], source: str, in_metadata: bool = False) -> None:
     if isinstance(node, dict):
         schema = node.get("OTIO_SCHEMA")
-        if isinstance(schema, str):
+        # Inside metadata an unknown schema is another tool's data: OTIO keeps it as it is, and so do we.
+        if isinstance(schema, str) and not (in_metadata and schema.rpartition(".")[0] not in known):
             name, _, version = schema.rpartition(".")
             if not name or not version.isdigit():
                 raise ProjectError(f"{source}: has a malformed schema tag '{schema}'.")
@@ -36,17 +42,17 @@ def _walk(node: Any, known: dict[str, int], source: str) -> None:
             if int(version) > known[name]:
                 raise ProjectError(f"{source}: uses '{schema}', newer than the version {known[name]} this "
                                    "Kinora reads; update Kinora to open it.")
-        for value in node.values():
-            _walk(value, known, source)
+        for key, value in node.items():
+            _walk(value, known, source, in_metadata or key == "metadata")
     elif isinstance(node, list):
         for value in node:
-            _walk(value, known, source)
+            _walk(value, known, source, in_metadata)
 
 
 def check_timeline_json(text: str, source: str) -> otio.schema.Timeline:
     """Parse OTIO JSON after checking its schemas; ProjectError (naming `source`) when refused."""
     try:
-        document = json.loads(text)
+        document = json.loads(_BARE_INF.sub(r"\1Infinity", text))
     except ValueError as exc:
         raise ProjectError(f"{source}: is not valid OTIO JSON ({exc}).") from exc
     _walk(document, known_schemas(), source)

@@ -38,9 +38,16 @@ Item: TypeAlias = otio.core.Item  # an alias (not a variable), so a type checker
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
-    """The timeline's frame rate (from Kinora's metadata; 24 for timelines made elsewhere)."""
+    """The timeline's frame rate: Kinora's metadata; for timelines made elsewhere the timeline's own
+    (its global start time's rate), else the rate most of its clips are cut at, else 24."""
     data = timeline.metadata.get(KINORA_KEY) or {}
-    return float(data.get("rate", DEFAULT_RATE))
+    if data.get("rate"):
+        return float(data["rate"])
+    start = timeline.global_start_time
+    if start is not None and start.rate > 0:
+        return float(start.rate)
+    rates = [c.source_range.duration.rate for c in timeline.find_clips() if c.source_range is not None]
+    return float(max(set(rates), key=rates.count)) if rates else DEFAULT_RATE
 
 
 def frames(seconds: float, rate: float) -> otio.opentime.RationalTime:
@@ -146,3 +153,28 @@ def linked_clips(timeline: otio.schema.Timeline, link_id: str) -> list[tuple[oti
 def duration_seconds(timeline: otio.schema.Timeline) -> float:
     """Length of the longest track, in seconds."""
     return max((seconds(t.duration()) for t in timeline.tracks), default=0.0)
+
+
+def trimmed_to(timeline: otio.schema.Timeline, start: float, end: float) -> otio.schema.Timeline:
+    """A copy of the timeline holding only [start, end) seconds (In to Out), starting at 0."""
+    if not end > start >= 0:
+        raise ProjectError(f"The In mark ({start:.2f} s) must come before the Out mark ({end:.2f} s).")
+    rate = timeline_rate(timeline)
+    span = otio.opentime.TimeRange(frames(start, rate), frames(end - start, rate))
+    trimmed = otio.algorithms.timeline_trimmed_to_range(timeline, span)
+    trimmed.metadata[KINORA_KEY] = dict(timeline.metadata.get(KINORA_KEY) or {})
+    return trimmed
+
+
+def file_path_of(clip: otio.schema.Clip) -> Path | None:
+    """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
+    reference = clip.media_reference
+    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
+        return None
+    url = reference.target_url
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    if parsed.scheme and len(parsed.scheme) > 1:  # http: and friends (a one-letter scheme is a drive)
+        return None
+    return Path(url)

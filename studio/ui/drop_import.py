@@ -1,20 +1,16 @@
 """What a drop (or File > Import) brings in: project files open, media files import, the rest is refused.
 
-The import functions run on a worker thread; `plan_drop` is cheap and runs on the GUI thread.
+`plan_drop` is cheap and runs on the GUI thread; media files then go through the one import service
+(studio/importing.py) on a worker thread.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from studio.library import Library, TakeRecord
-    from studio.provenance.reader import CredentialsReport
+from studio.project.files import PROJECT_SUFFIXES  # one list: what the CLI opens, the window opens
 
-
-PROJECT_SUFFIXES = frozenset({".otio", ".otioz"})
 MEDIA_SUFFIXES = frozenset({
     ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi",  # video
     ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus",  # audio
@@ -51,25 +47,3 @@ def plan_drop(paths: list[Path]) -> DropPlan:
         else:
             plan.refused.append(path)
     return plan
-
-
-@dataclass
-class Imported:
-    """A media file brought into the library: its take and what its Content Credentials say."""
-
-    take: TakeRecord
-    credentials: CredentialsReport | None
-
-
-def import_media_file(lib: Library, path: Path) -> Imported:
-    """Copy a media file into the library as a take and read its Content Credentials (worker thread).
-
-    A file carrying a Kinora recipe becomes remixable. A broken or unreadable file raises the
-    library's or media layer's error, naming the file.
-    """
-    from studio.provenance.importing import record_credentials
-
-    record = lib.import_media(path)
-    take = lib.add_imported_take(record.id, title=path.name)
-    report = record_credentials(lib, take)
-    return Imported(lib.take(take.id), report)

@@ -1,18 +1,18 @@
 """The Export dialog: preset, fit/fill, watermark, Content Credentials, progress with ETA, cancel.
 
 `ExportDialog(lib, project_id, parent=None, *, take_id=None)` exports the project (or, with
-`take_id`, one take). The export runs on a worker `QThread`; the GUI thread only receives its
-progress. When it is done the folder opens (unless unticked) and `exported(Path)` is emitted;
-an error is shown in the dialog, naming the step that failed.
+`take_id`, one take). The export runs through the one task mechanism (`ExportJob`); given the
+window's `queue`, it goes into the Queue dock (progress, cancel) and the dialog closes, otherwise the
+dialog shows its progress. When it is done `exported(Path)` is emitted (and, in the dialog, the
+folder opens unless unticked); an error names the step that failed. The settings are remembered.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QThread, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,53 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.errors import Cancelled, KinoraError
-from studio.formatting import format_duration
+from studio.ui.export_job import PROGRESS_STEPS, ExportJob, ExportQueue, describe_status
+from studio.ui.settings import studio_settings
 
 if TYPE_CHECKING:
-    from studio.cancel import CancelToken
     from studio.exporting import ExportStatus
     from studio.library.library import Library
 
-log = logging.getLogger(__name__)
 
 PRESET_LABELS = {"source": "Source size", "9:16": "9:16 vertical (1080×1920)", "16:9": "16:9 (1920×1080)",
                  "1:1": "1:1 square (1080×1080)", "720p": "720p (1280×720)"}
-FIT_LABELS = {"fit": "Fit (letterbox)", "fill": "Fill (crop)"}
-PHASE_LABELS = {"rendering": "Rendering", "signing": "Signing Content Credentials", "done": "Done"}
-PROGRESS_STEPS = 1000
-
-
-class ExportThread(QThread):
-    """Runs one export job off the GUI thread; its signals arrive queued on the GUI thread."""
-
-    status = Signal(object)  # studio.exporting.ExportStatus
-    succeeded = Signal(object)  # Path
-    failed = Signal(str, str)  # the phase it failed in, the message
-    canceled = Signal()
-
-    def __init__(self, job: Any, cancel: CancelToken, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._job = job  # callable(progress) -> Path
-        self.cancel_token = cancel
-        self.phase = "rendering"
-
-    def run(self) -> None:
-        def progress(status: ExportStatus) -> None:
-            self.phase = status.phase
-            self.status.emit(status)
-
-        try:
-            path = self._job(progress)
-        except Cancelled:
-            self.canceled.emit()
-        except KinoraError as exc:
-            self.failed.emit(self.phase, str(exc))
-        except Exception as exc:  # an unexpected bug: still shown, with the traceback in the log
-            log.exception("export failed")
-            self.failed.emit(self.phase, f"{type(exc).__name__}: {exc}")
-        else:
-            self.succeeded.emit(path)
+FIT_LABELS = {"fit": "Fit (letterbox)", "fill": "Fill (crop)", "blur": "Fit over a blurred fill"}
 
 
 class ExportDialog(QDialog):
@@ -86,7 +50,10 @@ class ExportDialog(QDialog):
     exported = Signal(object)  # Path of the finished file
 
     def __init__(self, lib: Library, project_id: int | None, parent: QWidget | None = None, *,
-                 take_id: int | None = None) -> None:
+                 take_id: int | None = None, span: tuple[float, float] | None = None,
+                 queue: ExportQueue | None = None, name: str = "kinora-export") -> None:
+        """`span`: the timeline's In and Out marks (seconds); only that part is exported. `queue`: run it
+        in the Queue dock. `name`: the project's, for the default file name."""
         from studio.media.presets import FITS, PRESETS
         from studio.media.watermark import CORNERS, WatermarkSettings
 
@@ -94,7 +61,10 @@ class ExportDialog(QDialog):
         self.lib = lib
         self.project_id = project_id
         self.take_id = take_id
-        self.thread: ExportThread | None = None
+        self.span = span
+        self.queue = queue
+        self.name = name
+        self.thread: ExportJob | None = None
         self.result_path: Path | None = None
         self.setWindowTitle("Export take" if take_id is not None else "Export project")
 
@@ -151,6 +121,8 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.preset)
         form.addRow("Shape", self.fit)
         form.addRow("Save as", path_row)
+        if span is not None:
+            form.addRow("Range", QLabel(f"In {span[0]:.2f} s to Out {span[1]:.2f} s (the timeline's marks)"))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
@@ -167,6 +139,7 @@ class ExportDialog(QDialog):
         # One take keeps its own size by default; a project is cut for the common 16:9 screen.
         self.preset.setCurrentIndex(max(0, self.preset.findData("source" if take_id is not None else "16:9")))
         self._preset_changed()
+        self._restore_settings()
         if project_id is None and take_id is None:
             self._show_error("Open a project (or select a take) to export.")
             self.export_button.setEnabled(False)
@@ -174,7 +147,7 @@ class ExportDialog(QDialog):
     # -- running ---------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        return self.thread is not None and self.thread.running
 
     def start(self) -> None:
         """Start the export on a worker thread with the dialog's settings."""
@@ -193,20 +166,28 @@ class ExportDialog(QDialog):
             self.path.setText(str(out))
         preset = get_preset(self.preset.currentData(), self.fit.currentData())
         options = dict(watermark=self.watermark_settings(), sign=self.credentials.isChecked())
-        lib, project_id, take_id = self.lib, self.project_id, self.take_id
+        lib, project_id, take_id, span = self.lib, self.project_id, self.take_id, self.span
         cancel = CancelToken("export")
         if take_id is not None:
             def job(progress: Any) -> Path:
                 return export_take(lib, take_id, out, preset=preset, progress=progress, cancel=cancel, **options)
         else:
             def job(progress: Any) -> Path:
-                return export_project(lib, project_id, out, preset, progress=progress, cancel=cancel, **options)
+                return export_project(lib, project_id, out, preset, progress=progress, cancel=cancel, span=span,
+                                      **options)
+        self._save_settings()
         self.error.hide()
         self.result_path = None
+        if self.queue is not None:  # the Queue dock shows it from here on
+            queued = ExportJob(job, cancel)
+            self.queue.add(queued, out.name)  # the queue reports the outcome: this dialog closes now
+            queued.start()
+            self.accept()
+            return
         self.progress.setValue(0)
         self.status.setText("Starting…")
         self._set_editing(False)
-        self.thread = ExportThread(job, cancel, self)
+        self.thread = ExportJob(job, cancel, self)
         self.thread.status.connect(self._on_status)
         self.thread.succeeded.connect(self._on_done)
         self.thread.failed.connect(self._on_failed)
@@ -233,17 +214,14 @@ class ExportDialog(QDialog):
                                  opacity=self.watermark_opacity.value() / 100)
 
     def reject(self) -> None:
-        if self.running:  # closing the window cancels; wait so the thread never outlives the dialog
+        if self.running:  # closing the window cancels (nothing is left behind)
             self.thread.cancel_token.cancel()  # type: ignore[union-attr]
-            self.thread.wait()  # type: ignore[union-attr]
         super().reject()
 
     # -- progress --------------------------------------------------------------------------------
     def _on_status(self, status: ExportStatus) -> None:
         self.progress.setValue(round(status.fraction * PROGRESS_STEPS))
-        label = PHASE_LABELS.get(status.phase, status.phase)
-        eta = f" — about {format_duration(status.eta_s)} left" if status.eta_s else ""
-        self.status.setText(f"{label}… {status.fraction * 100:.0f}%{eta}")
+        self.status.setText(describe_status(status))
 
     def _on_done(self, path: Path) -> None:
         self.result_path = Path(path)
@@ -273,6 +251,32 @@ class ExportDialog(QDialog):
         self.cancel_button.setEnabled(True)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _save_settings(self) -> None:
+        settings = studio_settings()
+        for key, value in (("preset", self.preset.currentData()), ("fit", self.fit.currentData()),
+                           ("watermark", self.watermark.isChecked()), ("sign", self.credentials.isChecked()),
+                           ("folder", str(Path(self.path.text()).expanduser().parent))):
+            settings.setValue(f"export/{key}{'_take' if self.take_id is not None and key == 'preset' else ''}", value)
+        settings.sync()
+
+    def _restore_settings(self) -> None:
+        """The last export's settings (a take and a project remember their format apart)."""
+        settings = studio_settings()
+        preset = settings.value("export/preset_take" if self.take_id is not None else "export/preset")
+        if preset is not None and self.preset.findData(preset) >= 0:
+            self.preset.setCurrentIndex(self.preset.findData(preset))
+            self._preset_changed()
+        fit = settings.value("export/fit")
+        if fit is not None and self.fit.findData(fit) >= 0 and self.fit.isEnabled():
+            self.fit.setCurrentIndex(self.fit.findData(fit))
+        for box, key in ((self.watermark, "watermark"), (self.credentials, "sign")):
+            value = settings.value(f"export/{key}")
+            if value is not None:
+                box.setChecked(str(value).lower() == "true")
+        folder = settings.value("export/folder")
+        if folder and Path(str(folder)).is_dir():
+            self.path.setText(str(Path(str(folder)) / Path(self.path.text()).name))
+
     def _set_editing(self, editable: bool) -> None:
         for widget in (self.preset, self.fit, self.watermark, self.credentials, self.path, self.export_button):
             widget.setEnabled(editable)
@@ -299,11 +303,6 @@ class ExportDialog(QDialog):
         folder = videos if videos.is_dir() else Path.home()
         if self.take_id is not None:
             return folder / f"kinora-take-{self.take_id}.mp4"
-        name = "kinora-export"
-        if self.project_id is not None:
-            try:
-                name = self.lib.project(self.project_id).name or name
-            except KinoraError:
-                pass
+        name = self.name or "kinora-export"
         safe = "".join(c if c.isalnum() or c in "-_ " else "-" for c in name).strip() or "kinora-export"
         return folder / f"{safe}.mp4"

@@ -12,17 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from studio import __version__
 from studio.errors import ConsentError, KinoraError
+from studio.importing import Imported, adopt_recipe_images, import_file
 from studio.ui import drop_import
+from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.feed_view import FeedView
+from studio.ui.export_job import ExportQueue
 from studio.ui.first_frame import after_first_frame
 from studio.ui.inspector import InspectorPanel
+from studio.ui.library.live import LibraryWatcher
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
 from studio.ui.lineage_view import LineageView
@@ -37,6 +41,7 @@ from studio.ui.tasks import run_async
 from studio.ui.theme import icon
 from studio.ui.timeline.editor import TimelineEditor
 from studio.ui.window_menus import build_menus
+from studio.ui.window_projects import UNTITLED_PROJECT, WindowProjectsMixin
 
 if TYPE_CHECKING:
     from studio.engine.control import Engine
@@ -48,10 +53,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
-UNTITLED_PROJECT = "Untitled"
+FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowProjectsMixin, QMainWindow):
     """Kinora Studio's main window over one library and one engine runner."""
 
     message_shown = Signal(str, bool)  # every notice the window gives (text, is_error): tests read these
@@ -65,6 +70,9 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.bridge = bridge
         self.project_id: int | None = None
+        self.project_name = UNTITLED_PROJECT
+        self._recent: list[Any] = []  # the library's projects, last changed first (for Open Recent)
+        self._save_previous = True  # Save As leaves the old project as it was saved
         self._start_project = project_id
         self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
@@ -80,7 +88,10 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel(lib)
         self.prompt_panel = PromptPanel()
         self.queue_panel = QueuePanel()
+        self.export_queue = ExportQueue()
+        self.library_watcher = LibraryWatcher(lib, self)
         self.inspector = InspectorPanel(lib)
+        self.clip_inspector = ClipInspector()
         self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
         self.timeline = TimelineEditor(lib)
         self.credentials = CredentialsPanel()
@@ -99,7 +110,7 @@ class MainWindow(QMainWindow):
         self._stall_label = QLabel(objectName="stallLabel")
         self.statusBar().addPermanentWidget(self._stall_label)
         self._stall_label.hide()
-        build_menus(self)
+        self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
         self._connect()
@@ -119,8 +130,19 @@ class MainWindow(QMainWindow):
         prompt = self._dock("prompt", "Prompt", self.prompt_panel)
         preview = self._dock("preview", "Preview", self.preview)
         library = self._dock("library", "Library", self.library_panel)
-        queue = self._dock("queue", "Queue", self.queue_panel)
-        inspector = self._dock("inspector", "Inspector", self.inspector)
+        queue_box = QWidget(objectName="queueBox")  # generations, then this session's exports
+        column = QVBoxLayout(queue_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.queue_panel, 1)
+        column.addWidget(self.export_queue)
+        queue = self._dock("queue", "Queue", queue_box)
+        inspector_box = QWidget(objectName="inspectorBox")  # the selected timeline clip over the take it shows
+        box = QVBoxLayout(inspector_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.clip_inspector)
+        box.addWidget(self.inspector, 1)
+        inspector = self._dock("inspector", "Inspector", inspector_box)
         timeline = self._dock("timeline", "Timeline", self.timeline)
         # [Prompt | Preview | Library/Inspector] over [Queue | Timeline], all rearrangeable.
         self.addDockWidget(left, prompt)
@@ -148,6 +170,9 @@ class MainWindow(QMainWindow):
         self.library_panel.remix_requested.connect(self.remix_take)
         self.library_panel.current_changed.connect(self._take_selected)
         self.library_panel.message.connect(self.notify)
+        self.library_watcher.touched.connect(lambda ids: [self.library_panel.model.refresh_take(i) for i in ids])
+        self.library_panel.open_project_using = self._open_project_using
+        self.library_panel.take_deleted.connect(self._take_deleted)
         self.queue_panel.cancel_requested.connect(lambda t: self._engine_call("cancel", t))
         self.queue_panel.pause_requested.connect(lambda t: self._engine_call("pause", t))
         self.queue_panel.resume_requested.connect(lambda t: self._engine_call("resume", t))
@@ -155,10 +180,20 @@ class MainWindow(QMainWindow):
         self.stall_probe.stalled.connect(lambda ms: log.debug("GUI thread stalled %.0f ms", ms))
         self.timeline.remixRequested.connect(self._timeline_remix)
         self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
+        self.timeline.undo_stack().cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.timeline.autosave.failed.connect(lambda text: self.notify(text, True))
         # While the Preview plays the edit they share one clock: the playhead follows the player,
         # and dragging the playhead seeks the player.
         self.preview.positionChanged.connect(self._player_moved)
         self.timeline.playheadMoved.connect(self._playhead_dragged)
+        self.timeline.transportRequested.connect(self._timeline_transport)
+        self.timeline.selectionChanged.connect(self._clip_selected)
+        self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
+        self.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
+        # The program monitor follows every edit (reloaded a moment after the last one, in place).
+        self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
+        self._follow_timer.timeout.connect(self._reload_edit)
+        self.timeline.timelineChanged.connect(self._edit_changed)
         self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
         self.lineage.take_activated.connect(self.library_panel.select_take)
         self.credentials.remix_requested.connect(self._remix_recipe)
@@ -176,6 +211,7 @@ class MainWindow(QMainWindow):
     def _begin(self) -> None:
         self.stall_probe.start()
         self.library_panel.start()
+        self.library_watcher.start()
         self.prompt_panel.set_models([])
         run_async(load_model_choices, self._models_loaded,
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
@@ -218,12 +254,15 @@ class MainWindow(QMainWindow):
     def _project_ready(self, opened: tuple[Any, Any]) -> None:
         project, timeline = opened
         self.project_id = project.id
+        self.project_name = project.name
         if isinstance(timeline, KinoraError):
             self.notify(f"Could not load project “{project.name}”: {timeline}", True)
         else:
-            self.timeline.set_project(project.id, timeline)
-        self.setWindowTitle(f"{project.name} — Kinora Studio")
+            self.timeline.set_project(project.id, timeline, save_previous=self._save_previous)
+        self._save_previous = True
+        self._show_title()
         self.project_opened.emit(project.id)
+        self._refresh_recent()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = studio_settings()
@@ -238,6 +277,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the probe and the engine; flush the timeline's autosave. Safe to call twice."""
         self.stall_probe.stop()
+        self.library_watcher.stop()
         self._probe_label_timer.stop()
         self.preview.shutdown()
         self.feed.shutdown()
@@ -328,9 +368,11 @@ class MainWindow(QMainWindow):
         def work() -> tuple[int, tuple[str, ...]]:
             if project_id is not None:
                 lib.snapshot_project(project_id, "autosave", timeline)
-            # Cameo grants and content rules are checked before anything is queued (studio.consent).
+            # Cameo grants and content rules are checked before anything is queued (studio.consent); a dropped
+            # image is copied into the library first: the take never names a file outside it.
             take_id, cleared = cameos.submit(
-                lambda r: runner.submit(r, parent_take_id=parent_take_id, remix_kind=remix_kind), recipe)
+                lambda r: runner.submit(r, parent_take_id=parent_take_id, remix_kind=remix_kind),
+                adopt_recipe_images(lib, recipe))
             return take_id, cleared.notes
 
         for_timeline = parent_take_id is not None and parent_take_id == self._timeline_parent
@@ -404,6 +446,21 @@ class MainWindow(QMainWindow):
         else:
             self.credentials.clear()
 
+    def _clip_selected(self, facts: Any) -> None:
+        self.clip_inspector.show_clip(facts)
+        if facts is not None:
+            self.docks["inspector"].raise_()
+
+    def _take_deleted(self, report: Any) -> None:
+        if self.timeline.detach_deleted_take(report.take_id, report.file_deleted):
+            state = "offline" if report.file_deleted else "detached from it (the file stays)"
+            self.notify(f"The clips of take {report.take_id} on this timeline are {state}.")
+
+    def _open_project_using(self, take_id: int) -> str | None:
+        if self.project_id is None or not self.timeline.uses_take(take_id):
+            return None
+        return self.project_name
+
     def _refresh_inspector(self, take_id: int) -> None:
         lib = self.lib
         run_async(lambda: describe_take(lib, lib.take(take_id)), self.inspector.show_item, lambda exc: None)
@@ -433,11 +490,10 @@ class MainWindow(QMainWindow):
         if timeline is None or not list(timeline.find_clips()):
             self.notify("The timeline is empty: drag takes from the library onto it first.", True)
             return
-        from studio.project.timeline import file_path_of
-
         self.previewing_edit = True
         self._play_when_loaded(start_at=self.timeline.playhead())
-        self.preview.load_timeline(timeline, file_path_of, keep_position=False)
+        # The one resolver export uses too: the library's copy by content, else the reference's path.
+        self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=False)
 
     def _play_when_loaded(self, start_at: float = 0.0) -> None:
         def start() -> None:
@@ -453,8 +509,51 @@ class MainWindow(QMainWindow):
             self.timeline.set_playhead(t)
 
     def _playhead_dragged(self, t: float) -> None:
+        """A ruler click or scrub: the program monitor shows that frame of the edit."""
         if self.previewing_edit:
             self.preview.seek(t)
+        else:
+            self.show_edit(at=t)
+
+    def show_edit(self, at: float | None = None, then: Any = None) -> bool:
+        """Make the Preview the program monitor: the edit, paused at `at` (default: the playhead);
+        `then()` runs once it is loaded. False when the timeline is empty."""
+        timeline = self.timeline.timeline()
+        if timeline is None or not list(timeline.find_clips()):
+            return False
+        self.previewing_edit = True
+        start = self.timeline.playhead() if at is None else at
+
+        def loaded() -> None:
+            self.preview.sourceLoaded.disconnect(loaded)
+            self.preview.seek(start)
+            if then is not None:
+                then()
+
+        self.preview.sourceLoaded.connect(loaded)
+        self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=False)
+        return True
+
+    def _timeline_transport(self, name: str) -> None:
+        """Space, J/K/L, Home/End and the arrows pressed on the timeline act on the program monitor."""
+        def run() -> None:
+            self.preview.transport_actions_by_name()[name].trigger()
+            if name == "stop":
+                self.preview.release_k()  # K on the timeline is not held for J/L stepping
+
+        if self.previewing_edit:
+            run()
+        elif not self.show_edit(then=run):
+            self.notify("The timeline is empty: drag takes from the library onto it first.", True)
+
+    def _edit_changed(self) -> None:
+        if self.previewing_edit:
+            self._follow_timer.start()
+
+    def _reload_edit(self) -> None:
+        timeline = self.timeline.timeline()
+        if self.previewing_edit and timeline is not None:
+            self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=True)
 
     def remix_selected(self) -> None:
         item = self.library_panel.current_item()
@@ -566,52 +665,70 @@ class MainWindow(QMainWindow):
             self.import_paths([Path(n) for n in names])
 
     def choose_project(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open a project", "", "Projects (*.otio *.otioz)")
+        from studio.project.files import PROJECT_SUFFIXES
+
+        patterns = " ".join(f"*{suffix}" for suffix in PROJECT_SUFFIXES)
+        name, _ = QFileDialog.getOpenFileName(self, "Open a project", "", f"Projects ({patterns})")
         if name:
             self.import_paths([Path(name)])
 
     def save_project(self) -> None:
-        self.timeline.save()
+        self.timeline.save(wait=False)
         self.notify("Project saved.")
 
     def show_export(self) -> None:
-        """The Export dialog for the project (saved first, so the export has the latest edit)."""
+        """The Export dialog for the project (saved first, so the export has the latest edit); with
+        In and Out marked, only that part is exported."""
         if self.project_id is None:
             self.notify("No project is open yet.", True)
             return
         self.timeline.save()
-        self._open_export(ExportDialog(self.lib, self.project_id, self))
+        mark_in, mark_out = self.timeline.marks()
+        span = None
+        if mark_in is not None or mark_out is not None:
+            from studio.project.timeline import duration_seconds
+
+            span = (mark_in or 0.0, mark_out if mark_out is not None else duration_seconds(self.timeline.timeline()))
+        self._open_export(ExportDialog(self.lib, self.project_id, self, span=span, queue=self.export_queue,
+                                       name=self.project_name))
 
     def export_selected_take(self) -> None:
         item = self.library_panel.current_item()
         if item is None or item.media_path is None:
             self.notify("Select a finished take in the library to export it.", True)
             return
-        self._open_export(ExportDialog(self.lib, None, self, take_id=item.take_id))
+        self._open_export(ExportDialog(self.lib, None, self, take_id=item.take_id, queue=self.export_queue))
 
     def _open_export(self, dialog: ExportDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.exported.connect(lambda path: self.notify(f"Exported {path}."))
+        dialog.accepted.connect(self._show_queue)
         dialog.show()
+
+    def _show_queue(self) -> None:
+        self.docks["queue"].show()
+        self.docks["queue"].raise_()
 
     def import_paths(self, paths: list[Path]) -> None:
         """Open project files and import media files on worker threads; refuse anything else."""
-        from studio.project.files import import_project_file
-
         plan = drop_import.plan_drop(paths)
         if plan.refused:
             self.notify(plan.refusal(), True)
         lib = self.lib
         for path in plan.media:
-            run_async(lambda path=path: drop_import.import_media_file(lib, path),
+            run_async(lambda path=path: import_file(lib, path),
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
         for path in plan.projects:
-            run_async(lambda path=path: self._with_timeline(import_project_file(lib, path)), self._project_imported,
+            run_async(lambda path=path: self._with_timeline(lib.open_project_file(path)[0]), self._project_imported,
                       lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
 
-    def _media_imported(self, imported: drop_import.Imported, path: Path) -> None:
+    def _media_imported(self, imported: Imported, path: Path) -> None:
         self.library_panel.model.refresh_take(imported.take.id)
+        if imported.already_there:
+            self.library_panel.select_take(imported.take.id)
+            self.notify(f"{path.name} is already in the library (take {imported.take.id}).")
+            return
         self.notify(f"Imported {path.name} into the library.")
         if imported.credentials is not None and imported.credentials.has_credentials:
             self.credentials.show_report(imported.credentials)

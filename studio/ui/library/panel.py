@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.library.takes import DeletedTake
 from studio.ui.library.delegate import TakeDelegate
 from studio.ui.library.model import ItemRole, TakeListModel
 from studio.ui.library.query import DATE_FILTERS, SORTS, LibraryQuery, TakeItem
@@ -35,11 +37,22 @@ if TYPE_CHECKING:
 ALL_MODELS = "All models"
 
 
-def ask_delete(parent: QWidget, item: TakeItem) -> bool:
-    """Confirm a delete (the library cannot undo it)."""
-    title = item.take.display_title
-    answer = QMessageBox.question(parent, "Delete take",
-                                  f"Delete “{title[:80]}” and its file from the library?\nThis cannot be undone.",
+def delete_question(item: TakeItem, usage: DeletedTake) -> str:
+    """The confirmation's text: what the delete will really do (file, projects)."""
+    title = item.take.display_title[:80]
+    lines = [f"Delete “{title}” and its file from the library?" if usage.file_deleted
+             else f"Delete “{title}” from the library? Its file stays ({usage.file_kept_reason or 'it has none'})."]
+    if usage.projects:
+        names = ", ".join(f"“{n}”" for n in usage.projects[:5]) + (" …" if len(usage.projects) > 5 else "")
+        lines.append(f"It is used in {len(usage.projects)} project(s): {names}. Its clips there will go offline"
+                     + (" and must be removed or replaced before export." if usage.file_deleted else "."))
+    lines.append("This cannot be undone.")
+    return "\n".join(lines)
+
+
+def ask_delete(parent: QWidget, item: TakeItem, usage: DeletedTake) -> bool:
+    """Confirm a delete (the library cannot undo it), saying what it will do."""
+    answer = QMessageBox.question(parent, "Delete take", delete_question(item, usage),
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
@@ -52,12 +65,15 @@ class LibraryPanel(QWidget):
     remix_requested = Signal(object)  # TakeItem
     current_changed = Signal(object)  # TakeItem | None
     message = Signal(str, bool)  # text, is_error
+    take_deleted = Signal(object)  # DeletedTake: the window detaches the open timeline's clips
 
     def __init__(self, lib: Library, model_ids: list[str] | None = None, parent: QWidget | None = None,
-                 confirm_delete: Callable[[QWidget, TakeItem], bool] = ask_delete) -> None:
+                 confirm_delete: Callable[[QWidget, TakeItem, DeletedTake], bool] = ask_delete) -> None:
         super().__init__(parent)
         self._lib = lib
         self._confirm_delete = confirm_delete
+        # take id -> the open project's name when its timeline (as on screen) shows the take; set by the window.
+        self.open_project_using: Callable[[int], str | None] = lambda take_id: None
         self.thumbnails = ThumbnailLoader(lib.cache_dir, self)
         self.model = TakeListModel(lib, self)
 
@@ -218,14 +234,38 @@ class LibraryPanel(QWidget):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(item.media_path.parent)))
 
     def delete_selected(self) -> None:
+        """Ask (naming the projects that use each take and whether its file goes), then delete.
+
+        The open project counts by what is on screen (`open_project_using`), saved or not.
+        """
         for item in self.selected_items():
-            if not self._confirm_delete(self, item):
-                continue
             take_id = item.take_id
-            run_async(lambda take_id=take_id: self._lib.delete_take(take_id),
-                      lambda _r, take_id=take_id: (self.model.remove_take(take_id), self.thumbnails.forget(take_id),
-                                                   self.message.emit(f"Deleted take {take_id}.", False)),
+            on_screen = self.open_project_using(take_id)
+
+            def usage(take_id: int = take_id, on_screen: str | None = on_screen) -> DeletedTake:
+                found = self._lib.take_usage(take_id)
+                if on_screen is None or on_screen in found.projects:
+                    return found
+                return dataclasses.replace(found, projects=(on_screen, *found.projects))
+
+            run_async(usage, lambda report, item=item: self._confirmed_delete(item, report),
                       lambda exc: self.message.emit(f"Could not delete: {exc}", True), receiver=self)
+
+    def _confirmed_delete(self, item: TakeItem, usage: DeletedTake) -> None:
+        if not self._confirm_delete(self, item, usage):
+            return
+        take_id = item.take_id
+
+        def deleted(report: DeletedTake) -> None:
+            self.model.remove_take(take_id)
+            self.thumbnails.forget(take_id)
+            where = f"; its clips in {', '.join(report.projects)} are offline" if report.projects else ""
+            kept = "" if report.file_deleted else f" (its file stays: {report.file_kept_reason})"
+            self.message.emit(f"Deleted take {take_id}{kept}{where}.", False)
+            self.take_deleted.emit(report)
+
+        run_async(lambda: self._lib.delete_take(take_id), deleted,
+                  lambda exc: self.message.emit(f"Could not delete: {exc}", True), receiver=self)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)

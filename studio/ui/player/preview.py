@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
 
 from studio.media.resolver import ResolveMedia
 from studio.playback import DecodedFrame, FileSource, PlaybackStats, Player, Sink, Source, TimelineSource
+from studio.ui.actions import make_action, user_bindings
 from studio.ui.player.transport_bar import TransportBar
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
@@ -111,37 +112,31 @@ class PreviewPlayer(QWidget):
     # -- actions -------------------------------------------------------------------------------
 
     def _make_actions(self) -> dict[str, QAction]:
+        """The transport, from the one action table (keymap.py: ids "play.*"); keys act while the Preview
+        (or a child) has focus."""
         style = self.style()
-        specs: list[tuple[str, str, str | None, object, Callable[[], None] | None]] = [
-            ("play", "Play / Pause", "Space", icon("play"), self.toggle_play),
-            ("home", "Go to Start", "Home", style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward),
-             lambda: self.player.home()),
-            ("end", "Go to End", "End", style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward),
-             lambda: self.player.end()),
-            ("step_back", "Back One Frame", "Left", style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward),
-             lambda: self._step(-1)),
-            ("step_forward", "Forward One Frame", "Right",
-             style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), lambda: self._step(1)),
-            ("back_second", "Back One Second", "Shift+Left", None, lambda: self.player.step_seconds(-1.0)),
-            ("forward_second", "Forward One Second", "Shift+Right", None, lambda: self.player.step_seconds(1.0)),
-            ("reverse", "Play Backwards / Faster (J)", "J", None, self._press_j),
-            ("stop", "Stop (K; hold K and tap J/L to step)", "K", None, self._press_k),
-            ("forward", "Play Forwards / Faster (L)", "L", None, self._press_l),
-            ("loop", "Loop", None, None, None),  # checkable: wired through toggled below
-            ("stats", "Stats", None, None, None),
+        pixmap = QStyle.StandardPixmap
+        specs: list[tuple[str, object, Callable[[], None] | None]] = [
+            ("play", icon("play"), self.toggle_play),
+            ("home", style.standardIcon(pixmap.SP_MediaSkipBackward), lambda: self.player.home()),
+            ("end", style.standardIcon(pixmap.SP_MediaSkipForward), lambda: self.player.end()),
+            ("step_back", style.standardIcon(pixmap.SP_MediaSeekBackward), lambda: self._step(-1)),
+            ("step_forward", style.standardIcon(pixmap.SP_MediaSeekForward), lambda: self._step(1)),
+            ("back_second", None, lambda: self.player.step_seconds(-1.0)),
+            ("forward_second", None, lambda: self.player.step_seconds(1.0)),
+            ("reverse", None, self._press_j),
+            ("stop", None, self._press_k),
+            ("forward", None, self._press_l),
+            ("loop", None, None),  # checkable: wired through toggled below
+            ("stats", None, None),
         ]
+        bindings = user_bindings()
         actions: dict[str, QAction] = {}
-        for name, text, keys, action_icon, slot in specs:
-            action = QAction(text, self)
+        for name, action_icon, slot in specs:
+            action = make_action(self, f"play.{name}", slot, bindings)
             action.setObjectName(name)
             if action_icon is not None:
                 action.setIcon(action_icon)
-            if keys:
-                action.setShortcut(QKeySequence(keys))
-                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                action.setToolTip(f"{text} ({keys})")
-            if slot is not None:
-                action.triggered.connect(slot)
             self.addAction(action)
             actions[name] = action
         actions["stop"].setAutoRepeat(False)  # K held is a modifier for J/L, not a repeat
@@ -159,6 +154,18 @@ class PreviewPlayer(QWidget):
         The shortcuts act while the Preview (or a child) has focus.
         """
         return list(self._actions.values())
+
+    def transport_actions_by_name(self) -> dict[str, QAction]:
+        """The transport actions by name ("play", "home", "step_back", ...), for keys pressed elsewhere."""
+        return dict(self._actions)
+
+    def release_k(self) -> None:
+        """K was pressed somewhere that will not tell us when it is let go."""
+        self._k_held = False
+
+    def table_actions(self) -> dict[str, QAction]:
+        """The transport actions by their id in the action table, for the menus."""
+        return {f"play.{name}": action for name, action in self._actions.items()}
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Shortcuts normally fire first; this covers key events that reach us directly.
@@ -335,6 +342,8 @@ class PreviewPlayer(QWidget):
             self.surface.set_image(frame_to_qimage(frame.image))
         if was_playing != self.player.playing:  # reached the end
             self._playing_changed()
+        if self._ticks % 3 == 0:  # ~20 Hz is enough for a meter
+            self.transport.show_level(self.player.audio_level())
         self._ticks += 1
         if self._ticks % OVERLAY_EVERY == 0:
             self._update_overlay()

@@ -1,10 +1,12 @@
-"""The Preview's transport row: buttons, scrub bar and timecode. Widgets only; the Preview wires them."""
+"""The Preview's transport row: buttons, scrub bar, timecode and level meter. Widgets only; the Preview wires them."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSlider, QToolButton, QWidget
 
 
 class TransportBar(QWidget):
@@ -32,3 +34,20 @@ class TransportBar(QWidget):
         self.timecode.setObjectName("timecode")
         self.timecode.setToolTip("Position / duration (hours:minutes:seconds:frames)")
         row.addWidget(self.timecode)
+        self.meter = QProgressBar(self, objectName="levelMeter", textVisible=False)
+        self.meter.setOrientation(Qt.Orientation.Vertical)
+        self.meter.setRange(-60, 0)
+        self.meter.setFixedSize(8, 22)
+        self.meter.setToolTip("Sound level (dBFS)")
+        row.addWidget(self.meter)
+
+    def show_level(self, peak: float | None) -> None:
+        """The meter at `peak` (0..1, shown from -60 to 0 dBFS); hidden without sound output."""
+        self.meter.setVisible(peak is not None)
+        if peak is not None:
+            self.meter.setValue(level_db(peak))
+
+
+def level_db(peak: float, floor: int = -60) -> int:
+    """A peak (0..1) in whole dBFS, no lower than `floor`."""
+    return int(max(floor, min(0.0, 20 * math.log10(peak)))) if peak > 0 else floor

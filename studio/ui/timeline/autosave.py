@@ -1,22 +1,25 @@
-"""Autosave a few seconds after the last edit, and offer autosaved work back after a crash.
+"""The studio writes the project itself a few seconds after the last edit; recovery of autosaves.
 
-An autosave is a library snapshot of the unsaved timeline (`snapshot_project(kind="autosave",
-timeline=...)`); a save (`save_timeline`) makes the edit the project's own and records when. A
-snapshot newer than the last save therefore means the studio stopped without saving: that is
-what `find_recoverable` reports and `RecoveryDialog` offers on the next start.
+An edit is saved into the project (`save_timeline`) AUTOSAVE_DELAY_MS after the creator pauses,
+on a worker thread with a copy of the timeline, so `kinora export` and the API see what is on
+screen. A snapshot (`snapshot_project(kind="autosave")`, e.g. before a generation) newer than
+the last save means the studio stopped before it could save: that is what `find_recoverable`
+reports and `RecoveryDialog` offers on the next start.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError
+from studio.ui.tasks import run_async
 
 if TYPE_CHECKING:
     from studio.library import Library
@@ -59,7 +62,11 @@ def discard(library: Library, item: Recoverable) -> None:
 
 
 class AutosaveController(QObject):
-    """Snapshots the document's timeline AUTOSAVE_DELAY_MS after the last edit (restarted per edit)."""
+    """Saves the document's timeline into its project AUTOSAVE_DELAY_MS after the last edit (restarted
+    per edit), off the GUI thread; the undo stack is marked clean when nothing changed meanwhile."""
+
+    saved = Signal(int)  # project id: the project on disk is what is on screen
+    failed = Signal(str)  # why the write failed (the edit stays in memory; the next edit retries)
 
     def __init__(self, library: Library, parent: QObject | None = None, delay_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__(parent)
@@ -67,6 +74,9 @@ class AutosaveController(QObject):
         self.project_id: int | None = None
         self.document: Any = None
         self.last_error: str | None = None
+        self.writing = 0  # saves in flight
+        self._generation = self._written = 0
+        self._write_lock = threading.Lock()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(delay_ms)
@@ -85,36 +95,67 @@ class AutosaveController(QObject):
         self.project_id, self.document = None, None
 
     def _edited(self) -> None:
-        # Restarted on each edit: the snapshot is taken once the creator pauses. Whether there is
+        # Restarted on each edit: the write happens once the creator pauses. Whether there is
         # anything unsaved is decided then (during push, the stack has not moved its index yet).
         self.timer.start()
 
     def autosave_now(self) -> None:
-        """Write an autosave snapshot of the current timeline (on the GUI thread: a few kB of JSON)."""
+        """Write the project now on a worker thread, if it has unsaved edits."""
         self.timer.stop()
         if (self.project_id is None or self.document is None or self.document.timeline is None
                 or self.document.undo_stack.isClean()):
             return
-        try:
-            self.library.snapshot_project(self.project_id, kind="autosave", timeline=self.document.timeline)
-            self.last_error = None
-        except KinoraError as exc:  # a full disk must not lose the edit in memory: report and retry later
-            self.last_error = str(exc)
-            log.warning("autosave failed: %s", exc)
+        self.save_now(clean=True, wait=False)
 
-    def save_now(self, clean: bool = True) -> None:
-        """Save the timeline as the project's edit; the undo stack is marked clean."""
+    def save_now(self, clean: bool = True, wait: bool = True) -> None:
+        """Save the timeline as the project's edit; the undo stack is marked clean.
+
+        `wait=False` writes on a worker thread (a copy of the timeline); `wait=True` writes before
+        returning, for closing the window or switching projects, where the write must come first.
+        """
         self.timer.stop()
-        if self.project_id is None or self.document is None:
+        if self.project_id is None or self.document is None or self.document.timeline is None:
             return
-        self.library.save_timeline(self.project_id, self.document.timeline)
-        if clean:
-            self.document.undo_stack.setClean()
+        library, project_id, stack = self.library, self.project_id, self.document.undo_stack
+        index, copy = stack.index(), self.document.timeline.deepcopy()
+        self._generation += 1
+        generation = self._generation
+
+        def write() -> None:
+            # Workers run side by side: an older copy that finishes late must not overwrite a newer one.
+            with self._write_lock:
+                if generation > self._written:
+                    library.save_timeline(project_id, copy)
+                    self._written = generation
+
+        def done(_result: object = None) -> None:
+            self.writing -= 1
+            self.last_error = None
+            if clean and self.project_id == project_id and stack.index() == index:
+                stack.setClean()
+            self.saved.emit(project_id)
+
+        def failed(exc: BaseException) -> None:  # a full disk must not lose the edit in memory
+            self.writing -= 1
+            self.last_error = str(exc)
+            log.warning("saving the project failed: %s", exc)
+            self.failed.emit(f"Could not save the project: {exc}")
+
+        self.writing += 1
+        if wait:
+            try:
+                write()
+            except KinoraError as exc:
+                failed(exc)
+                raise
+            done()
+        else:
+            run_async(write, done, failed, receiver=self)
 
     def flush(self) -> None:
-        """Write a pending autosave now (before closing or switching projects)."""
+        """Write a pending save now, before returning (closing or switching projects)."""
         if self.timer.isActive():
-            self.autosave_now()
+            self.save_now(clean=True, wait=True)
 
 
 class RecoveryDialog(QDialog):

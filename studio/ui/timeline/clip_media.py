@@ -30,9 +30,10 @@ log = logging.getLogger(__name__)
 FILMSTRIP_HEIGHT = 48
 
 
-@dataclass(frozen=True)
+@dataclass
 class ClipMedia:
-    """The media file behind a clip: where it is, its content hash, and how it was made."""
+    """The media file behind a clip: where it is, its content hash, and how it was made (`generated` is
+    filled in from the library off the GUI thread)."""
 
     path: Path
     sha256: str
@@ -54,6 +55,7 @@ class MediaCatalog(QObject):
     """
 
     ready = Signal(str)
+    relinked = Signal()  # a clip's missing file was found in the library: rebuild the items
 
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -67,22 +69,39 @@ class MediaCatalog(QObject):
         self._waveform_ready: set[str] = set()
         self._filmstrips: dict[str, list[QImage]] = {}
         self._loading: set[tuple[str, str]] = set()
+        self.waveform_db = False  # draw waveforms on a decibel scale (the timeline's dB view)
 
     def media_for(self, clip: otio.schema.Clip) -> ClipMedia | None:
-        """The media behind clip, or None when its file cannot be found (it draws as offline)."""
+        """The media behind clip, or None when its file cannot be found (it draws as offline).
+
+        Library lookups (a file found by content, whether the take was generated) run on a worker
+        thread: `relinked` asks for a redraw when a missing file is found, `ready` when a badge changes.
+        """
         path = file_path_of(clip)
         meta = kinora_data(clip)
         key = (str(path), meta.get("media_sha256"), meta.get("take_id"))
         if key not in self._media:
-            self._media[key] = self._resolve(clip, path, meta)
+            self._media[key] = self._resolve(clip, path, meta, key)
         return self._media[key]
 
-    def _resolve(self, clip: otio.schema.Clip, path: Path | None, meta: dict[str, Any]) -> ClipMedia | None:
+    def _resolve(self, clip: otio.schema.Clip, path: Path | None, meta: dict[str, Any],
+                 key: tuple[str, str | None, int | None]) -> ClipMedia | None:
         sha = meta.get("media_sha256")
         if sha and (path is None or not path.is_file()):
-            # The project came from another machine: find the same content in this library.
-            record = self._library.media_by_sha256(sha)
-            path = self._library.media_path(record) if record is not None else None
+            # The project came from another machine: find the same content in this library (off the GUI thread).
+            library, copy = self._library, clip.deepcopy()
+
+            def found(where: Path | None) -> None:
+                if where is not None:
+                    self._media[key] = self._resolve(copy, where, meta, key)
+                    self.relinked.emit()
+
+            def lookup() -> Path | None:
+                record = library.media_by_sha256(sha)
+                return library.media_path(record) if record is not None and not record.missing else None
+
+            run_async(lookup, found, lambda exc: log.debug("no media %s: %s", sha, exc), receiver=self)
+            return None
         if path is None or not path.is_file():
             return None
         if not sha:
@@ -92,17 +111,19 @@ class MediaCatalog(QObject):
             sha = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
         available = clip.media_reference.available_range
         duration = float(available.duration.to_seconds()) if available is not None else 0.0
+        media = ClipMedia(path, sha, duration, False, clip.name or path.stem)
         take_id = meta.get("take_id")
-        return ClipMedia(path, sha, duration, self._is_generated(take_id), clip.name or path.stem)
+        if take_id is not None:  # the "AI" badge, once the library says how the take was made
+            library = self._library
 
-    def _is_generated(self, take_id: int | None) -> bool:
-        if take_id is None:
-            return False
-        try:
-            return self._library.take(int(take_id)).origin == "generated"
-        except Exception as exc:  # a deleted take still shows its clip, just without the badge
-            log.debug("take %s not in the library: %s", take_id, exc)
-            return False
+            def origin(generated: bool) -> None:
+                if generated:
+                    media.generated = True
+                    self.ready.emit(media.sha256)
+
+            run_async(lambda: library.take(int(take_id)).origin == "generated", origin,
+                      lambda exc: log.debug("take %s not in the library: %s", take_id, exc), receiver=self)
+        return media
 
     # -- waveforms -------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from studio.errors import ProjectError
+from studio.project.edit_plans import Plan
 from studio.project.operations import Operation
-from studio.ui.timeline.edits import Plan
 
 
 class TimelineDocument(QObject):

@@ -20,14 +20,25 @@ from typing import TYPE_CHECKING, Any
 
 import opentimelineio as otio
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
-from studio.project.timeline import audio_tracks, clips_for_take, timeline_rate, video_tracks
+from studio.project import edit_plans as edits
+from studio.project.clip_props import sound_props
+from studio.project.offline import deleted_take_changes, offline_reason
+from studio.project.timeline import (
+    audio_tracks,
+    clips_for_take,
+    clips_of_take,
+    kinora_data,
+    timeline_rate,
+    video_tracks,
+)
+from studio.ui.actions import bind, make_action, user_bindings
 from studio.ui.tasks import run_async
-from studio.ui.timeline import edits
 from studio.ui.timeline.autosave import AutosaveController
+from studio.ui.timeline.clip_facts import ClipFacts
 from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.commands import TimelineDocument
 from studio.ui.timeline.headers import HEADER_W, TrackHeaders
@@ -41,15 +52,27 @@ from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
 if TYPE_CHECKING:
     from studio.library import Library
 
+def clips_of(library: Library, take_id: int, rate: float) -> tuple[Any, Any]:
+    """The video and audio clips that place a take on a timeline at `rate` (reads the library)."""
+    take = library.take(take_id)
+    if take.media_id is None:
+        raise ProjectError(f"Take {take_id} has no media yet (status: {take.status}); wait for it to finish.")
+    media = library.media(take.media_id)
+    return clips_for_take(take, media, library.media_path(media), rate)
+
 
 class TimelineEditor(TakeMenuMixin, QWidget):
     """The timeline editor over one project's OTIO timeline."""
 
     playheadMoved = Signal(float)
     clipSelected = Signal(int)
+    selectionChanged = Signal(object)  # ClipFacts of the selected clip, or None
     remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
     timelineChanged = Signal()
     errorOccurred = Signal(str)
+    # A transport key pressed on the timeline ("play", "home", "step_back", ...: the Preview's action
+    # names); the window runs it on the program monitor.
+    transportRequested = Signal(str)
 
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +89,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self._build_layout()
         self._build_actions()
         self.document.changed.connect(self._on_document_changed)
+        self.catalog.relinked.connect(self._on_document_changed)
         self.view.scrubbed.connect(self._scrub)
         self.ruler.scrubbed.connect(self._scrub)
         self.view.moveRequested.connect(self._on_move)
@@ -79,19 +103,28 @@ class TimelineEditor(TakeMenuMixin, QWidget):
 
     # -- public API ----------------------------------------------------------------------------------
 
-    def set_project(self, project_id: int, timeline: otio.schema.Timeline | None = None) -> None:
+    def set_project(self, project_id: int, timeline: otio.schema.Timeline | None = None, *,
+                    save_previous: bool = True) -> None:
         """Open the project's saved timeline for editing (its undo history starts empty).
 
         Pass `timeline` when it was already loaded (`library.load_timeline`) off the GUI thread.
-        Unsaved edits of the project open before are saved first: switching is not losing.
+        Unsaved edits of the project open before are saved first: switching is not losing
+        (`save_previous=False`: Save As, where they went into the new project instead).
         """
-        self._leave_project()
+        if save_previous:
+            self._leave_project()
         if timeline is None:
             timeline = self.library.load_timeline(project_id)
         self.project_id = project_id
         self.autosave.attach(project_id, self.document)
+        self.view.marks = (None, None)  # In/Out belong to the edit they were set on
         self.document.reset(timeline)
         self.ruler.fps = timeline_rate(timeline)
+
+    def forget_project(self) -> None:
+        """Stop writing into the open project (it is being deleted); the edit stays on screen until the next."""
+        self.autosave.detach()
+        self.project_id = None
 
     def _leave_project(self) -> None:
         if self.project_id is not None and not self.document.undo_stack.isClean():
@@ -107,10 +140,11 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         """A new edit history list (QUndoView) over this editor's undo stack, for a dock."""
         return EditHistoryPanel(self.document.undo_stack, parent)
 
-    def save(self) -> None:
-        """Save the timeline into the project now (a clean save: nothing is left to recover)."""
+    def save(self, wait: bool = True) -> None:
+        """Save the timeline into the project now (a clean save: nothing is left to recover);
+        `wait=False` writes on a worker thread (autosave.saved / failed report the outcome)."""
         if self.project_id is not None and self.document.timeline is not None:
-            self.autosave.save_now(clean=True)
+            self.autosave.save_now(clean=True, wait=wait)
 
     @Slot(float)
     def set_playhead(self, t: float) -> None:
@@ -153,13 +187,32 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         """
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
-    def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1) -> None:
-        """Insert several takes one after another from `time` (a drag of several library takes)."""
+    def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1,
+                     overwrite: bool = False) -> None:
+        """Insert several takes one after another from `time` (a drag of several library takes); with
+        `overwrite` (Alt held on the drop) they cover what is there instead of pushing it later.
+
+        On an empty timeline they start at 0. The library is read on a worker thread; the edit is made
+        when the clips are ready.
+        """
+        timeline = self.document.timeline
+        if timeline is None:
+            self.errorOccurred.emit("Open a project before adding takes to its timeline.")
+            return
         start = self.view.playhead if time is None else time
-        for take_id in take_ids:
-            placed = self._insert(take_id, start, track_index)
-            if placed:
-                start = max(edits.span(self.document.timeline, c)[1] for c in placed)
+        if not timeline.find_clips():
+            start = 0.0  # the first clip of an edit starts it: no gap before it
+        library, rate = self.library, timeline_rate(timeline)
+
+        def placed(found: list[tuple[Any, Any]]) -> None:
+            at = start
+            for video, audio in found:
+                clips = self._place(video, audio, at, track_index, overwrite)
+                if clips:
+                    at = max(edits.span(self.document.timeline, c)[1] for c in clips)
+
+        run_async(lambda: [clips_of(library, take_id, rate) for take_id in take_ids], placed,
+                  lambda exc: self.errorOccurred.emit(str(exc)), receiver=self)
 
     def _insert(self, take_id: int, time: float, track_index: int) -> list[otio.schema.Clip]:
         timeline = self.document.timeline
@@ -167,22 +220,23 @@ class TimelineEditor(TakeMenuMixin, QWidget):
             self.errorOccurred.emit("Open a project before adding takes to its timeline.")
             return []
         try:
-            video, audio = self._clips_for(take_id, timeline)
+            video, audio = clips_of(self.library, take_id, timeline_rate(timeline))
         except KinoraError as exc:
             self.errorOccurred.emit(str(exc))
             return []
-        video_track, audio_track = self._target_tracks(timeline, track_index)
+        return self._place(video, audio, time, track_index)
+
+    def _clips_of(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
+        return clips_of(self.library, take_id, timeline_rate(timeline))
+
+    def _place(self, video: Any, audio: Any, time: float, track_index: int,
+               overwrite: bool = False) -> list[otio.schema.Clip]:
+        video_track, audio_track = self._target_tracks(self.document.timeline, track_index)
         name = video.name if video is not None else audio.name
-        if not self.run_edit(f"Add {name}", edits.plan_insert(video, audio, time, video_track, audio_track)):
+        plan = (edits.plan_overwrite if overwrite else edits.plan_insert)(video, audio, time, video_track, audio_track)
+        if not self.run_edit(f"{'Overwrite with' if overwrite else 'Add'} {name}", plan):
             return []
         return [c for c in (video, audio) if c is not None and c.parent() is not None]
-
-    def _clips_for(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
-        take = self.library.take(take_id)
-        if take.media_id is None:
-            raise ProjectError(f"Take {take_id} has no media yet (status: {take.status}); wait for it to finish.")
-        media = self.library.media(take.media_id)
-        return clips_for_take(take, media, self.library.media_path(media), timeline_rate(timeline))
 
     @staticmethod
     def _target_tracks(timeline: otio.schema.Timeline, track_index: int) -> tuple[str | None, str | None]:
@@ -195,18 +249,35 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         return video_track, audio_track
 
     def import_files(self, paths: list[Path], time: float | None = None, track_index: int = -1) -> None:
-        """Import files into the library on a worker thread, then insert them one after another."""
+        """Import files into the library on a worker thread (the one import service: the same bytes find
+        their take, credentials are kept), then insert them one after another."""
+        from studio.importing import import_file
+
         at = self.view.playhead if time is None else time
+        library = self.library
 
         def work() -> list[int]:
-            take_ids = []
-            for path in paths:
-                record = self.library.import_media(Path(path))
-                take_ids.append(self.library.add_imported_take(record.id, title=Path(path).stem).id)
-            return take_ids
+            return [import_file(library, path).take.id for path in paths]
 
         run_async(work, lambda take_ids: self.insert_takes(take_ids, at, track_index),
                   lambda exc: self.errorOccurred.emit(str(exc)))
+
+    def uses_take(self, take_id: int) -> bool:
+        """Whether the timeline on screen (saved or not) has a clip of the take."""
+        timeline = self.document.timeline
+        return timeline is not None and bool(clips_of_take(timeline, take_id))
+
+    def detach_deleted_take(self, take_id: int, media_gone: bool) -> bool:
+        """The take was deleted from the library: its clips here stay, detached and (file gone) offline.
+
+        One step in the history, so the project is written like any edit.
+        """
+        timeline = self.document.timeline
+        clips = [c for _t, _i, c in clips_of_take(timeline, take_id)] if timeline is not None else []
+        if not clips:
+            return False
+        return self.run_edit(f"Take {take_id} deleted",
+                             edits.plan_set_clip_data(clips, deleted_take_changes(take_id, media_gone=media_gone)))
 
     def split_at_playhead(self) -> bool:
         """Split the selected clips (and their linked partners) at the playhead; with nothing
@@ -274,6 +345,12 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self.view.viewport().update()
         self.ruler.update()
 
+    def set_waveform_db(self, on: bool) -> None:
+        """Draw the waveforms on a decibel scale (quiet sound stays visible) or a linear one."""
+        self.catalog.waveform_db = on
+        self._table_actions["timeline.waveform_db"].setChecked(on)
+        self.view.viewport().update()
+
     def set_snapping(self, on: bool) -> None:
         self.view.snapping = on
         self._snap_action.setChecked(on)
@@ -302,53 +379,59 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self._status.setStyleSheet("color: #f2a64e; padding: 2px 6px;")
         layout.addWidget(self._status)
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any, *, short: str | None = None,
-                toolbar: bool = True, checkable: bool = False) -> QAction:
-        """An editor action: full text for menus, `short` on the toolbar (the dock is often narrow)."""
-        action = QAction(text, self)
+    def _action(self, action_id: str, slot: Any, *, short: str | None = None, toolbar: bool = True,
+                checkable: bool = False) -> QAction:
+        """An action from the one table (keymap.py): full text for menus, `short` on the toolbar (the dock
+        is often narrow)."""
+        action = make_action(self, action_id, slot, self._bindings, checkable=checkable)
         if short:
             action.setIconText(short)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(f"{text} ({action.shortcut().toString()})")
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
         self.addAction(action)
+        self._table_actions[action_id] = action
         if toolbar:
             self._toolbar.addAction(action)
         return action
 
+    def table_actions(self) -> dict[str, QAction]:
+        """The editor's actions by their id in the action table (Undo and Redo included), for the menus."""
+        return dict(self._table_actions)
+
     def _build_actions(self) -> None:
+        self._bindings = user_bindings()
+        self._table_actions: dict[str, QAction] = {}
         stack = self.document.undo_stack
-        undo = stack.createUndoAction(self, "Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        for action, short in ((undo, "Undo"), (redo, "Redo")):
-            action.setIconText(short)  # the menu shows "Undo Split"; the toolbar button stays small
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Undo/Redo act anywhere in the window (the table's WINDOW scope): one action each, so no key is
+        # bound twice; the menu shows "Undo Split", the toolbar button stays small.
+        for action_id, action, short in (("edit.undo", stack.createUndoAction(self, "Undo"), "Undo"),
+                                         ("edit.redo", stack.createRedoAction(self, "Redo"), "Redo")):
+            bind(action, action_id, self._bindings)
+            action.setIconText(short)
             self.addAction(action)
             self._toolbar.addAction(action)
+            self._table_actions[action_id] = action
         self._toolbar.addSeparator()
-        self._action("Split at playhead", "S", self.split_at_playhead, short="Split")
-        self._action("Delete", QKeySequence.StandardKey.Delete, lambda: self.delete_selected(False), short="Delete")
-        self._action("Ripple delete", "Shift+Delete", lambda: self.delete_selected(True), short="Ripple")
+        self._action("timeline.split", self.split_at_playhead, short="Split")
+        self._action("timeline.delete", lambda: self.delete_selected(False), short="Delete")
+        self._action("timeline.ripple_delete", lambda: self.delete_selected(True), short="Ripple")
         self._toolbar.addSeparator()
-        self._action("Mark in", "I", lambda: self.set_mark_in(), short="In")
-        self._action("Mark out", "O", lambda: self.set_mark_out(), short="Out")
-        self._action("Clear in and out", "Alt+X", self.clear_marks, toolbar=False)
-        self._snap_action = self._action("Snapping", "N", lambda on: self.set_snapping(on), short="Snap",
+        self._action("timeline.mark_in", lambda: self.set_mark_in(), short="In")
+        self._action("timeline.mark_out", lambda: self.set_mark_out(), short="Out")
+        self._action("timeline.clear_marks", self.clear_marks, toolbar=False)
+        self._snap_action = self._action("timeline.snapping", lambda on: self.set_snapping(on), short="Snap",
                                          checkable=True)
         self._snap_action.setChecked(True)
         self._toolbar.addSeparator()
-        self._action("Zoom in", "+", lambda: self.view.zoom(ZOOM_STEP), short="+")
-        self._action("Zoom in", "=", lambda: self.view.zoom(ZOOM_STEP), toolbar=False)
-        self._action("Zoom out", "-", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
-        self._action("Zoom to fit", "\\", self.view.zoom_to_fit, short="Fit")
+        self._action("timeline.zoom_in", lambda: self.view.zoom(ZOOM_STEP), short="+")
+        self._action("timeline.zoom_out", lambda: self.view.zoom(1 / ZOOM_STEP), short="\u2212")
+        self._action("timeline.zoom_fit", self.view.zoom_to_fit, short="Fit")
+        self._action("timeline.waveform_db", lambda on: self.set_waveform_db(on), short="dB", checkable=True)
+        for name in ("play", "home", "end", "step_back", "step_forward", "back_second", "forward_second",
+                     "reverse", "stop", "forward"):
+            self._action(f"timeline.{name}", lambda _checked=False, name=name: self.transportRequested.emit(name),
+                         toolbar=False)
         self._toolbar.addSeparator()
-        self._action("Add video track", None, lambda: self.add_track("video"), short="+V")
-        self._action("Add audio track", None, lambda: self.add_track("audio"), short="+A")
+        self._action("timeline.add_video", lambda: self.add_track("video"), short="+V")
+        self._action("timeline.add_audio", lambda: self.add_track("audio"), short="+A")
 
     @Slot()
     def _on_document_changed(self) -> None:
@@ -381,6 +464,28 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         selected = self.view.selected_clips()
         if selected and selected[0].take_id is not None:
             self.clipSelected.emit(selected[0].take_id)
+        self.selectionChanged.emit(self.clip_facts(selected[0]) if selected else None)
+
+    def clip_facts(self, item: ClipItem) -> ClipFacts:
+        """What the Inspector shows of a clip on the timeline; the sound is its audio partner's."""
+        clip = item.clip
+        audio = next((i.clip for i in self.view.items_linked_to([item])
+                      if self.document.timeline.tracks[i.ref.track_index].kind == otio.schema.TrackKind.Audio),
+                     clip)
+        source = clip.trimmed_range()
+        return ClipFacts(clip.name, self.document.timeline.tracks[item.ref.track_index].name, item.ref.start,
+                         item.ref.end, source.start_time.to_seconds(), source.end_time_exclusive().to_seconds(),
+                         self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip),
+                         str(kinora_data(clip).get("text") or ""), str(kinora_data(clip).get("text_position") or "bottom"))
+
+    def set_selected_properties(self, changes: dict[str, Any]) -> bool:
+        """Set keys of the selected clips' (and their linked partners') metadata["kinora"] (sound
+        properties, text over the picture) as one undoable edit; None removes a key."""
+        items = self.view.items_linked_to(self.view.selected_clips())
+        if not items:
+            self.errorOccurred.emit("Select a clip on the timeline first.")
+            return False
+        return self.run_edit("Clip properties", edits.plan_set_clip_data([i.clip for i in items], changes))
 
     def _show_context_menu(self, item: ClipItem | None, pos: QPoint) -> None:
         menu = self.context_menu(item)

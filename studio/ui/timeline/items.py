@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from studio.media.waveform import db_scale
 from studio.project.timeline import kinora_data
 from studio.ui.timeline.clip_media import ClipMedia, MediaCatalog, take_id_of
 from studio.ui.timeline.timescale import TimeScale
@@ -188,6 +189,8 @@ class WaveformItem(_ContentItem):
         if x1 <= x0:
             return
         peaks = self.catalog.peaks(media, self.media_time(x0), self.media_time(x1), x1 - x0)
+        if self.catalog.waveform_db:
+            peaks = db_scale(peaks)
         # One pixel column per peak pair, filled from min to max with numpy and drawn as one image:
         # the cost follows the visible width only, and no Python loop runs per column.
         height = max(1, int(self.height))

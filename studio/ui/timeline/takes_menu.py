@@ -1,4 +1,5 @@
-"""Takes and remixes on the timeline: the clip menu, remix requests, alternate takes, extensions.
+"""Takes and remixes on the timeline: the clip menu, remix requests, alternate takes, extensions,
+relinking offline clips.
 
 A clip's metadata["kinora"]["takes"] lists every take of its shot; one (its take_id) is active.
 Finished remixes land through `offer_take`; swapping the active take is one undoable command.
@@ -8,13 +9,16 @@ Mixed into TimelineEditor (which provides the view, the document, the library an
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import opentimelineio as otio
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from studio.errors import KinoraError
+from studio.project import edit_plans as edits
+from studio.project.offline import offline_reason, relink_changes
 from studio.project.timeline import clips_of_take, kinora_data
-from studio.ui.timeline import edits
+from studio.ui.tasks import run_async
 from studio.ui.timeline.items import ClipItem
 
 
@@ -26,7 +30,7 @@ class TakeMenuMixin:
         one in the clip's takes list so it can be swapped back. Undoable."""
         timeline = self.document.timeline
         try:
-            video, audio = self._clips_for(take_id, timeline)
+            video, audio = self._clips_of(take_id, timeline)
         except KinoraError as exc:
             self.errorOccurred.emit(str(exc))
             return False
@@ -101,10 +105,36 @@ class TakeMenuMixin:
             menu.addAction("Unlink picture and sound", self.unlink_selected)
         elif len(self.view.selected_clips()) > 1:
             menu.addAction("Link", self.link_selected)
+        if item.media is None or offline_reason(item.clip):
+            menu.addAction("Relink media…", lambda: self._choose_relink(item))
         menu.addAction("Split at playhead", self.split_at_playhead)
         menu.addAction("Delete", lambda: self.delete_selected(False))
         menu.addAction("Ripple delete", lambda: self.delete_selected(True))
         return menu
+
+    def _choose_relink(self, item: ClipItem) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, f"Relink “{item.clip.name}” to a media file")
+        if name:
+            self.relink_clip(item.clip, Path(name))
+
+    def relink_clip(self, clip: otio.schema.Clip, path: Path) -> None:
+        """Point an offline clip (and its linked partner) at `path`, imported through the one import
+        service on a worker thread; one undoable edit once it is in the library."""
+        from studio.importing import import_file
+
+        library = self.library
+
+        def work() -> tuple[int, str]:
+            take = import_file(library, path).take
+            return take.id, library.media(take.media_id).sha256
+
+        def relink(found: tuple[int, str]) -> None:
+            item = next((i for i in self.view.clip_items if i.clip is clip), None)
+            clips = [i.clip for i in self.view.items_linked_to([item])] if item is not None else [clip]
+            self.run_edit("Relink media", edits.plan_set_clip_data(clips, relink_changes(*found)))
+
+        run_async(work, relink, lambda exc: self.errorOccurred.emit(f"Could not relink to {path.name}: {exc}"),
+                  receiver=self)
 
     def _request_retake(self, item: ClipItem) -> None:
         """Ask for a retake of the part of the clip between the in and out marks (in take time)."""

@@ -57,9 +57,10 @@ def fit_pps(duration: float, width_px: float) -> float:
 
 
 def timecode(seconds: float, fps: float = 24.0) -> str:
-    """HH:MM:SS:FF timecode (non-drop) for display on the ruler and in tooltips."""
+    """HH:MM:SS:FF timecode (non-drop) of the frame on screen at `seconds`: the one that started last
+    (as the player counts frames), so the timeline, its ruler and the Preview always agree."""
     fps_int = max(1, round(fps))
-    frames = max(0, round(seconds * fps))
+    frames = max(0, math.floor(seconds * fps + 1e-6))
     ff = frames % fps_int
     total_s = frames // fps_int
     return f"{total_s // 3600:02d}:{total_s // 60 % 60:02d}:{total_s % 60:02d}:{ff:02d}"

@@ -31,6 +31,7 @@ PLAYHEAD_GRAB_PX = 4.0
 TAIL_SECONDS = 30.0  # room after the last clip to drop and drag into
 
 _PLAYHEAD = QColor("#ff5a4e")
+_DROP_MARKER = QColor("#6f9cff")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class TimelineView(QGraphicsView):
     trimRequested = Signal(object)  # TrimRequest
     scrubbed = Signal(float)
     zoomChanged = Signal()
-    takeDropped = Signal(list, float, int)  # take ids, time, track index
+    takeDropped = Signal(list, float, int, bool)  # take ids, time, track index, overwrite (Alt held)
     filesDropped = Signal(list, float, int)  # paths, time, track index
     contextMenuRequested = Signal(object, QPoint)  # ClipItem | None, global position
 
@@ -97,6 +98,7 @@ class TimelineView(QGraphicsView):
         self.clip_items: list[ClipItem] = []
         self.playhead = 0.0
         self.marks: tuple[float | None, float | None] = (None, None)
+        self.drop_marker: float | None = None  # seconds, while something is dragged over the tracks
         self.snapping = True
         self._duration = 0.0
         self._drag: _Drag | None = None
@@ -219,6 +221,10 @@ class TimelineView(QGraphicsView):
         x = self.scale.x(self.playhead)
         painter.setPen(QPen(_PLAYHEAD, 1.5))
         painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+        if self.drop_marker is not None:  # where a drop will insert (snapped), while dragging over
+            x = self.scale.x(self.drop_marker)
+            painter.setPen(QPen(_DROP_MARKER, 2.0))
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
 
     def set_playhead(self, t: float) -> None:
         old = self.scale.x(self.playhead)
@@ -389,18 +395,31 @@ class TimelineView(QGraphicsView):
 
     def dragMoveEvent(self, event) -> None:  # noqa: ANN001 - Qt signature
         self.dragEnterEvent(event)
+        if event.isAccepted():
+            self.drop_marker = self.drop_time(event.position().toPoint())
+            self.viewport().update()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: ANN001 - Qt signature
+        self.drop_marker = None
+        self.viewport().update()
+
+    def drop_time(self, pos: QPoint) -> float:
+        """The time a drop at viewport point `pos` inserts at: snapped to edges and the playhead."""
+        t = max(0.0, self.scale.t(self.mapToScene(pos).x()))
+        return snap(t, self.snap_targets([]), self.snap_tolerance()) if self.snapping else t
 
     def dropEvent(self, event) -> None:  # noqa: ANN001 - Qt signature
         mime = event.mimeData()
+        self.drop_marker = None
+        self.viewport().update()
         scene_pos = self.mapToScene(event.position().toPoint())
-        t = max(0.0, self.scale.t(scene_pos.x()))
-        if self.snapping:
-            t = snap(t, self.snap_targets([]), self.snap_tolerance())
+        t = self.drop_time(event.position().toPoint())
         row = self.row_at(scene_pos.y())
         track_index = row.track_index if row is not None else -1
         take_ids = decode_take_ids(mime)
         if take_ids:
-            self.takeDropped.emit(take_ids, t, track_index)
+            overwrite = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self.takeDropped.emit(take_ids, t, track_index, overwrite)
         elif mime.hasUrls():
             paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if paths:

@@ -1,5 +1,8 @@
 """Plans for the editor's gestures: which project operations one gesture makes, step by step.
 
+(Moved here from studio/ui/timeline/edits.py: it never needed Qt, and the CLI and API can plan the
+same gestures.)
+
 Each plan is a generator over the live timeline. Clips are named by the clip objects the view
 shows (operations keep item identity), and each operation is built only when the previous one
 has been applied, so track indices are always those of the current state.
@@ -14,8 +17,10 @@ import opentimelineio as otio
 
 from studio.errors import ProjectError
 from studio.project.operations import (
+    AppendClip,
     DeleteClip,
     InsertClip,
+    InsertGap,
     MoveClip,
     Operation,
     ReplaceClip,
@@ -65,12 +70,33 @@ def _check_unlocked(track: otio.schema.Track) -> None:
 
 def plan_insert(video: Clip | None, audio: Clip | None, time: float,
                 video_track: str | None, audio_track: str | None) -> Plan:
-    """Insert a take's clips at `time` (later clips move right), picture and sound together."""
+    """Insert a take's clips at `time` (later clips move right), picture and sound together; every other
+    unlocked track opens the same space there, so what played together still does."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
+        used = []
         for clip, track in ((video, video_track), (audio, audio_track)):
             if clip is not None and track is not None:
                 _check_unlocked(find_track(timeline, track))
+                used.append(track)
                 yield InsertClip(track, time, clip)
+        placed = video if video is not None else audio
+        length = placed.trimmed_range().duration.to_seconds() if placed is not None else 0.0
+        for other in timeline.tracks:
+            if other.name not in used and not _locked(other) and length > 0:
+                yield InsertGap(other.name, time, length)
+    return plan
+
+
+def plan_overwrite(video: Clip | None, audio: Clip | None, time: float,
+                   video_track: str | None, audio_track: str | None) -> Plan:
+    """Place a take's clips at `time` over what is there (nothing moves): the overwrite drop."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        for clip, track in ((video, video_track), (audio, audio_track)):
+            if clip is not None and track is not None:
+                target = find_track(timeline, track)
+                _check_unlocked(target)
+                yield AppendClip(track, clip)
+                yield MoveClip(track, len(target) - 1, time)
     return plan
 
 

@@ -1,0 +1,127 @@
+"""Program monitor playback and studio start-up.
+
+1. Playback: a 20 s 1080p30 edit of three clips (cut from the shared 1080p30 bench footage at different
+   offsets, a one-second crossfade into the second, the last one with a 2 s volume fade-out and -6 dB
+   of gain) played through the program
+   monitor's path (TimelineSource from the one schedule, the Player, viewer size 960x540) against a
+   stand-in audio clock (the wall-clock sink), polled at the Preview's 16 ms tick. Prints dropped and
+   late frames and A/V drift against the clock, and the same for the footage played as one file (the
+   baseline, measured in the same run). Target: 0 dropped, drift <= 10 ms.
+2. Start-up: launch to an interactive window (`python -m studio` in a scratch library, first frame
+   painted) against a bare PySide6 QMainWindow measured in the same run. Target <= 2.5x the bare window.
+
+    .venv/bin/python bench/playback.py      (needs a display or Xvfb for part 2; skipped without)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import opentimelineio as otio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _media_fixtures import FPS, bench_folder, our_clip  # noqa: E402
+
+from studio.playback import FileSource, Player, TimelineSource, WallClockSink  # noqa: E402
+from studio.project.clip_props import make_props  # noqa: E402
+from studio.project.timeline import new_timeline  # noqa: E402
+
+VIEWER = (960, 540)
+TICK_S = 0.016
+RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
+
+
+def three_clip_edit(source: Path) -> otio.schema.Timeline:
+    timeline = new_timeline("bench", rate=FPS)
+    video, audio = timeline.tracks[0], timeline.tracks[1]
+    available = TR(RT(0, FPS), RT(20 * FPS, FPS))
+    for n, (start, frames) in enumerate(((0, 200), (250, 200), (100, 200))):
+        for track in (video, audio):
+            ref = otio.schema.ExternalReference(target_url=source.as_uri(), available_range=available)
+            clip = otio.schema.Clip(f"clip {n}", media_reference=ref, source_range=TR(RT(start, FPS), RT(frames, FPS)))
+            if n == 2 and track is audio:
+                clip.metadata["kinora"] = {k: v for k, v in make_props(-6.0, 0.0, 2.0).to_metadata().items()
+                                           if v is not None}
+            if n == 1:  # a one-second crossfade into the second clip
+                track.append(otio.schema.Transition(in_offset=RT(FPS // 2, FPS), out_offset=RT(FPS // 2, FPS)))
+            track.append(clip)
+    return timeline
+
+
+def play(label: str, source) -> None:
+    player = Player(WallClockSink(notice=None))
+    player.set_frame_size(VIEWER)
+    player.load(source)
+    time.sleep(1.0)  # let decode-ahead fill, as the monitor does while the creator reaches for Space
+    player.play()
+    started = time.monotonic()
+    while player.playing and time.monotonic() - started < source.duration + 5:
+        player.current_frame()
+        time.sleep(TICK_S)
+    stats = player.stats()
+    player.close()
+    print(f"{label}: {source.duration:.1f} s of 1080p30 at {VIEWER[0]}x{VIEWER[1]}, clock: {stats.clock}")
+    print(f"  frames shown {stats.frames_shown}, dropped {stats.frames_dropped} (target 0), late {stats.late_frames}")
+    print(f"  A/V drift mean {stats.mean_av_drift_ms:.1f} ms, max {stats.max_av_drift_ms:.1f} ms (target <= 10 ms)")
+    print(f"  load average {os.getloadavg()[0]:.2f}")
+
+
+BARE = """
+import sys, time
+t0 = time.monotonic()
+from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtCore import QTimer
+app = QApplication(sys.argv)
+w = QMainWindow(); w.resize(1440, 900); w.show()
+QTimer.singleShot(0, lambda: (print(time.monotonic() - t0), app.quit()))
+app.exec()
+"""
+
+STUDIO = """
+import sys, time
+t0 = time.monotonic()
+from studio.app import create_main_window, make_application
+from studio.library import Library
+from studio.ui.first_frame import after_first_frame
+app = make_application()
+w = create_main_window(Library.open(), start_engine=False); w.show(); w.start()
+after_first_frame(w, lambda: (print(time.monotonic() - t0), app.quit()))
+app.exec()
+"""
+
+
+def startup(runs: int = 3) -> None:
+    if not os.environ.get("DISPLAY"):
+        print("start-up: no DISPLAY (run under xvfb-run); skipped")
+        return
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        env.update(KINORA_LIBRARY=str(Path(tmp) / "lib"), KINORA_CONFIG=str(Path(tmp) / "cfg"))
+        times = {"bare": [], "studio": []}
+        for _ in range(runs):
+            for name, code in (("bare", BARE), ("studio", STUDIO)):
+                out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                                     cwd=Path(__file__).resolve().parent.parent)
+                times[name].append(float(out.stdout.strip().splitlines()[-1]))
+    bare, studio = min(times["bare"]), min(times["studio"])
+    print(f"start-up (best of {runs}): bare PySide6 window {bare:.2f} s, studio {studio:.2f} s, "
+          f"ratio {studio / bare:.1f}x (target <= 2.5x)")
+
+
+def main() -> None:
+    footage = our_clip(bench_folder())
+    # Baseline in the same run: the same footage as one file, so a loaded machine shows in both figures.
+    play("baseline, the footage as one file", FileSource(footage))
+    play("the three-clip edit", TimelineSource(three_clip_edit(footage), lambda clip: footage))
+    startup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Screenshots of the editor under Xvfb: projects, the program monitor, the Inspector with clip
+properties, and an export in the Queue dock.
+
+    .venv/bin/python scripts/screenshot_editor.py [OUT_FOLDER]   (default docs/)
+
+Uses a scratch library and config folder and makes its takes with the built-in generators (title
+card, countdown leader, bars and tone), so no engine or weights are needed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from screenshot import start_xvfb, wait  # noqa: E402
+
+SCREEN = (1600, 1000)
+
+
+def settle(app, seconds: float = 0.8) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def grab_screen(app, out: Path) -> None:
+    """The whole screen (the window and any dialog over it)."""
+    settle(app)
+    if not app.primaryScreen().grabWindow(0).save(str(out), "PNG"):
+        sys.exit(f"screenshot: could not write {out}")
+    print(f"wrote {out}")
+
+
+def make_takes(lib, folder: Path) -> list[int]:
+    from studio.media.encode import write_clip
+    from studio.media.generators import bars_and_tone, countdown_leader, title_card
+    from studio.recipe import Recipe
+
+    made = []
+    for name, clip in (("Opening title", title_card("Kinora Studio", 3.0, 24, (640, 360))),
+                       ("Countdown", countdown_leader(4, 24, (640, 360))),
+                       ("Bars and tone", bars_and_tone(3.0, 24, (640, 360)))):
+        path = write_clip(clip.frames, clip.audio, 24, 48000, folder / f"{name}.mp4", preset="ultrafast")
+        recipe = Recipe(prompt=name, model_id="builtin:title", seconds=3, fps=24, width=640, height=360)
+        take = lib.create_take(recipe)
+        made.append(lib.complete_take(take.id, path, recipe=recipe, timings={"total_s": 0.1}).id)
+        lib.set_title(made[-1], name)
+    return made
+
+
+def main(out_dir: Path) -> None:
+    server = start_xvfb()
+    scratch = Path(tempfile.mkdtemp(prefix="kinora-screens-"))
+    os.environ["KINORA_LIBRARY"] = str(scratch / "library")
+    os.environ["KINORA_CONFIG"] = str(scratch / "config")
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    try:
+        shoot(out_dir, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+
+
+def shoot(out_dir: Path, scratch: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from studio.app import create_main_window, make_application
+    from studio.library import Library
+    from studio.ui.export_dialog import ExportDialog
+    from studio.ui.projects import ProjectSwitcher
+    from studio.ui.tasks import wait_for_tasks
+
+    app = make_application()
+    lib = Library.open()
+    takes = make_takes(lib, scratch)
+    for name in ("Trailer — first cut", "Festival teaser 9:16", "Behind the scenes"):
+        lib.create_project(name)
+    window = create_main_window(lib, start_engine=False)
+    window.setGeometry(0, 0, *SCREEN)
+    window.show()
+    window.start()
+    wait(app, lambda: window.project_id is not None, 60, "the studio")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    # 1. Projects: an edit on screen (unsaved marker in the title) and the switcher over it.
+    start = 0.0
+    for take_id in takes:
+        window.timeline.insert_take(take_id, start)
+        start = window.timeline.timeline().duration().to_seconds()
+    settle(app)
+    window.timeline.view.zoom_to_fit()
+    switcher = ProjectSwitcher(lib.list_projects(), window.project_id, window)  # File > Switch Project
+    switcher.move(520, 240)
+    switcher.show()
+    grab_screen(app, out_dir / "screenshot-projects.png")
+    switcher.close()
+
+    # 2. The program monitor: a ruler click shows that frame of the edit; it follows the edit.
+    window.timeline.ruler.scrubbed.emit(4.6)
+    wait(app, lambda: window.previewing_edit and abs(window.preview.player.position - 4.6) < 0.05, 60,
+         "the program monitor")
+    grab_screen(app, out_dir / "screenshot-program-monitor.png")
+
+    # 3. The Inspector with the selected clip's sound properties.
+    audio = [i for i in window.timeline.view.clip_items if i.ref.track_index == 1]
+    audio[2].setSelected(True)
+    wait(app, window.clip_inspector.isVisible, 30, "the clip inspector")
+    window.clip_inspector.gain.setValue(-6.0)
+    window.clip_inspector.fade_in.setValue(0.5)
+    window.clip_inspector.fade_out.setValue(1.0)
+    window.clip_inspector.keys.setText("0:0, 1.5:-12")
+    window.clip_inspector.text.setText("Colour check")
+    window.clip_inspector.apply()
+    window.timeline.ruler.scrubbed.emit(8.0)  # the monitor follows the edit: the text is over the bars
+    audio = [i for i in window.timeline.view.clip_items if i.ref.track_index == 1]
+    audio[2].setSelected(True)
+    settle(app)
+    grab_screen(app, out_dir / "screenshot-inspector.png")
+
+    # 4. An export running in the Queue dock (In/Out marked on the timeline).
+    window.timeline.set_mark_in(1.0)
+    window.timeline.set_mark_out(9.0)
+    window.show_export()
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible())
+    dialog.path.setText(str(scratch / "trailer.mp4"))
+    dialog.preset.setCurrentIndex(dialog.preset.findData("16:9"))
+    dialog.start()
+    row = window.export_queue.rows[0]
+    wait(app, lambda: 0.15 < row.bar.value() / 1000 < 0.9 or row.path is not None, 300, "export progress")
+    grab_screen(app, out_dir / "screenshot-export-queue.png")
+    wait(app, lambda: not row.job.running, 600, "the export to finish")
+    window.close()
+    wait_for_tasks(30000)
+    lib.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs")

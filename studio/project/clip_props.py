@@ -1,0 +1,72 @@
+"""A clip's sound properties an editor sets: gain, fades and volume keyframes, kept in the clip's
+`metadata["kinora"]` and read by the schedule (so the Preview and export sound the same).
+
+Keys: "gain_db" (float), "fade_in_s" / "fade_out_s" (seconds from the clip's edges), "volume_keys"
+([[seconds into the clip, dB], ...], linear in dB between keys, held before the first and after the
+last). Values are checked here, once, for every caller (Inspector, CLI, API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from studio.errors import ProjectError
+
+MIN_DB, MAX_DB = -60.0, 24.0
+
+
+@dataclass(frozen=True)
+class SoundProps:
+    """What shapes a clip's sound; the defaults change nothing."""
+
+    gain_db: float = 0.0
+    fade_in_s: float = 0.0
+    fade_out_s: float = 0.0
+    volume_keys: tuple[tuple[float, float], ...] = field(default_factory=tuple)
+
+    @property
+    def neutral(self) -> bool:
+        return self == SoundProps()
+
+    def to_metadata(self) -> dict[str, Any]:
+        """The keys of metadata["kinora"] (None removes a key at its default)."""
+        return {"gain_db": self.gain_db or None, "fade_in_s": self.fade_in_s or None,
+                "fade_out_s": self.fade_out_s or None,
+                "volume_keys": [list(k) for k in self.volume_keys] or None}
+
+
+def sound_props(data: dict[str, Any]) -> SoundProps:
+    """The properties stored in a clip's metadata["kinora"] (as `kinora_data` gives it)."""
+    return make_props(float(data.get("gain_db") or 0.0), float(data.get("fade_in_s") or 0.0),
+                      float(data.get("fade_out_s") or 0.0),
+                      [(float(t), float(db)) for t, db in (data.get("volume_keys") or [])])
+
+
+def make_props(gain_db: float, fade_in_s: float, fade_out_s: float,
+               volume_keys: list[tuple[float, float]] | tuple[tuple[float, float], ...] = ()) -> SoundProps:
+    """Checked properties; ProjectError names the value out of range."""
+    for name, db in [("Gain", gain_db)] + [(f"Volume key at {t:g} s", db) for t, db in volume_keys]:
+        if not MIN_DB <= db <= MAX_DB:
+            raise ProjectError(f"{name} must be between {MIN_DB:g} and {MAX_DB:g} dB, not {db:g}.")
+    if fade_in_s < 0 or fade_out_s < 0:
+        raise ProjectError("Fades cannot be negative.")
+    if any(t < 0 for t, _ in volume_keys):
+        raise ProjectError("Volume keys are placed from the clip's start: times cannot be negative.")
+    return SoundProps(gain_db, fade_in_s, fade_out_s, tuple(sorted((float(t), float(db)) for t, db in volume_keys)))
+
+
+def parse_keys(text: str) -> list[tuple[float, float]]:
+    """"0:-6, 1.5:0" -> [(0.0, -6.0), (1.5, 0.0)]; ProjectError for anything else."""
+    keys = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        try:
+            t, db = (float(v) for v in part.split(":"))
+        except ValueError:
+            raise ProjectError(f"Volume key '{part}' should look like 1.5:-6 (seconds:dB).") from None
+        keys.append((t, db))
+    return keys
+
+
+def format_keys(keys: tuple[tuple[float, float], ...]) -> str:
+    return ", ".join(f"{t:g}:{db:g}" for t, db in keys)

@@ -1,0 +1,62 @@
+"""QActions made from the one action table (keymap.py), with the user's remapped keys applied."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from studio.ui import keymap
+from studio.ui.settings import studio_settings
+from studio.ui.theme import icon
+
+log = logging.getLogger(__name__)
+
+_CONTEXTS = {keymap.Scope.WINDOW: Qt.ShortcutContext.WindowShortcut,
+             keymap.Scope.TIMELINE: Qt.ShortcutContext.WidgetWithChildrenShortcut,
+             keymap.Scope.MONITOR: Qt.ShortcutContext.WidgetWithChildrenShortcut}
+
+
+def user_bindings() -> dict[str, tuple[str, ...]]:
+    """Every action's keys with the remaps in the settings' [shortcuts] group applied (refusals logged)."""
+    settings = studio_settings()
+    settings.beginGroup("shortcuts")
+    overrides = {key.replace("/", "."): settings.value(key) for key in settings.childKeys()}
+    settings.endGroup()
+    # QSettings turns "A, B" into a list
+    overrides = {k: ", ".join(v) if isinstance(v, list) else str(v or "") for k, v in overrides.items()}
+    bindings, refused = keymap.effective_keys(overrides)
+    for line in refused:
+        log.warning("%s", line)
+    return bindings
+
+
+def bind(action: QAction, action_id: str, bindings: dict[str, tuple[str, ...]] | None = None) -> QAction:
+    """Give `action` the table's keys for `action_id` (remapped), its shortcut context and tool tip."""
+    spec = keymap.spec(action_id)
+    keys = (bindings or user_bindings()).get(action_id, spec.keys)
+    action.setObjectName(action_id)
+    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setShortcutContext(_CONTEXTS[spec.scope])
+    label = spec.text.replace("&", "").rstrip(".…")
+    action.setToolTip(f"{label} ({', '.join(keys)})" if keys else (spec.tip or label))
+    if spec.tip:
+        action.setStatusTip(spec.tip)
+    return action
+
+
+def make_action(parent: QObject, action_id: str, slot: Callable[..., Any] | None,
+                bindings: dict[str, tuple[str, ...]] | None = None, *, checkable: bool = False) -> QAction:
+    """A new action for `action_id`: the table's text, icon and keys; `slot` on triggered."""
+    spec = keymap.spec(action_id)
+    action = QAction(spec.text, parent)
+    if spec.icon:
+        action.setIcon(icon(spec.icon))
+    action.setCheckable(checkable)
+    bind(action, action_id, bindings)
+    if slot is not None:
+        action.triggered.connect(slot)
+    return action

@@ -1,0 +1,204 @@
+"""The Preview and export play one schedule: the same picture and the same sound at any time of an edit.
+
+Before, each flattened the timeline itself (frame-rate fallbacks, fades, media lookup and the frame a
+time shows all differed), so what was previewed was not what was exported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+from playback_media import FPS, read_frame, write_test_clip
+
+from studio.exporting import render_timeline
+from studio.media.audio import read_audio
+from studio.media.decode import FrameReader
+from studio.playback import TimelineSource
+
+RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
+
+
+def _clip(path: Path, count: int, start: int, length: int) -> otio.schema.Clip:
+    reference = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=TR(RT(0, FPS), RT(count, FPS)))
+    return otio.schema.Clip(name=path.stem, media_reference=reference, source_range=TR(RT(start, FPS), RT(length, FPS)))
+
+
+def _gap(frames: int) -> otio.schema.Gap:
+    return otio.schema.Gap(source_range=TR(RT(0, FPS), RT(frames, FPS)))
+
+
+def _resolve(clip: otio.schema.Clip) -> Path:
+    return Path(clip.media_reference.target_url.removeprefix("file://"))
+
+
+def _edit(folder: Path) -> otio.schema.Timeline:
+    """Three clips cut, trimmed and layered, a gap, a second audio track, and a muted one. The timeline
+    names no rate of its own: both sides must find the same one (its clips' 12 fps)."""
+    a = write_test_clip(folder / "a.mp4", 30, clip_id=1, hz=440.0)
+    b = write_test_clip(folder / "b.mp4", 30, clip_id=2, hz=660.0)
+    c = write_test_clip(folder / "c.mp4", 30, clip_id=3, hz=330.0)
+    timeline = otio.schema.Timeline("agreement")
+    tracks = [
+        ("V1", "Video", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
+        ("V2", "Video", [_gap(9), _clip(c, 30, 0, 6)]),
+        ("A1", "Audio", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
+        ("A2", "Audio", [_gap(5), _clip(b, 30, 12, 8)]),
+        ("A3", "Audio", [_clip(c, 30, 0, 20)]),
+    ]
+    for name, kind, items in tracks:
+        track = otio.schema.Track(name=name, kind=kind)
+        track.extend(items)
+        timeline.tracks.append(track)
+    timeline.tracks[4].metadata["kinora"] = {"mute": True}
+    return timeline
+
+
+def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_path: Path) -> None:
+    timeline = _edit(tmp_path)
+    out = render_timeline(timeline, tmp_path / "edit.mp4", "source", resolve_media=_resolve, watermark=None)
+    preview = TimelineSource(timeline, _resolve)
+    exported = read_audio(out)
+    rng = np.random.default_rng(15)
+    try:
+        assert preview.fps == FPS
+        total = int(round(preview.duration * FPS))
+        with FrameReader(out) as reader:
+            assert reader.info.fps == FPS and abs(reader.duration - preview.duration) < 1 / FPS
+            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 25)):
+                k = min(int(t * FPS), total - 1)  # the exported frame on screen at t
+                shown = preview.frame_at(t, (64, 64))
+                assert read_frame(shown) == read_frame(reader.frame_at((k + 0.5) / FPS)), f"t={t:.3f}"
+        for t in rng.uniform(0, preview.duration - 0.05, 12):
+            first = int(round(t * 48000))
+            mine = preview.audio(first / 48000, (first + 2400) / 48000)[:, 0]
+            theirs = exported[first:first + 2400, 0]
+            # AAC is lossy: the same sound, within a few percent of its level
+            assert np.sqrt(np.mean((mine - theirs) ** 2)) < 0.05 * max(0.05, np.sqrt(np.mean(mine ** 2))) + 0.01, t
+    finally:
+        preview.close()
+
+
+def test_gain_fades_and_volume_keys_sound_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    from studio.project.clip_props import make_props
+
+    a = write_test_clip(tmp_path / "a.mp4", 24, clip_id=1, hz=440.0)
+    timeline = otio.schema.Timeline("loud and soft")
+    track = otio.schema.Track(name="A1", kind="Audio")
+    track.append(_clip(a, 24, 0, 24))
+    timeline.tracks.append(track)
+    plain = TimelineSource(timeline, _resolve)
+    flat = plain.audio(0.0, 2.0)[:, 0]
+    plain.close()
+    clip = track[0]
+    clip.metadata["kinora"] = {k: v for k, v in make_props(-6.0, 0.5, 0.25, [(1.0, 0.0), (1.5, -12.0)])
+                               .to_metadata().items() if v is not None}
+    preview = TimelineSource(timeline, _resolve)
+    mine = preview.audio(0.0, 2.0)[:, 0]
+    preview.close()
+    out = render_timeline(timeline, tmp_path / "shaped.mp4", "source", resolve_media=_resolve, watermark=None)
+    theirs = read_audio(out)[:96000, 0]
+
+    def level(x: np.ndarray, t0: float, t1: float) -> float:
+        return float(np.sqrt(np.mean(x[int(t0 * 48000):int(t1 * 48000)] ** 2)))
+
+    assert level(mine, 0.0, 0.05) < 0.15 * level(flat, 0.0, 0.05)  # fading in
+    assert level(mine, 0.6, 0.9) / level(flat, 0.6, 0.9) == pytest.approx(10 ** (-6 / 20), rel=0.03)  # -6 dB
+    assert level(mine, 1.5, 1.7) / level(flat, 1.5, 1.7) == pytest.approx(10 ** (-18 / 20), rel=0.05)  # -6 -12
+    assert level(mine, 1.96, 2.0) < 0.2 * level(flat, 1.96, 2.0)  # fading out
+    for t0 in (0.1, 0.7, 1.2, 1.6, 1.9):
+        assert level(theirs, t0, t0 + 0.05) == pytest.approx(level(mine, t0, t0 + 0.05), rel=0.08, abs=2e-3)
+
+
+def test_a_transition_dissolves_and_crossfades_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    # Before, export and playback treated OTIO Transitions as cuts.
+    from playback_media import tone
+
+    from studio.media.encode import write_clip
+
+    red = write_clip(np.full((36, 64, 64, 3), (200, 30, 30), np.uint8), tone(36, hz=440.0), FPS, 48000,
+                     tmp_path / "red.mp4")
+    blue = write_clip(np.full((36, 64, 64, 3), (30, 30, 200), np.uint8), tone(36, hz=660.0), FPS, 48000,
+                      tmp_path / "blue.mp4")
+    timeline = otio.schema.Timeline("dissolve")
+    for name, kind in (("V1", "Video"), ("A1", "Audio")):
+        track = otio.schema.Track(name=name, kind=kind)
+        track.extend([_clip(red, 36, 6, 24),
+                      otio.schema.Transition(in_offset=RT(6, FPS), out_offset=RT(6, FPS)),
+                      _clip(blue, 36, 6, 24)])
+        timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    out = render_timeline(timeline, tmp_path / "dissolve.mp4", "source", resolve_media=_resolve, watermark=None)
+    try:
+        assert preview.duration == 4.0
+        with FrameReader(out) as reader:
+            for t, redness in ((1.0, 1.0), (1.5, 1.0), (2.0, 0.5), (2.25, 0.25), (3.0, 0.0)):
+                mine = preview.frame_at(t, (64, 64)).reshape(-1, 3).mean(axis=0)
+                theirs = reader.frame_at(t + 0.01).reshape(-1, 3).mean(axis=0)
+                assert abs(mine[0] - (30 + 170 * redness)) < 12 and abs(mine[2] - (30 + 170 * (1 - redness))) < 12, t
+                assert np.abs(mine - theirs).max() < 12, t
+        exported = read_audio(out)
+        for t in (1.0, 1.75, 2.0, 2.25, 3.0):
+            first = int(t * 48000)
+            mine = preview.audio(first / 48000, (first + 2400) / 48000)[:, 0]
+            theirs = exported[first:first + 2400, 0]
+            assert np.sqrt(np.mean((mine - theirs) ** 2)) < 0.03, t
+        # Mid-dissolve both tones sound at half level: the mix is neither tone alone.
+        mid = preview.audio(2.0, 2.05)[:, 0]
+        t_axis = np.arange(len(mid)) / 48000 + 2.0
+        for hz in (440.0, 660.0):
+            level = 2 * abs(np.mean(mid * np.exp(-2j * np.pi * hz * t_axis)))
+            assert 0.1 < level < 0.2, hz  # half of the 0.3 tone
+    finally:
+        preview.close()
+
+
+def test_a_linear_time_warp_plays_twice_as_fast_in_preview_and_export(tmp_path: Path) -> None:
+    # Before, LinearTimeWarp was ignored: the clip played at normal speed and its frames lagged.
+    a = write_test_clip(tmp_path / "a.mp4", 36, clip_id=1, hz=440.0)
+    timeline = otio.schema.Timeline("fast")
+    for name, kind in (("V1", "Video"), ("A1", "Audio")):
+        track = otio.schema.Track(name=name, kind=kind)
+        clip = _clip(a, 36, 4, 12)
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
+        track.append(clip)
+        timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    out = render_timeline(timeline, tmp_path / "fast.mp4", "source", resolve_media=_resolve, watermark=None)
+    try:
+        with FrameReader(out) as reader:
+            for k in (0, 3, 7, 11):
+                assert read_frame(preview.frame_at((k + 0.5) / FPS, (64, 64))) == (4 + 2 * k, 1)
+                assert read_frame(reader.frame_at((k + 0.5) / FPS)) == (4 + 2 * k, 1)
+        exported = read_audio(out)
+        for sound in (preview.audio(0.2, 0.7)[:, 0], exported[9600:33600, 0]):
+            spectrum = np.abs(np.fft.rfft(sound))
+            assert np.fft.rfftfreq(len(sound), 1 / 48000)[np.argmax(spectrum)] == pytest.approx(880, abs=5)
+    finally:
+        preview.close()
+
+
+def test_text_over_a_clip_is_drawn_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    from studio.media.encode import write_clip
+
+    grey = write_clip(np.full((24, 96, 160, 3), 60, np.uint8), None, FPS, 48000, tmp_path / "grey.mp4")
+    clip = _clip(grey, 24, 0, 24)
+    clip.metadata["kinora"] = {"text": "KINORA", "text_position": "bottom"}
+    timeline = otio.schema.Timeline("titled")
+    track = otio.schema.Track(name="V1", kind="Video")
+    track.append(clip)
+    timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    out = render_timeline(timeline, tmp_path / "titled.mp4", "source", resolve_media=_resolve, watermark=None)
+    try:
+        mine = preview.frame_at(0.5, (160, 96)).astype(int)
+        with FrameReader(out) as reader:
+            theirs = reader.frame_at(0.5).astype(int)
+        band = slice(int(96 * 0.76), int(96 * 0.95))
+        assert mine[band].max() > 200 and mine[:40].max() < 80  # white text at the bottom only
+        assert abs(mine[band].mean() - theirs[band].mean()) < 6
+        assert ((mine[band] > 160) == (theirs[band] > 160)).mean() > 0.9  # the same letters
+    finally:
+        preview.close()
