@@ -24,7 +24,8 @@ LAYERS: dict[str, int] = {
     # Cameos travel through feeds; a feed publishes signed exports of takes the engine made.
     "consent": 9,
     "feed": 8,
-    "engine": 7, "playback": 7, "exporting": 7,
+    # Services over the library: generation, playback, signed export, the one import path.
+    "engine": 7, "playback": 7, "exporting": 7, "importing": 7,
     "project": 6,
     "library": 5,
     "media": 4,

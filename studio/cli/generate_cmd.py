@@ -107,8 +107,8 @@ def run_generate(args: argparse.Namespace) -> int:
     from studio.engine.styles import get_style
     from studio.exporting import export_take
     from studio.feed.signature import author_key
-    from studio.provenance.identity import ensure_identity
     from studio.importing import adopt_recipe_images
+    from studio.provenance.identity import ensure_identity
 
     if args.style:
         get_style(args.style)  # an unknown style fails before anything loads

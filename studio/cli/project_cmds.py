@@ -40,9 +40,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def cmd_open(args: argparse.Namespace) -> int:
     from studio.app import has_display
+    from studio.project.files import open_project_file
 
     with open_library(args) as lib:
-        project, existed = lib.open_project_file(Path(args.file), rate=args.rate)
+        project, existed = open_project_file(lib, Path(args.file), rate=args.rate)
     emit(args, {**project.to_dict(), "already_there": existed},
          f"project {project.id}: {project.name}" + (" (already in the library)" if existed else ""))
     if args.no_gui or getattr(args, "json", False) or not has_display():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import opentimelineio as otio
@@ -101,29 +100,21 @@ class ProjectsMixin:
             self.project(project_id)
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
-    def open_project_file(self, path: Path | str, rate: float | None = None) -> tuple[ProjectRecord, bool]:
-        """The project made from this file: the one made before from the same bytes (with the edits made
-        since), or a new one imported now (`rate`: an EDL's). Returns (project, whether it existed)."""
-        from studio.library.media_store import sha256_of
-        from studio.project.files import import_project_file
-        from studio.project.timeline import KINORA_KEY
+    def project_from_source(self, sha256: str) -> ProjectRecord | None:
+        """The project made before from a project file with these bytes (`source_sha256`), newest first."""
+        from studio.library.timeline_format import KINORA_KEY
 
-        sha = sha256_of(Path(path))
         rows = self._db.query("SELECT id FROM projects WHERE timeline_json LIKE ? ORDER BY updated_at DESC",
-                              (f"%{sha}%",))
+                              (f"%{sha256}%",))
         for row in rows:
             stored = self.load_timeline(row["id"])  # held: its metadata dies with it
-            if (stored.metadata.get(KINORA_KEY) or {}).get("source_sha256") == sha:
-                return self.project(row["id"]), True
-        project = import_project_file(self, path, rate=rate)  # type: ignore[arg-type]
-        timeline = self.load_timeline(project.id)
-        timeline.metadata[KINORA_KEY] = {**dict(timeline.metadata.get(KINORA_KEY) or {}), "source_sha256": sha}
-        self.save_timeline(project.id, timeline)
-        return project, False
+            if (stored.metadata.get(KINORA_KEY) or {}).get("source_sha256") == sha256:
+                return self.project(row["id"])
+        return None
 
     def projects_using_take(self, take_id: int) -> list[ProjectRecord]:
         """Projects whose saved timeline has a clip of take `take_id` (what deleting the take would touch)."""
-        from studio.project.timeline import clips_of_take
+        from studio.library.timeline_format import clips_of_take
 
         # A cheap text filter first; every candidate is confirmed on its parsed timeline.
         rows = self._db.query("SELECT id FROM projects WHERE timeline_json LIKE ? ORDER BY updated_at DESC",

@@ -168,7 +168,7 @@ class TakesMixin:
         """What `delete_take` would do now (for the confirmation): the same report, nothing changed."""
         take = self.take(take_id)
         shared = take.media_id is not None and self._media_shared(take_id, take.media_id)
-        return DeletedTake(take_id, tuple(p.name for p in self.projects_using_take(take_id)),  # type: ignore[attr-defined]
+        return DeletedTake(take_id, tuple(p.name for p in self.projects_using_take(take_id)),
                            file_deleted=take.media_id is not None and not shared,
                            file_kept_reason=_KEPT_SHARED if shared else "")
 
@@ -183,7 +183,7 @@ class TakesMixin:
         the media file goes too (studio.project.offline). The media row and its file are deleted
         when no other take shows the same bytes; otherwise the file stays and the report says so.
         """
-        from studio.project.offline import mark_take_deleted
+        from studio.library.timeline_format import mark_take_deleted
 
         with self._db.transaction() as conn:
             take = self.take(take_id)
@@ -193,19 +193,19 @@ class TakesMixin:
             shared = {m for m in media_ids if self._media_shared(take_id, m)}
             media_gone = take.media_id is not None and take.media_id not in shared
             projects = []
-            for project in self.projects_using_take(take_id):  # type: ignore[attr-defined]
-                timeline = self.load_timeline(project.id)  # type: ignore[attr-defined]
+            for project in self.projects_using_take(take_id):
+                timeline = self.load_timeline(project.id)
                 if mark_take_deleted(timeline, take_id, media_gone=media_gone):
-                    self.save_timeline(project.id, timeline)  # type: ignore[attr-defined]
+                    self.save_timeline(project.id, timeline)
                     projects.append(project.name)
-            doomed = [self.media(m) for m in media_ids - shared]  # type: ignore[attr-defined]
+            doomed = [self.media(m) for m in media_ids - shared]
             conn.execute("DELETE FROM takes WHERE id = ?", (take_id,))
             for record in doomed:
                 conn.execute("DELETE FROM media WHERE id = ?", (record.id,))
         # After the commit: a crash before this line leaves a stray file (reconcile finds it), never a
         # row without its file.
         for record in doomed:
-            self.media_path(record).unlink(missing_ok=True)  # type: ignore[attr-defined]
+            self.media_path(record).unlink(missing_ok=True)
         return DeletedTake(take_id, tuple(projects), file_deleted=media_gone,
                            file_kept_reason="" if media_gone or take.media_id is None
                            else _KEPT_SHARED)

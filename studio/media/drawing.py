@@ -15,7 +15,7 @@ FONTS = {
     "mono": cv2.FONT_HERSHEY_PLAIN,
 }
 
-Color = tuple[int, int, int]
+Color = tuple[int, ...]  # RGB, or one value for a single-channel mask
 
 
 def font_face(name: str) -> int:

@@ -86,8 +86,8 @@ class TimelineSource:
             reader = self._readers[piece.path] = open_reader(piece.path)
         # Decoded straight at the size it shows at (scaling in the decoder's converter), then
         # letterboxed: never a full-size picture scaled again.
-        picture = (reader.info.width, reader.info.height)
-        shown = fitted_size(picture, size) if all(picture) else None
+        native = (reader.info.width, reader.info.height)
+        shown = fitted_size(native, size) if all(native) else None
         picture = fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)
         return blend_text_rgb(picture, piece.text, piece.text_position) if piece.text else picture
 

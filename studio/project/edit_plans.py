@@ -12,6 +12,7 @@ No Qt here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeAlias
 
 import opentimelineio as otio
 
@@ -32,9 +33,9 @@ from studio.project.operations import (
 from studio.project.timeline import KINORA_KEY, audio_tracks, find_track, item_range, kinora_data, video_tracks
 from studio.project.track_operations import AddTrack, SetTrackData
 
-Timeline = otio.schema.Timeline
-Clip = otio.schema.Clip
-Plan = Callable[[Timeline], Iterator[Operation]]
+Timeline: TypeAlias = otio.schema.Timeline
+Clip: TypeAlias = otio.schema.Clip
+Plan: TypeAlias = Callable[[Timeline], Iterator[Operation]]
 
 
 def locate(timeline: Timeline, clip: Clip) -> tuple[otio.schema.Track, int]:
@@ -152,7 +153,7 @@ def plan_delete(clips: Sequence[Clip], ripple: bool) -> Plan:
     return plan
 
 
-def plan_set_clip_data(clips: Sequence[Clip], changes: dict) -> Plan:
+def plan_set_clip_data(clips: Sequence[Clip], changes: dict[str, object]) -> Plan:
     """Change keys of each clip's metadata["kinora"] (e.g. unlink: {"link_id": None})."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
         for clip in clips:

@@ -130,6 +130,22 @@ def _resolve_relative(timeline: otio.schema.Timeline, folder: Path) -> None:
             clip.media_reference.target_url = (folder / path).resolve().as_uri()
 
 
+def open_project_file(library: Library, path: Path | str, rate: float | None = None) -> tuple[ProjectRecord, bool]:
+    """The project made from this file: the one made before from the same bytes (with the edits made
+    since), or a new one imported now (`rate`: an EDL's). Returns (project, whether it existed)."""
+    from studio.library.media_store import sha256_of
+
+    sha = sha256_of(Path(path))
+    existing = library.project_from_source(sha)
+    if existing is not None:
+        return existing, True
+    project = import_project_file(library, path, rate=rate)
+    timeline = library.load_timeline(project.id)
+    timeline.metadata[KINORA_KEY] = {**dict(timeline.metadata.get(KINORA_KEY) or {}), "source_sha256": sha}
+    library.save_timeline(project.id, timeline)
+    return project, False
+
+
 def import_project_file(library: Library, path: Path | str, rate: float | None = None) -> ProjectRecord:
     """Bring a project file into `library` as a new project.
 

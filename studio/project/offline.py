@@ -12,28 +12,9 @@ from dataclasses import dataclass
 
 import opentimelineio as otio
 
-from studio.project.timeline import KINORA_KEY, clips_of_take, kinora_data, seconds
-
-
-def mark_take_deleted(timeline: otio.schema.Timeline, take_id: int, *, media_gone: bool) -> int:
-    """Detach every clip of `take_id` from the take (in place; undo commands keep the same clip objects).
-
-    `media_gone`: the take's file was deleted too, so the clip is offline; otherwise the bytes are
-    still in the library (another take shares them) and the clip plays as a file without a take.
-    Returns how many clips changed.
-    """
-    found = clips_of_take(timeline, take_id)
-    for _track, _index, clip in found:
-        clip.metadata[KINORA_KEY] = {**kinora_data(clip), **deleted_take_changes(take_id, media_gone=media_gone)}
-    return len(found)
-
-
-def deleted_take_changes(take_id: int, *, media_gone: bool) -> dict[str, object]:
-    """The keys of a clip's metadata["kinora"] that detach it from a deleted take."""
-    changes: dict[str, object] = {"take_id": None, "deleted_take_id": take_id}
-    if media_gone:
-        changes["offline"] = f"take {take_id} was deleted"
-    return changes
+from studio.library.timeline_format import deleted_take_changes as deleted_take_changes
+from studio.library.timeline_format import mark_take_deleted as mark_take_deleted
+from studio.project.timeline import kinora_data, seconds
 
 
 def relink_changes(take_id: int, media_sha256: str) -> dict[str, object]:

@@ -23,7 +23,7 @@ Only flat tracks are played: clips and gaps; a nested stack or track inside a tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
             known[path] = kinds(path)
         return known[path]
 
-    layers = []
+    layers: list[list[VideoPiece]] = []
     for track in video_tracks(timeline):
         if not track.enabled or kinora_data(track).get("mute"):
             layers.append([])
@@ -60,15 +60,15 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
             begin, end = seconds(placed.start_time), seconds(placed.end_time_exclusive())
             speed = clip_speed(_clip)
             data = kinora_data(_clip)
-            text = {"text": str(data.get("text") or ""), "text_position": str(data.get("text_position") or "bottom")}
+            text, text_position = str(data.get("text") or ""), str(data.get("text_position") or "bottom")
             incoming, outgoing = fades.get(index, (None, None))
             end += outgoing[1] if outgoing else 0.0  # the outgoing clip plays on under the dissolve
             if incoming:  # the incoming clip dissolves in on a layer just above, then plays on here
                 a, b = incoming
                 over.append(VideoPiece(begin - a, begin + b, path, start - a * speed, fade=(begin - a, begin + b),
-                                       speed=speed, **text))
+                                       speed=speed, text=text, text_position=text_position))
                 begin, start = begin + b, start + b * speed
-            base.append(VideoPiece(begin, end, path, start, speed=speed, **text))
+            base.append(VideoPiece(begin, end, path, start, speed=speed, text=text, text_position=text_position))
         layers.append(base)
         if over:
             layers.append(over)
@@ -117,7 +117,7 @@ def _crossfades(track: otio.schema.Track) -> dict[int, tuple[tuple[float, float]
 
     Any OTIO Transition between two clips plays as a dissolve (its picture) and a crossfade (its sound).
     """
-    found: dict[int, list] = {}
+    found: dict[int, list[tuple[float, float] | None]] = {}
     for index, item in enumerate(track):
         if not isinstance(item, otio.schema.Transition) or not 0 < index < len(track) - 1:
             continue
@@ -130,7 +130,10 @@ def _crossfades(track: otio.schema.Track) -> dict[int, tuple[tuple[float, float]
     return {k: (v[0], v[1]) for k, v in found.items()}
 
 
-def _clips(track: otio.schema.Track, resolve: Resolve, missing: list[str]):
+_PlacedClip = tuple[int, otio.schema.Clip, otio.opentime.TimeRange, float, "otio.opentime.TimeRange | None", Path]
+
+
+def _clips(track: otio.schema.Track, resolve: Resolve, missing: list[str]) -> Iterator[_PlacedClip]:
     """(index, clip, timeline range, seconds into the file, available range, path) for each playable clip."""
     for index, item in enumerate(track):
         if not isinstance(item, otio.schema.Clip) or not item.enabled:

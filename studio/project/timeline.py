@@ -12,7 +12,6 @@ timeline rate, so edits never drift by fractions of a frame.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -24,6 +23,8 @@ from studio.errors import ProjectError
 from studio.library.timeline_format import DEFAULT_RATE as DEFAULT_RATE
 from studio.library.timeline_format import KINORA_KEY as KINORA_KEY
 from studio.library.timeline_format import TIMELINE_SCHEMA as TIMELINE_SCHEMA
+from studio.library.timeline_format import clips_of_take as clips_of_take
+from studio.library.timeline_format import iter_clips as iter_clips
 from studio.library.timeline_format import kinora_data as kinora_data
 from studio.library.timeline_format import new_timeline as new_timeline
 from studio.media.resolver import file_path_of as file_path_of
@@ -132,19 +133,6 @@ def check_index(track: otio.schema.Track, index: int) -> None:
         raise ProjectError(f"Track {track.name} has no item {index} (it has {len(track)}).")
 
 
-def iter_clips(timeline: otio.schema.Timeline) -> Iterator[tuple[otio.schema.Track, int, otio.schema.Clip]]:
-    """Every clip of every track, with its track and index."""
-    for track in timeline.tracks:
-        for index, item in enumerate(track):
-            if isinstance(item, otio.schema.Clip):
-                yield track, index, item
-
-
-def clips_of_take(timeline: otio.schema.Timeline, take_id: int) -> list[tuple[otio.schema.Track, int, otio.schema.Clip]]:
-    """The clips that show take `take_id`."""
-    return [(tr, i, c) for tr, i, c in iter_clips(timeline) if kinora_data(c).get("take_id") == take_id]
-
-
 def linked_clips(timeline: otio.schema.Timeline, link_id: str) -> list[tuple[otio.schema.Track, int, otio.schema.Clip]]:
     """The clips sharing `link_id` (a take's video and audio placed together)."""
     return [(tr, i, c) for tr, i, c in iter_clips(timeline) if kinora_data(c).get("link_id") == link_id]
@@ -165,16 +153,3 @@ def trimmed_to(timeline: otio.schema.Timeline, start: float, end: float) -> otio
     trimmed.metadata[KINORA_KEY] = dict(timeline.metadata.get(KINORA_KEY) or {})
     return trimmed
 
-
-def file_path_of(clip: otio.schema.Clip) -> Path | None:
-    """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
-    reference = clip.media_reference
-    if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
-        return None
-    url = reference.target_url
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme and len(parsed.scheme) > 1:  # http: and friends (a one-letter scheme is a drive)
-        return None
-    return Path(url)

@@ -19,8 +19,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from studio.cancel import CancelToken
-from studio.cli.progress import format_duration
 from studio.errors import Cancelled, KinoraError
+from studio.formatting import format_duration
 from studio.ui.tasks import run_async
 
 log = logging.getLogger(__name__)

@@ -17,13 +17,14 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 from studio import __version__
 from studio.errors import ConsentError, KinoraError
 from studio.importing import Imported, adopt_recipe_images, import_file
+from studio.project.files import open_project_file
 from studio.ui import drop_import
 from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
-from studio.ui.feed_view import FeedView
 from studio.ui.export_job import ExportQueue
+from studio.ui.feed_view import FeedView
 from studio.ui.first_frame import after_first_frame
 from studio.ui.inspector import InspectorPanel
 from studio.ui.library.live import LibraryWatcher
@@ -720,7 +721,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
         for path in plan.projects:
-            run_async(lambda path=path: self._with_timeline(lib.open_project_file(path)[0]), self._project_imported,
+            run_async(lambda path=path: self._with_timeline(open_project_file(lib, path)[0]), self._project_imported,
                       lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
 
     def _media_imported(self, imported: Imported, path: Path) -> None:
