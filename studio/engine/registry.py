@@ -83,7 +83,8 @@ BUILTIN_MODELS: tuple[ModelSpec, ...] = (
         pipeline_classes=_LTX2_CLASSES, modes=("text", "image", "extend", "video", "retake", "keyframes"),
         native_width=32, native_height=32, native_fps=24.0, max_seconds=20.0, has_audio=True, vram_gb=0.0,
         download_gb=0.0, default_steps=4, default_guidance=1.0, size_multiple=2,
-        options={"tiny": True, "upscale_above": 48},  # small, so tests reach the upscale path cheaply
+        # A tiny LTX-2.3 (faithful configs at tiny width); upscale_above is small so tests reach two stages cheaply.
+        options={"tiny": True, "version": "2.3", "upscale_above": 48},
     ),
     *(
         ModelSpec(id=f"builtin:{name}", family="builtin", title=title, modes=("text",), native_width=1280,
