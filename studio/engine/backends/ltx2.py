@@ -210,8 +210,10 @@ class LTX2Backend(Backend):
             return 1.0  # distilled checkpoints run unguided
         return request.guidance if request.guidance is not None else self.spec.default_guidance
 
-    def _guidance_args(self, request: Recipe, refine: bool) -> dict[str, Any]:
-        args = self.version.refine_args() if refine else self.version.call_args(self._guidance(request))
+    def guidance_args(self, request: Recipe, refine: bool = False) -> dict[str, Any]:
+        """The pipeline keyword arguments this backend adds for `request` (guidance terms, tiny-model limits)."""
+        args = {**self.call_args,
+                **(self.version.refine_args() if refine else self.version.call_args(self._guidance(request)))}
         blocks = args.get("spatio_temporal_guidance_blocks")
         if blocks:  # a tiny transformer has fewer blocks than block 28: perturb its last one instead
             layers = len(self.pipe.transformer.transformer_blocks)
@@ -232,7 +234,7 @@ class LTX2Backend(Backend):
         cancel.raise_if_cancelled()
         if run.offset == 0:
             progress("encoding", 0, run.total, None)
-        args = {**self.call_args, **self._guidance_args(request, refine), **extra}
+        args = {**self.guidance_args(request, refine), **extra}
         if "sigmas" not in args and self.version.sigmas is not None:
             args["sigmas"] = list(self.version.sigmas)
         args["num_inference_steps"] = run.steps
