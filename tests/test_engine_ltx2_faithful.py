@@ -254,3 +254,22 @@ def test_generated_frames_are_uint8_at_the_requested_size():
     result = run(backend, Recipe("a cat", **{**TINY, "width": 40, "height": 24}, seconds=0.5))
     assert result.frames.dtype == np.uint8 and result.frames.shape == (12, 24, 40, 3)
     assert result.sample_rate == 48000 and len(result.audio) == 24000
+
+
+# ---- LTX-2.5: DFR passes ---------------------------------------------------------------------------
+def test_ltx2_5_makes_fresh_clips_through_dfr_passes_at_half_and_full_size(monkeypatch):
+    from diffusers import LTX2DFRPipeline
+
+    sizes: list[tuple[int, int, int]] = []
+    original = LTX2DFRPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        sizes.append((kwargs["width"], kwargs["height"], len(kwargs["sigmas"])))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LTX2DFRPipeline, "__call__", spy)
+    backend = backend_for(tiny_spec("2.5"))
+    assert backend.pipe.duration_head is not None and backend.pipe.vocoder.config.output_sampling_rate == 48000
+    result = run(backend, Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5))
+    assert sizes == [(64, 32, 8), (128, 64, 3)]  # 8 distilled sigmas at half size, 3 stage-2 sigmas at full
+    assert result.frames.shape == (12, 68, 120, 3) and result.sample_rate == 48000

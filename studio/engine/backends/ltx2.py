@@ -88,6 +88,7 @@ class LTX2Backend(Backend):
         self.call_args = dict(call_args or {})
         self._condition_pipe: Any = None
         self._upsample_pipe: Any = None
+        self._dfr_pipe: Any = None
         pipe.set_progress_bar_config(disable=True)
 
     @classmethod
@@ -126,6 +127,7 @@ class LTX2Backend(Backend):
         self.pipe = None
         self._condition_pipe = None
         self._upsample_pipe = None
+        self._dfr_pipe = None
 
     # ---- geometry -------------------------------------------------------------------------------
     @property
@@ -159,6 +161,15 @@ class LTX2Backend(Backend):
             self._condition_pipe = LTX2ConditionPipeline.from_pipe(self.pipe, dtype=self.pipe.dtype)
             self._condition_pipe.set_progress_bar_config(disable=True)
         return self._condition_pipe
+
+    def _dfr(self) -> Any:
+        """LTX-2.5's Diffusion Fidelity Rendering pipeline, sharing the warm components in their dtype."""
+        if self._dfr_pipe is None:
+            from diffusers import LTX2DFRPipeline
+
+            self._dfr_pipe = LTX2DFRPipeline.from_pipe(self.pipe, dtype=self.pipe.dtype)
+            self._dfr_pipe.set_progress_bar_config(disable=True)
+        return self._dfr_pipe
 
     def _upsampler(self) -> Any:
         """The latent upsample pipeline sharing our VAE, or None when this model has no upsampler weights."""
@@ -222,8 +233,12 @@ class LTX2Backend(Backend):
 
     def _denoise(self, pipe: Any, request: Recipe, width: int, height: int, num_frames: int, fps: float,
                  generator: Any, progress: ProgressFn, cancel: CancelToken, run: _Pass, *, refine: bool = False,
-                 **extra: Any) -> tuple[Any, Any]:
-        """One pipeline pass to latents: (raw video latents (1, C, F, H, W), raw audio latents (1, C, L, M))."""
+                 dfr: bool = False, **extra: Any) -> tuple[Any, ...]:
+        """One pipeline pass to latents: (raw video latents (1, C, F, H, W), raw audio latents (1, C, L, M)).
+
+        `dfr`: an LTX2DFRPipeline pass, which also returns its keyframe slots and their positions and takes only
+        the schedule (it runs distilled, unguided).
+        """
         prompt, negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
         latent_frames = (num_frames - 1) // self.temporal_ratio + 1
         lh, lw = height // self.spatial_multiple, width // self.spatial_multiple
@@ -234,6 +249,12 @@ class LTX2Backend(Backend):
         cancel.raise_if_cancelled()
         if run.offset == 0:
             progress("encoding", 0, run.total, None)
+        callback = step_callback(run.total, progress, cancel, preview, offset=run.offset)
+        if dfr:
+            return tuple(pipe(
+                prompt=prompt or " ", height=height, width=width, num_frames=num_frames, frame_rate=float(fps),
+                generator=generator, output_type="latent", return_dict=False, callback_on_step_end=callback,
+                use_cross_timestep=self.version.use_cross_timestep, **self.call_args, **extra))
         args = {**self.guidance_args(request, refine), **extra}
         if "sigmas" not in args and self.version.sigmas is not None:
             args["sigmas"] = list(self.version.sigmas)
@@ -241,7 +262,7 @@ class LTX2Backend(Backend):
         video, audio = pipe(
             prompt=prompt or " ", negative_prompt=negative, height=height, width=width, num_frames=num_frames,
             frame_rate=float(fps), generator=generator, output_type="latent", return_dict=False,
-            callback_on_step_end=step_callback(run.total, progress, cancel, preview, offset=run.offset), **args,
+            callback_on_step_end=callback, **args,
         )
         return video, audio
 
@@ -274,6 +295,8 @@ class LTX2Backend(Backend):
 
     def _fresh(self, request: Recipe, progress: ProgressFn, cancel: CancelToken,
                conditions: list[tuple[np.ndarray, int]] | None) -> GenerationResult:
+        if self.version.pipeline == "LTX2DFRPipeline" and not conditions:
+            return self._fresh_dfr(request, progress, cancel)
         count = request.frame_count
         num_frames = timing.valid_frame_count(count, self.temporal_ratio)
         generator = torch_generator(request.seed or 0)  # one noise stream through both stages, as the docs do
@@ -307,6 +330,45 @@ class LTX2Backend(Backend):
                 sigmas=list(STAGE_2_SIGMAS), noise_scale=STAGE_2_SIGMAS[0], **extra)
         result = self._render(video, audio, count, request.width, request.height, request.fps)
         result.timings["upscale_s"] = upscale_s
+        return result
+
+    def _fresh_dfr(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
+        """LTX-2.5: a DFR pass (video, sound and keyframe slots); at large sizes, the half-size pass, the latent
+        upsampler on the canvas and its slots, and a full-size DFR pass over the 3 stage-2 sigmas.
+
+        The shipped sound is the first pass's (the DFR docs: the second pass re-runs audio jointly, the caller
+        keeps stage 1's). Not built yet: the detailing IC-LoRA of the full-size pass (its weights are not loaded,
+        so no reference video is passed), the temporal refine rounds (`LTX2DFRTemporalRefinePipeline`), the
+        duration head (a recipe always names its length) and the prompt enhancer.
+        """
+        from diffusers.pipelines.ltx2.utils import trim_canvas
+
+        pipe = self._dfr()
+        count = request.frame_count
+        num_frames = timing.valid_frame_count(count, self.temporal_ratio)
+        generator = torch_generator(request.seed or 0)
+        sigmas = list(self.version.sigmas or DISTILLED_SIGMAS)
+        half = self._two_stage_size(request.width, request.height)
+        width, height = half or self._size(request.width, request.height)
+        total = len(sigmas) + (len(STAGE_2_SIGMAS) if half else 0)
+        canvas, audio, slots, positions = self._denoise(
+            pipe, request, width, height, num_frames, request.fps, generator, progress, cancel,
+            _Pass(len(sigmas), 0, total), sigmas=sigmas, dfr=True)
+        timings: dict[str, float] = {}
+        if half is not None:
+            started = time.monotonic()
+            upsample = self._upsampler()
+            canvas_up = upsample(latents=canvas, latents_normalized=False, output_type="latent", return_dict=False)[0]
+            slots_up = upsample(latents=slots, latents_normalized=False, output_type="latent", return_dict=False)[0]
+            timings["upscale_s"] = time.monotonic() - started
+            canvas, _audio, _slots, _positions = self._denoise(
+                pipe, request, 2 * width, 2 * height, num_frames, request.fps, generator, progress, cancel,
+                _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up, audio_latents=audio,
+                keyframes_latents=slots_up, keyframe_positions=positions, sigmas=list(STAGE_2_SIGMAS),
+                noise_scale=STAGE_2_SIGMAS[0])
+        canvas = trim_canvas(canvas, num_frames, self.temporal_ratio)
+        result = self._render(canvas, audio, count, request.width, request.height, request.fps)
+        result.timings.update(timings)
         return result
 
     @mode("extend")

@@ -96,6 +96,7 @@ VERSIONS: dict[tuple[str, bool], LTX2Version] = {
     ("2.3", True): LTX2Version("2.3", True, use_cross_timestep=True, vocoder_rate=48000,  # type: ignore[arg-type]
                                transformer_flags=_V23_FLAGS, **_DISTILLED),
     # LTX-2.5's repo ships the distilled transformer and the unshifted scheduler; `transformer_full/` is not run.
+    # Fresh clips run through LTX2DFRPipeline; the other modes through the LTX2 pipelines (same components).
     ("2.5", True): LTX2Version("2.5", True, use_cross_timestep=True, vocoder_rate=48000,  # type: ignore[arg-type]
                                pipeline="LTX2DFRPipeline", transformer_flags=_V25_FLAGS, has_duration_head=True,
                                **_DISTILLED),
