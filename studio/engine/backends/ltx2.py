@@ -5,7 +5,7 @@ with `output_type="latent"`; pictures are decoded in temporal tiles straight to 
 asked for (`ltx2_decode`), so no float copy of the clip is ever held on the host.
 
 Modes and how each is made:
-- text: `LTX2Pipeline`. image / keyframes: `LTX2ConditionPipeline` (the images as conditions; keyframe
+- text: `LTX2Pipeline` (LTX-2.5: `LTX2DFRPipeline` passes, see `_fresh_dfr`). image / keyframes: `LTX2ConditionPipeline` (the images as conditions; keyframe
   indices count latent frames, as in the original LTX-2 code). Both share the warm pipeline's components
   in its dtype.
 - two stages (when the short side asked for is above the model's `upscale_above` option and an upsampler is
