@@ -147,7 +147,7 @@ class LTX2Backend(Backend):
 
     def _two_stage_size(self, width: int, height: int) -> tuple[int, int] | None:
         """Half size for the two-stage recipe (full size = twice it), or None to generate at full size."""
-        threshold = self.spec.options.get("upscale_above")
+        threshold = self.spec.options.get("upscale_above", self.version.two_stage_above)
         if threshold is None or min(width, height) <= threshold or self._upsampler() is None:
             return None
         return self._size(round(width / 2), round(height / 2))

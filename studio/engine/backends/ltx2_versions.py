@@ -51,6 +51,9 @@ class LTX2Version:
     pipeline: str = "LTX2Pipeline"
     transformer_flags: dict[str, Any] = field(default_factory=dict)  # what the converter sets per version
     has_duration_head: bool = False
+    # Short sides above this are made in two stages (half size, latent upsample, refine); a spec's
+    # `upscale_above` option overrides it. 720: 768x512 and 1280x720 in one pass, 1080p in two, as the docs do.
+    two_stage_above: int = 720
 
     def call_args(self, guidance: float) -> dict[str, Any]:
         """Guidance keyword arguments for one pipeline call at the user's `guidance` (CFG) scale.
