@@ -141,6 +141,15 @@ def registered_backend(family: str) -> type[Backend] | None:
     return _BACKENDS.get(family)
 
 
+def source_audio(source: SourceClip, rate: int) -> np.ndarray:
+    """The parent's sound at `rate` (through a filtering resampler), exactly as long as its frames; silence if none."""
+    from studio.engine import timing
+
+    if source.audio is None:
+        return np.zeros((round(source.seconds * rate), 2), dtype=np.float32)
+    return timing.fit_audio(timing.resample_audio(source.audio, source.sample_rate, rate), rate, source.seconds)
+
+
 def read_image(path: str | None) -> np.ndarray:
     """An image file as (H, W, 3) uint8 RGB; EngineError naming the file when it cannot be read."""
     import cv2

@@ -51,6 +51,7 @@ from .base import (
     mode,
     read_image,
     register_backend,
+    source_audio,
     step_callback,
     torch_generator,
     torch_inference,
@@ -392,7 +393,7 @@ class LTX2Backend(Backend):
                             request.fps)
         all_frames = np.concatenate([source.frames, made.frames[held:]], axis=0)
         rate = made.sample_rate
-        joined = timing.append_after(_source_audio(source, rate), made.audio, rate, held / request.fps)
+        joined = timing.append_after(source_audio(source, rate), made.audio, rate, held / request.fps)
         return GenerationResult(all_frames, timing.fit_audio(joined, rate, len(all_frames) / source.fps), rate,
                                 source.fps)
 
@@ -427,7 +428,7 @@ class LTX2Backend(Backend):
         end = min(len(source.frames), max(start + 1, round(request.range_to * source.fps)))
         frames = timing.splice_range(source.frames, redo.frames[start:end], start, fade=min(4, (end - start) // 2))
         rate = redo.sample_rate
-        base = _source_audio(source, rate)
+        base = source_audio(source, rate)
         a0, a1 = round(start / source.fps * rate), round(end / source.fps * rate)
         audio = timing.splice_range(base, redo.audio[a0:a1], a0, fade=round(timing.SEAM_FADE_S * rate))
         return GenerationResult(frames, audio, rate, source.fps)
@@ -452,13 +453,6 @@ def sdedit_sigmas(strength: float, steps: int, schedule: tuple[float, ...] | Non
         return [strength] + [s for s in schedule if s < strength]
     kept = max(1, round(steps * strength))
     return [float(s) for s in np.linspace(strength, strength / kept, kept)]
-
-
-def _source_audio(source: SourceClip, rate: int) -> np.ndarray:
-    """The parent's sound at `rate`, exactly as long as its frames (silence if it had none)."""
-    if source.audio is None:
-        return np.zeros((round(source.seconds * rate), 2), dtype=np.float32)
-    return timing.fit_audio(timing.resample_audio(source.audio, source.sample_rate, rate), rate, source.seconds)
 
 
 __all__ = ["DISTILLED_SIGMAS", "LTX2Backend", "sdedit_sigmas"]

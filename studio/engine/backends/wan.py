@@ -34,6 +34,7 @@ from .base import (
     mode,
     read_image,
     register_backend,
+    source_audio,
     step_callback,
     torch_generator,
     torch_inference,
@@ -180,10 +181,6 @@ class WanBackend(Backend):
         fade_s = timing.SEAM_FADE_S
         # The soundtrack starts fade_s before the new pictures: that lead is what crossfades under the parent.
         audio, rate = self.soundtrack.make(prompt, negative, seconds + fade_s, request.seed or 0, cancel)
-        if source.audio is None:
-            base = np.zeros((round(source.seconds * rate), 2), np.float32)
-        else:
-            base = timing.fit_audio(timing.resample_audio(source.audio, source.sample_rate, rate), rate, source.seconds)
-        joined = timing.append_after(base, audio, rate, fade_s)
+        joined = timing.append_after(source_audio(source, rate), audio, rate, fade_s)
         frames = np.concatenate([source.frames, new], axis=0)
         return GenerationResult(frames, timing.fit_audio(joined, rate, len(frames) / source.fps), rate, source.fps)
