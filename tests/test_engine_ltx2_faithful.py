@@ -195,6 +195,41 @@ def test_ltx2_0_runs_one_transformer_pass_per_step(monkeypatch, installed_ltx2, 
     assert set(calls["batches"]) == {batch}
 
 
+def test_a_full_models_refinement_runs_with_its_distilled_lora_and_only_there(monkeypatch, tmp_path):
+    # The docs' stage 2 of a full model is its distilled LoRA over 3 sigmas; the old code had no refinement.
+    from diffusers import LTX2Pipeline
+    from peft import LoraConfig, get_peft_model_state_dict
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    from studio.engine.loading import save_pipeline
+    from studio.engine.tiny import build_components, build_latent_upsampler
+
+    pipe = LTX2Pipeline(**build_components(version="2.0"))
+    folder = save_pipeline(pipe, tmp_path / "ltx-2")  # the base weights, saved before the LoRA exists
+    build_latent_upsampler().save_pretrained(str(folder / "latent_upsampler"), safe_serialization=True)
+    pipe.transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
+                                            target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    LTX2Pipeline.save_lora_weights(folder, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer),
+                                   weight_name="tiny-distilled-lora-384.safetensors")
+    monkeypatch.setenv("KINORA_MODELS", str(tmp_path))
+    spec = dataclasses.replace(get_model("ltx-2"), options={"version": "2.0", "upscale_above": 48},
+                               download_gb=0.01, vram_gb=0.0)
+    backend = backend_for(spec)
+    transformer = backend.pipe.transformer
+    active: list[bool] = []
+    original = transformer.forward
+
+    def spy(*args, **kwargs):
+        active.append(any(not m.disable_adapters for m in transformer.modules() if isinstance(m, BaseTunerLayer)))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(transformer, "forward", spy)
+    run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2", "width": 128, "height": 64}, seconds=0.5))
+    assert active == [False, False, True, True, True]  # 2 steps at half size, 3 refinement steps with the LoRA
+    run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2", "width": 64, "height": 32}, seconds=0.5))
+    assert active[5:] == [False, False]  # and off again for a one-stage take
+
+
 @pytest.mark.parametrize("version, distilled, guidance, per_step, batch", [
     ("2.3", False, 3.0, 3, 2),  # CFG (batched) + STG on a block + the modality-isolation pass
     ("2.3", True, 3.0, 1, 1),  # distilled: unguided, whatever the user asked

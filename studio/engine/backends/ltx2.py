@@ -11,8 +11,8 @@ Modes and how each is made:
 - two stages (when the short side asked for is above the model's `upscale_above` option and an upsampler is
   there): half size rounded to multiples of 32 (the VAE grid the upsampler needs), the latent upsampler x2,
   then a short refinement at full size (the 3 stage-2 sigmas, re-noised to the first, shift off, guidance
-  off: the diffusers LTX-2 two-stage recipe), then decoded and resized to the exact size. Not built: the
-  distilled LoRA that the docs load for stage 2 of a full (non-distilled) model; stage 2 runs the base model.
+  off, and for a full model the distilled LoRA its repository ships: the diffusers LTX-2 two-stage recipe),
+  then decoded and resized to the exact size. A full model without that LoRA file refines with its base weights.
 - extend: the parent's last 1 + r frames (r = the VAE's temporal ratio) as a condition at index 0; the new
   frames after them are appended to the parent; the sound is joined so the new sound plays with its pictures.
 - video: SDEdit: the parent's pictures (video VAE) and sound (audio VAE) encoded, both noised to `strength`,
@@ -60,6 +60,11 @@ from .ltx2_audio import encode_audio
 from .ltx2_decode import decode_audio, decode_video
 from .ltx2_versions import DISTILLED_SIGMAS, STAGE_2_SIGMAS, LTX2Version, ltx2_version
 
+# The distilled LoRA a full model's repository ships for the refinement after the latent upsampler
+# (LTX-2: ltx-2-19b-distilled-lora-384.safetensors, LTX-2.5: ltx-2.5-22b-distilled-lora-450-bf16.safetensors).
+STAGE_2_LORA_GLOB = "*distilled-lora*.safetensors"
+STAGE_2_ADAPTER = "stage_2_distilled"
+
 # Tiny models read prompts of at most 16 tokens (their tokenizer knows ~150 words): width, not behaviour.
 _TINY_CALL_ARGS: dict[str, Any] = {"max_sequence_length": 16}
 
@@ -90,6 +95,7 @@ class LTX2Backend(Backend):
         self._condition_pipe: Any = None
         self._upsample_pipe: Any = None
         self._dfr_pipe: Any = None
+        self._stage_2_lora: bool | None = None  # None: not looked for yet
         pipe.set_progress_bar_config(disable=True)
 
     @classmethod
@@ -211,6 +217,33 @@ class LTX2Backend(Backend):
         finally:
             pipe.scheduler = original
 
+    def _load_stage_2_lora(self) -> bool:
+        """Load the distilled LoRA beside a full model's weights once (disabled until a refinement); False if none."""
+        if self._stage_2_lora is None:
+            files = [] if self.version.distilled or self.location is None else sorted(
+                self.location.glob(STAGE_2_LORA_GLOB))
+            if files:
+                self.pipe.load_lora_weights(str(self.location), weight_name=files[0].name,
+                                            adapter_name=STAGE_2_ADAPTER)
+                self.pipe.disable_lora()
+            self._stage_2_lora = bool(files)
+        return self._stage_2_lora
+
+    @contextlib.contextmanager
+    def _refining(self, pipe: Any) -> Iterator[None]:
+        """The docs' stage 2: the shift off and, for a full model, its distilled LoRA on (the transformer is shared)."""
+        lora = self._load_stage_2_lora()
+        with self._unshifted(pipe):
+            if not lora:
+                yield
+                return
+            self.pipe.enable_lora()
+            self.pipe.set_adapters([STAGE_2_ADAPTER], [1.0])
+            try:
+                yield
+            finally:
+                self.pipe.disable_lora()
+
     # ---- one pass -------------------------------------------------------------------------------
     def _steps(self, request: Recipe) -> int:
         if self.version.sigmas is not None:
@@ -324,7 +357,7 @@ class LTX2Backend(Backend):
         upscaled = self._upsampler()(latents=video, latents_normalized=False, output_type="latent",
                                      return_dict=False)[0]
         upscale_s = time.monotonic() - started
-        with self._unshifted(pipe):
+        with self._refining(pipe):
             video, audio = self._denoise(
                 pipe, request, 2 * half[0], 2 * half[1], num_frames, request.fps, generator, progress, cancel,
                 _Pass(len(STAGE_2_SIGMAS), steps, total), refine=True, latents=upscaled, audio_latents=audio,
