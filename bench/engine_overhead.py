@@ -29,7 +29,6 @@ def main() -> int:
     import psutil
     import torch
 
-    from studio.engine.backends.ltx2 import _TINY_CALL_ARGS
     from studio.engine.runner import Runner
     from studio.engine.timing import valid_frame_count
     from studio.library import Library
@@ -62,8 +61,8 @@ def main() -> int:
         def bare() -> tuple[float, float]:
             cpu, started = time.process_time(), time.perf_counter()
             pipe(prompt=recipe.prompt, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=num_frames,
-                 frame_rate=24.0, num_inference_steps=STEPS, guidance_scale=1.0,
-                 generator=torch.Generator().manual_seed(1), output_type="np", **_TINY_CALL_ARGS)
+                 frame_rate=24.0, num_inference_steps=STEPS, generator=torch.Generator().manual_seed(1),
+                 output_type="np", **backend.guidance_args(recipe))
             return time.process_time() - cpu, time.perf_counter() - started
 
         def through_runner() -> tuple[float, float, float]:

@@ -76,7 +76,7 @@ def test_progress_events_arrive_for_every_step_with_a_preview(lib):
     for phase in ("queued", "loading", "encoding", "denoising", "decoding", "writing", "done"):
         assert phase in phases
     previews = [e for e in events if e.preview_rgb is not None]
-    assert [e.step for e in previews] == [2, 4, 6]
+    assert [e.step for e in previews] == [1, 2, 4, 6]  # the first step too: the Queue shows one at once
     assert previews[0].preview_rgb.dtype == np.uint8 and previews[0].preview_rgb.shape[2] == 3
     assert all(e.take_id == take_id for e in events)
     assert events[-1].phase == "done"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from studio.engine import timing
 from studio.engine.longform import segment_count
@@ -55,3 +56,44 @@ def test_long_clips_are_cut_into_model_sized_segments():
     assert segment_count(20.0, 20.0) == 1
     assert segment_count(20.0, 5.0) == 4
     assert segment_count(2.0, 0.5) == 4
+
+
+def tone_level(audio: np.ndarray, rate: int, hz: float) -> float:
+    """Amplitude of the `hz` component of the first channel (a windowed DFT bin)."""
+    x = audio[:, 0] * np.hanning(len(audio))
+    spectrum = np.abs(np.fft.rfft(x)) / (np.hanning(len(audio)).sum() / 2)
+    freqs = np.fft.rfftfreq(len(audio), 1 / rate)
+    near = np.abs(freqs - hz) < 50
+    return float(spectrum[near].max())
+
+
+def test_resampling_48k_to_24k_removes_a_15k_tone_instead_of_folding_it_to_9k():
+    # Every old test resampled tones far below the new Nyquist, where interpolation looks fine.
+    rate = 48000
+    t = np.arange(rate) / rate
+    tone = np.repeat((0.5 * np.sin(2 * np.pi * 15000 * t)).astype(np.float32)[:, None], 2, axis=1)
+    out = timing.resample_audio(tone, rate, 24000)
+    assert abs(len(out) - 24000) <= 64
+    assert tone_level(out, 24000, 9000) < 0.005  # linear interpolation left ~0.2 here
+    low = np.repeat((0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)[:, None], 2, axis=1)
+    assert tone_level(timing.resample_audio(low, rate, 24000), 24000, 1000) == pytest.approx(0.5, abs=0.02)
+
+
+def test_extension_sound_lines_up_with_its_pictures(tmp_path):
+    # The old join started the new sound SEAM_FADE_S early (its crossfade began before the seam); tests
+    # only checked lengths. Measured here on a written file with the countdown-leader sync meter.
+    from studio.media.encode import write_clip
+    from studio.media.sync import measure_offset
+
+    fps, rate = 24.0, 48000
+    parent_frames = np.full((24, 36, 64, 3), 20, np.uint8)  # 1 s of dark parent
+    held = 9 / fps  # the generated clip starts with the parent's last 9 frames
+    new_frames = np.full((24, 36, 64, 3), 20, np.uint8)
+    new_frames[12] = 255  # a flash 0.5 s into the new part
+    generated = np.zeros((round((held + 1.0) * rate), 2), np.float32)
+    onset = round((held + 0.5) * rate)
+    burst = np.sin(2 * np.pi * 1000 * np.arange(round(0.02 * rate)) / rate).astype(np.float32)
+    generated[onset:onset + len(burst)] = burst[:, None]  # its pop, at the flash's time in the generated clip
+    joined = timing.append_after(np.zeros((rate, 2), np.float32), generated, rate, held)
+    path = write_clip(np.concatenate([parent_frames, new_frames]), joined, fps, rate, tmp_path / "extended.mp4")
+    assert abs(measure_offset(path).offset_ms) < 3.0  # the old join measured about -50 ms

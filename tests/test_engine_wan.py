@@ -114,3 +114,18 @@ def test_cancel_stops_a_wan_run(backend):
     token.cancel()
     with pytest.raises(Cancelled):
         backend.generate(Recipe("x", seconds=0.5, **WAN), source=None, progress=lambda *a: None, cancel=token)
+
+
+def test_a_bf16_wan_pipeline_stays_bf16_after_image_to_video():
+    # The tiny Wan was float32, the dtype from_pipe converted the shared components to: nothing could show it.
+    import dataclasses
+
+    import torch
+
+    pipe = tiny_wan_pipe().to(dtype=torch.bfloat16)
+    audio_spec = dataclasses.replace(get_model("stable-audio-open-1.0"), default_steps=2)
+    bf16 = WanBackend(get_model("wan-2.2-ti2v-5b"), pipe, Soundtrack(audio_spec, tiny_stable_audio_pipe()))
+    source = SourceClip(np.full((12, 32, 32, 3), 90, np.uint8), None, 48000, 24.0)
+    bf16.generate(Recipe("more", seconds=0.5, mode="extend", source_path="x.mp4", **WAN), source=source,
+                  progress=lambda *a: None, cancel=CancelToken())
+    assert pipe.transformer.dtype == torch.bfloat16 and pipe.text_encoder.dtype == torch.bfloat16

@@ -24,7 +24,10 @@ def latent_frame_to_rgb(latent: np.ndarray) -> np.ndarray:
     """(H, W, C) latent -> (h, w, 3) uint8 image, upscaled by nearest neighbour to at most PREVIEW_MAX_SIDE."""
     rgb = latent.astype(np.float32) @ _projection(latent.shape[-1])
     lo, hi = np.percentile(rgb, 1), np.percentile(rgb, 99)
-    rgb = np.clip((rgb - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+    if hi - lo > 1e-3:
+        rgb = np.clip((rgb - lo) / (hi - lo), 0.0, 1.0)
+    else:  # a flat frame (e.g. one latent pixel of a small clip): per-image stretching would make it black
+        rgb = np.clip(0.5 + 0.25 * rgb, 0.0, 1.0)
     scale = max(1, PREVIEW_MAX_SIDE // max(rgb.shape[0], rgb.shape[1]))
     rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
     return (rgb * 255.0 + 0.5).astype(np.uint8)

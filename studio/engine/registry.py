@@ -158,9 +158,8 @@ BUILTIN_MODELS: tuple[ModelSpec, ...] = (
         id="tiny-random", family="ltx2", title="Tiny random LTX-2.3 (makes noise; for tests and machines without weights)",
         pipeline_classes=_LTX2_CLASSES, modes=_LTX2_MODES,
         native_width=32, native_height=32, native_fps=24.0, max_seconds=20.0, has_audio=True, vram_gb=0.0,
-        download_gb=0.0, default_steps=4, default_guidance=1.0, size_multiple=2,
-        # size_multiple stays 2 until the tiny components (engine/tiny.py, the generation work) carry the
-        # real 32x VAE; small, so tests reach the upscale path cheaply.
+        download_gb=0.0, default_steps=4, default_guidance=1.0, size_multiple=32, frame_multiple=8,
+        # A tiny LTX-2.3 (faithful configs at tiny width); upscale_above is small so tests reach two stages cheaply.
         options={"version": "2.3", "distilled": False, "tiny": True, "upscale_above": 48},
     ),
     *(

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREVIEW_EVERY = 4  # denoising steps between live previews (and the last step always)
+PREVIEW_EVERY = 4  # denoising steps between live previews (the first and the last step always get one)
 WATCH_EVERY_S = 0.5  # how often a running job's row is read for a cancel made by another process
 
 
@@ -92,8 +92,8 @@ class _Reporter:
             if step:
                 per_step = (now - self._denoise_start) / step
                 eta = per_step * (total - step)
-            if preview is not None and (step % self.preview_every == 0 or step == total):
-                image = preview()
+            if preview is not None and (step == 1 or step % self.preview_every == 0 or step == total):
+                image = preview()  # from the first step on, so the Queue never waits `preview_every` steps
         self.emit(EngineEvent(self.take_id, self.job_id, phase, step, total, self.elapsed(), eta, image, "",
                               self.origin))
 

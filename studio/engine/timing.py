@@ -57,13 +57,18 @@ def fit_audio(audio: np.ndarray, sample_rate: int, seconds: float) -> np.ndarray
 
 
 def resample_audio(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Linear-interpolation resample of (n, ch) audio; enough to line clips up before the encoder's resampler."""
-    if rate_in == rate_out or len(audio) == 0:
-        return audio.astype(np.float32)
-    n_out = round(len(audio) * rate_out / rate_in)
-    x_in = np.arange(len(audio)) / rate_in
-    x_out = np.arange(n_out) / rate_out
-    return np.stack([np.interp(x_out, x_in, audio[:, c]) for c in range(audio.shape[1])], axis=1).astype(np.float32)
+    """Resample (n, ch) audio to (m, 2) float32 through FFmpeg's band-limited resampler (PyAV).
+
+    Plain interpolation folds everything above the new Nyquist back into the band (48 -> 24 kHz turns a
+    15 kHz tone into 9 kHz); a filtering resampler removes it. The first output sample keeps the first
+    input sample's time; the length is about n * rate_out / rate_in (callers fit it exactly).
+    """
+    stereo = as_stereo(audio)
+    if rate_in == rate_out or len(stereo) == 0:
+        return stereo
+    from studio.media.encode import resample
+
+    return resample(stereo, rate_in, rate_out)
 
 
 def as_stereo(audio: np.ndarray) -> np.ndarray:
@@ -84,6 +89,18 @@ def crossfade_append(base: np.ndarray, tail: np.ndarray, overlap: int) -> np.nda
     ramp = np.linspace(0.0, 1.0, overlap, dtype=np.float32)[:, None]
     mixed = base[-overlap:] * (1.0 - ramp) + tail[:overlap] * ramp
     return np.concatenate([base[:-overlap], mixed, tail[overlap:]], axis=0)
+
+
+def append_after(base: np.ndarray, generated: np.ndarray, rate: int, lead_s: float) -> np.ndarray:
+    """Append generated sound after `base`, keeping it in step with its pictures.
+
+    `generated` starts `lead_s` before the moment that must play right after base's last sample (extend:
+    its first frames were the parent's held ones). Its sample at lead_s + t lands at len(base) + t*rate; the
+    SEAM_FADE_S crossfade uses the generated sound just before lead_s, under base's last samples.
+    """
+    start = round(lead_s * rate)
+    fade = max(0, min(round(SEAM_FADE_S * rate), start, len(base)))
+    return crossfade_append(base, generated[start - fade:], fade)
 
 
 def splice_range(base: np.ndarray, middle: np.ndarray, start: int, fade: int) -> np.ndarray:

@@ -1,30 +1,38 @@
-"""Backends turn a recipe into frames and sound. One per model family; `load_backend` picks it."""
+"""Backends turn a recipe into frames and sound. One per model family, each registered under its family.
+
+A backend module declares its class with `@register_backend` (family and modes live on the class);
+`load_backend` imports the backend modules on first use (they import torch and diffusers only when a
+model loads) and asks the class registered for the spec's family to load it.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 from studio.engine.memory import MemoryPlan
 from studio.engine.registry import ModelSpec, Registry
 
-from .base import Backend, GenerationResult, ProgressFn, SourceClip
+from .base import Backend, GenerationResult, ProgressFn, SourceClip, registered_backend
+
+# Where backends live; each registers itself on import. A new family is a new module named here.
+BACKEND_MODULES: tuple[str, ...] = (".builtin", ".ltx2", ".wan")
+
+
+def backend_class(family: str) -> type[Backend] | None:
+    """The backend class for a model family (None: the family makes no video on its own)."""
+    for module in BACKEND_MODULES:
+        importlib.import_module(module, __name__)
+    return registered_backend(family)
 
 
 def load_backend(spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> Backend:
     """Load the model behind `spec` (weights from disk; EngineError with the pull command when missing)."""
-    if spec.family == "ltx2":
-        from .ltx2 import LTX2Backend
+    cls = backend_class(spec.family)
+    if cls is None:
+        from studio.errors import EngineError
 
-        return LTX2Backend.load(spec, plan)
-    if spec.family == "wan":
-        from .wan import WanBackend
-
-        return WanBackend.load(spec, plan, registry)
-    if spec.family == "builtin":
-        from .builtin import BuiltinBackend
-
-        return BuiltinBackend(spec)
-    from studio.errors import EngineError
-
-    raise EngineError(f"Model '{spec.id}' ({spec.family}) makes no video on its own; pick a video model.")
+        raise EngineError(f"Model '{spec.id}' ({spec.family}) makes no video on its own; pick a video model.")
+    return cls.load(spec, plan, registry)
 
 
-__all__ = ["Backend", "GenerationResult", "ProgressFn", "SourceClip", "load_backend"]
+__all__ = ["Backend", "GenerationResult", "ProgressFn", "SourceClip", "backend_class", "load_backend"]

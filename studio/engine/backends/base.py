@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import abc
+import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from studio.cancel import CancelToken
 from studio.engine.registry import ModelSpec
 from studio.recipe import Recipe
+
+if TYPE_CHECKING:
+    from studio.engine.memory import MemoryPlan
+    from studio.engine.registry import Registry
 
 # progress(phase, step, total, preview): preview is a thunk, so the cheap latent preview is only
 # computed when the runner wants one (every few steps).
@@ -45,34 +51,144 @@ class GenerationResult(InMemoryClip):
 
 
 class Backend(abc.ABC):
-    """A loaded model. One instance is kept warm by the runner between jobs of the same model."""
+    """A loaded model. One instance is kept warm by the runner between jobs of the same model.
+
+    A backend declares once what it is: `family` (the registry's `ModelSpec.family` it serves) and one
+    method per mode, marked with `@mode("name")`. `generate` dispatches to them; adding a mode is one method
+    and its decorator. Subclasses register themselves with `@register_backend`.
+    """
+
+    family: ClassVar[str] = ""
+    modes: ClassVar[dict[str, str]] = {}  # mode -> method name, filled from the @mode marks
+    remix_modes: ClassVar[frozenset[str]] = frozenset({"extend", "video", "retake"})  # modes that need a parent
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found = dict(getattr(cls, "modes", {}))
+        for name, value in vars(cls).items():
+            declared = getattr(value, "_kinora_mode", None)
+            if declared is not None:
+                found[declared] = name
+        cls.modes = found
+
+    @classmethod
     @abc.abstractmethod
+    def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> Backend:
+        """Load the model behind `spec` (EngineError with the pull command when its weights are missing)."""
+
     def generate(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
                  cancel: CancelToken) -> GenerationResult:
-        """Make the clip. `request.seed` is set. Raise Cancelled (via the token) within one step of a cancel."""
+        """Make the clip with the method declared for `request.mode`. `request.seed` is set.
+
+        Raises Cancelled (via the token) within one step of a cancel.
+        """
+        from studio.errors import EngineError
+
+        if not self.loaded:
+            raise EngineError(f"Model '{self.spec.id}' was unloaded; submit the job again.")
+        method = self.modes.get(request.mode)
+        if method is None:
+            raise EngineError(f"Model '{self.spec.id}' cannot do mode '{request.mode}'.")
+        if request.mode in self.remix_modes and source is None:
+            raise EngineError(f"Mode '{request.mode}' needs a parent clip, and none was given.")
+        started = time.monotonic()
+        with self.inference_context():
+            result: GenerationResult = getattr(self, method)(request, source=source, progress=progress,
+                                                             cancel=cancel)
+        result.timings.setdefault("generate_s", time.monotonic() - started)
+        return result
+
+    @property
+    def loaded(self) -> bool:
+        """False once `unload` dropped the weights."""
+        return True
+
+    def inference_context(self) -> contextlib.AbstractContextManager[Any]:
+        """What every mode runs inside; model backends return torch.inference_mode() (no autograd bookkeeping)."""
+        return contextlib.nullcontext()
 
     def unload(self) -> None:
         """Drop the weights (pause, model switch, after an out-of-memory error)."""
 
 
+ModeMethod = Callable[..., GenerationResult]
+_BACKENDS: dict[str, type[Backend]] = {}
+
+
+def mode(name: str) -> Callable[[ModeMethod], ModeMethod]:
+    """Mark a backend method as the one that makes mode `name` (signature: request, *, source, progress, cancel)."""
+
+    def mark(method: ModeMethod) -> ModeMethod:
+        method._kinora_mode = name  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+def register_backend(cls: type[Backend]) -> type[Backend]:
+    """Class decorator: make `cls` the backend of its `family`."""
+    if not cls.family:
+        raise TypeError(f"{cls.__name__} declares no family")
+    _BACKENDS[cls.family] = cls
+    return cls
+
+
+def registered_backend(family: str) -> type[Backend] | None:
+    """The backend class registered for a family, or None."""
+    return _BACKENDS.get(family)
+
+
+def source_audio(source: SourceClip, rate: int) -> np.ndarray:
+    """The parent's sound at `rate` (through a filtering resampler), exactly as long as its frames; silence if none."""
+    from studio.engine import timing
+
+    if source.audio is None:
+        return np.zeros((round(source.seconds * rate), 2), dtype=np.float32)
+    return timing.fit_audio(timing.resample_audio(source.audio, source.sample_rate, rate), rate, source.seconds)
+
+
+def read_image(path: str | None) -> np.ndarray:
+    """An image file as (H, W, 3) uint8 RGB; EngineError naming the file when it cannot be read."""
+    import cv2
+
+    from studio.errors import EngineError
+
+    if not path:
+        raise EngineError("This mode needs an image file and none was given.")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise EngineError(f"Could not read the image '{path}'. Use a PNG or JPEG file.")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
 def step_callback(total: int, progress: ProgressFn, cancel: CancelToken,
-                  preview: Callable[[Any], np.ndarray] | None) -> Callable[..., dict[str, Any]]:
-    """A diffusers `callback_on_step_end` that reports each step and raises on cancel."""
+                  preview: Callable[[Any], np.ndarray] | None, offset: int = 0) -> Callable[..., dict[str, Any]]:
+    """A diffusers `callback_on_step_end` that reports each step and raises on cancel.
+
+    `offset` steps were done by earlier passes of the same take (a two-stage take reports one run).
+    """
 
     def on_step_end(_pipe: Any, index: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
         cancel.raise_if_cancelled()
         latents = tensors.get("latents")
         thunk = (lambda: preview(latents)) if preview is not None and latents is not None else None
-        progress("denoising", index + 1, total, thunk)
-        if index + 1 == total:
+        step = offset + index + 1
+        progress("denoising", step, total, thunk)
+        if step == total:
             progress("decoding", total, total, None)
         return {}
 
     return on_step_end
+
+
+def torch_inference() -> contextlib.AbstractContextManager[Any]:
+    """torch.inference_mode(): no autograd state for any tensor made inside."""
+    import torch
+
+    return torch.inference_mode()
 
 
 def torch_generator(seed: int) -> Any:

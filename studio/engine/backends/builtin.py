@@ -8,11 +8,12 @@ import numpy as np
 
 from studio.cancel import CancelToken
 from studio.engine import timing
-from studio.engine.registry import ModelSpec
+from studio.engine.memory import MemoryPlan
+from studio.engine.registry import ModelSpec, Registry
 from studio.errors import EngineError
 from studio.recipe import Recipe
 
-from .base import Backend, GenerationResult, ProgressFn, SourceClip
+from .base import Backend, GenerationResult, ProgressFn, SourceClip, mode, register_backend
 
 _NAMED_COLORS: dict[str, tuple[int, int, int]] = {
     "black": (0, 0, 0), "white": (255, 255, 255), "red": (220, 30, 30), "green": (30, 180, 60),
@@ -34,19 +35,25 @@ def parse_color(text: str) -> tuple[int, int, int]:
     raise EngineError(f"'{text}' is not a color. Write #rrggbb or one of: {', '.join(_NAMED_COLORS)}.")
 
 
+@register_backend
 class BuiltinBackend(Backend):
     """Wraps studio.media.generators; one 'step' per clip, so progress and cancel behave like a model's."""
+
+    family = "builtin"
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__(spec)
         self.generator = spec.options["generator"]
 
-    def generate(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
-                 cancel: CancelToken) -> GenerationResult:
+    @classmethod
+    def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> BuiltinBackend:
+        return cls(spec)
+
+    @mode("text")
+    def _text(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+              cancel: CancelToken) -> GenerationResult:
         from studio.media import generators
 
-        if request.mode != "text":
-            raise EngineError(f"{self.spec.title} only makes new clips; it cannot do mode '{request.mode}'.")
         cancel.raise_if_cancelled()
         progress("denoising", 0, 1, None)
         size = timing.valid_size(request.width, request.height, 2)

@@ -1,25 +1,33 @@
-"""LTX-2: joint video and audio from one diffusers pipeline family.
+"""LTX-2 (2.0, 2.3, 2.5; full and distilled): joint video and audio from one diffusers pipeline family.
+
+Per-version settings (guidance terms, schedules, scheduler) come from `ltx2_versions`. Every pass runs
+with `output_type="latent"`; pictures are decoded in temporal tiles straight to uint8 at the exact size
+asked for (`ltx2_decode`), so no float copy of the clip is ever held on the host.
 
 Modes and how each is made:
-- text: `LTX2Pipeline`.
-- image: `LTX2ConditionPipeline`, the image as a condition at latent frame 0.
-- keyframes: `LTX2ConditionPipeline`, the images spread evenly over the latent frames (indices count
-  latent frames, as in the original LTX-2 code).
-- extend: the parent's last 1 + r frames (r = the VAE's temporal ratio) as a video condition at index 0;
-  the new frames after them are appended to the parent, audio crossfaded at the seam; one take.
-- video: SDEdit-style video-to-video: the parent encoded by the VAE, noised to `strength`, and denoised
-  over the remaining part of the schedule.
+- text: `LTX2Pipeline` (LTX-2.5: `LTX2DFRPipeline` passes, see `_fresh_dfr`). image / keyframes: `LTX2ConditionPipeline` (the images as conditions; keyframe
+  indices count latent frames, as in the original LTX-2 code). Both share the warm pipeline's components
+  in its dtype.
+- two stages (when the short side asked for is above the model's `upscale_above` option and an upsampler is
+  there): half size rounded to multiples of 32 (the VAE grid the upsampler needs), the latent upsampler x2,
+  then a short refinement at full size (the 3 stage-2 sigmas, re-noised to the first, shift off, guidance
+  off, and for a full model the distilled LoRA its repository ships: the diffusers LTX-2 two-stage recipe),
+  then decoded and resized to the exact size. A full model without that LoRA file refines with its base weights.
+- extend: the parent's last 1 + r frames (r = the VAE's temporal ratio) as a condition at index 0; the new
+  frames after them are appended to the parent; the sound is joined so the new sound plays with its pictures.
+- video: SDEdit: the parent's pictures (video VAE) and sound (audio VAE) encoded, both noised to `strength`,
+  then denoised over explicit sigmas from `strength` down with the scheduler's shift off (the diffusers docs'
+  way: dynamic shifting would move the first sigma to 0.84-0.95 whatever the strength).
 - retake: video-to-video over the whole parent, then only the frames and sound inside [from, to) are
   replaced, with short ramps at both edges, so everything outside the range is the parent's.
-- latent upscale: when the short side asked for is above the model's `upscale_above` option, text,
-  image and keyframes clips are generated at half size and doubled by `LTX2LatentUpsamplePipeline`
-  (VAE encode, 2x latent upsampler, decode) when the model folder has `latent_upsampler/` weights;
-  without them the clip is generated at full size. (No refinement pass at full size after upscaling.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,59 +38,103 @@ from studio.engine import timing
 from studio.engine.loading import load_pipeline
 from studio.engine.memory import MemoryPlan, apply_plan, check_host_ram, torch_dtype
 from studio.engine.preview import packed_latents_preview
-from studio.engine.registry import ModelSpec, require_installed
+from studio.engine.registry import ModelSpec, Registry, require_installed
 from studio.engine.styles import styled_prompts
-from studio.errors import EngineError
 from studio.recipe import Recipe
 
-from .base import Backend, GenerationResult, ProgressFn, SourceClip, frames_from_output, step_callback, torch_generator
+from .acceleration import accelerate
+from .base import (
+    Backend,
+    GenerationResult,
+    ProgressFn,
+    SourceClip,
+    mode,
+    read_image,
+    register_backend,
+    source_audio,
+    step_callback,
+    torch_generator,
+    torch_inference,
+)
+from .ltx2_audio import encode_audio
+from .ltx2_decode import decode_audio, decode_video
+from .ltx2_versions import DISTILLED_SIGMAS, STAGE_2_SIGMAS, LTX2Version, ltx2_version
 
-# tiny-random runs one transformer pass per step: the extra guidance passes only cost time on noise.
-_TINY_CALL_ARGS: dict[str, Any] = {
-    "stg_scale": 0.0, "audio_stg_scale": 0.0, "modality_scale": 1.0, "audio_modality_scale": 1.0,
-    "audio_guidance_scale": 1.0, "max_sequence_length": 16,
-}
+# The distilled LoRA a full model's repository ships for the refinement after the latent upsampler
+# (LTX-2: ltx-2-19b-distilled-lora-384.safetensors, LTX-2.5: ltx-2.5-22b-distilled-lora-450-bf16.safetensors).
+STAGE_2_LORA_GLOB = "*distilled-lora*.safetensors"
+STAGE_2_ADAPTER = "stage_2_distilled"
+
+# Tiny models read prompts of at most 16 tokens (their tokenizer knows ~150 words): width, not behaviour.
+_TINY_CALL_ARGS: dict[str, Any] = {"max_sequence_length": 16}
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One denoising pass of a take: its steps, and where they sit in the take's progress."""
+
+    steps: int
+    offset: int
+    total: int
+
+
+@register_backend
 class LTX2Backend(Backend):
-    """Holds one loaded LTX2Pipeline; the condition pipeline shares its components."""
+    """Holds one loaded LTX-2 pipeline; the condition and upsample pipelines share its components."""
+
+    family = "ltx2"
 
     def __init__(self, spec: ModelSpec, pipe: Any, plan: MemoryPlan, location: Path | None = None,
                  call_args: dict[str, Any] | None = None) -> None:
         super().__init__(spec)
         self.pipe = pipe
         self.plan = plan
-        self.location = location  # None: built in code (tiny-random)
+        self.location = location  # None: built in code (tiny models)
+        self.version: LTX2Version = ltx2_version(spec.options)
         self.call_args = dict(call_args or {})
         self._condition_pipe: Any = None
         self._upsample_pipe: Any = None
+        self._dfr_pipe: Any = None
+        self._stage_2_lora: bool | None = None  # None: not looked for yet
         pipe.set_progress_bar_config(disable=True)
 
     @classmethod
-    def load(cls, spec: ModelSpec, plan: MemoryPlan) -> LTX2Backend:
-        """Build tiny-random in code, or load the weights from disk (EngineError with the pull command if absent)."""
+    def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry | None = None) -> LTX2Backend:
+        """Build a tiny model in code, or load the weights from disk (EngineError with the pull command if absent)."""
         from diffusers import LTX2Pipeline
         from diffusers.utils import logging as diffusers_logging
 
         # diffusers warns on every .to() about modules it would keep in float32; noise for a creator.
         diffusers_logging.set_verbosity_error()
-        if spec.id == "tiny-random" or spec.options.get("tiny"):
+        version = ltx2_version(spec.options)
+        if spec.options.get("tiny"):
             from studio.engine.tiny import build_components
 
-            pipe = LTX2Pipeline(**build_components(seed=0))
+            pipe = LTX2Pipeline(**build_components(seed=0, version=version.version, distilled=version.distilled,
+                                                   dtype=torch_dtype(plan)))
             apply_plan(pipe, plan)
+            accelerate(pipe, plan)
             return cls(spec, pipe, plan, None, _TINY_CALL_ARGS)
         location = require_installed(spec)
         assert location is not None
         check_host_ram(spec, plan)
         pipe = load_pipeline(LTX2Pipeline, location, torch_dtype(plan))
         apply_plan(pipe, plan)
+        accelerate(pipe, plan)
         return cls(spec, pipe, plan, location)
+
+    @property
+    def loaded(self) -> bool:
+        return self.pipe is not None
+
+    def inference_context(self) -> contextlib.AbstractContextManager[Any]:
+        return torch_inference()
 
     def unload(self) -> None:
         self.pipe = None
         self._condition_pipe = None
         self._upsample_pipe = None
+        self._dfr_pipe = None
 
     # ---- geometry -------------------------------------------------------------------------------
     @property
@@ -93,190 +145,323 @@ class LTX2Backend(Backend):
     def spatial_multiple(self) -> int:
         return int(self.pipe.vae_spatial_compression_ratio) * int(self.pipe.transformer_spatial_patch_size)
 
-    def _size(self, request: Recipe) -> tuple[int, int]:
-        return timing.valid_size(request.width, request.height, self.spatial_multiple)
+    def _size(self, width: int, height: int) -> tuple[int, int]:
+        """The nearest size on the VAE grid; LTX-2.0's decoder pads by reflection, so it needs 2 latents a side."""
+        multiple = self.spatial_multiple
+        least = multiple * (2 if self.version.version == "2.0" else 1)
+        w, h = timing.valid_size(width, height, multiple)
+        return max(least, w), max(least, h)
 
+    def _two_stage_size(self, width: int, height: int) -> tuple[int, int] | None:
+        """Half size for the two-stage recipe (full size = twice it), or None to generate at full size."""
+        threshold = self.spec.options.get("upscale_above", self.version.two_stage_above)
+        if threshold is None or min(width, height) <= threshold or self._upsampler() is None:
+            return None
+        return self._size(round(width / 2), round(height / 2))
+
+    # ---- components -----------------------------------------------------------------------------
     def _condition(self) -> Any:
         if self._condition_pipe is None:
             from diffusers import LTX2ConditionPipeline
 
-            self._condition_pipe = LTX2ConditionPipeline.from_pipe(self.pipe)
+            # The pipeline's dtype, or diffusers converts the shared warm model to float32.
+            self._condition_pipe = LTX2ConditionPipeline.from_pipe(self.pipe, dtype=self.pipe.dtype)
             self._condition_pipe.set_progress_bar_config(disable=True)
         return self._condition_pipe
+
+    def _dfr(self) -> Any:
+        """LTX-2.5's Diffusion Fidelity Rendering pipeline, sharing the warm components in their dtype."""
+        if self._dfr_pipe is None:
+            from diffusers import LTX2DFRPipeline
+
+            self._dfr_pipe = LTX2DFRPipeline.from_pipe(self.pipe, dtype=self.pipe.dtype)
+            self._dfr_pipe.set_progress_bar_config(disable=True)
+        return self._dfr_pipe
 
     def _upsampler(self) -> Any:
         """The latent upsample pipeline sharing our VAE, or None when this model has no upsampler weights."""
         if self._upsample_pipe is None:
             from diffusers import LTX2LatentUpsamplePipeline
 
+            dtype = self.pipe.dtype
             if self.location is None:
                 from studio.engine.tiny import build_latent_upsampler
 
-                model = build_latent_upsampler(seed=0)
+                model = build_latent_upsampler(seed=0, dtype=dtype)
             elif (self.location / "latent_upsampler").is_dir():
                 from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
 
                 model = LTX2LatentUpsamplerModel.from_pretrained(
-                    str(self.location), subfolder="latent_upsampler", dtype=torch_dtype(self.plan),
+                    str(self.location), subfolder="latent_upsampler", dtype=dtype,
                     use_safetensors=True, local_files_only=True)
             else:
                 return None
-            model.to(device=self.plan.device, dtype=torch_dtype(self.plan))
+            model.to(device=self.pipe._execution_device, dtype=dtype)
             self._upsample_pipe = LTX2LatentUpsamplePipeline(vae=self.pipe.vae, latent_upsampler=model)
             self._upsample_pipe.set_progress_bar_config(disable=True)
         return self._upsample_pipe
 
-    def _wants_upscale(self, request: Recipe) -> bool:
-        return min(request.width, request.height) > self.spec.options.get("upscale_above", float("inf"))
+    @contextlib.contextmanager
+    def _unshifted(self, pipe: Any) -> Iterator[None]:
+        """Run with the scheduler's shift off, so explicit sigmas are used as given (stage 2, SDEdit)."""
+        from diffusers import FlowMatchEulerDiscreteScheduler
 
-    def _upscale(self, frames: np.ndarray, request: Recipe) -> np.ndarray:
-        """Double the size of generated frames through the latent upsampler."""
-        pipe = self._upsampler()
-        padded = timing.fit_frames(frames, timing.valid_frame_count(len(frames), self.temporal_ratio))
-        out = pipe(video=[padded.astype(np.float32) / 255.0], height=frames.shape[1], width=frames.shape[2],
-                   num_frames=len(padded), output_type="np", generator=torch_generator(request.seed or 0))
-        return timing.fit_frames(frames_from_output(out.frames), len(frames))
+        original = pipe.scheduler
+        if not original.config.get("use_dynamic_shifting") and original.config.get("shift_terminal") is None:
+            yield
+            return
+        pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(
+            original.config, use_dynamic_shifting=False, shift_terminal=None)
+        try:
+            yield
+        finally:
+            pipe.scheduler = original
 
-    # ---- generation -----------------------------------------------------------------------------
-    def generate(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
-                 cancel: CancelToken) -> GenerationResult:
-        if self.pipe is None:
-            raise EngineError(f"Model '{self.spec.id}' was unloaded; submit the job again.")
-        if request.mode in ("extend", "video", "retake") and source is None:
-            raise EngineError(f"Mode '{request.mode}' needs a parent clip, and none was given.")
-        started = time.monotonic()
-        if request.mode == "text":
-            result = self._fresh(request, progress, cancel, conditions=None)
-        elif request.mode == "image":
-            result = self._fresh(request, progress, cancel, conditions=[(_read_image(request.image), 0)])
-        elif request.mode == "keyframes":
-            result = self._keyframes(request, progress, cancel)
-        elif request.mode == "extend":
-            result = self._extend(request, source, progress, cancel)
-        elif request.mode == "video":
-            result = self._video_to_video(request, source, progress, cancel)
-        elif request.mode == "retake":
-            result = self._retake(request, source, progress, cancel)
-        else:
-            raise EngineError(f"Model '{self.spec.id}' cannot do mode '{request.mode}'.")
-        result.timings.setdefault("generate_s", time.monotonic() - started)
-        return result
+    def _load_stage_2_lora(self) -> bool:
+        """Load the distilled LoRA beside a full model's weights once (disabled until a refinement); False if none."""
+        if self._stage_2_lora is None:
+            files = [] if self.version.distilled or self.location is None else sorted(
+                self.location.glob(STAGE_2_LORA_GLOB))
+            if files:
+                self.pipe.load_lora_weights(str(self.location), weight_name=files[0].name,
+                                            adapter_name=STAGE_2_ADAPTER)
+                self.pipe.disable_lora()
+            self._stage_2_lora = bool(files)
+        return self._stage_2_lora
 
-    def _call(self, pipe: Any, request: Recipe, num_frames: int, progress: ProgressFn, cancel: CancelToken,
-              **extra: Any) -> tuple[np.ndarray, np.ndarray, int]:
-        """Run one pipeline call; (frames uint8 at the generated size, stereo audio, audio rate)."""
-        width, height = self._size(request)
-        steps = request.steps or self.spec.default_steps
-        guidance = request.guidance if request.guidance is not None else self.spec.default_guidance
+    @contextlib.contextmanager
+    def _refining(self, pipe: Any) -> Iterator[None]:
+        """The docs' stage 2: the shift off and, for a full model, its distilled LoRA on (the transformer is shared)."""
+        lora = self._load_stage_2_lora()
+        with self._unshifted(pipe):
+            if not lora:
+                yield
+                return
+            self.pipe.enable_lora()
+            self.pipe.set_adapters([STAGE_2_ADAPTER], [1.0])
+            try:
+                yield
+            finally:
+                self.pipe.disable_lora()
+
+    # ---- one pass -------------------------------------------------------------------------------
+    def _steps(self, request: Recipe) -> int:
+        if self.version.sigmas is not None:
+            return len(self.version.sigmas)
+        return request.steps or self.spec.default_steps
+
+    def _guidance(self, request: Recipe) -> float:
+        if self.version.distilled:
+            return 1.0  # distilled checkpoints run unguided
+        return request.guidance if request.guidance is not None else self.spec.default_guidance
+
+    def guidance_args(self, request: Recipe, refine: bool = False) -> dict[str, Any]:
+        """The pipeline keyword arguments this backend adds for `request` (guidance terms, tiny-model limits)."""
+        args = {**self.call_args,
+                **(self.version.refine_args() if refine else self.version.call_args(self._guidance(request)))}
+        blocks = args.get("spatio_temporal_guidance_blocks")
+        if blocks:  # a tiny transformer has fewer blocks than block 28: perturb its last one instead
+            layers = len(self.pipe.transformer.transformer_blocks)
+            args["spatio_temporal_guidance_blocks"] = [b for b in blocks if b < layers] or [layers - 1]
+        return args
+
+    def _denoise(self, pipe: Any, request: Recipe, width: int, height: int, num_frames: int, fps: float,
+                 generator: Any, progress: ProgressFn, cancel: CancelToken, run: _Pass, *, refine: bool = False,
+                 dfr: bool = False, **extra: Any) -> tuple[Any, ...]:
+        """One pipeline pass to latents: (raw video latents (1, C, F, H, W), raw audio latents (1, C, L, M)).
+
+        `dfr`: an LTX2DFRPipeline pass, which also returns its keyframe slots and their positions and takes only
+        the schedule (it runs distilled, unguided).
+        """
         prompt, negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
         latent_frames = (num_frames - 1) // self.temporal_ratio + 1
         lh, lw = height // self.spatial_multiple, width // self.spatial_multiple
-        run_steps = len(extra["sigmas"]) if "sigmas" in extra else steps
 
         def preview(latents: Any) -> np.ndarray:
             return packed_latents_preview(latents, latent_frames, lh, lw)
 
         cancel.raise_if_cancelled()
-        progress("encoding", 0, run_steps, None)
-        call_args = {**self.call_args, **extra}
-        if "sigmas" not in call_args:
-            call_args["num_inference_steps"] = steps
-        out = pipe(
+        if run.offset == 0:
+            progress("encoding", 0, run.total, None)
+        callback = step_callback(run.total, progress, cancel, preview, offset=run.offset)
+        if dfr:
+            return tuple(pipe(
+                prompt=prompt or " ", height=height, width=width, num_frames=num_frames, frame_rate=float(fps),
+                generator=generator, output_type="latent", return_dict=False, callback_on_step_end=callback,
+                use_cross_timestep=self.version.use_cross_timestep, **self.call_args, **extra))
+        args = {**self.guidance_args(request, refine), **extra}
+        if "sigmas" not in args and self.version.sigmas is not None:
+            args["sigmas"] = list(self.version.sigmas)
+        args["num_inference_steps"] = run.steps
+        video, audio = pipe(
             prompt=prompt or " ", negative_prompt=negative, height=height, width=width, num_frames=num_frames,
-            frame_rate=float(request.fps), guidance_scale=guidance, generator=torch_generator(request.seed or 0),
-            output_type="np", return_dict=True,
-            callback_on_step_end=step_callback(run_steps, progress, cancel, preview),
-            **call_args,
+            frame_rate=float(fps), generator=generator, output_type="latent", return_dict=False,
+            callback_on_step_end=callback, **args,
         )
-        frames = frames_from_output(out.frames)
-        audio = timing.as_stereo(out.audio[0].float().cpu().numpy().T)
-        rate = int(self.pipe.vocoder.config.output_sampling_rate)
-        return frames, audio, rate
+        return video, audio
 
-    def _finish(self, request: Recipe, frames: np.ndarray, audio: np.ndarray, rate: int,
-                count: int) -> GenerationResult:
-        """Trim/pad to exactly `count` frames at the requested size, sound to the same length."""
-        frames = timing.resize_frames(timing.fit_frames(frames, count), request.width, request.height)
-        seconds = count / request.fps
-        return GenerationResult(frames, timing.fit_audio(audio, rate, seconds), rate, float(request.fps))
+    def _render(self, video: Any, audio: Any, count: int, width: int, height: int,
+                fps: float) -> GenerationResult:
+        """Latents -> exactly `count` uint8 frames at width x height and sound of the same length."""
+        frames = decode_video(self.pipe.vae, video, count, width, height)
+        sound, rate = decode_audio(self.pipe, audio)
+        return GenerationResult(frames, timing.fit_audio(sound, rate, count / fps), rate, float(fps))
 
-    def _fresh(self, request: Recipe, progress: ProgressFn, cancel: CancelToken,
-               conditions: list[tuple[np.ndarray, int]] | None) -> GenerationResult:
-        if self._wants_upscale(request) and self._upsampler() is not None:
-            half = request.replace(width=max(16, request.width // 2), height=max(16, request.height // 2))
-            started = time.monotonic()
-            low = self._fresh(half, progress, cancel, conditions)
-            cancel.raise_if_cancelled()
-            frames = timing.resize_frames(self._upscale(low.frames, request), request.width, request.height)
-            low.timings["upscale_s"] = time.monotonic() - started
-            return GenerationResult(frames, low.audio, low.sample_rate, low.fps, low.timings)
-        count = request.frame_count
-        num_frames = timing.valid_frame_count(count, self.temporal_ratio)
-        if conditions:
-            from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+    # ---- modes ----------------------------------------------------------------------------------
+    @mode("text")
+    def _text(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+              cancel: CancelToken) -> GenerationResult:
+        return self._fresh(request, progress, cancel, conditions=None)
 
-            conds = [LTX2VideoCondition(frames=image, index=index, strength=1.0) for image, index in conditions]
-            frames, audio, rate = self._call(self._condition(), request, num_frames, progress, cancel, conditions=conds)
-        else:
-            frames, audio, rate = self._call(self.pipe, request, num_frames, progress, cancel)
-        return self._finish(request, frames, audio, rate, count)
+    @mode("image")
+    def _image(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+               cancel: CancelToken) -> GenerationResult:
+        return self._fresh(request, progress, cancel, conditions=[(read_image(request.image), 0)])
 
-    def _keyframes(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
+    @mode("keyframes")
+    def _keyframes(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+                   cancel: CancelToken) -> GenerationResult:
         num_frames = timing.valid_frame_count(request.frame_count, self.temporal_ratio)
         last_latent = (num_frames - 1) // self.temporal_ratio
-        images = [_read_image(path) for path in request.keyframes]
+        images = [read_image(path) for path in request.keyframes]
         indices = [round(i * last_latent / (len(images) - 1)) for i in range(len(images))]
         return self._fresh(request, progress, cancel, conditions=list(zip(images, indices)))
 
-    def _extend(self, request: Recipe, source: SourceClip, progress: ProgressFn,
+    def _fresh(self, request: Recipe, progress: ProgressFn, cancel: CancelToken,
+               conditions: list[tuple[np.ndarray, int]] | None) -> GenerationResult:
+        if self.version.pipeline == "LTX2DFRPipeline" and not conditions:
+            return self._fresh_dfr(request, progress, cancel)
+        count = request.frame_count
+        num_frames = timing.valid_frame_count(count, self.temporal_ratio)
+        generator = torch_generator(request.seed or 0)  # one noise stream through both stages, as the docs do
+        extra: dict[str, Any] = {}
+        pipe = self.pipe
+        if conditions:
+            from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+            pipe = self._condition()
+            extra["conditions"] = [LTX2VideoCondition(frames=image, index=index, strength=1.0)
+                                   for image, index in conditions]
+        steps = self._steps(request)
+        half = self._two_stage_size(request.width, request.height)
+        if half is None:
+            width, height = self._size(request.width, request.height)
+            video, audio = self._denoise(pipe, request, width, height, num_frames, request.fps, generator, progress,
+                                         cancel, _Pass(steps, 0, steps), **extra)
+            return self._render(video, audio, count, request.width, request.height, request.fps)
+        total = steps + len(STAGE_2_SIGMAS)
+        video, audio = self._denoise(pipe, request, half[0], half[1], num_frames, request.fps, generator, progress,
+                                     cancel, _Pass(steps, 0, total), **extra)
+        started = time.monotonic()
+        cancel.raise_if_cancelled()
+        upscaled = self._upsampler()(latents=video, latents_normalized=False, output_type="latent",
+                                     return_dict=False)[0]
+        upscale_s = time.monotonic() - started
+        with self._refining(pipe):
+            video, audio = self._denoise(
+                pipe, request, 2 * half[0], 2 * half[1], num_frames, request.fps, generator, progress, cancel,
+                _Pass(len(STAGE_2_SIGMAS), steps, total), refine=True, latents=upscaled, audio_latents=audio,
+                sigmas=list(STAGE_2_SIGMAS), noise_scale=STAGE_2_SIGMAS[0], **extra)
+        result = self._render(video, audio, count, request.width, request.height, request.fps)
+        result.timings["upscale_s"] = upscale_s
+        return result
+
+    def _fresh_dfr(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
+        """LTX-2.5: a DFR pass (video, sound and keyframe slots); at large sizes, the half-size pass, the latent
+        upsampler on the canvas and its slots, and a full-size DFR pass over the 3 stage-2 sigmas.
+
+        The shipped sound is the first pass's (the DFR docs: the second pass re-runs audio jointly, the caller
+        keeps stage 1's). Not built yet: the detailing IC-LoRA of the full-size pass (its weights are not loaded,
+        so no reference video is passed), the temporal refine rounds (`LTX2DFRTemporalRefinePipeline`), the
+        duration head (a recipe always names its length) and the prompt enhancer.
+        """
+        from diffusers.pipelines.ltx2.utils import trim_canvas
+
+        pipe = self._dfr()
+        count = request.frame_count
+        num_frames = timing.valid_frame_count(count, self.temporal_ratio)
+        generator = torch_generator(request.seed or 0)
+        sigmas = list(self.version.sigmas or DISTILLED_SIGMAS)
+        half = self._two_stage_size(request.width, request.height)
+        width, height = half or self._size(request.width, request.height)
+        total = len(sigmas) + (len(STAGE_2_SIGMAS) if half else 0)
+        canvas, audio, slots, positions = self._denoise(
+            pipe, request, width, height, num_frames, request.fps, generator, progress, cancel,
+            _Pass(len(sigmas), 0, total), sigmas=sigmas, dfr=True)
+        timings: dict[str, float] = {}
+        if half is not None:
+            started = time.monotonic()
+            upsample = self._upsampler()
+            canvas_up = upsample(latents=canvas, latents_normalized=False, output_type="latent", return_dict=False)[0]
+            slots_up = upsample(latents=slots, latents_normalized=False, output_type="latent", return_dict=False)[0]
+            timings["upscale_s"] = time.monotonic() - started
+            canvas, _audio, _slots, _positions = self._denoise(
+                pipe, request, 2 * width, 2 * height, num_frames, request.fps, generator, progress, cancel,
+                _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up, audio_latents=audio,
+                keyframes_latents=slots_up, keyframe_positions=positions, sigmas=list(STAGE_2_SIGMAS),
+                noise_scale=STAGE_2_SIGMAS[0])
+        canvas = trim_canvas(canvas, num_frames, self.temporal_ratio)
+        result = self._render(canvas, audio, count, request.width, request.height, request.fps)
+        result.timings.update(timings)
+        return result
+
+    @mode("extend")
+    def _extend(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
                 cancel: CancelToken) -> GenerationResult:
         """Parent + new material as one clip; the parent's frames and sound are kept as they were."""
         from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
 
-        width, height = self._size(request)
+        assert source is not None
+        width, height = self._size(request.width, request.height)
         held = min(self.temporal_ratio + 1, len(source.frames))
         tail = timing.resize_frames(source.frames[-held:], width, height)
         new_count = request.frame_count
         num_frames = timing.valid_frame_count(held + new_count, self.temporal_ratio)
         condition = LTX2VideoCondition(frames=tail, index=0, strength=1.0)
-        frames, audio, rate = self._call(self._condition(), request, num_frames, progress, cancel,
-                                         conditions=[condition])
-        new_frames = timing.resize_frames(timing.fit_frames(frames[held:], new_count),
-                                          source.frames.shape[2], source.frames.shape[1])
-        all_frames = np.concatenate([source.frames, new_frames], axis=0)
-        seconds = len(all_frames) / source.fps
-        new_audio = audio[round(held / request.fps * rate):]
-        base = _source_audio(source, rate)
-        fade = round(timing.SEAM_FADE_S * rate)
-        # The new sound starts `fade` early, under the parent's last samples, so the seam crossfades.
-        joined = timing.crossfade_append(base, new_audio, fade)
-        return GenerationResult(all_frames, timing.fit_audio(joined, rate, seconds), rate, source.fps)
+        steps = self._steps(request)
+        video, audio = self._denoise(self._condition(), request, width, height, num_frames, request.fps,
+                                     torch_generator(request.seed or 0), progress, cancel,
+                                     _Pass(steps, 0, steps), conditions=[condition])
+        made = self._render(video, audio, held + new_count, source.frames.shape[2], source.frames.shape[1],
+                            request.fps)
+        all_frames = np.concatenate([source.frames, made.frames[held:]], axis=0)
+        rate = made.sample_rate
+        joined = timing.append_after(source_audio(source, rate), made.audio, rate, held / request.fps)
+        return GenerationResult(all_frames, timing.fit_audio(joined, rate, len(all_frames) / source.fps), rate,
+                                source.fps)
 
-    def _video_to_video(self, request: Recipe, source: SourceClip, progress: ProgressFn,
+    @mode("video")
+    def _video_to_video(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
                         cancel: CancelToken) -> GenerationResult:
-        """SDEdit: the parent's latents noised to `strength`, then the tail of the schedule denoised."""
-        width, height = self._size(request)
+        """SDEdit: the parent's latents (pictures and sound) noised to `strength`, then denoised from there."""
+        assert source is not None
+        width, height = self._size(request.width, request.height)
         count = len(source.frames)
         num_frames = timing.valid_frame_count(count, self.temporal_ratio)
         pixels = timing.resize_frames(timing.fit_frames(source.frames, num_frames), width, height)
-        latents = self._encode_video(pixels)
-        steps = request.steps or self.spec.default_steps
-        kept = max(1, round(steps * request.strength))
-        sigmas = list(np.linspace(request.strength, request.strength / kept, kept))
-        frames, audio, rate = self._call(self.pipe, request.replace(fps=source.fps), num_frames, progress, cancel,
-                                         latents=latents, noise_scale=float(request.strength), sigmas=sigmas)
-        frames = timing.resize_frames(timing.fit_frames(frames, count), source.frames.shape[2], source.frames.shape[1])
-        return GenerationResult(frames, timing.fit_audio(audio, rate, count / source.fps), rate, source.fps)
+        video_latents = self._encode_video(pixels)
+        pipe = self.pipe
+        per_second = pipe.audio_sampling_rate / pipe.audio_hop_length / pipe.audio_vae_temporal_compression_ratio
+        audio_latents = encode_audio(pipe, source.audio, source.sample_rate, num_frames / source.fps,
+                                     round(num_frames / source.fps * per_second))
+        sigmas = sdedit_sigmas(request.strength, self._steps(request), self.version.sigmas)
+        with self._unshifted(self.pipe):
+            video, audio = self._denoise(self.pipe, request, width, height, num_frames, source.fps,
+                                         torch_generator(request.seed or 0), progress, cancel,
+                                         _Pass(len(sigmas), 0, len(sigmas)), latents=video_latents, audio_latents=audio_latents,
+                                         noise_scale=float(request.strength), sigmas=sigmas)
+        return self._render(video, audio, count, source.frames.shape[2], source.frames.shape[1], source.fps)
 
-    def _retake(self, request: Recipe, source: SourceClip, progress: ProgressFn,
+    @mode("retake")
+    def _retake(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
                 cancel: CancelToken) -> GenerationResult:
-        assert request.range_from is not None and request.range_to is not None
-        redo = self._video_to_video(request, source, progress, cancel)
+        assert source is not None and request.range_from is not None and request.range_to is not None
+        redo = self._video_to_video(request, source=source, progress=progress, cancel=cancel)
         start = min(len(source.frames) - 1, round(request.range_from * source.fps))
         end = min(len(source.frames), max(start + 1, round(request.range_to * source.fps)))
         frames = timing.splice_range(source.frames, redo.frames[start:end], start, fade=min(4, (end - start) // 2))
         rate = redo.sample_rate
-        base = _source_audio(source, rate)
+        base = source_audio(source, rate)
         a0, a1 = round(start / source.fps * rate), round(end / source.fps * rate)
         audio = timing.splice_range(base, redo.audio[a0:a1], a0, fade=round(timing.SEAM_FADE_S * rate))
         return GenerationResult(frames, audio, rate, source.fps)
@@ -288,25 +473,19 @@ class LTX2Backend(Backend):
         vae = self.pipe.vae
         device = self.pipe._execution_device
         pixels = torch.from_numpy(frames).to(torch.float32).permute(3, 0, 1, 2).unsqueeze(0) / 127.5 - 1.0
-        with torch.no_grad():
-            encoded = vae.encode(pixels.to(device=device, dtype=vae.dtype))
-        return encoded.latent_dist.mode()
+        return vae.encode(pixels.to(device=device, dtype=vae.dtype)).latent_dist.mode()
 
 
-def _source_audio(source: SourceClip, rate: int) -> np.ndarray:
-    """The parent's sound at `rate`, exactly as long as its frames (silence if it had none)."""
-    if source.audio is None:
-        return np.zeros((round(source.seconds * rate), 2), dtype=np.float32)
-    return timing.fit_audio(timing.resample_audio(source.audio, source.sample_rate, rate), rate, source.seconds)
+def sdedit_sigmas(strength: float, steps: int, schedule: tuple[float, ...] | None) -> list[float]:
+    """The sigmas of an SDEdit pass that starts at `strength`: the part of the schedule below it.
+
+    A distilled model keeps its own schedule's sigmas below `strength`; a full model gets a linear ramp
+    over the share of its steps that `strength` asks for (at least one).
+    """
+    if schedule is not None:
+        return [strength] + [s for s in schedule if s < strength]
+    kept = max(1, round(steps * strength))
+    return [float(s) for s in np.linspace(strength, strength / kept, kept)]
 
 
-def _read_image(path: str | None) -> np.ndarray:
-    """An image file as (H, W, 3) uint8 RGB; EngineError naming the file when it cannot be read."""
-    import cv2
-
-    if not path:
-        raise EngineError("This mode needs an image file and none was given.")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise EngineError(f"Could not read the image '{path}'. Use a PNG or JPEG file.")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+__all__ = ["DISTILLED_SIGMAS", "LTX2Backend", "sdedit_sigmas"]

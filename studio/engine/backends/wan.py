@@ -24,7 +24,21 @@ from studio.engine.styles import styled_prompts
 from studio.errors import EngineError
 from studio.recipe import Recipe
 
-from .base import Backend, GenerationResult, ProgressFn, SourceClip, frames_from_output, step_callback, torch_generator
+from .acceleration import accelerate
+from .base import (
+    Backend,
+    GenerationResult,
+    ProgressFn,
+    SourceClip,
+    frames_from_output,
+    mode,
+    read_image,
+    register_backend,
+    source_audio,
+    step_callback,
+    torch_generator,
+    torch_inference,
+)
 
 
 class Soundtrack:
@@ -61,7 +75,10 @@ class Soundtrack:
         return timing.fit_audio(audio, rate, seconds), rate
 
 
+@register_backend
 class WanBackend(Backend):
+    family = "wan"
+
     def __init__(self, spec: ModelSpec, pipe: Any, soundtrack: Soundtrack) -> None:
         super().__init__(spec)
         self.pipe = pipe
@@ -82,7 +99,15 @@ class WanBackend(Backend):
         check_host_ram(spec, plan)
         pipe = load_pipeline(WanPipeline, location, torch_dtype(plan))
         apply_plan(pipe, plan)
+        accelerate(pipe, plan)
         return cls(spec, pipe, Soundtrack.load(audio_spec, plan))
+
+    @property
+    def loaded(self) -> bool:
+        return self.pipe is not None
+
+    def inference_context(self) -> Any:
+        return torch_inference()
 
     def unload(self) -> None:
         self.pipe = None
@@ -93,31 +118,41 @@ class WanBackend(Backend):
         if self._i2v is None:
             from diffusers import WanImageToVideoPipeline
 
-            self._i2v = WanImageToVideoPipeline.from_pipe(self.pipe)
+            # The pipeline's dtype, or diffusers converts the shared warm model to float32.
+            self._i2v = WanImageToVideoPipeline.from_pipe(self.pipe, dtype=self.pipe.dtype)
             self._i2v.set_progress_bar_config(disable=True)
         return self._i2v
 
-    def generate(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
-                 cancel: CancelToken) -> GenerationResult:
+    @mode("text")
+    def _text(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+              cancel: CancelToken) -> GenerationResult:
+        frames = self._video(self.pipe, request, request.frame_count, progress, cancel)
+        return self._with_soundtrack(frames, request, progress, cancel)
+
+    @mode("image")
+    def _image(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+               cancel: CancelToken) -> GenerationResult:
         from PIL import Image
 
-        if self.pipe is None:
-            raise EngineError(f"Model '{self.spec.id}' was unloaded; submit the job again.")
-        prompt, negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
-        if request.mode == "text":
-            frames = self._video(self.pipe, request, request.frame_count, progress, cancel)
-        elif request.mode == "image":
-            from .ltx2 import _read_image
+        image = Image.fromarray(read_image(request.image))
+        frames = self._video(self._image_pipe(), request, request.frame_count, progress, cancel, image=image)
+        return self._with_soundtrack(frames, request, progress, cancel)
 
-            image = Image.fromarray(_read_image(request.image))
-            frames = self._video(self._image_pipe(), request, request.frame_count, progress, cancel, image=image)
-        elif request.mode == "extend" and source is not None:
-            last = Image.fromarray(source.frames[-1])
-            new = self._video(self._image_pipe(), request, request.frame_count + 1, progress, cancel, image=last)
-            new = timing.resize_frames(new[1:], source.frames.shape[2], source.frames.shape[1])
-            return self._extended(source, new, prompt, negative, request, cancel)
-        else:
-            raise EngineError(f"Model '{self.spec.id}' cannot do mode '{request.mode}'.")
+    @mode("extend")
+    def _extend(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+                cancel: CancelToken) -> GenerationResult:
+        from PIL import Image
+
+        assert source is not None
+        prompt, negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
+        last = Image.fromarray(source.frames[-1])
+        new = self._video(self._image_pipe(), request, request.frame_count + 1, progress, cancel, image=last)
+        new = timing.resize_frames(new[1:], source.frames.shape[2], source.frames.shape[1])
+        return self._extended(source, new, prompt, negative, request, cancel)
+
+    def _with_soundtrack(self, frames: np.ndarray, request: Recipe, progress: ProgressFn,
+                         cancel: CancelToken) -> GenerationResult:
+        prompt, negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
         progress("decoding", 0, 0, None)
         audio, rate = self.soundtrack.make(prompt, negative, len(frames) / request.fps, request.seed or 0, cancel)
         return GenerationResult(frames, audio, rate, float(request.fps))
@@ -144,11 +179,8 @@ class WanBackend(Backend):
         """Parent + new frames; the new part gets its own soundtrack, crossfaded onto the parent's sound."""
         seconds = len(new) / source.fps
         fade_s = timing.SEAM_FADE_S
+        # The soundtrack starts fade_s before the new pictures: that lead is what crossfades under the parent.
         audio, rate = self.soundtrack.make(prompt, negative, seconds + fade_s, request.seed or 0, cancel)
-        if source.audio is None:
-            base = np.zeros((round(source.seconds * rate), 2), np.float32)
-        else:
-            base = timing.fit_audio(timing.resample_audio(source.audio, source.sample_rate, rate), rate, source.seconds)
-        joined = timing.crossfade_append(base, audio, round(fade_s * rate))
+        joined = timing.append_after(source_audio(source, rate), audio, rate, fade_s)
         frames = np.concatenate([source.frames, new], axis=0)
         return GenerationResult(frames, timing.fit_audio(joined, rate, len(frames) / source.fps), rate, source.fps)
