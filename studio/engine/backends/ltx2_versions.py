@@ -94,13 +94,13 @@ _DISTILLED = dict(steps=len(DISTILLED_SIGMAS), guidance=1.0, sigmas=DISTILLED_SI
 
 VERSIONS: dict[tuple[str, bool], LTX2Version] = {
     ("2.0", False): LTX2Version("2.0", False, DEV_SCHEDULER, steps=40, guidance=4.0, transformer_flags=_V20_FLAGS),
-    ("2.0", True): LTX2Version("2.0", True, transformer_flags=_V20_FLAGS, **_DISTILLED),  # type: ignore[arg-type]
-    ("2.3", False): LTX2Version("2.3", False, DEV_SCHEDULER, transformer_flags=_V23_FLAGS, **_FULL_23),  # type: ignore[arg-type]
-    ("2.3", True): LTX2Version("2.3", True, use_cross_timestep=True, vocoder_rate=48000,  # type: ignore[arg-type]
+    ("2.0", True): LTX2Version("2.0", True, transformer_flags=_V20_FLAGS, **_DISTILLED),
+    ("2.3", False): LTX2Version("2.3", False, DEV_SCHEDULER, transformer_flags=_V23_FLAGS, **_FULL_23),
+    ("2.3", True): LTX2Version("2.3", True, use_cross_timestep=True, vocoder_rate=48000,
                                transformer_flags=_V23_FLAGS, **_DISTILLED),
     # LTX-2.5's repo ships the distilled transformer and the unshifted scheduler; `transformer_full/` is not run.
     # Fresh clips run through LTX2DFRPipeline; the other modes through the LTX2 pipelines (same components).
-    ("2.5", True): LTX2Version("2.5", True, use_cross_timestep=True, vocoder_rate=48000,  # type: ignore[arg-type]
+    ("2.5", True): LTX2Version("2.5", True, use_cross_timestep=True, vocoder_rate=48000,
                                pipeline="LTX2DFRPipeline", transformer_flags=_V25_FLAGS, has_duration_head=True,
                                **_DISTILLED),
 }
