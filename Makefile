@@ -14,26 +14,26 @@ SYSTEM_PACKAGES := libportaudio2 libegl1 libgl1 libopengl0 libglib2.0-0 libfontc
 	libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libx11-xcb1 fonts-dejavu-core
 
-.PHONY: run test lint install system-deps browser-deps bench screenshots clean
+.PHONY: run test lint install system-deps test-deps bench screenshots clean
 
 run: install
 	$(PY) -m studio
 
-test: install lint browser-deps
+test: install lint test-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests
 
-# The feed's web view is tested in a real browser (tests/test_feed_web_view.py): Debian's chromium and its
-# driver, installed when run as root; otherwise that test is skipped and says why.
-BROWSER_PACKAGES := chromium chromium-driver
-# The cameo verification tests (tests/test_consent_verify.py) make their speech with espeak-ng (skipped without).
-BROWSER_PACKAGES += espeak-ng
-browser-deps:
-	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Tools some tests use, installed when run as root; otherwise those tests are skipped and say why.
+# The feed's web view is tested in a real browser (tests/test_feed_web_view.py): Debian's chromium and its driver.
+TEST_PACKAGES := chromium chromium-driver
+# The cameo verification tests (tests/test_consent_verify.py) make their speech with espeak-ng.
+TEST_PACKAGES += espeak-ng
+test-deps:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ] || ! command -v apt-get >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-		echo "The web view test needs: sudo apt-get install -y $$missing (skipped until then)"; \
+		echo "Some tests need: sudo apt-get install -y $$missing (they are skipped until then)"; \
 	fi
 
 lint: install
