@@ -76,9 +76,9 @@ def test_remixing_a_received_file_imports_it_as_the_parent_take(tmp_path, capsys
 
 
 def test_bad_arguments_are_refused_with_a_readable_message(capsys):
-    assert main(["generate", "x", "--model", "tiny-random", "--mode", "retake"]) == 1
+    assert main(["generate", "x", "--model", "tiny-random", "--mode", "retake"]) == 2
     assert "--remix" in capsys.readouterr().err
-    assert main(["generate", "x", "--model", "tiny-random", "--style", "vaporwave"]) == 1
+    assert main(["generate", "x", "--model", "tiny-random", "--style", "vaporwave"]) == 2
     assert "Unknown style" in capsys.readouterr().err
 
 
@@ -90,7 +90,7 @@ def test_models_list_shows_installed_state_and_modes(capsys):
 
 
 def test_models_pull_offline_says_so(capsys):
-    assert main(["models", "pull", "ltx-2"]) == 1
+    assert main(["models", "pull", "ltx-2"]) == 2
     assert "no network" in capsys.readouterr().err
 
 

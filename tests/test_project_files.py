@@ -170,7 +170,7 @@ HOSTILE = {
                   "points outside the bundle"),
     "media-lacking": (lambda m: {k: v for k, v in m.items() if k != "media/a.mp4"}, (), "which the bundle lacks"),
     "bad-checksum": (lambda m: {**m, "kinora.json": json.dumps({"schema": 1, "members": {
-        "media/a.mp4": {"size": 1, "sha256": "0" * 64}}})}, (), "checksum mismatch"),
+        "media/a.mp4": {"size": len(m["media/a.mp4"]), "sha256": "0" * 64}}})}, (), "checksum mismatch"),
     "bad-json": (lambda m: {**m, "content.otio": "{not json"}, (), "not valid OTIO JSON"),
 }
 

@@ -43,7 +43,7 @@ def test_credentials_text_names_the_failing_check_of_a_tampered_file(corpus, cap
 
 
 def test_credentials_of_a_missing_file_is_a_one_line_error(tmp_path, capsys) -> None:
-    assert main(["credentials", str(tmp_path / "nope.mp4")]) == 1
+    assert main(["credentials", str(tmp_path / "nope.mp4")]) == 2
     assert capsys.readouterr().err.startswith("kinora: ")
 
 

@@ -7,13 +7,13 @@ Kinora likewise. Both are refused with a message naming the schema.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import opentimelineio as otio
 
 from studio.errors import ProjectError
 from studio.project.timeline import KINORA_KEY, TIMELINE_SCHEMA
+from studio.project.validate import parse_document
 
 # Value types OTIO serializes without registering them as schemas, and old names it still reads.
 _VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1}
@@ -45,10 +45,7 @@ def _walk(node: Any, known: dict[str, int], source: str) -> None:
 
 def check_timeline_json(text: str, source: str) -> otio.schema.Timeline:
     """Parse OTIO JSON after checking its schemas; ProjectError (naming `source`) when refused."""
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise ProjectError(f"{source}: is not valid OTIO JSON ({exc}).") from exc
+    document = parse_document(text, source)  # structure first: some malformed documents crash OTIO's C++
     _walk(document, known_schemas(), source)
     try:
         timeline = otio.core.deserialize_json_from_string(text)
