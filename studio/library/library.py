@@ -110,15 +110,16 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
     def _store_media(self, path: Path) -> tuple[StoredFile, MediaFacts]:
         if path.is_dir():
             raise LibraryError(f"{path}: is a folder; name the files in it (e.g. {path}/*.mp4).")
-        if not path.is_file():
+        if not path.exists():
             raise LibraryError(f"{path}: no such file.")
+        # Probe before hashing: a huge sparse or endless file is refused in milliseconds, not read in full.
+        facts = media_facts(path)
         digest = sha256_of(path)
         known = self.media_by_sha256(digest)
         if known is not None and not known.missing:
             facts = MediaFacts(known.kind, known.duration, known.fps, known.width, known.height, known.sample_rate,
                                known.codec, known.audio_codec)
             return StoredFile(digest, known.relpath), facts
-        facts = media_facts(path)  # probe before copying: a bad file never enters the store
         return self._store.add(path, digest), facts
 
     def _insert_media_row(self, conn: sqlite3.Connection, stored: StoredFile, facts: MediaFacts,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from studio.atomic import atomic_path
 from studio.errors import LibraryError, MediaError
+from studio.media.limits import regular_file_problem
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 MEDIA_DIR = "media"
@@ -48,6 +49,9 @@ def sha256_of(path: Path) -> str:
 def media_facts(path: Path) -> MediaFacts:
     """Probe a file. Images (by suffix) give kind "image" and their display size; others go
     through studio.media.probe, which raises MediaError naming the file for anything unusable."""
+    problem = regular_file_problem(path)  # FIFOs, devices and /proc files would block or never end
+    if problem is not None:
+        raise MediaError(f"{path}: {problem}")
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return _image_facts(path)
     from studio.media.probe import probe

@@ -52,9 +52,9 @@ def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     if stat.S_ISDIR(info.st_mode):
-        return "is a folder, not a file"
+        return "not a regular file but a folder; choose a file in it"
     if not stat.S_ISREG(info.st_mode):
-        return "is not a regular file (a pipe, device or special file); choose a file on disk"
+        return "not a regular file (a pipe, device or special file); choose a file on disk"
     if str(path.resolve()).startswith("/proc/"):
         return "is a special file of the system, not a file on disk"
     if not os.access(path, os.R_OK):
@@ -63,4 +63,22 @@ def regular_file_problem(path: str | os.PathLike[str]) -> str | None:
         return "the file is empty (0 bytes); it was probably not written completely"
     if info.st_size > MAX_MEDIA_BYTES:
         return f"is {info.st_size} bytes, past the {MAX_MEDIA_BYTES} byte limit Kinora reads"
+    return None
+
+
+def check_media_bounds(duration: float, fps: float | None, sample_rate: int | None,
+                       width: int = 0, height: int = 0) -> str | None:
+    """Why a probed file's facts are past what Kinora uses (None when they are within the limits)."""
+    if not positive_finite(duration, MAX_MEDIA_SECONDS):
+        return (f"claims a length of {duration:g} s; Kinora takes files of up to {MAX_MEDIA_SECONDS / 3600:g} hours "
+                "(the file may be damaged)")
+    if fps is not None:
+        if not positive_finite(fps, MAX_FRAME_RATE):
+            return f"claims a frame rate of {fps:g} fps; Kinora takes rates above 0 and up to {MAX_FRAME_RATE:g}"
+        if duration * fps > MAX_FRAMES:
+            return f"holds about {duration * fps:.0f} frames, past the {MAX_FRAMES} frames Kinora takes"
+        if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+            return f"claims a picture of {width}x{height}; Kinora takes pictures of up to {MAX_DIMENSION} pixels a side"
+    if sample_rate is not None and not positive_finite(sample_rate, MAX_SAMPLE_RATE):
+        return f"claims a sample rate of {sample_rate} Hz; Kinora takes rates above 0 and up to {MAX_SAMPLE_RATE}"
     return None

@@ -17,6 +17,7 @@ import opentimelineio as otio
 
 from studio.atomic import write_bytes_atomic
 from studio.errors import MediaError, ProjectError, RecipeError
+from studio.media.limits import regular_file_problem
 from studio.project import bundle
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data
@@ -85,8 +86,9 @@ def read_project_file(path: Path | str, media_dir: Path | None = None) -> otio.s
     Relative references in a .otio are resolved against the file's folder.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ProjectError(f"{path}: no such file.")
+    problem = regular_file_problem(path)  # missing, unreadable, a FIFO or device: refused before opening
+    if problem is not None:
+        raise ProjectError(f"{path}: {problem}.")
     suffix = path.suffix.lower()
     if suffix == ".otioz":
         checked = bundle.check_bundle(path)
