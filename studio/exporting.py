@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import LibraryError, ProvenanceError
+from studio.scratch import EXPORT_PREFIX, EXPORTS_DIR, scratch_dir, sweep_beside
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -181,8 +181,8 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
                             f"frame {p.frame} of {p.total}"))
 
     # The render lands beside the destination (same disk: the final rename is atomic, no copy).
-    with tempfile.TemporaryDirectory(prefix=".kinora-export-", dir=out_path.parent) as tmp:
-        workdir = Path(tmp)
+    sweep_beside(out_path.parent)  # what killed exports left here
+    with scratch_dir(out_path.parent, EXPORT_PREFIX, pointer_dir=lib.cache_dir / EXPORTS_DIR) as workdir:
         rendered = workdir / f"render{out_path.suffix or '.mp4'}"
         report(ExportStatus("rendering", 0.0, None))
         render(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,

@@ -41,7 +41,7 @@ def test_generate_with_an_uninstalled_model_fails_at_once_with_the_pull_command(
     monkeypatch.setattr(ltx2, "load_pipeline", no_loading)
     code = main(["generate", "a red ball", "--model", "ltx-2", "--seconds", "2"])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2
     assert "kinora models pull ltx-2" in err and "GB" in err
     with Library.open() as lib:
         assert [t.status for t in lib.list_takes()] == ["failed"]

@@ -65,7 +65,7 @@ def test_identity_rename_changes_the_signer_shown_in_new_exports(tmp_path, capsy
 
 @pytest.mark.parametrize("args", [["export", "999", "--take", "-o", "x.mp4"], ["export", "999", "-o", "x.mp4"]])
 def test_exporting_something_that_does_not_exist_says_so(tmp_path, capsys, args) -> None:
-    assert main(args) == 1
+    assert main(args) == 2
     assert "999" in capsys.readouterr().err
 
 

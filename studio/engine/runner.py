@@ -23,6 +23,7 @@ import numpy as np
 from studio.cancel import CancelToken
 from studio.errors import Cancelled, EngineError, KinoraError
 from studio.recipe import MAX_SECONDS, MIN_SECONDS, REMIX_MODES, Recipe
+from studio.scratch import ENGINE_PREFIX, owner_tag
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
@@ -337,7 +338,7 @@ class Runner:
                 recipe = recipe.replace(seconds=made, fps=float(result.fps))
         scratch = Path(self.library.cache_dir) / "engine"
         scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        with tempfile.TemporaryDirectory(prefix=f"{ENGINE_PREFIX}{owner_tag()}-", dir=scratch) as folder:  # swept if killed
             audio = result.audio if recipe.audio else None  # audio off: write_clip lays a silent track
             path = write_clip(result.frames, audio, result.fps, result.sample_rate,
                               Path(folder) / f"take-{take.id}.mp4")

@@ -25,6 +25,7 @@ from studio.library.projects import ProjectsMixin
 from studio.library.records import MediaRecord
 from studio.library.takes import TakesMixin
 from studio.project.timeline import file_path_of
+from studio.scratch import sweep_library
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
@@ -62,6 +63,7 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         library = cls(root, database, _try_owner_lock(root))
         try:
             library.last_backup = migrations.migrate(database, root / "backups")
+            sweep_library(root)  # temporary work of killed processes (a live owner's is kept)
             library.reconcile()
             if recover_jobs and library.is_owner:
                 # Only the first process to open the library may decide its jobs were interrupted:

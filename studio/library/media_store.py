@@ -16,6 +16,7 @@ from pathlib import Path
 from studio.atomic import atomic_path
 from studio.errors import LibraryError, MediaError
 from studio.media.limits import regular_file_problem
+from studio.scratch import INCOMING_DIR
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 MEDIA_DIR = "media"
@@ -101,7 +102,8 @@ class MediaStore:
         dest = self.path(relpath)
         if not dest.exists():
             try:
-                with atomic_path(dest) as tmp:
+                # Copies in progress live in one folder, so a killed run's are found and swept (studio.scratch).
+                with atomic_path(dest, tmp_dir=self.library_root / "cache" / INCOMING_DIR) as tmp:
                     shutil.copyfile(source, tmp)
             except OSError as exc:
                 raise LibraryError(f"Cannot copy {source} into the library at {self.library_root}: {exc}. "

@@ -22,6 +22,7 @@ from studio.project import bundle
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data
 from studio.recipe import Recipe
+from studio.scratch import IMPORT_PREFIX, owner_tag
 
 if TYPE_CHECKING:  # types only: project must not import library at run time
     from studio.library import Library, ProjectRecord
@@ -137,7 +138,7 @@ def import_project_file(library: Library, path: Path | str) -> ProjectRecord:
     stay offline; nothing is written until the file has been validated.
     """
     path = Path(path)
-    work = Path(tempfile.mkdtemp(prefix="import-", dir=library.cache_dir))
+    work = Path(tempfile.mkdtemp(prefix=f"{IMPORT_PREFIX}{owner_tag()}-", dir=library.cache_dir))  # swept if killed
     try:
         timeline = read_project_file(path, media_dir=work if path.suffix.lower() == ".otioz" else None)
         _adopt_media(library, timeline)
