@@ -22,12 +22,20 @@ STATE_LINES = {
 }
 
 
+# Exit codes of `kinora credentials`, one per verdict (1 and 2 stay Python's crash and Kinora's bad input).
+EXIT_CODES = {"valid": 0, "untrusted signer": 3, "tampered": 4, "invalid": 4, "none": 5}
+EXIT_HELP = ("exit status: 0 valid (trusted signer); 3 valid but the signer is not trusted here (also a CAWG "
+             "identity signer outside the trust list); 4 invalid or tampered (the file, a parent's credentials "
+             "or the signing certificate failed a check); 5 no Content Credentials; 2 the file cannot be read.")
+
+
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     creds = subparsers.add_parser(
         "credentials", parents=[common], help="show a file's Content Credentials (C2PA): signer, recipe, parents",
         description="Validate and print a file's Content Credentials: issuer, time, whether it is AI-generated, "
                     "the Kinora recipe, the ingredient tree and the validation state "
-                    "(valid, untrusted signer, tampered with the failing check, or none).")
+                    "(valid, untrusted signer, tampered with the failing check, or none).",
+        epilog=EXIT_HELP)
     creds.add_argument("file", type=Path, help="the file to inspect (MP4, MOV, JPEG, PNG, ...)")
     creds.set_defaults(handler=run_credentials)
 
@@ -54,7 +62,7 @@ def run_credentials(args: argparse.Namespace) -> int:
 
     report = read_credentials(args.file)
     emit(args, report.to_dict(), lambda: format_report(report))
-    return 0
+    return EXIT_CODES.get(report.state, EXIT_CODES["tampered"])
 
 
 def run_identity(args: argparse.Namespace) -> int:

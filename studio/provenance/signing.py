@@ -55,16 +55,18 @@ def sign_media(source: str | Path, dest: str | Path, plan: ManifestPlan, *,
                 with open(source, "rb") as src, open(tmp, "w+b") as out:
                     builder.sign(make_signer(identity), mime, src, out)
                 report = read_credentials(tmp, context=context)
-                if report.state in (TAMPERED, INVALID, NONE):
+                # Our own manifest must verify; a parent's state is reported, it does not block the export.
+                own = report.own_validation or report.validation
+                if own.state in (TAMPERED, INVALID, NONE):
                     raise ProvenanceError(
-                        f"The signed copy of {source.name} did not verify ({report.state}: "
-                        f"{report.failing_check or 'no manifest found'}); nothing was written to {dest}.")
+                        f"The signed copy of {source.name} did not verify ({own.state}: "
+                        f"{own.failing_check or 'no manifest found'}); nothing was written to {dest}.")
     except c2pa.C2paError as exc:
         raise ProvenanceError(f"Signing {dest.name} failed: {exc}. The file was not written.") from exc
     finally:
         context.close()
     return CredentialsReport(path=dest, validation=report.validation, manifest=report.manifest,
-                             manifest_json=report.manifest_json)
+                             manifest_json=report.manifest_json, own_validation=report.own_validation)
 
 
 def _add_ingredient(builder, index: int, path: Path, title: str, relationship: str) -> None:  # type: ignore[no-untyped-def]
