@@ -44,7 +44,7 @@ SIGNED_CACHE = "signed"
 class ExportStatus:
     """Progress of an export, for a progress bar: the phase, the overall fraction and an ETA."""
 
-    phase: str  # "rendering", "signing", "done"
+    phase: str  # "notice" (said before rendering: `detail` is the message), "rendering", "signing", "done"
     fraction: float
     eta_s: float | None = None
     detail: str = ""
@@ -180,6 +180,9 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
         report(ExportStatus("rendering", p.fraction * (RENDER_SHARE if sign else 1.0), p.eta_s,
                             f"frame {p.frame} of {p.total}"))
 
+    manifest = plan() if sign else None
+    for reason in _unsigned_reasons(manifest):  # said before rendering, not discovered after it
+        report(ExportStatus("notice", 0.0, None, f"credentials carried unsigned: {reason}"))
     # The render lands beside the destination (same disk: the final rename is atomic, no copy).
     sweep_beside(out_path.parent)  # what killed exports left here
     with scratch_dir(out_path.parent, EXPORT_PREFIX, pointer_dir=lib.cache_dir / EXPORTS_DIR) as workdir:
@@ -193,11 +196,19 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
             from studio.provenance.signing import sign_media
 
             report(ExportStatus("signing", RENDER_SHARE, None, "Content Credentials"))
-            sign_media(rendered, out_path, plan())
+            sign_media(rendered, out_path, manifest)
         else:
             os.replace(rendered, out_path)
     report(ExportStatus("done", 1.0, 0.0, f"{time.monotonic() - started:.1f} s"))
     return out_path
+
+
+def _unsigned_reasons(manifest: ManifestPlan | None) -> list[str]:
+    if manifest is None or not manifest.ingredients:
+        return []
+    from studio.provenance.signing import unsigned_reason
+
+    return [r for ing in manifest.ingredients if (r := unsigned_reason(ing.path, name=ing.title)) is not None]
 
 
 def _watermark(watermark: bool | WatermarkSettings) -> WatermarkSettings | None:

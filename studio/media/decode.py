@@ -224,7 +224,15 @@ class FrameReader:
         return self._at_end or t + _PTS_TOLERANCE_S < self._ahead.start + self._reach_s
 
     def _seek(self, t: float) -> None:
-        seek(self._container, self._to_pts(t), self._stream, self.path)
+        if t <= self._first_s + _PTS_TOLERANCE_S:
+            # Back to the start: a fresh container is there already, and the image demuxer (stills)
+            # loses its only picture when asked to seek.
+            self._container.close()
+            self._container = open_input(self.path)
+            self._stream = self._container.streams.video[0]
+            self._stream.thread_type = "AUTO"
+        else:
+            seek(self._container, self._to_pts(t), self._stream, self.path)
         self._decoded = _decode_frames(self.path, self._container, self._stream)
         self._ahead = None
         self._at_end = False

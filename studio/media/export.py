@@ -184,6 +184,8 @@ class VideoRenderer:
             # Nearest source frame to the source time: a clip moved by a fraction of a frame
             # still shows each frame at the output frame closest to where it belongs.
             src_t = seg.source_start + (t - seg.start) + 0.5 / (reader.info.fps or DEFAULT_RATE)
+            if reader.duration <= 1.5 / (reader.info.fps or DEFAULT_RATE):
+                src_t = 0.0  # a still (one picture): held for as long as its clip lasts
             picture = reader.picture_at(src_t)
             self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p)
         if self.watermark is not None:
