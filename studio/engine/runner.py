@@ -336,6 +336,9 @@ class Runner:
             made = round(len(result.frames) / result.fps, 3)
             if MIN_SECONDS <= made <= MAX_SECONDS:
                 recipe = recipe.replace(seconds=made, fps=float(result.fps))
+        height, width = (int(n) for n in result.frames.shape[1:3])
+        if (width, height) != (recipe.width, recipe.height) and 16 <= min(width, height) and max(width, height) <= 4096:
+            recipe = recipe.replace(width=width, height=height)  # the file's size (a remix keeps its parent's)
         scratch = Path(self.library.cache_dir) / "engine"
         scratch.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f"{ENGINE_PREFIX}{owner_tag()}-", dir=scratch) as folder:  # swept if killed

@@ -14,12 +14,13 @@ import os
 import stat
 from pathlib import Path
 
-MAX_MEDIA_SECONDS = 6 * 3600.0  # one imported file: six hours
+MAX_MEDIA_SECONDS = 4 * 3600.0  # one imported file: four hours (Kinora makes clips of seconds, edits minutes)
 MAX_TIMELINE_SECONDS = 48 * 3600.0  # any time in a project (editors start timecode at up to 24:00:00:00)
 MAX_FRAME_RATE = 1000.0  # frames per second; high-speed captures are 240-1000
+MIN_FRAME_RATE = 0.01  # a picture every 100 s (slideshows); below that a rate is a damaged header
 MAX_SAMPLE_RATE = 768_000  # Hz; the highest rate FFmpeg's PCM formats carry
 MAX_DIMENSION = 16_384  # pixels on either side of a picture (8K is 7680)
-MAX_FRAMES = int(MAX_MEDIA_SECONDS * 120)  # frames a file may hold: six hours at 120 fps
+MAX_FRAMES = int(MAX_MEDIA_SECONDS * 120)  # frames a file may hold: four hours at 120 fps
 MAX_MEDIA_BYTES = 64 * 1024**3  # one media file
 MAX_PROJECT_BYTES = 64 * 1024**2  # a .otio / .edl / a bundle's content.otio
 MAX_NESTING = 64  # levels of JSON nesting in a project (real timelines use about 12)
@@ -73,8 +74,9 @@ def check_media_bounds(duration: float, fps: float | None, sample_rate: int | No
         return (f"claims a length of {duration:g} s; Kinora takes files of up to {MAX_MEDIA_SECONDS / 3600:g} hours "
                 "(the file may be damaged)")
     if fps is not None:
-        if not positive_finite(fps, MAX_FRAME_RATE):
-            return f"claims a frame rate of {fps:g} fps; Kinora takes rates above 0 and up to {MAX_FRAME_RATE:g}"
+        if not positive_finite(fps, MAX_FRAME_RATE) or fps < MIN_FRAME_RATE:
+            return (f"claims a frame rate of {fps:g} fps; Kinora takes rates from {MIN_FRAME_RATE:g} to "
+                    f"{MAX_FRAME_RATE:g} (the file may be damaged)")
         if duration * fps > MAX_FRAMES:
             return f"holds about {duration * fps:.0f} frames, past the {MAX_FRAMES} frames Kinora takes"
         if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
