@@ -8,9 +8,9 @@ import json
 import os
 from pathlib import Path
 
-import provenance_cases as cases
 import pytest
 
+from bench.reliability import tamper_cases as cases
 from studio.cli import main
 from studio.cli.credentials_cmd import EXIT_CODES
 from studio.errors import ProvenanceError
@@ -29,19 +29,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     old = os.environ.get("KINORA_CONFIG")
     os.environ["KINORA_CONFIG"] = str(config)
     try:
-        good = cases.signed(folder, "good", "a red kite")
-        files = {
-            "valid": good,
-            "no credentials": cases.clip(folder / "plain.mp4"),
-            "media byte flipped": cases.media_byte_flipped(good, folder / "flipped.mp4"),
-            "free box appended": cases.free_box_appended(good, folder / "free-appended.mp4"),
-            "free renamed skip": cases.free_renamed_skip(good, folder / "skip.mp4"),
-            "ingredient tampered": cases.ingredient_tampered(folder),
-            "cawg untrusted": cases.cawg_untrusted(folder),
-        }
-        other = ident.create_identity("Someone Else", folder=folder / "other")
-        files["other signer"] = sign_media(cases.clip(folder / "o.raw.mp4"), folder / "other.mp4",
-                                           generated_take_plan(Recipe(prompt="x"), title="o"), identity=other).path
+        files = cases.make_matrix(folder)
         files["config"] = config  # the identity that signed them: tests trust its root
         yield files
     finally:
@@ -51,16 +39,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             os.environ["KINORA_CONFIG"] = old
 
 
-MATRIX = {  # case -> (state, failing check, exit code)
-    "valid": ("valid", None, 0),
-    "no credentials": ("none", None, 5),
-    "media byte flipped": ("tampered", "assertion.bmffHash.mismatch", 4),
-    "free box appended": ("tampered", "assertion.bmffHash.mismatch", 4),
-    "free renamed skip": ("tampered", "assertion.bmffHash.mismatch", 4),
-    "ingredient tampered": ("tampered", "ingredient.manifest.mismatch", 4),
-    "cawg untrusted": ("untrusted signer", "cawg.x509.credential.untrusted", 3),
-    "other signer": ("untrusted signer", "signingCredential.untrusted", 3),
-}
+MATRIX = cases.MATRIX
 
 
 @pytest.mark.parametrize("case", sorted(MATRIX))

@@ -71,8 +71,11 @@ def check_document(document: Any, source: str) -> None:
             if isinstance(node.get("OTIO_SCHEMA"), str):
                 _check_object(node, source, where)
             pending.extend((value, depth + 1, f"{where}/{key}") for key, value in node.items())
+            pending.extend((key, depth + 1, where) for key in node)
         elif isinstance(node, list):
             pending.extend((value, depth + 1, f"{where}/{i}") for i, value in enumerate(node))
+        elif isinstance(node, str) and "\x00" in node:  # names and paths with NULs cut short in C and on disk
+            raise ProjectError(f"{source}: has a NUL character in a text value (at {where}); refusing it.")
 
 
 def _schema_name(node: Any) -> str | None:

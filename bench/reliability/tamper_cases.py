@@ -1,5 +1,6 @@
-"""Files for credential tests, made here: signed clips, a tampered ingredient, a CAWG identity from a
-signer outside the trust list, a free box appended. Shared by the tamper-matrix test and the harness."""
+"""The tamper matrix: files made here (signed clips, a tampered ingredient, a CAWG identity from a signer
+outside the trust list, free/skip boxes) and the verdict and exit code `kinora credentials` owes each.
+Shared by tests/test_provenance_truth.py and the reliability harness."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ from studio.provenance.signing import sign_media
 from studio.recipe import Recipe
 
 PARENT_PROMPT = "PARENT-PROMPT-kite-over-the-sea"
+
+MATRIX = {  # case -> (state, failing check, exit code of `kinora credentials`)
+    "valid": ("valid", None, 0),
+    "no credentials": ("none", None, 5),
+    "media byte flipped": ("tampered", "assertion.bmffHash.mismatch", 4),
+    "free box appended": ("tampered", "assertion.bmffHash.mismatch", 4),
+    "free renamed skip": ("tampered", "assertion.bmffHash.mismatch", 4),
+    "ingredient tampered": ("tampered", "ingredient.manifest.mismatch", 4),
+    "cawg untrusted": ("untrusted signer", "cawg.x509.credential.untrusted", 3),
+    "other signer": ("untrusted signer", "signingCredential.untrusted", 3),
+}
 
 
 def clip(path: Path, shade: int = 40) -> Path:
@@ -107,3 +119,20 @@ def media_byte_flipped(source: Path, out: Path) -> Path:
     data[at + size // 2] ^= 0xFF
     out.write_bytes(bytes(data))
     return out
+
+
+def make_matrix(folder: Path) -> dict[str, Path]:
+    """Every case of MATRIX, signed with the identity of the current KINORA_CONFIG (made if needed)."""
+    good = signed(folder, "good", "a red kite")
+    other = ident.create_identity("Someone Else", folder=folder / "other")
+    return {
+        "valid": good,
+        "no credentials": clip(folder / "plain.mp4"),
+        "media byte flipped": media_byte_flipped(good, folder / "flipped.mp4"),
+        "free box appended": free_box_appended(good, folder / "free-appended.mp4"),
+        "free renamed skip": free_renamed_skip(good, folder / "skip.mp4"),
+        "ingredient tampered": ingredient_tampered(folder),
+        "cawg untrusted": cawg_untrusted(folder),
+        "other signer": sign_media(clip(folder / "o.raw.mp4"), folder / "other.mp4",
+                                   generated_take_plan(Recipe(prompt="x"), title="o"), identity=other).path,
+    }
