@@ -63,3 +63,14 @@ def test_the_take_exports_signed_and_says_first_what_travels_unsigned(lib: Libra
     if kind == "still":  # held for its clip's length at its upright size (was: "no picture could be decoded")
         info = probe(out)
         assert (info.width, info.height) == (1800, 1200) and info.duration == pytest.approx(3.0, abs=0.1)
+
+
+def test_the_export_dialog_shows_the_notice_beside_its_progress(qtbot, lib: Library, tmp_path: Path) -> None:
+    from studio.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(lib, None, take_id=_import(lib, _rf64_wav(tmp_path / "long.wav")))
+    qtbot.addWidget(dialog)
+    dialog._on_status(ExportStatus("notice", 0.0, None, "long: c2pa cannot read this file"))
+    dialog._on_status(ExportStatus("rendering", 0.5, None))
+    assert "long: c2pa cannot read this file" in dialog.notice.text() and not dialog.notice.isHidden()
+    assert dialog.status.text().startswith("Rendering")
