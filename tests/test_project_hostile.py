@@ -11,15 +11,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-import opentimelineio as otio
 import pytest
 
+from bench.reliability import hostile
 from studio.errors import ProjectError
 from studio.library import Library
 from studio.project.files import import_project_file, read_project_file
 
 REPO = Path(__file__).resolve().parent.parent
-TRACKS_NULL = '{"OTIO_SCHEMA":"Timeline.1","name":"n","metadata":{},"tracks":null}'
+TRACKS_NULL = hostile.TRACKS_NULL
 
 
 def kinora(library: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,18 +29,7 @@ def kinora(library: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _timeline_json(kinora_meta: object = None, rate: object = 24, value: object = 24) -> str:
-    timeline = otio.schema.Timeline(name="T")
-    track = otio.schema.Track(name="V1")
-    timeline.tracks.append(track)
-    track.append(otio.schema.Clip(name="a", media_reference=otio.schema.ExternalReference("media/a.mp4"),
-                                  source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24),
-                                                                       otio.opentime.RationalTime(24, 24))))
-    data = json.loads(timeline.to_json_string())
-    clip = data["tracks"]["children"][0]["children"][0]
-    clip["source_range"]["duration"].update(rate=rate, value=value)
-    if kinora_meta is not None:
-        clip["metadata"]["kinora"] = kinora_meta
-    return json.dumps(data, allow_nan=True)
+    return hostile.timeline_json(clip_kinora=kinora_meta, rate=rate, value=value)
 
 
 def _one_line_exit_2(result: subprocess.CompletedProcess[str], name: str) -> None:
@@ -126,57 +115,13 @@ def test_a_fifo_named_like_a_project_is_refused_without_blocking(tmp_path: Path)
 # --- damaged and hostile zips ------------------------------------------------------------------
 
 def _good_bundle(path: Path, clip: bytes = b"\x00" * 2048, **writestr: bytes) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("version.txt", "1.0.0")
-        zf.writestr("content.otio", _timeline_json(), compress_type=zipfile.ZIP_DEFLATED)
-        zf.writestr("media/a.mp4", clip, compress_type=zipfile.ZIP_DEFLATED)
-        for name, data in writestr.items():
-            zf.writestr(name, data)
-    return path
+    members = {**hostile.good_members(clip), **writestr}
+    return hostile.bundle(path, members, deflate=("content.otio", "media/a.mp4"))
 
 
-def _patch(path: Path, find: bytes, replace: bytes, occurrence: int = 0) -> None:
-    data = bytearray(path.read_bytes())
-    at = -1
-    for _ in range(occurrence + 1):
-        at = data.index(find, at + 1)
-    data[at:at + len(replace)] = replace
-    path.write_bytes(bytes(data))
-
-
-def _local_data_offset(path: Path, name: str) -> int:
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo(name)
-    raw = path.read_bytes()
-    n, m = int.from_bytes(raw[info.header_offset + 26:info.header_offset + 28], "little"), \
-        int.from_bytes(raw[info.header_offset + 28:info.header_offset + 30], "little")
-    return info.header_offset + 30 + n + m
-
-
-def _bad_crc(path: Path) -> None:
-    with zipfile.ZipFile(path) as zf:
-        crc = zf.getinfo("content.otio").CRC.to_bytes(4, "little")
-    _patch(path, crc, bytes(b ^ 0xFF for b in crc), 1)  # the central directory's copy
-
-
-def _bad_deflate(path: Path) -> None:
-    at = _local_data_offset(path, "content.otio")
-    data = bytearray(path.read_bytes())
-    data[at:at + 8] = b"\xff" * 8
-    path.write_bytes(bytes(data))
-
-
-def _encrypted(path: Path) -> None:
-    _patch(path, b"PK\x01\x02", b"PK\x01\x02")  # keep the signature; set bit 0 of the flags below
-    data = bytearray(path.read_bytes())
-    cd = data.index(b"PK\x01\x02")
-    data[cd + 8] |= 0x01
-    path.write_bytes(bytes(data))
-
-
-DAMAGED = {"bad-crc": (_bad_crc, "content.otio' is damaged"),
-           "bad-deflate": (_bad_deflate, "content.otio' is damaged"),
-           "encrypted": (_encrypted, "is encrypted")}
+DAMAGED = {"bad-crc": (hostile.damage_crc, "content.otio' is damaged"),
+           "bad-deflate": (hostile.damage_deflate, "content.otio' is damaged"),
+           "encrypted": (hostile.mark_encrypted, "is encrypted")}
 
 
 @pytest.mark.parametrize("case", sorted(DAMAGED))
