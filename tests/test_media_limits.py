@@ -29,6 +29,16 @@ def _clip(path: Path) -> Path:
     return write_clip(np.full((6, 32, 32, 3), 90, np.uint8), None, 24, 48000, path)
 
 
+def _wav(path: Path, samples: int) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_s16le", rate=48000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, samples), np.int16), format="s16", layout="mono")
+        frame.sample_rate = 48000
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    return path
+
+
 @pytest.mark.parametrize("special", ["fifo", "/proc/self/pagemap", "/dev/zero"])
 def test_non_regular_files_are_refused_before_they_are_opened(tmp_path: Path, special: str) -> None:
     path = Path(special)
@@ -78,13 +88,7 @@ def test_container_metadata_that_is_not_utf8_does_not_stop_a_probe(tmp_path: Pat
 
 
 def test_a_failed_seek_is_a_media_error_naming_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "tone.wav"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("pcm_s16le", rate=48000)
-        frame = av.AudioFrame.from_ndarray(np.zeros((1, 48000), np.int16), format="s16", layout="mono")
-        frame.sample_rate = 48000
-        for packet in stream.encode(frame):
-            out.mux(packet)
+    path = _wav(tmp_path / "tone.wav", 48000)
     real_open = containers.open_input
 
     class NoSeek:  # what some m4a/mp3 demuxers answer: -1, raised by PyAV as PermissionError
@@ -117,13 +121,7 @@ def test_lengths_and_rates_past_the_caps_are_named(duration: float, fps: float |
 
 def test_a_wav_claiming_hours_it_does_not_hold_is_refused_by_probe(tmp_path: Path) -> None:
     # The old probe accepted lengths like this; an export of such a file then ran for hours or for ever.
-    path = tmp_path / "forever.wav"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("pcm_s16le", rate=48000)
-        frame = av.AudioFrame.from_ndarray(np.zeros((1, 4800), np.int16), format="s16", layout="mono")
-        frame.sample_rate = 48000
-        for packet in stream.encode(frame):
-            out.mux(packet)
+    path = _wav(tmp_path / "forever.wav", 4800)
     data = bytearray(path.read_bytes())
     at = data.index(b"data")
     data[at + 4:at + 8] = struct.pack("<I", 0xFFFFFFF0)  # the data chunk claims 4 GiB
