@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 STATE_LINES = {
     "valid": "VALID: signed, unchanged since, by a trusted signer",
     "untrusted signer": "UNTRUSTED SIGNER: unchanged since signing, but the signer is not one this machine trusts",
-    "tampered": "TAMPERED: the file was changed after it was signed",
+    "tampered": "TAMPERED: the file, or the credentials of a parent it names, changed after signing",
     "invalid": "INVALID: the signing credential failed its checks",
     "none": "NO CONTENT CREDENTIALS: nothing says where this file came from",
 }
