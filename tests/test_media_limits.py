@@ -154,3 +154,13 @@ def test_import_probes_before_it_hashes(tmp_path: Path, monkeypatch: pytest.Monk
     with Library.open(tmp_path / "lib") as lib, pytest.raises(MediaError):
         lib.import_media(junk)
     assert hashed == []
+
+
+def test_a_cut_jpeg_is_one_line_not_a_libjpeg_warning_and_an_error(tmp_path: Path, corpus: Path) -> None:
+    # The fuzzer's "unclear" cases: libjpeg under OpenCV printed "Premature end of JPEG file" before our line.
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes((corpus / "c2pa" / "C.jpg").read_bytes()[:30000])
+    result = subprocess.run([sys.executable, "-m", "studio", "import", str(cut)], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "KINORA_LIBRARY": str(tmp_path / "lib")})
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("kinora: ") and "cut.jpg: is not a readable image" in result.stderr

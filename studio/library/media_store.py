@@ -15,11 +15,12 @@ from pathlib import Path
 
 from studio.atomic import atomic_path
 from studio.errors import LibraryError, MediaError
-from studio.media.limits import regular_file_problem
+from studio.media.limits import MAX_DIMENSION, regular_file_problem
 from studio.scratch import INCOMING_DIR
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 MEDIA_DIR = "media"
+_EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,27 @@ def media_facts(path: Path) -> MediaFacts:
 
 
 def _image_facts(path: Path) -> MediaFacts:
-    import cv2  # heavy: only when an image is imported
+    # Pillow, not OpenCV: libjpeg under OpenCV prints "Premature end of JPEG file" and the like to stderr,
+    # which turned one clear error into several lines; Pillow raises instead, and refuses pixel bombs.
+    import warnings
 
-    # IMREAD_COLOR applies the EXIF orientation, so the size is the upright display size.
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise MediaError(f"{path}: is not a readable image; use a JPEG or PNG file")
-    height, width = image.shape[:2]
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()  # decode it all: a damaged or cut picture fails here
+                width, height = image.size
+                if image.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8):  # turned a quarter: upright size
+                    width, height = height, width
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError) as exc:
+        raise MediaError(f"{path}: is not a readable image ({str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__}); "
+                         "use a JPEG or PNG file") from exc
+    if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+        raise MediaError(f"{path}: is a {width}x{height} picture; Kinora takes pictures of up to {MAX_DIMENSION} "
+                         "pixels a side")
     codec = "jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else path.suffix.lower().lstrip(".")
     return MediaFacts("image", None, None, width, height, None, codec, None)
 
