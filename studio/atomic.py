@@ -11,6 +11,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from studio.scratch import owner_tag
+
 
 def _process_umask() -> int:
     mask = os.umask(0)
@@ -24,15 +26,19 @@ _FILE_MODE = 0o666 & ~_process_umask()
 
 
 @contextlib.contextmanager
-def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path in dest's folder; on success it is renamed onto dest.
+def atomic_path(dest: str | os.PathLike[str], tmp_dir: str | os.PathLike[str] | None = None) -> Iterator[Path]:
+    """Yield a temporary path in dest's folder (or `tmp_dir`, on the same disk); on success it is
+    renamed onto dest.
 
     The temporary keeps dest's suffix so tools that pick a format by extension
-    (FFmpeg muxers, OTIO adapters) still work. On any exception it is removed.
+    (FFmpeg muxers, OTIO adapters) still work. On any exception it is removed; its name carries
+    this process as owner (studio.scratch), so one left by a killed process can be swept.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent)
+    folder = Path(tmp_dir) if tmp_dir is not None else dest.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.stem}.{owner_tag()}-", suffix=f".part{dest.suffix}", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, _FILE_MODE)

@@ -47,3 +47,10 @@ class Cancelled(KinoraError):
     def __init__(self, message: str, reason: str = "canceled") -> None:
         super().__init__(message)
         self.reason = reason
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an OSError that escaped a layer: the file and the reason (e.g. permission denied)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: {reason}; check the path and its permissions"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import KinoraError, LibraryError, MediaError, ProjectError, ProvenanceError
+from studio.scratch import EXPORT_PREFIX, EXPORTS_DIR, scratch_dir, sweep_beside
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -46,7 +46,7 @@ SIGNED_CACHE = "signed"
 class ExportStatus:
     """Progress of an export, for a progress bar: the phase, the overall fraction and an ETA."""
 
-    phase: str  # "rendering", "signing", "done"
+    phase: str  # "notice" (said before rendering: `detail` is the message), "rendering", "signing", "done"
     fraction: float
     eta_s: float | None = None
     detail: str = ""
@@ -216,9 +216,12 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
         report(ExportStatus("rendering", p.fraction * (RENDER_SHARE if sign else 1.0), p.eta_s,
                             f"frame {p.frame} of {p.total}"))
 
+    manifest = plan() if sign else None
+    for reason in _unsigned_reasons(manifest):  # said before rendering, not discovered after it
+        report(ExportStatus("notice", 0.0, None, f"credentials carried unsigned: {reason}"))
     # The render lands beside the destination (same disk: the final rename is atomic, no copy).
-    with tempfile.TemporaryDirectory(prefix=".kinora-export-", dir=out_path.parent) as tmp:
-        workdir = Path(tmp)
+    sweep_beside(out_path.parent)  # what killed exports left here
+    with scratch_dir(out_path.parent, EXPORT_PREFIX, pointer_dir=lib.cache_dir / EXPORTS_DIR) as workdir:
         rendered = workdir / f"render{out_path.suffix or '.mp4'}"
         report(ExportStatus("rendering", 0.0, None))
         render_timeline(timeline, rendered, preset, resolve_media=lib.resolve_clip_media,
@@ -229,7 +232,7 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
             from studio.provenance.signing import sign_media
 
             report(ExportStatus("signing", RENDER_SHARE, None, "Content Credentials"))
-            sign_media(rendered, out_path, plan(), identity=identity)
+            sign_media(rendered, out_path, manifest, identity=identity)
         else:
             os.replace(rendered, out_path)
     report(ExportStatus("done", 1.0, 0.0, f"{time.monotonic() - started:.1f} s"))
@@ -266,6 +269,14 @@ def render_schedule(timeline: otio.schema.Timeline, resolve_media: Callable[[oti
         return path
 
     return build_schedule(timeline, resolve, media_kinds)
+
+
+def _unsigned_reasons(manifest: ManifestPlan | None) -> list[str]:
+    if manifest is None or not manifest.ingredients:
+        return []
+    from studio.provenance.signing import unsigned_reason
+
+    return [r for ing in manifest.ingredients if (r := unsigned_reason(ing.path, name=ing.title)) is not None]
 
 
 def _watermark(watermark: bool | WatermarkSettings | None) -> WatermarkSettings | None:

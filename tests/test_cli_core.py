@@ -26,7 +26,7 @@ def test_import_then_list_show_and_search(corpus: Path, tmp_path: Path) -> None:
     result = kinora(lib, "import", str(corpus / "video" / "sample.mp4"), str(bad),
                     str(corpus / "otio" / "premiere_example.edl"))
     # The bad file is one clear line and a failing exit; the others are imported anyway.
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("kinora: ") and "broken.mp4" in result.stderr
     assert "Traceback" not in result.stderr
     assert "take 1: sample" in result.stdout and "project 1: Premiere_Example.01" in result.stdout
@@ -45,9 +45,9 @@ def test_import_then_list_show_and_search(corpus: Path, tmp_path: Path) -> None:
     assert found.returncode == 0 and "sample" in found.stdout
 
 
-def test_unknown_take_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_unknown_take_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = kinora(tmp_path / "lib", "library", "show", "42")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip() == "kinora: There is no take 42 in this library (see `kinora library list`)."
 
 
@@ -66,7 +66,7 @@ def test_project_new_list_export_and_open_in_another_library(corpus: Path, tmp_p
     assert opened.returncode == 0 and opened.stdout.startswith("project 1: Night shoot")
 
     wrong = kinora(lib, "project", "export", str(created["id"]), "-o", str(tmp_path / "night.mov"))
-    assert wrong.returncode == 1 and "choose a .otio, .otioz, .edl, .xml or .fcpxml" in wrong.stderr
+    assert wrong.returncode == 2 and "choose a .otio, .otioz, .edl, .xml or .fcpxml" in wrong.stderr
 
 
 def test_opening_a_hostile_bundle_fails_cleanly(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_opening_a_hostile_bundle_fails_cleanly(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("../../escape.txt", "x")
     result = kinora(tmp_path / "lib", "open", str(path))
-    assert result.returncode == 1 and "'..'" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "'..'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "escape.txt").exists()
 
 

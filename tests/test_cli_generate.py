@@ -43,7 +43,7 @@ def test_generate_with_an_uninstalled_model_fails_at_once_with_the_pull_command(
     monkeypatch.setattr(ltx2, "load_pipeline", no_loading)
     code = main(["generate", "a red ball", "--model", "ltx-2", "--seconds", "2"])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2
     assert "kinora models pull ltx-2" in err and "GB" in err
     with Library.open() as lib:
         assert [t.status for t in lib.list_takes()] == ["failed"]
@@ -108,9 +108,9 @@ def test_remix_of_a_received_file_defaults_to_the_senders_model(tmp_path, capsys
 
 
 def test_bad_arguments_are_refused_with_a_readable_message(capsys):
-    assert main(["generate", "x", "--model", "tiny-random", "--mode", "retake"]) == 1
+    assert main(["generate", "x", "--model", "tiny-random", "--mode", "retake"]) == 2
     assert "--remix" in capsys.readouterr().err
-    assert main(["generate", "x", "--model", "tiny-random", "--style", "vaporwave"]) == 1
+    assert main(["generate", "x", "--model", "tiny-random", "--style", "vaporwave"]) == 2
     assert "Unknown style" in capsys.readouterr().err
 
 
@@ -122,7 +122,7 @@ def test_models_list_shows_installed_state_and_modes(capsys):
 
 
 def test_models_pull_offline_says_so(capsys):
-    assert main(["models", "pull", "ltx-2"]) == 1
+    assert main(["models", "pull", "ltx-2"]) == 2
     assert "no network" in capsys.readouterr().err
 
 

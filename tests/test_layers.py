@@ -32,7 +32,7 @@ LAYERS: dict[str, int] = {
     "provenance": 3,
     "recipe": 2,
     # Small shared modules every layer may use, then the floor.
-    "atomic": 1, "cancel": 1, "paths": 1, "formatting": 1,
+    "atomic": 1, "cancel": 1, "paths": 1, "formatting": 1, "scratch": 1,
     "errors": 0, "__init__": 0,  # __init__: the package itself (its __version__)
 }
 # Upward arrows allowed on purpose, each with its reason.

@@ -75,7 +75,9 @@ def test_otioz_round_trip_into_a_second_library_brings_the_media(project, tmp_pa
         (take,) = other.list_takes()
         assert (take.origin, take.recipe.seed, kinora_data(video)["take_id"]) == ("imported", 11, take.id)
         assert loaded.tracks[0][0].source_range == timeline.tracks[0][0].source_range
-        assert list(other.cache_dir.iterdir()) == []  # the unpacking folder is gone
+        # The unpacking folder is gone (cache/incoming, where store copies are made, stays, empty).
+        assert [p for p in other.cache_dir.iterdir() if p.name != "incoming"] == []
+        assert list((other.cache_dir / "incoming").iterdir()) == []
 
 
 def test_otioz_reads_with_otio_own_adapter(project, tmp_path: Path) -> None:
@@ -170,7 +172,7 @@ HOSTILE = {
                   "points outside the bundle"),
     "media-lacking": (lambda m: {k: v for k, v in m.items() if k != "media/a.mp4"}, (), "which the bundle lacks"),
     "bad-checksum": (lambda m: {**m, "kinora.json": json.dumps({"schema": 1, "members": {
-        "media/a.mp4": {"size": 1, "sha256": "0" * 64}}})}, (), "checksum mismatch"),
+        "media/a.mp4": {"size": len(m["media/a.mp4"]), "sha256": "0" * 64}}})}, (), "checksum mismatch"),
     "bad-json": (lambda m: {**m, "content.otio": "{not json"}, (), "not valid OTIO JSON"),
 }
 

@@ -36,14 +36,14 @@ def test_export_then_credentials_json_shows_a_valid_ai_generated_file_with_its_r
 
 
 def test_credentials_text_names_the_failing_check_of_a_tampered_file(corpus, capsys) -> None:
-    assert main(["credentials", str(corpus / "c2pa" / "XCA.jpg")]) == 0
+    assert main(["credentials", str(corpus / "c2pa" / "XCA.jpg")]) == 4  # tampered (exit 0 before issue 16)
     text = capsys.readouterr().out
     assert "TAMPERED" in text and "failing check: assertion.dataHash.mismatch" in text
     assert "parentOf 'A.jpg'" in text
 
 
 def test_credentials_of_a_missing_file_is_a_one_line_error(tmp_path, capsys) -> None:
-    assert main(["credentials", str(tmp_path / "nope.mp4")]) == 1
+    assert main(["credentials", str(tmp_path / "nope.mp4")]) == 2
     assert capsys.readouterr().err.startswith("kinora: ")
 
 
@@ -54,7 +54,7 @@ def test_identity_rename_changes_the_signer_shown_in_new_exports(tmp_path, capsy
     out = tmp_path / "ada.mp4"
     assert main(["export", str(take_id), "--take", "-o", str(out), "--no-credentials"]) == 0
     capsys.readouterr()
-    assert main(["credentials", str(out), "--json"]) == 0
+    assert main(["credentials", str(out), "--json"]) == 5  # no credentials
     assert json.loads(capsys.readouterr().out)["validation"]["state"] == "none"
     signed = tmp_path / "ada-signed.mp4"
     assert main(["export", str(take_id), "--take", "-o", str(signed)]) == 0
@@ -65,7 +65,7 @@ def test_identity_rename_changes_the_signer_shown_in_new_exports(tmp_path, capsy
 
 @pytest.mark.parametrize("args", [["export", "999", "--take", "-o", "x.mp4"], ["export", "999", "-o", "x.mp4"]])
 def test_exporting_something_that_does_not_exist_says_so(tmp_path, capsys, args) -> None:
-    assert main(args) == 1
+    assert main(args) == 2
     assert "999" in capsys.readouterr().err
 
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from studio import __version__
-from studio.errors import KinoraError
+from studio.errors import KinoraError, os_error_message
 
 # Modules that add sub-commands; each has `register(subparsers, common)`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -31,6 +31,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 log = logging.getLogger("kinora")
+
+EXIT_BAD_INPUT = 2  # a KinoraError or an unreadable file: one line on stderr names the file and the problem
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -82,11 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KinoraError as exc:
         log.debug("command failed", exc_info=True)
         print(f"kinora: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("kinora: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (`kinora ... | head`): not an error; keep Python quiet at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file the user cannot read or write, wherever it was met
+        log.debug("command failed", exc_info=True)
+        print(f"kinora: {os_error_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("kinora: interrupted", file=sys.stderr)
+        return 130

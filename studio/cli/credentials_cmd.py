@@ -17,10 +17,17 @@ if TYPE_CHECKING:
 STATE_LINES = {
     "valid": "VALID: signed, unchanged since, by a trusted signer",
     "untrusted signer": "UNTRUSTED SIGNER: unchanged since signing, but the signer is not one this machine trusts",
-    "tampered": "TAMPERED: the file was changed after it was signed",
+    "tampered": "TAMPERED: the file, or the credentials of a parent it names, changed after signing",
     "invalid": "INVALID: the signing credential failed its checks",
     "none": "NO CONTENT CREDENTIALS: nothing says where this file came from",
 }
+
+
+# Exit codes of `kinora credentials`, one per verdict (1 and 2 stay Python's crash and Kinora's bad input).
+EXIT_CODES = {"valid": 0, "untrusted signer": 3, "tampered": 4, "invalid": 4, "none": 5}
+EXIT_HELP = ("exit status: 0 valid (trusted signer); 3 valid but the signer is not trusted here (also a CAWG "
+             "identity signer outside the trust list); 4 invalid or tampered (the file, a parent's credentials "
+             "or the signing certificate failed a check); 5 no Content Credentials; 2 the file cannot be read.")
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -28,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "credentials", parents=[common], help="show a file's Content Credentials (C2PA): signer, recipe, parents",
         description="Validate and print a file's Content Credentials: issuer, time, whether it is AI-generated, "
                     "the Kinora recipe, the ingredient tree and the validation state "
-                    "(valid, untrusted signer, tampered with the failing check, or none).")
+                    "(valid, untrusted signer, tampered with the failing check, or none).",
+        epilog=EXIT_HELP)
     creds.add_argument("file", type=Path, help="the file to inspect (MP4, MOV, JPEG, PNG, ...)")
     creds.set_defaults(handler=run_credentials)
 
@@ -57,7 +65,7 @@ def run_credentials(args: argparse.Namespace) -> int:
     consent = _consent(args, report)
     data = {**report.to_dict(), "cameo_consent_status": [dataclasses.asdict(c) for c in consent]}
     emit(args, data, lambda: "\n".join([format_report(report), *_consent_lines(consent)]))
-    return 0
+    return EXIT_CODES.get(report.state, EXIT_CODES["tampered"])
 
 
 def _consent(args: argparse.Namespace, report: CredentialsReport) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from studio.cli.library_access import open_library
@@ -38,6 +39,9 @@ def run_export(args: argparse.Namespace) -> int:
     preset = get_preset(args.preset, args.fit)
 
     def on_progress(status: ExportStatus) -> None:
+        if status.phase == "notice":
+            print(f"kinora: note: {status.detail}", file=sys.stderr)
+            return
         bar.update(status.phase, status.fraction, status.eta_s, status.detail)
 
     options = dict(watermark=not args.no_watermark, sign=not args.no_credentials, progress=on_progress)

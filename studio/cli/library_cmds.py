@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.cli import EXIT_BAD_INPUT
 from studio.cli.library_access import open_library
 from studio.cli.output import emit
-from studio.errors import KinoraError
+from studio.errors import KinoraError, os_error_message
 
 if TYPE_CHECKING:
     from studio.library import Library, TakeRecord
@@ -75,10 +76,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             path = Path(name)
             try:
                 results.append(import_one(lib, path, rate=args.rate))
-            except KinoraError as exc:
+            except (KinoraError, OSError) as exc:
                 failures += 1
-                results.append({"file": name, "kind": "error", "error": str(exc)})
-                print(f"kinora: {exc}", file=sys.stderr)
+                message = os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+                results.append({"file": name, "kind": "error", "error": message})
+                print(f"kinora: {message}", file=sys.stderr)
 
     def text() -> str:
         lines = []
@@ -92,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if results and any(r["kind"] != "error" for r in results) or getattr(args, "json", False):
         emit(args, results, text)
-    return 1 if failures else 0
+    return EXIT_BAD_INPUT if failures else 0
 
 
 # --- list, search, show -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 from studio.cancel import CancelToken
 from studio.errors import Cancelled, EngineError, KinoraError
 from studio.recipe import MAX_SECONDS, MIN_SECONDS, REMIX_MODES, Recipe
+from studio.scratch import ENGINE_PREFIX, owner_tag
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
@@ -366,9 +367,12 @@ class Runner:
             made = round(len(result.frames) / result.fps, 3)
             if MIN_SECONDS <= made <= MAX_SECONDS:
                 recipe = recipe.replace(seconds=made, fps=float(result.fps))
+        height, width = (int(n) for n in result.frames.shape[1:3])
+        if (width, height) != (recipe.width, recipe.height) and 16 <= min(width, height) and max(width, height) <= 4096:
+            recipe = recipe.replace(width=width, height=height)  # the file's size (a remix keeps its parent's)
         scratch = Path(self.library.cache_dir) / "engine"
         scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        with tempfile.TemporaryDirectory(prefix=f"{ENGINE_PREFIX}{owner_tag()}-", dir=scratch) as folder:  # swept if killed
             audio = result.audio if recipe.audio else None  # audio off: write_clip lays a silent track
             path = write_clip(result.frames, audio, result.fps, result.sample_rate,
                               Path(folder) / f"take-{take.id}.mp4")

@@ -27,6 +27,7 @@ from studio.library.records import MediaRecord
 from studio.library.takes import TakesMixin
 from studio.library.timeline_format import kinora_data
 from studio.media.resolver import file_path_of
+from studio.scratch import sweep_library
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
@@ -65,6 +66,7 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         library = cls(root, database, _try_owner_lock(root))
         try:
             library.last_backup = migrations.migrate(database, root / "backups")
+            sweep_library(root)  # temporary work of killed processes (a live owner's is kept)
             library.reconcile()
             if recover_jobs and library.is_owner:
                 # Only the first process to open the library may decide its jobs were interrupted:
@@ -114,15 +116,16 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
     def _store_media(self, path: Path) -> tuple[StoredFile, MediaFacts]:
         if path.is_dir():
             raise LibraryError(f"{path}: is a folder; name the files in it (e.g. {path}/*.mp4).")
-        if not path.is_file():
+        if not path.exists():
             raise LibraryError(f"{path}: no such file.")
+        # Probe before hashing: a huge sparse or endless file is refused in milliseconds, not read in full.
+        facts = media_facts(path)
         digest = sha256_of(path)
         known = self.media_by_sha256(digest)
         if known is not None and not known.missing:
             facts = MediaFacts(known.kind, known.duration, known.fps, known.width, known.height, known.sample_rate,
                                known.codec, known.audio_codec)
             return StoredFile(digest, known.relpath), facts
-        facts = media_facts(path)  # probe before copying: a bad file never enters the store
         return self._store.add(path, digest), facts
 
     def _insert_media_row(self, conn: sqlite3.Connection, stored: StoredFile, facts: MediaFacts,

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from studio.atomic import atomic_path
 from studio.errors import LibraryError, MediaError
+from studio.media.limits import MAX_DIMENSION, regular_file_problem
+from studio.scratch import INCOMING_DIR
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 MEDIA_DIR = "media"
+_EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ def sha256_of(path: Path) -> str:
 def media_facts(path: Path) -> MediaFacts:
     """Probe a file. Images (by suffix) give kind "image" and their display size; others go
     through studio.media.probe, which raises MediaError naming the file for anything unusable."""
+    problem = regular_file_problem(path)  # FIFOs, devices and /proc files would block or never end
+    if problem is not None:
+        raise MediaError(f"{path}: {problem}")
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return _image_facts(path)
     from studio.media.probe import probe
@@ -61,13 +67,27 @@ def media_facts(path: Path) -> MediaFacts:
 
 
 def _image_facts(path: Path) -> MediaFacts:
-    import cv2  # heavy: only when an image is imported
+    # Pillow, not OpenCV: libjpeg under OpenCV prints "Premature end of JPEG file" and the like to stderr,
+    # which turned one clear error into several lines; Pillow raises instead, and refuses pixel bombs.
+    import warnings
 
-    # IMREAD_COLOR applies the EXIF orientation, so the size is the upright display size.
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise MediaError(f"{path}: is not a readable image; use a JPEG or PNG file")
-    height, width = image.shape[:2]
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()  # decode it all: a damaged or cut picture fails here
+                width, height = image.size
+                if image.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8):  # turned a quarter: upright size
+                    width, height = height, width
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError) as exc:
+        raise MediaError(f"{path}: is not a readable image ({str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__}); "
+                         "use a JPEG or PNG file") from exc
+    if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+        raise MediaError(f"{path}: is a {width}x{height} picture; Kinora takes pictures of up to {MAX_DIMENSION} "
+                         "pixels a side")
     codec = "jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else path.suffix.lower().lstrip(".")
     return MediaFacts("image", None, None, width, height, None, codec, None)
 
@@ -97,7 +117,8 @@ class MediaStore:
         dest = self.path(relpath)
         if not dest.exists():
             try:
-                with atomic_path(dest) as tmp:
+                # Copies in progress live in one folder, so a killed run's are found and swept (studio.scratch).
+                with atomic_path(dest, tmp_dir=self.library_root / "cache" / INCOMING_DIR) as tmp:
                     shutil.copyfile(source, tmp)
             except OSError as exc:
                 raise LibraryError(f"Cannot copy {source} into the library at {self.library_root}: {exc}. "

@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from studio.errors import MediaError
-from studio.media.containers import describe, open_input
+from studio.media.containers import describe, open_input, seek
 from studio.media.decode import media_origin_pts
 
 PROJECT_RATE = 48000
@@ -72,7 +72,7 @@ class AudioReader:
     def _decode_window(self, start: float, end: float | None) -> tuple[float, np.ndarray]:
         """Decode from the packet before start to past end; (time of the first sample, samples)."""
         seek_to = max(0.0, start - _SEEK_LEAD_S)
-        self._container.seek(int(round(seek_to / self._tb)) + self._origin, stream=self._stream, backward=True)
+        seek(self._container, int(round(seek_to / self._tb)) + self._origin, self._stream, self.path)
         # A fresh resampler per window: its output is contiguous from the first frame decoded.
         resampler = av.AudioResampler(format="flt", layout="mono" if self._mono else "stereo", rate=self.rate)
         chunks: list[np.ndarray] = []
@@ -118,7 +118,8 @@ class AudioCursor:
         self._mono = stream.codec_context.channels == 1
         tb = float(stream.time_base)
         origin = media_origin_pts(self._container, stream)
-        self._container.seek(int(round(max(0.0, start - _SEEK_LEAD_S) / tb)) + origin, stream=stream, backward=True)
+        seek(self._container, int(round(max(0.0, start - _SEEK_LEAD_S) / tb)) + origin, stream, self.path,
+             fresh=True)
         self._chunks = self._decoded(stream, tb, origin)
         self._buffer = np.zeros((0, 2), np.float32)
         first_time = next(self._chunks, 0.0)

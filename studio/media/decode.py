@@ -20,7 +20,7 @@ import av
 import numpy as np
 
 from studio.errors import MediaError
-from studio.media.containers import describe, open_input
+from studio.media.containers import describe, open_input, seek
 from studio.media.probe import MediaInfo, probe
 from studio.media.scrub_proxy import ScrubProxy
 
@@ -161,7 +161,7 @@ class FrameReader:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             if start > 0:
-                container.seek(self._to_pts(start), stream=stream, backward=True)
+                seek(container, self._to_pts(start), stream, self.path)
             pending: tuple[float, av.VideoFrame] | None = None
             for frame in _decode_frames(self.path, container, stream):
                 t = self._seconds(frame)
@@ -225,7 +225,15 @@ class FrameReader:
         return self._at_end or t + _PTS_TOLERANCE_S < self._ahead.start + self._reach_s
 
     def _seek(self, t: float) -> None:
-        self._container.seek(self._to_pts(t), stream=self._stream, backward=True)
+        if t <= self._first_s + _PTS_TOLERANCE_S:
+            # Back to the start: a fresh container is there already, and the image demuxer (stills)
+            # loses its only picture when asked to seek.
+            self._container.close()
+            self._container = open_input(self.path)
+            self._stream = self._container.streams.video[0]
+            self._stream.thread_type = "AUTO"
+        else:
+            seek(self._container, self._to_pts(t), self._stream, self.path)
         self._decoded = _decode_frames(self.path, self._container, self._stream)
         self._ahead = None
         self._at_end = False

@@ -158,7 +158,10 @@ class VideoRenderer:
             if alpha <= 0:
                 continue
             p = self._placement(reader)
-            picture = reader.picture_at(source_time(seg, t, reader.info.fps, float(self.plan.rate)))
+            src_t = source_time(seg, t, reader.info.fps, float(self.plan.rate))
+            if reader.duration <= 1.5 / (reader.info.fps or DEFAULT_RATE):
+                src_t = 0.0  # a still (one picture): held for as long as its clip lasts
+            picture = reader.picture_at(src_t)
             if n == 0 and self.fit == "blur" and not p.covers(self.plan.width, self.plan.height):
                 # The bottom picture fills the frame first, blurred: the bars are its own colours.
                 fill = place(reader.info.width, reader.info.height, self.plan.width, self.plan.height, "fill")

@@ -14,6 +14,7 @@ import numpy as np
 
 from studio.errors import MediaError
 from studio.media.containers import describe, open_input
+from studio.media.limits import check_media_bounds
 
 # Packets looked at to decide whether the frame rate varies when the container has no index.
 _VFR_SAMPLE_PACKETS = 240
@@ -64,9 +65,16 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
     path = Path(path)
     with open_input(path) as container:
         try:
-            return _probe_open(path, container)
+            info = _probe_open(path, container)
         except av.FFmpegError as exc:
             raise MediaError(f"{path}: the file is damaged and cannot be read ({describe(exc)})") from exc
+        except (ArithmeticError, ValueError, TypeError) as exc:  # nonsense timings (a zero time base, ...)
+            raise MediaError(f"{path}: the file is damaged: its timing cannot be read ({exc})") from exc
+    problem = check_media_bounds(info.duration, info.fps if info.has_video else None,
+                                 info.sample_rate if info.has_audio else None, info.width, info.height)
+    if problem:
+        raise MediaError(f"{path}: {problem}")
+    return info
 
 
 def _probe_open(path: Path, container: av.container.InputContainer) -> MediaInfo:

@@ -23,8 +23,10 @@ import opentimelineio as otio
 from studio.atomic import atomic_path
 from studio.errors import ProjectError
 from studio.media.resolver import ResolveMedia, require_media
+from studio.media.limits import MAX_BUNDLE_MEMBERS, MAX_MEDIA_BYTES, MAX_PROJECT_BYTES
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import kinora_data
+from studio.project.zip_check import CONTROL_MEMBERS, check_manifest_types, check_proportion, open_zip, zip_errors
 
 BUNDLE_VERSION = "1.0.0"  # OTIOZ's version.txt
 VERSION_FILE = "version.txt"
@@ -33,11 +35,11 @@ MANIFEST_FILE = "kinora.json"
 MEDIA_DIR = "media"
 MANIFEST_SCHEMA = 1
 
-# Bounds for bundles from elsewhere: generous for real projects, fatal for zip bombs.
-MAX_MEMBERS = 10_000
-MAX_MEMBER_BYTES = 8 * 1024**3
-MAX_TOTAL_BYTES = 32 * 1024**3
-MAX_CONTENT_BYTES = 64 * 1024**2
+# Bounds for bundles from elsewhere (studio.media.limits; zip_check adds those in proportion to the bundle).
+MAX_MEMBERS = MAX_BUNDLE_MEMBERS + CONTROL_MEMBERS
+MAX_MEMBER_BYTES = MAX_MEDIA_BYTES
+MAX_TOTAL_BYTES = MAX_MEDIA_BYTES
+MAX_CONTENT_BYTES = MAX_PROJECT_BYTES
 _COPY_CHUNK = 1024 * 1024
 
 
@@ -101,7 +103,7 @@ def check_bundle(path: Path) -> CheckedBundle:
     path = Path(path)
     if not zipfile.is_zipfile(path):
         raise ProjectError(f"{path.name}: is not an .otioz bundle (not a zip file).")
-    with zipfile.ZipFile(path) as zf:
+    with open_zip(path) as zf:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
             raise ProjectError(f"{path.name}: has {len(infos)} files inside, more than the {MAX_MEMBERS} allowed.")
@@ -133,14 +135,16 @@ def check_bundle(path: Path) -> CheckedBundle:
         if MANIFEST_FILE in seen:
             try:
                 manifest = json.loads(_read_bounded(zf, MANIFEST_FILE, MAX_CONTENT_BYTES))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ProjectError(f"{path.name}: its {MANIFEST_FILE} is not valid JSON ({exc}).") from exc
+            check_manifest_types(manifest, f"{path.name}: its {MANIFEST_FILE}")
             if int(manifest.get("schema", 0)) > MANIFEST_SCHEMA:
                 raise ProjectError(f"{path.name}: was written by a newer Kinora (manifest schema "
                                    f"{manifest.get('schema')}); update Kinora to open it.")
         text = _read_bounded(zf, CONTENT_FILE, MAX_CONTENT_BYTES).decode("utf-8", "replace")
         timeline = check_timeline_json(text, path.name)
         media = {i.filename: i for i in infos if i.filename.startswith(f"{MEDIA_DIR}/") and not i.is_dir()}
+        referenced: set[str] = set()
         for clip in timeline.find_clips():
             ref = clip.media_reference
             if isinstance(ref, otio.schema.ExternalReference) and ref.target_url:
@@ -150,6 +154,8 @@ def check_bundle(path: Path) -> CheckedBundle:
                                        f"({ref.target_url}); refusing the bundle.")
                 if name not in media:
                     raise ProjectError(f"{path.name}: clip '{clip.name}' needs {name}, which the bundle lacks.")
+                referenced.add(name)
+        check_proportion(path, media, referenced, manifest.get("members") if isinstance(manifest.get("members"), dict) else {})
     return CheckedBundle(path, timeline, media, manifest)
 
 
@@ -163,7 +169,7 @@ def _member_name(url: str) -> str | None:
 
 
 def _read_bounded(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    with zf.open(name) as fh:
+    with zip_errors(Path(str(zf.filename)), name), zf.open(name) as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise ProjectError(f"{name} in the bundle is larger than {limit} bytes; refusing the bundle.")
@@ -188,7 +194,8 @@ def extract_media(bundle: CheckedBundle, dest_dir: Path) -> dict[str, Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
             written = 0
-            with zf.open(info) as src, atomic_path(target) as tmp, open(tmp, "wb") as dst:
+            with zip_errors(bundle.path, name), zf.open(info) as src, atomic_path(target) as tmp, \
+                    open(tmp, "wb") as dst:
                 while chunk := src.read(_COPY_CHUNK):
                     written += len(chunk)
                     if written > info.file_size or written > MAX_MEMBER_BYTES:

@@ -16,11 +16,13 @@ import opentimelineio as otio
 
 from studio.atomic import write_bytes_atomic
 from studio.errors import KinoraError, MediaError, ProjectError, RecipeError
+from studio.media.limits import regular_file_problem
 from studio.media.resolver import ResolveMedia, require_media
 from studio.project import bundle, interchange
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data, timeline_rate
 from studio.recipe import Recipe
+from studio.scratch import IMPORT_PREFIX, owner_tag
 
 if TYPE_CHECKING:  # annotations only
     from studio.library import Library, ProjectRecord
@@ -97,8 +99,9 @@ def read_project_file(path: Path | str, media_dir: Path | None = None, rate: flo
     Relative references in a .otio are resolved against the file's folder.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ProjectError(f"{path}: no such file.")
+    problem = regular_file_problem(path)  # missing, unreadable, a FIFO or device: refused before opening
+    if problem is not None:
+        raise ProjectError(f"{path}: {problem}.")
     suffix = path.suffix.lower()
     if suffix == ".otioz":
         checked = bundle.check_bundle(path)
@@ -155,7 +158,7 @@ def import_project_file(library: Library, path: Path | str, rate: float | None =
     stay offline; nothing is written until the file has been validated.
     """
     path = Path(path)
-    work = Path(tempfile.mkdtemp(prefix="import-", dir=library.cache_dir))
+    work = Path(tempfile.mkdtemp(prefix=f"{IMPORT_PREFIX}{owner_tag()}-", dir=library.cache_dir))  # swept if killed
     try:
         timeline = read_project_file(path, media_dir=work if path.suffix.lower() == ".otioz" else None, rate=rate)
         _adopt_media(library, timeline)

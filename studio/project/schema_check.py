@@ -15,6 +15,7 @@ import opentimelineio as otio
 
 from studio.errors import ProjectError
 from studio.project.timeline import KINORA_KEY, TIMELINE_SCHEMA
+from studio.project.validate import parse_document
 
 # Value types OTIO serializes without registering them as schemas, and old names it still reads.
 _VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1,
@@ -51,10 +52,8 @@ def _walk(node: Any, known: dict[str, int], source: str, in_metadata: bool = Fal
 
 def check_timeline_json(text: str, source: str) -> otio.schema.Timeline:
     """Parse OTIO JSON after checking its schemas; ProjectError (naming `source`) when refused."""
-    try:
-        document = json.loads(_BARE_INF.sub(r"\1Infinity", text))
-    except ValueError as exc:
-        raise ProjectError(f"{source}: is not valid OTIO JSON ({exc}).") from exc
+    # Bare Inf (as OTIO writes it) read as JSON's Infinity; the structure is checked before OTIO's C++ sees it.
+    document = parse_document(_BARE_INF.sub(r"\1Infinity", text), source)
     _walk(document, known_schemas(), source)
     try:
         timeline = otio.core.deserialize_json_from_string(text)

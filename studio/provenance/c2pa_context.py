@@ -23,7 +23,10 @@ def settings_dict(identity: SigningIdentity | None) -> dict[str, Any]:
         # Reading must never touch the network (offline-first): no OCSP, no remote manifests.
         "verify": {"ocsp_fetch": False, "remote_manifest_fetch": False},
         # c2pa-rs makes thumbnails for still images only; we add a poster frame ourselves.
-        "builder": {"thumbnail": {"enabled": False}},
+        # Hash `free`/`skip` boxes too (the BMFF exclusions are then only the mandatory ones): otherwise
+        # a free box appended after signing, or one renamed to skip, passes validation unnoticed and
+        # newer readers flag assertion.bmffHash.additionalExclusionsPresent on every export.
+        "builder": {"thumbnail": {"enabled": False}, "bmff_hash_exclude_free_and_skip_boxes": False},
     }
     if identity is not None:
         settings["trust"] = {"user_anchors": identity.trust_anchor_pem()}

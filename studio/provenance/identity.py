@@ -64,6 +64,9 @@ class SigningIdentity:
         return self.chain_path.read_bytes()
 
     def key_pem(self) -> bytes:
+        """The private key, refused (ProvenanceError) when other users can read it: a key others can
+        read signs as you for anyone who copies it."""
+        check_private(self.key_path)
         return self.key_path.read_bytes()
 
     def trust_anchor_pem(self) -> str:
@@ -115,7 +118,7 @@ def create_identity(name: str, *, folder: Path | None = None) -> SigningIdentity
 
     name = _clean_name(name)
     folder = folder or identity_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_folder(folder)
     previous = load_identity(folder) if (folder / SETTINGS).is_file() else None
     if previous is not None and previous.kind == "local" and (folder / ROOT_KEY).is_file():
         root_key = _load_key((folder / ROOT_KEY).read_bytes(), folder / ROOT_KEY)
@@ -159,7 +162,7 @@ def import_identity(cert_path: Path, key_path: Path, *, trust_anchor_path: Path 
     if _public_bytes(leaf.public_key()) != _public_bytes(key.public_key()):
         raise ProvenanceError(f"The private key {key_path} does not belong to the certificate {cert_path}.")
     anchor_pem = _read(trust_anchor_path, "trust anchor") if trust_anchor_path else _pem(chain[-1])
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_folder(folder)
     previous = load_identity(folder) if (folder / SETTINGS).is_file() else None
     (folder / ROOT_KEY).unlink(missing_ok=True)  # the local root no longer signs anything
     _write_file(folder / ROOT_CERT, anchor_pem)
@@ -280,6 +283,24 @@ def _save_settings(folder: Path, *, name: str, alg: str, kind: str, tsa_url: str
     identity = SigningIdentity(folder=folder, name=name, alg=alg, kind=kind, tsa_url=tsa_url)
     _write_file(folder / SETTINGS, (json.dumps(identity.to_dict(), indent=2) + "\n").encode())
     return identity
+
+
+def _private_folder(folder: Path) -> None:
+    """Make the identity folder readable by the user alone (0700) whatever the umask."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name != "nt":  # Windows keeps its own ACLs: the user's profile folder is private already
+        os.chmod(folder, 0o700)
+
+
+def check_private(key_path: Path) -> None:
+    """ProvenanceError when a private key file can be read or written by users other than its owner."""
+    if os.name == "nt":
+        return
+    mode = key_path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ProvenanceError(f"The private key {key_path} can be read by other users (mode {mode:o}); Kinora "
+                              f"will not sign with it. Run `chmod 600 {key_path}`, and make a new identity "
+                              "(`kinora identity rename NAME`) if others may have copied it.")
 
 
 def _write_file(path: Path, data: bytes) -> None:

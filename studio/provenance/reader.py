@@ -8,6 +8,12 @@ anchor, nothing fetched from the network) and sums it up in a `CredentialsReport
   signature check failed: the file was changed after signing), "invalid" (intact but the
   credential itself failed, e.g. an expired or revoked certificate) or "none" (no credentials).
 - `failing_check`: the c2pa validation code that decided a bad state (e.g. assertion.bmffHash.mismatch).
+
+The verdict follows c2pa-python's own `validation_state` (Trusted / Valid / Invalid) and the
+ingredient deltas: a parent whose embedded manifest was changed (`ingredient.manifest.mismatch`)
+makes the file TAMPERED even though its own signature and hashes hold. A signer outside the trust
+list, for the claim or for a CAWG identity assertion (`cawg.x509.credential.untrusted`), is
+"untrusted signer", never tampered.
 """
 
 from __future__ import annotations
@@ -37,9 +43,9 @@ TAMPERED = "tampered"
 INVALID = "invalid"
 NONE = "none"
 
-_UNTRUSTED_CODES = {"signingCredential.untrusted"}
+_UNTRUSTED_CODES = {"signingCredential.untrusted", "cawg.x509.credential.untrusted"}
 # Failures about the credential rather than the content: the file is intact but cannot be relied on.
-_CREDENTIAL_PREFIXES = ("signingCredential.", "timeStamp.")
+_CREDENTIAL_PREFIXES = ("signingCredential.", "timeStamp.", "cawg.x509.credential.")
 
 
 @dataclass(frozen=True)
@@ -131,9 +137,11 @@ class IngredientReport(_ManifestContents):
     manifest: ManifestSummary | None  # None: the ingredient had no credentials of its own
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"title": self.title, "relationship": self.relationship, "format": self.format,
-                                "validation": self.validation.to_dict()}
-        data.update(self.manifest.to_dict() if self.manifest else {"recipe": None, "ingredients": []})
+        data: dict[str, Any] = self.manifest.to_dict() if self.manifest else {"recipe": None, "ingredients": []}
+        # The ingredient's own title (as its parent named it) wins; the nested manifest's is kept beside it.
+        data["manifest_title"] = data.pop("title", None)
+        data.update(title=self.title, relationship=self.relationship, format=self.format,
+                    validation=self.validation.to_dict())
         return data
 
 
@@ -145,6 +153,8 @@ class CredentialsReport(_ManifestContents):
     validation: Validation
     manifest: ManifestSummary | None
     manifest_json: str | None = field(default=None, repr=False)  # the raw store, kept by the library
+    # The active manifest's own checks, without its ingredients (what a signer verifies of its output).
+    own_validation: Validation | None = None
 
     @property
     def state(self) -> str:
@@ -227,7 +237,31 @@ def report_from_store(path: Path, store_json: str) -> CredentialsReport:
         failures = store.get("validation_status") or []
     deltas = results.get("ingredientDeltas") or []
     summary = _summarize(active, manifests, deltas, depth=0)
-    return CredentialsReport(path=path, validation=_validation(failures), manifest=summary, manifest_json=store_json)
+    own = _validation(failures)
+    delta_failures = [f for d in deltas for f in (d.get("validationDeltas") or {}).get("failure") or []]
+    verdict = _verdict(own, _validation(delta_failures), store.get("validation_state"))
+    return CredentialsReport(path=path, validation=verdict, manifest=summary, manifest_json=store_json,
+                             own_validation=own)
+
+
+def _verdict(own: Validation, ingredients: Validation, state: str | None) -> Validation:
+    """The file's verdict: its own checks, its ingredients' deltas, and c2pa's overall validation state."""
+    if own.state in (TAMPERED, INVALID):
+        return own
+    if ingredients.state in (TAMPERED, INVALID):
+        return Validation(TAMPERED, ingredients.failures,
+                          f"a parent's credentials were changed after this file was signed ({ingredients.explanation})")
+    untrusted = UNTRUSTED in (own.state, ingredients.state)
+    if state == "Invalid" and not untrusted:
+        # c2pa found a failure that none of the codes above explain: never call that valid.
+        return Validation(TAMPERED, ("validationState.invalid",), "c2pa reports the credentials Invalid")
+    if own.state == UNTRUSTED:
+        return own
+    if state == "Valid":
+        # Intact, but c2pa does not trust a signer (the claim's or an identity assertion's).
+        return Validation(UNTRUSTED, ingredients.failures or ("signingCredential.untrusted",),
+                          ingredients.explanation or "the signer is not in this machine's trust list")
+    return own
 
 
 def recipe_from_file(path: str | Path) -> Recipe | None:
@@ -299,6 +333,8 @@ def _ingredient(ingredient: dict[str, Any], owner_label: str, manifests: dict[st
     own = manifests.get(ingredient.get("active_manifest") or "")
     results = ingredient.get("validation_results") or {}
     failures = list((results.get("activeManifest") or {}).get("failure") or ingredient.get("validation_status") or [])
+    # What was already wrong with the ingredient's own parents when it was added, as c2pa recorded it.
+    failures += [f for d in results.get("ingredientDeltas") or [] for f in (d.get("validationDeltas") or {}).get("failure") or []]
     # Deltas are what changed since the ingredient was added; match them by the ingredient's assertion URI.
     uri_tail = f"{owner_label}/c2pa.assertions/{ingredient.get('label', '')}"
     for delta in deltas:

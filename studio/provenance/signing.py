@@ -44,35 +44,74 @@ def sign_media(source: str | Path, dest: str | Path, plan: ManifestPlan, *,
     identity = identity or ensure_identity()
     context = make_context(identity)
     thumbnail = poster_jpeg(source)
+    definition = plan.definition(thumbnail_id=THUMBNAIL_ID if thumbnail else None, mime=mime)
+    # Ingredients c2pa cannot parse (RF64 WAV, ...) are described by title and format, without their bytes.
+    described = {i for i, ing in enumerate(plan.ingredients) if unsigned_reason(ing.path, context) is not None}
+    definition["ingredients"] = [{"title": ing.title, "relationship": ing.relationship, "label": ingredient_label(i),
+                                  "format": _mime_of(ing.path)}
+                                 for i, ing in enumerate(plan.ingredients) if i in described]
     try:
-        with c2pa.Builder(plan.definition(thumbnail_id=THUMBNAIL_ID if thumbnail else None, mime=mime),
-                          context=context) as builder:
+        with c2pa.Builder(definition, context=context) as builder:
             if thumbnail:
                 builder.add_resource(THUMBNAIL_ID, io.BytesIO(thumbnail))
             for index, ingredient in enumerate(plan.ingredients):
-                _add_ingredient(builder, index, ingredient.path, ingredient.title, ingredient.relationship)
+                if index not in described:
+                    _add_ingredient(builder, index, ingredient.path, ingredient.title, ingredient.relationship)
             with atomic_path(dest) as tmp:
                 with open(source, "rb") as src, open(tmp, "w+b") as out:
                     builder.sign(make_signer(identity), mime, src, out)
                 report = read_credentials(tmp, context=context)
-                if report.state in (TAMPERED, INVALID, NONE):
+                # Our own manifest must verify; a parent's state is reported, it does not block the export.
+                own = report.own_validation or report.validation
+                if own.state in (TAMPERED, INVALID, NONE):
                     raise ProvenanceError(
-                        f"The signed copy of {source.name} did not verify ({report.state}: "
-                        f"{report.failing_check or 'no manifest found'}); nothing was written to {dest}.")
+                        f"The signed copy of {source.name} did not verify ({own.state}: "
+                        f"{own.failing_check or 'no manifest found'}); nothing was written to {dest}.")
     except c2pa.C2paError as exc:
         raise ProvenanceError(f"Signing {dest.name} failed: {exc}. The file was not written.") from exc
     finally:
         context.close()
     return CredentialsReport(path=dest, validation=report.validation, manifest=report.manifest,
-                             manifest_json=report.manifest_json)
+                             manifest_json=report.manifest_json, own_validation=report.own_validation)
+
+
+def unsigned_reason(path: Path, context=None, *, name: str | None = None) -> str | None:  # type: ignore[no-untyped-def]
+    """Why an ingredient file's own history will travel unsigned (None when c2pa can read the file).
+
+    c2pa parses an ingredient to copy its credentials and hash its bytes; a format it cannot parse
+    (RF64/BW64 WAV, a damaged header) is named in the manifest by title and format only.
+    """
+    import c2pa
+
+    from studio.provenance.c2pa_context import make_context
+
+    own = context is None
+    context = context or make_context()
+    try:
+        with open(path, "rb") as stream:
+            reader = c2pa.Reader.try_create(_mime_of(path), stream, None, context)
+            if reader is not None:
+                reader.close()
+    except c2pa.C2paError as exc:
+        detail = str(exc).splitlines()[0][:120]
+        return (f"{name or path.name}: c2pa cannot read this file ({detail}); it is named in the credentials by title "
+                "and format, without its bytes or credentials of its own")
+    except OSError:
+        return None  # unreadable files fail loudly where they are added
+    finally:
+        if own:
+            context.close()
+    return None
+
+
+def _mime_of(path: Path) -> str:
+    from studio.provenance.reader import MIME_TYPES
+
+    return SIGNABLE.get(path.suffix.lower()) or MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
 def _add_ingredient(builder, index: int, path: Path, title: str, relationship: str) -> None:  # type: ignore[no-untyped-def]
-    mime = SIGNABLE.get(path.suffix.lower())
-    if mime is None:
-        from studio.provenance.reader import MIME_TYPES
-
-        mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    mime = _mime_of(path)
     try:
         with open(path, "rb") as stream:
             builder.add_ingredient({"title": title, "relationship": relationship, "label": ingredient_label(index)},

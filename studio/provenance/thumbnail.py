@@ -16,7 +16,7 @@ def poster_jpeg(path: Path, long_edge: int = LONG_EDGE) -> bytes | None:
     import cv2
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), metadata_errors="replace") as container:
             if not container.streams.video:
                 return None
             stream = container.streams.video[0]

@@ -108,6 +108,9 @@ class ExportDialog(QDialog):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
         self.status = QLabel("Ready.")
+        self.notice = QLabel("")  # said before rendering: parts whose credentials travel unsigned, and why
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         self.error = QLabel(wordWrap=True, objectName="exportError")
         self.error.setStyleSheet("QLabel#exportError { color: #b00020; font-weight: bold; }")
         self.error.hide()
@@ -134,6 +137,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.open_folder)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.notice)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         # One take keeps its own size by default; a project is cut for the common 16:9 screen.
@@ -220,6 +224,10 @@ class ExportDialog(QDialog):
 
     # -- progress --------------------------------------------------------------------------------
     def _on_status(self, status: ExportStatus) -> None:
+        if status.phase == "notice":
+            self.notice.setText("\n".join(filter(None, [self.notice.text(), f"Note: {status.detail}"])))
+            self.notice.show()
+            return
         self.progress.setValue(round(status.fraction * PROGRESS_STEPS))
         self.status.setText(describe_status(status))
 
