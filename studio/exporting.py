@@ -228,7 +228,7 @@ def _render_and_sign(lib: Library, timeline: otio.schema.Timeline, out_path: Pat
                         watermark=_watermark(watermark), progress=on_render, cancel=cancel)
         if cancel is not None:
             cancel.raise_if_cancelled()
-        if sign:
+        if manifest is not None:
             from studio.provenance.signing import sign_media
 
             report(ExportStatus("signing", RENDER_SHARE, None, "Content Credentials"))

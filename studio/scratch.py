@@ -92,8 +92,8 @@ def sweep_library(root: Path) -> list[Path]:
     removed: list[Path] = []
     candidates = [p for p in _children(cache) if p.name.startswith(IMPORT_PREFIX)]
     candidates += [p for p in _children(cache / ENGINE_DIR) if p.name.startswith(ENGINE_PREFIX)]
-    for folder in [cache, *(p for p in _children(cache) if p.is_dir())]:  # incoming/, signed/, thumbnails/...
-        candidates += [p for p in _children(folder) if _PART.match(p.name)]
+    for parent in [cache, *(p for p in _children(cache) if p.is_dir())]:  # incoming/, signed/, thumbnails/...
+        candidates += [p for p in _children(parent) if _PART.match(p.name)]
     for path in candidates:
         if not owner_alive(path.name):
             _remove(path)
@@ -101,6 +101,7 @@ def sweep_library(root: Path) -> list[Path]:
     for pointer in _children(cache / EXPORTS_DIR):
         if pointer.suffix != ".where" or owner_alive(pointer.name):
             continue
+        folder: Path | None
         try:
             folder = Path(pointer.read_text().strip())
         except OSError:

@@ -17,22 +17,23 @@ STUDIO = Path(__file__).resolve().parent.parent / "studio"
 # below them. app.py is the composition root: it builds the main window, so it sits above ui
 # (DESIGN.md draws it between ui and cli; the code has always had it on top).
 LAYERS: dict[str, int] = {
-    "app": 13, "__main__": 13,
+    "app": 14, "__main__": 14,
     # The CLI's `kinora serve` and the studio's "Serve the API" toggle start the server: it sits below both faces.
-    "ui": 11, "cli": 11,
-    "server": 10,
+    "ui": 12, "cli": 12,
+    "server": 11,
     # Cameos travel through feeds; a feed publishes signed exports of takes the engine made.
-    "consent": 9,
-    "feed": 8,
+    "consent": 10,
+    "feed": 9,
     # Services over the library: generation, playback, signed export, the one import path.
-    "engine": 7, "playback": 7, "exporting": 7, "importing": 7,
-    "project": 6,
-    "library": 5,
-    "media": 4,
-    "provenance": 3,
-    "recipe": 2,
-    # Small shared modules every layer may use, then the floor.
-    "atomic": 1, "cancel": 1, "paths": 1, "formatting": 1, "scratch": 1,
+    "engine": 8, "playback": 8, "exporting": 8, "importing": 8,
+    "project": 7,
+    "library": 6,
+    "media": 5,
+    "provenance": 4,
+    "recipe": 3,
+    # Small shared modules every layer may use (atomic writes name their owner: scratch), then the floor.
+    "atomic": 2, "cancel": 2, "paths": 2, "formatting": 2,
+    "scratch": 1,
     "errors": 0, "__init__": 0,  # __init__: the package itself (its __version__)
 }
 # Upward arrows allowed on purpose, each with its reason.

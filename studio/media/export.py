@@ -159,7 +159,7 @@ class VideoRenderer:
                 continue
             p = self._placement(reader)
             src_t = source_time(seg, t, reader.info.fps, float(self.plan.rate))
-            if reader.duration <= 1.5 / (reader.info.fps or DEFAULT_RATE):
+            if reader.duration <= 1.5 / (reader.info.fps or 24.0):  # 24: a still probes without a rate
                 src_t = 0.0  # a still (one picture): held for as long as its clip lasts
             picture = reader.picture_at(src_t)
             if n == 0 and self.fit == "blur" and not p.covers(self.plan.width, self.plan.height):

@@ -22,8 +22,8 @@ import opentimelineio as otio
 
 from studio.atomic import atomic_path
 from studio.errors import ProjectError
-from studio.media.resolver import ResolveMedia, require_media
 from studio.media.limits import MAX_BUNDLE_MEMBERS, MAX_MEDIA_BYTES, MAX_PROJECT_BYTES
+from studio.media.resolver import ResolveMedia, require_media
 from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import kinora_data
 from studio.project.zip_check import CONTROL_MEMBERS, check_manifest_types, check_proportion, open_zip, zip_errors
@@ -155,7 +155,8 @@ def check_bundle(path: Path) -> CheckedBundle:
                 if name not in media:
                     raise ProjectError(f"{path.name}: clip '{clip.name}' needs {name}, which the bundle lacks.")
                 referenced.add(name)
-        check_proportion(path, media, referenced, manifest.get("members") if isinstance(manifest.get("members"), dict) else {})
+        members = manifest.get("members") if manifest is not None else None
+        check_proportion(path, media, referenced, members if isinstance(members, dict) else {})
     return CheckedBundle(path, timeline, media, manifest)
 
 

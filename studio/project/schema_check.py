@@ -7,7 +7,6 @@ Kinora likewise. Both are refused with a message naming the schema.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 

@@ -120,7 +120,7 @@ def _check_object(node: dict[str, Any], source: str, where: str) -> None:
 
 def _check_time(node: dict[str, Any], source: str, here: str) -> None:
     rate, value = node.get("rate"), node.get("value")
-    if not positive_finite(rate, MAX_FRAME_RATE):
+    if not positive_finite(rate, MAX_FRAME_RATE) or not isinstance(rate, (int, float)):
         raise ProjectError(f"{source}: the {here} has a frame rate of {_short(rate)}; a rate must be a number "
                            f"above 0 and at most {MAX_FRAME_RATE:g}.")
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
