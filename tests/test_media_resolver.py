@@ -36,7 +36,8 @@ def test_a_clip_without_a_file_is_named_in_the_error(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="'remote' is missing"):
         require_media(file_path_of, timeline.tracks[0][0])
     with pytest.raises(MediaError, match="'remote' is missing"):
-        save_otio(timeline, tmp_path / "out.otio", file_path_of)
-    with pytest.raises(MediaError, match="'remote' is missing"):
         save_otioz(timeline, tmp_path / "out.otioz", file_path_of)
     assert not list(tmp_path.iterdir())  # nothing half-written
+    # An .otio only references its media: an offline clip keeps its reference (issue 15), no error.
+    save_otio(timeline, tmp_path / "out.otio", file_path_of)
+    assert "https://example.com/a.mp4" in (tmp_path / "out.otio").read_text()

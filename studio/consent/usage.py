@@ -293,13 +293,8 @@ def _remove(lib: Library, identity: SigningIdentity, store: FeedStore, request: 
         unpublish(lib, str(post_id), identity)
         parts.append(f"unpublished post {post_id}")
     if take_id is not None:
-        media_id = lib.take(take_id).media_id
-        lib.delete_take(take_id)
-        parts.append(f"deleted take {take_id}")
-        if media_id is not None and not lib.takes_for_media(media_id):
-            path = lib.media_path(lib.media(media_id))
-            path.unlink(missing_ok=True)
-            parts.append("and its video file")
+        deleted = lib.delete_take(take_id)  # its file goes too unless another take shows the same bytes
+        parts.append(f"deleted take {take_id}" + (" and its video file" if deleted.file_deleted else ""))
     owner = request.get("handle", "")
     message = f"At @{owner}'s owner's request: " + (", ".join(parts) if parts else "nothing was left to remove") + "."
     with lib.database.transaction() as conn:

@@ -19,6 +19,7 @@ from studio.errors import ConsentError, KinoraError
 from studio.importing import Imported, adopt_recipe_images, import_file
 from studio.project.files import open_project_file
 from studio.ui import drop_import
+from studio.ui.api_server import ApiServerToggle
 from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
@@ -111,6 +112,9 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._stall_label = QLabel(objectName="stallLabel")
         self.statusBar().addPermanentWidget(self._stall_label)
         self._stall_label.hide()
+        # Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py).
+        self.api_server = ApiServerToggle(lib, self.notify, parent=self)
+        self.bridge.event.connect(self.api_server.on_engine_event)
         self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
