@@ -19,7 +19,7 @@ def test_generate_with_a_cameo_is_refused_without_a_grant_allowed_with_one_and_r
         assert kinora(home, "identity", "rename", name).returncode == 0
 
     refused = kinora(bob, "generate", "@alice waves at the sea", *TINY)
-    assert refused.returncode == 1 and "No grant for @alice" in refused.stderr
+    assert refused.returncode == 2 and "No grant for @alice" in refused.stderr
     assert json.loads(kinora(bob, "library", "list", "--json").stdout) == []  # nothing was queued
 
     video = recording(tmp_path / "alice.mp4", load_rgb(corpus / "faces" / "portrait_one_face.jpg"))
@@ -35,7 +35,7 @@ def test_generate_with_a_cameo_is_refused_without_a_grant_allowed_with_one_and_r
     assert kinora(bob, "feed", "subscribe", str(alice / "library" / "outbox")).returncode == 0
 
     political = kinora(bob, "generate", "@alice at an election rally", *TINY)
-    assert political.returncode == 1 and "no political content" in political.stderr
+    assert political.returncode == 2 and "no political content" in political.stderr
 
     made_take = kinora(bob, "generate", "@alice waves at the sea", *TINY, "-o", str(tmp_path / "wave.mp4"), "--json")
     assert made_take.returncode == 0, made_take.stderr
@@ -54,6 +54,6 @@ def test_generate_with_a_cameo_is_refused_without_a_grant_allowed_with_one_and_r
     assert kinora(alice, "cameo", "revoke", grant_id).returncode == 0
     assert kinora(bob, "feed", "sync").returncode == 0
     after = kinora(bob, "generate", "@alice waves again", *TINY)
-    assert after.returncode == 1 and "revoked your grant" in after.stderr
+    assert after.returncode == 2 and "revoked your grant" in after.stderr
     flagged = json.loads(kinora(bob, "credentials", str(tmp_path / "wave.mp4"), "--json").stdout)
     assert [(c["handle"], c["state"]) for c in flagged["cameo_consent_status"]] == [("@alice", "consent withdrawn")]

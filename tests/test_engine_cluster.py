@@ -341,5 +341,5 @@ def test_generate_with_an_unreachable_cluster_stops_with_one_line(tmp_path, caps
     status = main(["--library", str(tmp_path / "library"), "generate", "red", "--model", "builtin:matte",
                    "--ray", "127.0.0.1:9"])
     err = capsys.readouterr().err.strip().splitlines()
-    assert status == 1
+    assert status == 2
     assert len(err) == 1 and "127.0.0.1:9 cannot be reached" in err[0]

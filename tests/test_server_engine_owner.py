@@ -210,7 +210,7 @@ def test_keys_are_required_off_loopback_stored_hashed_and_checked(tmp_path: Path
 
 
 def test_cli_makes_keys_and_refuses_a_public_address_without_them(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 1
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "needs API keys" in capsys.readouterr().err
     assert main(["--json", "serve", "keys", "create", "phone"]) == 0
     made = json.loads(capsys.readouterr().out)
