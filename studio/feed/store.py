@@ -52,6 +52,20 @@ class FeedPost:
 
 
 @dataclass(frozen=True)
+class InviteToken:
+    """An active invite token: friends holding it see my friends-only posts (until it is revoked)."""
+
+    token: str
+    label: str
+    created_at: float
+
+
+def invite_url(base_url: str, token: str) -> str:
+    """The invite link friends subscribe with: my feed at `base_url` (where `kinora serve` answers) with the token."""
+    return f"{base_url.rstrip('/')}/feed?token={token}"
+
+
+@dataclass(frozen=True)
 class Subscription:
     """A followed feed: a URL (with its invite token, if any) or a folder, and how its last sync went."""
 
@@ -264,6 +278,12 @@ class FeedStore:
             if conn.execute("UPDATE feed_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL",
                             (time.time(), token)).rowcount == 0:
                 raise FeedError("There is no active invite token like that (it may already be revoked).")
+
+    def tokens(self) -> list[InviteToken]:
+        """The invite tokens not revoked, oldest first."""
+        rows = self._db.query("SELECT token, label, created_at FROM feed_tokens WHERE revoked_at IS NULL "
+                              "ORDER BY created_at, token")
+        return [InviteToken(r["token"], r["label"], r["created_at"]) for r in rows]
 
     def token_valid(self, token: str | None) -> bool:
         if not token:

@@ -19,7 +19,17 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QMouseEvent, QResizeEvent, QShowEvent, QWheelEvent
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QTabBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTabBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.consent.badges import CameoBadge, cameo_badge
 from studio.feed.rank import FeedTab
@@ -57,6 +67,8 @@ class FeedView(QWidget):
         self.service = service
         # Run after each sync on the same worker (the window sets it: cameo removal requests); says what it did.
         self.after_sync: Callable[[], list[str]] | None = None
+        # Where my feed is served now ("" when not): the window sets it to its own server's address.
+        self.served_at: Callable[[], str] | None = None
         self.posts: list[FeedPost] = []
         self.index = 0
         self._wheel = 0
@@ -92,6 +104,9 @@ class FeedView(QWidget):
         self.subscriptions_button = QPushButton("Subscriptions…", self)
         self.subscriptions_button.setToolTip("Each feed's state, why a sync failed, and the posts it refused")
         self.subscriptions_button.clicked.connect(self.show_subscriptions)
+        self.invites_button = QPushButton("Invite…", self)
+        self.invites_button.setToolTip("Invite links: friends holding one see your friends-only posts; revocable")
+        self.invites_button.clicked.connect(self.show_invites)
         self.status = QLabel(self, objectName="feedStatus")
         top = QHBoxLayout()
         top.addWidget(self.tabs, 1)
@@ -99,6 +114,7 @@ class FeedView(QWidget):
         top.addWidget(subscribe)
         top.addWidget(self.sync_button)
         top.addWidget(self.subscriptions_button)
+        top.addWidget(self.invites_button)
 
         self.stage = QWidget(self, objectName="feedStage")
         self.stage.setStyleSheet("#feedStage { background: black; }")
@@ -350,6 +366,15 @@ class FeedView(QWidget):
         dialog = SubscriptionsDialog(self.service, self)
         dialog.finished.connect(lambda _: self.reload(self.current.post_id if self.current else None))
         dialog.open()
+
+    def show_invites(self) -> QDialog:
+        """The invite links dialog (make, copy, revoke); returns it (open, not modal)."""
+        from studio.ui.feed_invites import InvitesDialog
+
+        dialog = InvitesDialog(self.service, self.served_at, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def subscribe(self, source: str) -> None:
         service = self.service
