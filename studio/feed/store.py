@@ -138,6 +138,15 @@ class FeedStore:
         rows = self._db.query_dicts(sql, (me, *params))
         return [_post(row) for row in rows]
 
+    def authors_of_takes(self, take_ids: list[int]) -> dict[int, str]:
+        """take id -> author name, for the takes here that came from a friend's feed (as its signature names them)."""
+        if not take_ids:
+            return {}
+        marks = ", ".join("?" * len(take_ids))
+        rows = self._db.query(f"SELECT take_id, author_name FROM feed_posts WHERE subscription_id IS NOT NULL "
+                              f"AND take_id IN ({marks})", tuple(take_ids))
+        return {int(r["take_id"]): r["author_name"] for r in rows}
+
     def has_post(self, post_id: str, sha256: str) -> bool:
         """Whether this post (this exact file) is here already, e.g. from another subscription to the same feed."""
         return self._db.query_one("SELECT 1 FROM feed_posts WHERE id = ? AND sha256 = ?", (post_id, sha256)) is not None
