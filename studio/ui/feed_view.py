@@ -263,6 +263,9 @@ class FeedView(QWidget):
             self.cameo_badge.setToolTip(badge.tooltip if badge else "")
             return
         self.cameo_badge.hide()
+        if post.take_id is None:  # its take is gone from the library: nothing to read a badge from
+            self._badges[post.post_id] = None
+            return
         if post.post_id in self._badge_pending:
             return
         self._badge_pending.add(post.post_id)
