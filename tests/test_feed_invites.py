@@ -60,6 +60,8 @@ def test_without_a_server_the_link_says_where_the_address_goes(qtbot, two) -> No
     dialog.create("")
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 1, timeout=10000)
     assert dialog.link.text().startswith(f"{PLACEHOLDER_BASE}/feed?token=")
+    # Both said: the link was copied, and HOST must be replaced before sending it.
+    assert "Copied the invite link" in dialog.hint.text() and "in place of HOST" in dialog.hint.text()
     dialog.base.setText("http://192.168.1.20:8000/")
     [token] = FeedStore(alice.lib).tokens()
     assert dialog.tree.topLevelItem(0).text(2) == f"http://192.168.1.20:8000/feed?token={token.token}"

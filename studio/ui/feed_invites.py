@@ -98,14 +98,13 @@ class InvitesDialog(QDialog):
         self.revoke_button.setEnabled(bool(tokens))
         if not tokens:
             self.link.clear()
-            self.hint.setText("No invite links yet. A link lets whoever holds it see your friends-only posts.")
+        lines = [said] if said else []
+        if not tokens:
+            lines.append("No invite links yet. A link lets whoever holds it see your friends-only posts.")
         elif "HOST" in self.base.text():
-            self.hint.setText("Put the address your feed is served at in place of HOST (run `kinora serve --host "
-                              "ADDRESS --share-feed`); the studio's own server answers this machine only.")
-        else:
-            self.hint.setText("")
-        if said:
-            self.hint.setText(said)
+            lines.append("Put the address your feed is served at in place of HOST (run `kinora serve --host "
+                         "ADDRESS --share-feed`); the studio's own server answers this machine only.")
+        self.hint.setText("\n".join(lines))
 
     def ask_new(self) -> None:
         label, ok = QInputDialog.getText(self, "New invite link", "Who is it for (shown to you only)?")
