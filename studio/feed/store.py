@@ -52,6 +52,20 @@ class FeedPost:
 
 
 @dataclass(frozen=True)
+class InviteToken:
+    """An active invite token: friends holding it see my friends-only posts (until it is revoked)."""
+
+    token: str
+    label: str
+    created_at: float
+
+
+def invite_url(base_url: str, token: str) -> str:
+    """The invite link friends subscribe with: my feed at `base_url` (where `kinora serve` answers) with the token."""
+    return f"{base_url.rstrip('/')}/feed?token={token}"
+
+
+@dataclass(frozen=True)
 class Subscription:
     """A followed feed: a URL (with its invite token, if any) or a folder, and how its last sync went."""
 
@@ -123,6 +137,15 @@ class FeedStore:
             ORDER BY p.published_at DESC, p.id"""
         rows = self._db.query_dicts(sql, (me, *params))
         return [_post(row) for row in rows]
+
+    def authors_of_takes(self, take_ids: list[int]) -> dict[int, str]:
+        """take id -> author name, for the takes here that came from a friend's feed (as its signature names them)."""
+        if not take_ids:
+            return {}
+        marks = ", ".join("?" * len(take_ids))
+        rows = self._db.query(f"SELECT take_id, author_name FROM feed_posts WHERE subscription_id IS NOT NULL "
+                              f"AND take_id IN ({marks})", tuple(take_ids))
+        return {int(r["take_id"]): r["author_name"] for r in rows}
 
     def has_post(self, post_id: str, sha256: str) -> bool:
         """Whether this post (this exact file) is here already, e.g. from another subscription to the same feed."""
@@ -264,6 +287,12 @@ class FeedStore:
             if conn.execute("UPDATE feed_tokens SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL",
                             (time.time(), token)).rowcount == 0:
                 raise FeedError("There is no active invite token like that (it may already be revoked).")
+
+    def tokens(self) -> list[InviteToken]:
+        """The invite tokens not revoked, oldest first."""
+        rows = self._db.query("SELECT token, label, created_at FROM feed_tokens WHERE revoked_at IS NULL "
+                              "ORDER BY created_at, token")
+        return [InviteToken(r["token"], r["label"], r["created_at"]) for r in rows]
 
     def token_valid(self, token: str | None) -> bool:
         if not token:

@@ -6,7 +6,8 @@ M mutes; L or a double-click likes.
 
 Everything slow (the database, files, signing, syncing subscriptions) goes through `run_async`; the GUI
 thread only paints. Subscriptions sync in the background every SYNC_INTERVAL_MS and on "Sync now".
-Not built: the cameo badge (no cameo data exists yet, see the consent issue).
+The cameo badge (top right) says which cameos a post's take was made with: see studio.consent.badges
+for where that comes from (never from the prompt's @handles alone).
 """
 
 from __future__ import annotations
@@ -18,8 +19,19 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QMouseEvent, QResizeEvent, QShowEvent, QWheelEvent
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QTabBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTabBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from studio.consent.badges import CameoBadge, cameo_badge
 from studio.feed.rank import FeedTab
 from studio.feed.service import FeedService
 from studio.feed.store import FeedPost
@@ -55,12 +67,16 @@ class FeedView(QWidget):
         self.service = service
         # Run after each sync on the same worker (the window sets it: cameo removal requests); says what it did.
         self.after_sync: Callable[[], list[str]] | None = None
+        # Where my feed is served now ("" when not): the window sets it to its own server's address.
+        self.served_at: Callable[[], str] | None = None
         self.posts: list[FeedPost] = []
         self.index = 0
         self._wheel = 0
         self._started = False
         self._closed = False
         self._tab = FeedTab.FOR_YOU
+        self._badges: dict[str, CameoBadge | None] = {}  # post id -> its badge, read once per reload
+        self._badge_pending: set[str] = set()
         self._build()
         self.cards = CardPlayer(self.surface, service.video_path, sink, self)
         self.cardShown = self.cards.cardShown  # post id, ms from the snap to its first frame on screen
@@ -88,6 +104,9 @@ class FeedView(QWidget):
         self.subscriptions_button = QPushButton("Subscriptions…", self)
         self.subscriptions_button.setToolTip("Each feed's state, why a sync failed, and the posts it refused")
         self.subscriptions_button.clicked.connect(self.show_subscriptions)
+        self.invites_button = QPushButton("Invite…", self)
+        self.invites_button.setToolTip("Invite links: friends holding one see your friends-only posts; revocable")
+        self.invites_button.clicked.connect(self.show_invites)
         self.status = QLabel(self, objectName="feedStatus")
         top = QHBoxLayout()
         top.addWidget(self.tabs, 1)
@@ -95,6 +114,7 @@ class FeedView(QWidget):
         top.addWidget(subscribe)
         top.addWidget(self.sync_button)
         top.addWidget(self.subscriptions_button)
+        top.addWidget(self.invites_button)
 
         self.stage = QWidget(self, objectName="feedStage")
         self.stage.setStyleSheet("#feedStage { background: black; }")
@@ -116,6 +136,9 @@ class FeedView(QWidget):
         self.share_button = self._side_button("Share", "Copy the signed MP4's location", self.share_current)
         self.unpublish_button = self._side_button("Unpublish", "Remove this post from your feed", self.unpublish_current)
         self.mute_label = QLabel(self.surface)
+        self.cameo_badge = QLabel(self.surface, objectName="feedCameoBadge")
+        self.cameo_badge.setStyleSheet("color: white; background: rgba(120,60,160,200); padding: 4px 8px; "
+                                       "border-radius: 10px;")
         self.mute_label.setStyleSheet("color: white; background: rgba(0,0,0,140); padding: 4px;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -152,6 +175,8 @@ class FeedView(QWidget):
         self.caption.move(10, h - self.caption.height() - 16)
         self.mute_label.adjustSize()
         self.mute_label.move(10, 10)
+        self.cameo_badge.adjustSize()
+        self.cameo_badge.move(max(10, w - self.cameo_badge.width() - 10), 10)
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -185,6 +210,7 @@ class FeedView(QWidget):
         if tab is not self._tab or self._closed:
             return
         self.posts = posts
+        self._badges.clear()  # a sync may have brought a revocation: read them again
         self.cards.set_posts(posts)
         ids = [p.post_id for p in posts]
         self.go_to(ids.index(keep) if keep in ids else 0)
@@ -225,7 +251,38 @@ class FeedView(QWidget):
         self.unpublish_button.setVisible(post.mine)
         self.mute_label.setText("Muted (M)" if self.muted else "")
         self.mute_label.setVisible(self.muted)
+        self._show_badge(post)
         self._place_card()
+
+    def _show_badge(self, post: FeedPost) -> None:
+        """The card's cameo badge: known, or read in the background and shown if the card is still in view."""
+        if post.post_id in self._badges:
+            badge = self._badges[post.post_id]
+            self.cameo_badge.setVisible(badge is not None)
+            self.cameo_badge.setText(badge.text if badge else "")
+            self.cameo_badge.setToolTip(badge.tooltip if badge else "")
+            return
+        self.cameo_badge.hide()
+        if post.take_id is None:  # its take is gone from the library: nothing to read a badge from
+            self._badges[post.post_id] = None
+            return
+        if post.post_id in self._badge_pending:
+            return
+        self._badge_pending.add(post.post_id)
+        lib, take_id = self.service.lib, post.take_id
+
+        def done(badge: CameoBadge | None) -> None:
+            self._badge_pending.discard(post.post_id)
+            self._badges[post.post_id] = badge
+            if self.current is not None and self.current.post_id == post.post_id:
+                self._show_badge(post)
+                self._place_card()
+
+        def failed(exc: Exception) -> None:
+            self._badge_pending.discard(post.post_id)
+            self.message.emit(f"Could not read the post's cameos: {exc}", True)
+
+        run_async(lambda: cameo_badge(lib, take_id), done, failed, receiver=self)
 
     @property
     def muted(self) -> bool:
@@ -312,6 +369,15 @@ class FeedView(QWidget):
         dialog = SubscriptionsDialog(self.service, self)
         dialog.finished.connect(lambda _: self.reload(self.current.post_id if self.current else None))
         dialog.open()
+
+    def show_invites(self) -> QDialog:
+        """The invite links dialog (make, copy, revoke); returns it (open, not modal)."""
+        from studio.ui.feed_invites import InvitesDialog
+
+        dialog = InvitesDialog(self.service, self.served_at, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def subscribe(self, source: str) -> None:
         service = self.service

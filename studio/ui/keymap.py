@@ -92,6 +92,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Publish the selected take to your feed as a signed MP4"),
     _a("library.share_friends", "Share Take with &Friends Only", menu="&Library",
        tip="Publish it for subscribers holding an invite token"),
+    _a("library.feed_invites", "Feed &Invite Links…", menu="&Library",
+       tip="Make, copy and revoke the links that let friends see your friends-only posts"),
     _a("library.delete", "&Delete Take…", "Ctrl+Backspace", menu="&Library", icon="delete",
        tip="Delete the selected takes and their files (asks first)"),
     _a("library.reload", "Re&load", "F5", menu="&Library"),

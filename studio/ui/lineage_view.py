@@ -3,6 +3,10 @@
 `LineageView(lib, take_id=None)`; `show_take(take_id)` loads the lineage on a worker thread. The chain of
 ancestors is the trunk (oldest at the top), the shown take is in bold, and its descendants
 branch below it. `take_activated(take_id)` is emitted on double-click.
+
+The "By" column says whose clip each node is: "you" for takes made (or imported) here, and, marked in
+the accent colour, the author's name for takes that came from a friend's feed (the name its signed feed
+carries, studio.feed.store). A file imported by hand from someone else is not attributed: it reads "you".
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from studio.feed.store import FeedStore
 from studio.ui.library.thumbnails import ThumbnailLoader
 from studio.ui.remix import REMIXES
 from studio.ui.tasks import run_async
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
 
 POSTER_SIZE = QSize(64, 40)
 REMIX_LABELS = {mode.kind: mode.label for mode in REMIXES}
+OTHERS_COLOUR = QColor("#c77dff")  # another person's clip
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class LineageNode:
     take: TakeRecord
     media_path: Path | None
     sha256: str | None
+    author: str | None = None  # None: this library's own take; else the friend whose feed it came from
 
 
 @dataclass(frozen=True)
@@ -47,14 +54,16 @@ class LineageTree:
 def load_lineage(lib: Library, take_id: int) -> LineageTree:
     """Read a take's lineage and its media facts (worker thread)."""
     lineage = lib.lineage(take_id)
+    current = lib.take(take_id)
+    authors = FeedStore(lib).authors_of_takes([t.id for t in [*lineage.ancestors, current, *lineage.descendants]])
 
     def node(take: TakeRecord) -> LineageNode:
         if take.media_id is None:
-            return LineageNode(take, None, None)
+            return LineageNode(take, None, None, authors.get(take.id))
         media = lib.media(take.media_id)
-        return LineageNode(take, None if media.missing else lib.media_path(media), media.sha256)
+        return LineageNode(take, None if media.missing else lib.media_path(media), media.sha256, authors.get(take.id))
 
-    return LineageTree(take_id, [node(t) for t in reversed(lineage.ancestors)], node(lib.take(take_id)),
+    return LineageTree(take_id, [node(t) for t in reversed(lineage.ancestors)], node(current),
                        [node(t) for t in lineage.descendants])
 
 
@@ -73,7 +82,7 @@ class LineageView(QWidget):
         self.posters.ready.connect(self._poster_ready)
         self.hint = QLabel("Select a take to see what it was made from and what was made from it.", wordWrap=True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Take", "How"])
+        self.tree.setHeaderLabels(["Take", "How", "By"])
         self.tree.setIconSize(POSTER_SIZE)
         self.tree.itemDoubleClicked.connect(self._activated)
         layout = QVBoxLayout(self)
@@ -116,9 +125,15 @@ class LineageView(QWidget):
             how = "imported"
         else:
             how = REMIX_LABELS.get(take.remix_kind or "", take.remix_kind or "generated")
-        item = QTreeWidgetItem([f"#{take.id} {take.display_title}", how])
+        item = QTreeWidgetItem([f"#{take.id} {take.display_title}", how, node.author or "you"])
         item.setData(0, Qt.ItemDataRole.UserRole, take.id)
         item.setToolTip(0, take.recipe.prompt if take.recipe else take.display_title)
+        if node.author is not None:
+            item.setForeground(2, QBrush(OTHERS_COLOUR))
+            font = item.font(2)
+            font.setBold(True)
+            item.setFont(2, font)
+            item.setToolTip(2, f"{node.author}'s clip, from their signed feed")
         if parent is None:
             self.tree.addTopLevelItem(item)
         else:

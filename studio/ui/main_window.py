@@ -114,6 +114,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._stall_label.hide()
         # Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py).
         self.api_server = ApiServerToggle(lib, self.notify, parent=self)
+        self.feed.served_at = lambda: self.api_server.url  # the invite links name it while it serves
         self.bridge.event.connect(self.api_server.on_engine_event)
         self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
