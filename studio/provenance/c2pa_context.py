@@ -51,7 +51,7 @@ def make_signer(identity: SigningIdentity):  # type: ignore[no-untyped-def]
 
 
 def make_identity_signing_context(identity: SigningIdentity, cawg: SigningIdentity,
-                                  referenced_assertions: list[str]):  # type: ignore[no-untyped-def]
+                                  referenced_assertions: list[str]) -> Any:
     """A `c2pa.Context` that signs as `identity` and adds a CAWG identity assertion (`cawg.identity`) signed by
     `cawg`, binding `referenced_assertions` (labels) to that person.
 
@@ -68,7 +68,7 @@ def make_identity_signing_context(identity: SigningIdentity, cawg: SigningIdenti
     settings["signer"] = local(identity)
     settings["cawg_x509_signer"] = local(cawg, referenced_assertions=referenced_assertions)
 
-    class _SettingsSignerContext(c2pa.Context):
+    class _SettingsSignerContext(c2pa.Context):  # type: ignore[misc]
         @property
         def has_signer(self) -> bool:  # the signer lives in the settings
             return True
