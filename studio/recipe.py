@@ -30,6 +30,7 @@ class Mode(StrEnum):
     VIDEO = "video"
     RETAKE = "retake"
     KEYFRAMES = "keyframes"
+    REFERENCE = "reference"  # `image` shows who appears (a subject reference, e.g. a cameo), not the first frame
 
 
 MODES: tuple[Mode, ...] = tuple(Mode)
@@ -84,7 +85,7 @@ class Recipe:
     guidance: float | None = None  # None: the model's default
     style: str | None = None
     mode: Mode = Mode.TEXT  # a plain string with a Mode's value is accepted and stored as the Mode
-    image: str | None = None  # conditioning image file, for mode "image"
+    image: str | None = None  # conditioning image file, for modes "image" and "reference"
     source_take_id: int | None = None  # parent take in this library
     source_path: str | None = None  # parent file (e.g. an imported MP4 with a recipe)
     strength: float = 0.6  # how far video-to-video moves away from the parent
@@ -100,7 +101,7 @@ class Recipe:
         if self.mode not in MODES:
             raise RecipeError(f"Unknown mode '{self.mode}'. Choose one of: {', '.join(MODES)}.")
         object.__setattr__(self, "mode", Mode(self.mode))  # frozen: one coercion, at creation
-        if not self.prompt.strip() and self.mode in ("text", "image", "keyframes"):
+        if not self.prompt.strip() and self.mode in ("text", "image", "keyframes", "reference"):
             raise RecipeError("The prompt is empty. Describe the clip you want.")
         if not (MIN_SECONDS <= self.seconds <= MAX_SECONDS) or math.isnan(self.seconds):
             raise RecipeError(f"Duration must be between {MIN_SECONDS} and {MAX_SECONDS:g} seconds, not {self.seconds:g}.")
@@ -118,6 +119,8 @@ class Recipe:
             raise RecipeError(f"Strength must be above 0 and at most 1, not {self.strength:g}.")
         if self.mode == "image" and not self.image:
             raise RecipeError("Image-to-video needs an image: pass --image FILE or drop one on the prompt panel.")
+        if self.mode == "reference" and not self.image:
+            raise RecipeError("A subject reference needs a picture of the subject (a cameo's reference still).")
         if self.mode == "keyframes" and len(self.keyframes) < 2:
             raise RecipeError("Keyframes mode needs at least two keyframe images.")
         if self.mode in REMIX_MODES and self.source_take_id is None and not self.source_path:

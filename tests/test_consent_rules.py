@@ -151,3 +151,29 @@ def test_access_levels_match_the_cameos_check_constraint_and_the_wire(lib) -> No
     sql = lib.database.query_one("SELECT sql FROM sqlite_master WHERE name = 'cameos'")["sql"]
     assert _check_values(sql, "access") == [a.value for a in Access] == ["only_me", "approved", "mutual", "everyone"]
     assert [a.label for a in Access] == ["only me", "people I approve", "mutual followers", "everyone"]
+
+
+def test_a_wan_vace_model_takes_the_cameo_still_as_a_subject_reference(studios: tuple[Studio, Studio, Cameo]) -> None:
+    from studio.consent.usage import clear_recipe
+    from studio.engine.registry import get_model
+    from studio.recipe import Mode, Recipe
+
+    alice, bob, _ = studios
+    grant(alice.lib, alice.identity, "alice", bob.key, "bob")
+    subscribe(bob.lib, str(FeedStore(alice.lib).outbox))
+    sync_all(bob.lib, me=bob.key)
+    prompt = "@alice waves at the sea"
+
+    vace = clear_recipe(bob.lib, Recipe(prompt, model_id="wan-2.1-vace-1.3b"), bob.key, get_model("wan-2.1-vace-1.3b"))
+    assert vace.recipe.mode == Mode.REFERENCE and vace.recipe.image is not None
+    assert Path(vace.recipe.image).is_file()  # the still the grant carries, as bob's studio keeps it
+    assert not any("cannot condition" in n for n in vace.notes)
+
+    # Wan 2.2 TI2V-5B has no VACE weights: it says so and uses the cameo by name only.
+    ti2v = clear_recipe(bob.lib, Recipe(prompt, model_id="wan-2.2-ti2v-5b"), bob.key, get_model("wan-2.2-ti2v-5b"))
+    assert ti2v.recipe.mode == Mode.TEXT and ti2v.recipe.image is None
+    assert any("cannot condition on a reference picture" in n and "Wan 2.1 VACE" in n for n in ti2v.notes)
+    from studio.errors import RecipeError
+
+    with pytest.raises(RecipeError, match="subject reference needs a picture"):
+        Recipe(prompt, model_id="wan-2.1-vace-1.3b", mode="reference")

@@ -43,6 +43,28 @@ def tiny_wan_pipe():
                        transformer=transformer, expand_timesteps=True)
 
 
+def tiny_wan_vace_pipe():
+    """WanVACEPipeline shaped like Wan 2.1 VACE 1.3B (16-channel Wan 2.1 VAE, 8x spatial; VACE blocks on every
+    other layer starting at 0; 96 VACE input channels = 2 x 16 latents + 8 x 8 mask), tiny and seeded."""
+    import torch
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanVACEPipeline, WanVACETransformer3DModel
+
+    from studio.engine.tiny import build_tokenizer
+
+    tokenizer = build_tokenizer()
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    torch.manual_seed(0)
+    transformer = WanVACETransformer3DModel(patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12,
+                                            in_channels=16, out_channels=16, text_dim=32, freq_dim=256, ffn_dim=32,
+                                            num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+                                            rope_max_seq_len=32, vace_layers=[0], vace_in_channels=96)
+    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+    return WanVACEPipeline(tokenizer=tokenizer, text_encoder=tiny_t5(tokenizer), vae=vae, scheduler=scheduler,
+                           transformer=transformer)
+
+
 def tiny_stable_audio_pipe():
     import torch
     from diffusers import (
@@ -114,6 +136,44 @@ def test_cancel_stops_a_wan_run(backend):
     token.cancel()
     with pytest.raises(Cancelled):
         backend.generate(Recipe("x", seconds=0.5, **WAN), source=None, progress=lambda *a: None, cancel=token)
+
+
+def test_a_vace_model_conditions_on_a_subject_reference_and_ti2v_says_it_cannot(backend, tmp_path, monkeypatch):
+    import dataclasses
+
+    from diffusers import WanVACEPipeline
+    from PIL import Image
+
+    from studio.errors import EngineError
+
+    audio_spec = dataclasses.replace(get_model("stable-audio-open-1.0"), default_steps=2)
+    vace = WanBackend(get_model("wan-2.1-vace-1.3b"), tiny_wan_vace_pipe(), Soundtrack(audio_spec, tiny_stable_audio_pipe()))
+    still = np.full((48, 40, 3), 230, np.uint8)
+    still[10:30, 12:28] = 25  # a face-sized block in the middle
+    Image.fromarray(still).save(tmp_path / "still.png")
+    seen = []
+    original = WanVACEPipeline.preprocess_conditions
+
+    def spy(self, video=None, mask=None, reference_images=None, *args, **kwargs):
+        seen.append(reference_images)
+        return original(self, video, mask, reference_images, *args, **kwargs)
+
+    monkeypatch.setattr(WanVACEPipeline, "preprocess_conditions", spy)
+    request = dict(WAN, model_id="wan-2.1-vace-1.3b")
+    take = vace.generate(Recipe("@alice waves", seconds=0.5, mode="reference", image=str(tmp_path / "still.png"),
+                                **request), source=None, progress=lambda *a: None, cancel=CancelToken())
+    plain = vace.generate(Recipe("@alice waves", seconds=0.5, **request), source=None, progress=lambda *a: None,
+                          cancel=CancelToken())
+    assert take.frames.shape == (12, 32, 32, 3) and take.audio.shape == (round(0.5 * take.sample_rate), 2)
+    # The still's own pixels reach the VACE conditioning; text mode passes none.
+    [reference], none = seen
+    assert none is None and np.array_equal(np.asarray(reference), still)
+    # The reference is a latent frame of its own beside the clip's (trimmed before decoding): same seed and
+    # prompt, different pictures. (Tiny random weights barely look at its content, so only that is asserted.)
+    assert np.abs(take.frames.astype(int) - plain.frames.astype(int)).mean() > 1
+    with pytest.raises(EngineError, match="no VACE weights"):
+        backend.generate(Recipe("@alice waves", seconds=0.5, mode="reference", image=str(tmp_path / "still.png"),
+                                **WAN), source=None, progress=lambda *a: None, cancel=CancelToken())
 
 
 def test_a_bf16_wan_pipeline_stays_bf16_after_image_to_video():

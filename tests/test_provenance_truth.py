@@ -86,6 +86,35 @@ def test_a_take_from_an_untrusted_cawg_file_can_be_remixed_and_signed(made: dict
     assert report.state == "untrusted signer" and report.failing_check == "cawg.x509.credential.untrusted"
 
 
+def test_an_export_with_a_cameo_names_its_creator_in_a_cawg_identity(made: dict[str, Path],
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KINORA_CONFIG", str(made["config"]))
+    folder = made["valid"].parent
+    consent = [{"handle": "@alice", "owner_key": "k", "grant_id": None, "scope": "own"}]
+    plan = generated_take_plan(Recipe(prompt="@alice waves", model_id="tiny-random", seed=4), title="cameo",
+                               consent=consent)
+    report = sign_media(cases.clip(folder / "cameo.raw.mp4"), folder / "cameo.mp4", plan)
+    name = ident.ensure_identity().name
+    assert report.manifest is not None
+    assert (report.state, report.manifest.creator, report.manifest.creator_is_signer) == ("valid", name, True)
+    store = json.loads(report.manifest_json or "{}")
+    (identity,) = [a["data"] for a in store["manifests"][store["active_manifest"]]["assertions"]
+                   if a["label"] == "cawg.identity"]
+    # The identity binds the creator to what they claim: the actions and the cameo consent.
+    bound = [r["url"] for r in identity["signer_payload"]["referenced_assertions"]]
+    assert "self#jumbf=c2pa.assertions/org.kinora.cameo_consent" in bound
+    assert "self#jumbf=c2pa.assertions/c2pa.actions.v2" in bound
+    assert main(["credentials", str(folder / "cameo.mp4")]) == 0
+    assert f"Creator:      {name} (CAWG identity, the signer's own certificate)" in capsys.readouterr().out
+    # A file without cameos carries no identity assertion.
+    plain = read_credentials(made["valid"]).manifest
+    assert plain is not None and plain.creator is None
+    # Read where our root is not trusted, the claim signer stays untrusted (the creator vouches for nothing).
+    monkeypatch.setenv("KINORA_CONFIG", str(folder / "elsewhere"))
+    assert read_credentials(folder / "cameo.mp4").state == "untrusted signer"
+
+
 def test_identity_is_private_whatever_the_umask(tmp_path: Path) -> None:
     old = os.umask(0)
     try:

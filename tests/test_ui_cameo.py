@@ -89,3 +89,43 @@ def test_the_prompt_panel_refuses_a_cameo_without_a_grant_before_queueing(qtbot,
         assert any("No grant for @alice" in m for m, error in window.messages if error)
     finally:
         window.shutdown()
+
+
+def test_the_prompt_panel_refuses_a_cameo_after_its_grant_is_revoked(qtbot, lib: Library, corpus: Path,
+                                                                     tmp_path: Path) -> None:
+    from feed_helpers import open_studio
+    from test_ui_window import WAIT_MS, set_tiny_recipe, started_window
+
+    from studio.consent.grants import grant, revoke, valid_grant
+    from studio.consent.records import Access
+    from studio.feed.signature import author_key
+    from studio.feed.store import FeedStore
+    from studio.feed.subscribe import subscribe, sync_all
+    from studio.provenance.identity import ensure_identity
+
+    bob = author_key(ensure_identity())  # the identity the window's Feed and cameo checks use
+    alice = open_studio(tmp_path, "alice")
+    try:
+        still = alice.lib.import_media(corpus / "faces" / "portrait_one_face.jpg").id
+        CameoStore(alice.lib).add(handle="alice", owner_key=alice.key, owner_name="alice", access=Access.APPROVED,
+                                  restrictions=(), stills=(still,), voice=None, recording=None, verification="verified")
+        granted = grant(alice.lib, alice.identity, "alice", bob, "bob")
+        subscribe(lib, str(FeedStore(alice.lib).outbox))
+        sync_all(lib, me=bob)
+        assert valid_grant(lib, "alice", bob).grant_id == granted.grant_id  # in force before the revocation
+        revoke(alice.lib, alice.identity, granted.grant_id)
+        sync_all(lib, me=bob)
+    finally:
+        alice.lib.close()
+
+    window = started_window(qtbot, lib)
+    try:
+        assert window.cameos.feed.me == bob
+        set_tiny_recipe(window.prompt_panel, "@alice waves at the sea")
+        window.prompt_panel.generate()
+        qtbot.waitUntil(lambda: not window.prompt_panel.error.isHidden(), timeout=WAIT_MS)
+        assert "@alice's owner alice revoked your grant" in window.prompt_panel.error.text()
+        assert window.queue_panel.take_ids() == [] and lib.count_takes() == 0
+        assert any("revoked your grant" in m for m, error in window.messages if error)
+    finally:
+        window.shutdown()

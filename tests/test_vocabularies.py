@@ -17,7 +17,7 @@ from studio.ui.remix import REMIXES
 
 
 def test_wire_values_are_unchanged() -> None:
-    assert [m.value for m in Mode] == ["text", "image", "extend", "video", "retake", "keyframes"]
+    assert [m.value for m in Mode] == ["text", "image", "extend", "video", "retake", "keyframes", "reference"]
     assert [m.value for m in REMIX_MODES] == ["extend", "video", "retake"]
     assert [k.value for k in RemixKind] == ["new_seed", "edit_prompt", "restyle", "extend", "video", "retake"]
     assert [p.value for p in Phase] == ["queued", "loading", "encoding", "denoising", "decoding", "writing",

@@ -56,31 +56,17 @@ def ingredient_tampered(folder: Path) -> Path:
 def cawg_untrusted(folder: Path) -> Path:
     """Signed by our identity, with a CAWG identity assertion by a certificate outside our trust list.
 
-    c2pa-python 0.38 builds the identity assertion only for a signer given in the context's settings
-    (`signer` + `cawg_x509_signer`); its Builder asks `context.has_signer`, which is False for those.
+    (studio.provenance.c2pa_context.make_identity_signing_context, as a cameo export uses it with the creator's
+    own identity.)
     """
     import c2pa
 
-    from studio.provenance.c2pa_context import settings_dict
+    from studio.provenance.c2pa_context import make_identity_signing_context
 
     ours = ident.ensure_identity()
     camera = ident.create_identity("Camera Maker (not trusted here)", folder=folder / "camera-identity")
-    settings = settings_dict(ours)
-
-    def local(identity: ident.SigningIdentity, **extra: object) -> dict[str, object]:
-        return {"local": {"alg": identity.alg, "sign_cert": identity.chain_pem().decode(),
-                          "private_key": identity.key_pem().decode(), "tsa_url": None, **extra}}
-
-    settings["signer"] = local(ours)
-    settings["cawg_x509_signer"] = local(camera, referenced_assertions=["c2pa.actions"])
-
-    class SettingsSignerContext(c2pa.Context):
-        @property
-        def has_signer(self) -> bool:  # the signer lives in the settings
-            return True
-
+    context = make_identity_signing_context(ours, camera, ["c2pa.actions"])
     plan = generated_take_plan(Recipe(prompt="camera clip", model_id="tiny-random", seed=3), title="camera")
-    context = SettingsSignerContext.from_dict(settings)
     out = folder / "cawg-untrusted.mp4"
     try:
         with c2pa.Builder(plan.definition(mime="video/mp4"), context=context) as builder, \

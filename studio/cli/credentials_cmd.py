@@ -138,6 +138,9 @@ def _manifest_lines(manifest: ManifestSummary, indent: str) -> list[str]:
     lines = [f"{indent}Issuer:       {manifest.issuer or 'unknown'}",
              f"{indent}Signed:       {when}",
              f"{indent}AI-generated: {'yes' if manifest.ai_generated else 'no'}"]
+    if manifest.creator:
+        whose = "the signer's own certificate" if manifest.creator_is_signer else "a certificate other than the signer's"
+        lines.append(f"{indent}Creator:      {manifest.creator} (CAWG identity, {whose})")
     if manifest.claim_generator:
         lines.append(f"{indent}Made with:    {manifest.claim_generator}")
     if manifest.actions:

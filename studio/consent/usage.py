@@ -105,8 +105,8 @@ def check_prompt(lib: Library, prompt: str, me: str, *, now: float | None = None
 def clear_recipe(lib: Library, recipe: Recipe, me: str, spec: ModelSpec, *,
                  classifier: Classifier | None = None) -> Cleared:
     """Check the recipe's prompt and condition it on the cameo's reference still where the model can:
-    an LTX-2 model takes it as the image condition (image-to-video at frame 0). Other models, and remix
-    modes, get the cameo by name only, and the note says so."""
+    an LTX-2 model takes it as the image condition (image-to-video at frame 0), a Wan VACE model as a subject
+    reference (mode "reference"). Other models, and remix modes, get the cameo by name only, and the note says so."""
     uses = tuple(check_prompt(lib, recipe.prompt, me, classifier=classifier))
     if not uses:
         return Cleared(recipe)
@@ -118,11 +118,13 @@ def clear_recipe(lib: Library, recipe: Recipe, me: str, spec: ModelSpec, *,
         notes.append("The cameo has no reference still here; it is used by name only.")
     elif spec.family == "ltx2" and "image" in spec.modes and recipe.mode == Mode.TEXT:
         recipe = recipe.replace(mode=Mode.IMAGE, image=str(still))
-    elif spec.family == "ltx2" and "image" in spec.modes:
-        notes.append(f"A {recipe.mode} remix keeps its parent's picture; the cameo's still is not used.")
+    elif "reference" in spec.modes and recipe.mode == Mode.TEXT:
+        recipe = recipe.replace(mode=Mode.REFERENCE, image=str(still))  # Wan VACE: `reference_images`
+    elif (spec.family == "ltx2" and "image" in spec.modes) or "reference" in spec.modes:
+        notes.append(f"A {recipe.mode} take keeps its own pictures; the cameo's still is not used.")
     else:
-        notes.append(f"{spec.title} cannot condition on a reference picture (subject references need LTX-2 image "
-                     "conditioning; Wan VACE is not built): the cameo is used by name only.")
+        notes.append(f"{spec.title} cannot condition on a reference picture (models that can: LTX-2 with image "
+                     "conditioning, Wan 2.1 VACE with reference images): the cameo is used by name only.")
     return Cleared(recipe, uses, tuple(notes))
 
 

@@ -15,7 +15,7 @@ from studio.recipe import MIN_SECONDS, Recipe
 from . import timing
 from .backends.base import Backend, GenerationResult, ProgressFn, SourceClip
 
-FRESH_MODES = ("text", "image", "keyframes")
+FRESH_MODES = ("text", "image", "keyframes", "reference")
 
 
 def segment_count(seconds: float, max_seconds: float) -> int:

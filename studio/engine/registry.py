@@ -149,6 +149,15 @@ BUILTIN_MODELS: tuple[ModelSpec, ...] = (
         default_guidance=5.0, soundtrack_model="stable-audio-open-1.0", frame_multiple=4,
     ),
     ModelSpec(
+        # Subject references (a cameo's stills) through WanVACEPipeline's `reference_images`; no shipped
+        # configs here, so memory and download are stated estimates.
+        id="wan-2.1-vace-1.3b", family="wan", title="Wan 2.1 VACE 1.3B (video, subject references) + Stable Audio",
+        pipeline_classes=("WanVACEPipeline",), modes=("text", "reference"),
+        native_width=832, native_height=480, native_fps=16.0, max_seconds=5.0, has_audio=False,
+        vram_gb=12.0, download_gb=25.0, hf_repo="Wan-AI/Wan2.1-VACE-1.3B-diffusers", default_steps=50,
+        default_guidance=5.0, soundtrack_model="stable-audio-open-1.0", frame_multiple=4,
+    ),
+    ModelSpec(
         id="stable-audio-open-1.0", family="audio", title="Stable Audio Open 1.0 (soundtracks for video-only models)",
         pipeline_classes=("StableAudioPipeline",), modes=(), native_fps=0.0, max_seconds=47.0, has_audio=True,
         vram_gb=6.0, download_gb=4.9, hf_repo="stabilityai/stable-audio-open-1.0", default_steps=100,

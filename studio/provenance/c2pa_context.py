@@ -48,3 +48,29 @@ def make_signer(identity: SigningIdentity):  # type: ignore[no-untyped-def]
 
     info = c2pa.C2paSignerInfo(identity.alg, identity.chain_pem(), identity.key_pem(), identity.tsa_url)
     return c2pa.Signer.from_info(info)
+
+
+def make_identity_signing_context(identity: SigningIdentity, cawg: SigningIdentity,
+                                  referenced_assertions: list[str]) -> Any:
+    """A `c2pa.Context` that signs as `identity` and adds a CAWG identity assertion (`cawg.identity`) signed by
+    `cawg`, binding `referenced_assertions` (labels) to that person.
+
+    c2pa-python 0.38 builds the identity assertion only for signers given in the context's settings
+    (`signer` + `cawg_x509_signer`), and its Builder asks `context.has_signer`, which is False for those:
+    the subclass says True (sign with `builder.sign(mime, src, dst)`, no Signer argument)."""
+    import c2pa
+
+    def local(who: SigningIdentity, **extra: Any) -> dict[str, Any]:
+        return {"local": {"alg": who.alg, "sign_cert": who.chain_pem().decode(), "private_key": who.key_pem().decode(),
+                          "tsa_url": who.tsa_url, **extra}}
+
+    settings = settings_dict(identity)
+    settings["signer"] = local(identity)
+    settings["cawg_x509_signer"] = local(cawg, referenced_assertions=referenced_assertions)
+
+    class _SettingsSignerContext(c2pa.Context):  # type: ignore[misc]
+        @property
+        def has_signer(self) -> bool:  # the signer lives in the settings
+            return True
+
+    return _SettingsSignerContext.from_dict(settings)

@@ -70,6 +70,14 @@ class ManifestPlan:
     assertions: list[dict[str, Any]] = field(default_factory=list)
     ingredients: list[IngredientSource] = field(default_factory=list)
 
+    @property
+    def creator_bound(self) -> list[str]:
+        """The assertions the creator's CAWG identity (`cawg.identity`) vouches for: a take with cameos names
+        its maker beside the consent it claims (issue 20); other files carry no identity assertion."""
+        if not any(a.get("label") == CONSENT_LABEL for a in self.assertions):
+            return []
+        return ["c2pa.actions.v2", CONSENT_LABEL]
+
     def definition(self, *, thumbnail_id: str | None = None, mime: str = "video/mp4") -> dict[str, Any]:
         """The c2pa-python manifest definition (ingredients are added from their files separately)."""
         definition: dict[str, Any] = {

@@ -43,7 +43,9 @@ TAMPERED = "tampered"
 INVALID = "invalid"
 NONE = "none"
 
-_UNTRUSTED_CODES = {"signingCredential.untrusted", "cawg.x509.credential.untrusted"}
+CAWG_IDENTITY = "cawg.identity"
+CAWG_UNTRUSTED = "cawg.x509.credential.untrusted"
+_UNTRUSTED_CODES = {"signingCredential.untrusted", CAWG_UNTRUSTED}
 # Failures about the credential rather than the content: the file is intact but cannot be relied on.
 _CREDENTIAL_PREFIXES = ("signingCredential.", "timeStamp.", "cawg.x509.credential.")
 
@@ -98,6 +100,9 @@ class ManifestSummary:
     # One entry per cameo, as the export states it (handle, owner key, grant id, scope, signed grant);
     # judged by studio.consent.credentials, which can check the grant's signature.
     cameo_consent: tuple[dict[str, Any], ...] = ()
+    # The creator's CAWG identity (`cawg.identity`, X.509): the name on its certificate, or None without one.
+    creator: str | None = None
+    creator_is_signer: bool = False  # the identity's certificate is the claim signer's own (same issuer, serial)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +114,7 @@ class ManifestSummary:
             "timeline_takes": [t.to_dict() for t in self.timeline_takes],
             "ingredients": [i.to_dict() for i in self.ingredients],
             "cameo_consent": list(self.cameo_consent),
+            "creator": self.creator, "creator_is_signer": self.creator_is_signer,
         }
 
 
@@ -237,9 +243,13 @@ def report_from_store(path: Path, store_json: str) -> CredentialsReport:
         failures = store.get("validation_status") or []
     deltas = results.get("ingredientDeltas") or []
     summary = _summarize(active, manifests, deltas, depth=0)
-    own = _validation(failures)
     delta_failures = [f for d in deltas for f in (d.get("validationDeltas") or {}).get("failure") or []]
-    verdict = _verdict(own, _validation(delta_failures), store.get("validation_state"))
+    state = store.get("validation_state")
+    vouched = _without_vouched_creator(active, failures)
+    if len(vouched) < len(failures) and state == "Valid" and not vouched and not delta_failures:
+        state = "Trusted"  # the identity assertion was the only thing c2pa did not trust
+    own = _validation(vouched)
+    verdict = _verdict(own, _validation(delta_failures), state)
     return CredentialsReport(path=path, validation=verdict, manifest=summary, manifest_json=store_json,
                              own_validation=own)
 
@@ -325,6 +335,8 @@ def _summarize(manifest: dict[str, Any], manifests: dict[str, Any], deltas: list
         ingredients=ingredients,
         thumbnail=(manifest.get("thumbnail") or {}).get("identifier"),
         cameo_consent=_cameo_consent(manifest),
+        creator=_creator(manifest).get("common_name") or _creator(manifest).get("issuer"),
+        creator_is_signer=_creator_is_signer(manifest),
     )
 
 
@@ -340,7 +352,7 @@ def _ingredient(ingredient: dict[str, Any], owner_label: str, manifests: dict[st
     for delta in deltas:
         if str(delta.get("ingredientAssertionURI", "")).endswith(uri_tail):
             failures += (delta.get("validationDeltas") or {}).get("failure") or []
-    validation = _validation(failures) if own is not None else Validation(NONE)
+    validation = _validation(_without_vouched_creator(own, failures)) if own is not None else Validation(NONE)
     return IngredientReport(
         title=str(ingredient.get("title") or "untitled"),
         relationship=str(ingredient.get("relationship") or "componentOf"),
@@ -415,6 +427,32 @@ def _cameo_consent(manifest: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     data = _assertion_data(manifest, CONSENT_LABEL)
     cameos = data.get("cameos") if isinstance(data, dict) else None
     return tuple(c for c in cameos if isinstance(c, dict)) if isinstance(cameos, list) else ()
+
+
+def _creator(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The certificate summary of the manifest's CAWG X.509 identity assertion ({} without one)."""
+    data = _assertion_data(manifest, CAWG_IDENTITY)
+    info = data.get("signature_info") if isinstance(data, dict) else None
+    return info if isinstance(info, dict) else {}
+
+
+def _creator_is_signer(manifest: dict[str, Any]) -> bool:
+    creator, signer = _creator(manifest), manifest.get("signature_info") or {}
+    serial = creator.get("cert_serial_number")
+    return bool(serial) and serial == signer.get("cert_serial_number") and creator.get("issuer") == signer.get("issuer")
+
+
+def _without_vouched_creator(manifest: dict[str, Any], failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`failures` less the CAWG identity's "untrusted credential" when its certificate is the claim signer's own.
+
+    c2pa-rs (0.78, in c2pa-python 0.38) checks an identity assertion's certificate against the process-wide
+    `cawg_trust` settings, never a Context's; Kinora keeps settings per Context, so its own creator identity
+    reads untrusted. Same issuer and serial number is the same certificate (RFC 5280), and the claim's own
+    trust check still stands: an untrusted claim signer keeps its signingCredential.untrusted."""
+    if not _creator_is_signer(manifest):
+        return failures
+    return [f for f in failures if not (f.get("code") == CAWG_UNTRUSTED
+                                        and str(f.get("url", "")).endswith(f"c2pa.assertions/{CAWG_IDENTITY}"))]
 
 
 def _assertion_data(manifest: dict[str, Any], label: str) -> Any:

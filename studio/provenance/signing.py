@@ -33,7 +33,7 @@ def sign_media(source: str | Path, dest: str | Path, plan: ManifestPlan, *,
     """
     import c2pa
 
-    from studio.provenance.c2pa_context import make_context, make_signer
+    from studio.provenance.c2pa_context import make_context, make_identity_signing_context, make_signer
 
     source, dest = Path(source), Path(dest)
     mime = SIGNABLE.get(source.suffix.lower())
@@ -42,7 +42,9 @@ def sign_media(source: str | Path, dest: str | Path, plan: ManifestPlan, *,
     if source.resolve() == dest.resolve():
         raise ProvenanceError(f"Cannot sign {source.name} onto itself; give a different output file.")
     identity = identity or ensure_identity()
-    context = make_context(identity)
+    bound = plan.creator_bound
+    # With cameos the creator (this studio's identity, as their feed knows it) signs a CAWG identity too.
+    context = make_identity_signing_context(identity, identity, bound) if bound else make_context(identity)
     thumbnail = poster_jpeg(source)
     definition = plan.definition(thumbnail_id=THUMBNAIL_ID if thumbnail else None, mime=mime)
     # Ingredients c2pa cannot parse (RF64 WAV, ...) are described by title and format, without their bytes.
@@ -59,7 +61,10 @@ def sign_media(source: str | Path, dest: str | Path, plan: ManifestPlan, *,
                     _add_ingredient(builder, index, ingredient.path, ingredient.title, ingredient.relationship)
             with atomic_path(dest) as tmp:
                 with open(source, "rb") as src, open(tmp, "w+b") as out:
-                    builder.sign(make_signer(identity), mime, src, out)
+                    if bound:
+                        builder.sign(mime, src, out)  # the context's settings hold both signers
+                    else:
+                        builder.sign(make_signer(identity), mime, src, out)
                 report = read_credentials(tmp, context=context)
                 # Our own manifest must verify; a parent's state is reported, it does not block the export.
                 own = report.own_validation or report.validation

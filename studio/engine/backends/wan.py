@@ -1,10 +1,11 @@
 """Video-only models (Wan 2.2 TI2V-5B) with a soundtrack from Stable Audio fitted to the clip.
 
 Text-to-video runs `WanPipeline`; image and extend run `WanImageToVideoPipeline` sharing the same
-components (extend conditions on the parent's last frame). The soundtrack is generated from the same
+components (extend conditions on the parent's last frame). A VACE model (`WanVACEPipeline`) makes text and
+"reference" takes: a subject reference still (a cameo) conditions who appears. The soundtrack is generated from the same
 prompt for the clip's exact length, so every take has sound.
-Run here only with tiny random components shaped like TI2V-5B (tests/test_engine_wan.py: text,
-extend through the image-to-video pipeline, cancel); never with the real weights, which this machine
+Run here only with tiny random components shaped like TI2V-5B and Wan 2.1 VACE (tests/test_engine_wan.py:
+text, extend through the image-to-video pipeline, a subject reference, cancel); never with the real weights, which this machine
 does not have.
 """
 
@@ -88,7 +89,7 @@ class WanBackend(Backend):
 
     @classmethod
     def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> WanBackend:
-        from diffusers import WanPipeline
+        import diffusers
 
         if spec.soundtrack_model is None:
             raise EngineError(f"'{spec.id}' makes no sound and names no soundtrack model.")
@@ -97,7 +98,8 @@ class WanBackend(Backend):
         require_installed(audio_spec)  # both missing models are named before anything loads
         assert location is not None
         check_host_ram(spec, plan)
-        pipe = load_pipeline(WanPipeline, location, torch_dtype(plan))
+        # WanPipeline (TI2V-5B) or WanVACEPipeline (a VACE model: text, and subject references)
+        pipe = load_pipeline(getattr(diffusers, spec.pipeline_classes[0]), location, torch_dtype(plan))
         apply_plan(pipe, plan)
         accelerate(pipe, plan)
         return cls(spec, pipe, Soundtrack.load(audio_spec, plan))
@@ -136,6 +138,21 @@ class WanBackend(Backend):
 
         image = Image.fromarray(read_image(request.image))
         frames = self._video(self._image_pipe(), request, request.frame_count, progress, cancel, image=image)
+        return self._with_soundtrack(frames, request, progress, cancel)
+
+    @mode("reference")
+    def _reference(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
+                   cancel: CancelToken) -> GenerationResult:
+        """The subject of `request.image` (a cameo's reference still) in a new scene: WanVACEPipeline's
+        `reference_images`, which the VACE transformer attends to beside the frames it makes (not a first frame)."""
+        from diffusers import WanVACEPipeline
+        from PIL import Image
+
+        if not isinstance(self.pipe, WanVACEPipeline):
+            raise EngineError(f"'{self.spec.id}' has no VACE weights and cannot take a subject reference; "
+                              "choose a Wan VACE model (wan-2.1-vace-1.3b).")
+        reference = Image.fromarray(read_image(request.image))
+        frames = self._video(self.pipe, request, request.frame_count, progress, cancel, reference_images=[reference])
         return self._with_soundtrack(frames, request, progress, cancel)
 
     @mode("extend")
