@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.events import ENDED_PHASES, WAITING_PHASES
+from studio.engine.events import ENDED_PHASES, RESUME_RESTARTS, WAITING_PHASES
 from studio.formatting import format_duration
 from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.remix import remix_mode
@@ -138,6 +138,8 @@ class JobCard(QFrame):
         label = ("API · " if s.origin == "api" else "") + PHASE_LABELS.get(s.phase, s.phase)
         if s.phase == "denoising" and s.total:
             label += f" {s.step}/{s.total}"
+        if s.phase == "paused" and s.step:  # the steps done so far are lost on resume (events.RESUME_RESTARTS)
+            label += f" at step {s.step}/{s.total} · resume restarts from step 1"
         if s.message and s.phase in ("failed", "canceled"):
             label += f": {s.message}"
         self._elide(self.phase, label)
@@ -150,7 +152,8 @@ class JobCard(QFrame):
         self.times.setText(f"{format_duration(elapsed)}{eta}" if elapsed is not None else "")
         paused = s.phase == "paused"
         self.pause.setIcon(icon("play" if paused else "pause"))
-        self.pause.setToolTip("Resume this job" if paused else "Pause this job (it waits in the queue)")
+        self.pause.setToolTip(f"Resume this job. {RESUME_RESTARTS}." if paused
+                              else f"Pause this job (it waits in the queue). {RESUME_RESTARTS}.")
         final = s.phase in ENDED_PHASES
         self.pause.setEnabled(not final)
         self.cancel.setToolTip("Dismiss this finished job" if final else "Cancel this job")
