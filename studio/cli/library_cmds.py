@@ -142,6 +142,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from studio.engine.events import RESUME_RESTARTS
+
     with open_library(args) as lib:
         take = lib.take(args.take_id)
         media = lib.media(take.media_id) if take.media_id is not None else None
@@ -151,7 +153,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["media_path"] = str(lib.media_path(media)) if media else None
         data["ancestors"] = [_row(lib, t) for t in lineage.ancestors]
         data["descendants"] = [_row(lib, t) for t in lineage.descendants]
-        data["jobs"] = [j.to_dict() for j in lib.jobs_for_take(take.id)]
+        data["jobs"] = [{**j.to_dict(), **({"note": f"{RESUME_RESTARTS}."} if j.status == "paused" else {})}
+                        for j in lib.jobs_for_take(take.id)]
     emit(args, data, lambda: _show_text(data))
     return 0
 
@@ -182,6 +185,9 @@ def _show_text(d: dict[str, Any]) -> str:
                 lines.append(f"    {key:<16} {value}")
     if d["timings"]:
         lines.append("  timings:  " + ", ".join(f"{k} {v:.2f}s" for k, v in d["timings"].items()))
+    for job in d["jobs"]:
+        if job["status"] == "paused":
+            lines.append(f"  job {job['id']}:   paused. {job['note']}")
     if d["parent_take_id"] is not None:
         lines.append(f"  parent:   take {d['parent_take_id']} ({d['remix_kind'] or 'remix'})")
     if d["ancestors"]:

@@ -27,7 +27,7 @@ from studio.scratch import ENGINE_PREFIX, owner_tag
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
-from .events import EngineEvent, EventCallback
+from .events import RESUME_RESTARTS, EngineEvent, EventCallback
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
@@ -312,9 +312,10 @@ class Runner:
             self.library.set_job_status(job_id, "paused")
             self.library.update_take(take_id, status="queued")
             self.unload()
-        else:
-            self.library.set_job_status(job_id, "canceled")
-            self.library.update_take(take_id, status="canceled", timings=reporter.timings())
+            reporter.phase(reason, f"{RESUME_RESTARTS}.")  # the steps done so far are not kept (see events.py)
+            return
+        self.library.set_job_status(job_id, "canceled")
+        self.library.update_take(take_id, status="canceled", timings=reporter.timings())
         reporter.phase(reason)
 
     def _generate(self, spec: ModelSpec, recipe: Recipe, source: SourceClip | None, reporter: _Reporter,

@@ -11,7 +11,6 @@ import numpy as np
 from studio.media.drawing import draw_text_centered
 from studio.media.watermark import rgb_to_yuv709
 
-POSITIONS = ("bottom", "center", "top")
 TEXT_HEIGHT = 0.07  # of the frame's height
 _CENTRES = {"top": 0.12, "center": 0.5, "bottom": 0.86}
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import opentimelineio as otio
 
-from studio.media.overlay import blend_text_rgb
 from studio.media.schedule import Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
@@ -89,7 +88,11 @@ class TimelineSource:
         native = (reader.info.width, reader.info.height)
         shown = fitted_size(native, size) if all(native) else None
         picture = fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)
-        return blend_text_rgb(picture, piece.text, piece.text_position) if piece.text else picture
+        if not piece.text:
+            return picture
+        from studio.media.overlay import blend_text_rgb  # loads OpenCV: not before the studio's first frame
+
+        return blend_text_rgb(picture, piece.text, piece.text_position)
 
     # -- sound --------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import ProjectError
-from studio.media.overlay import POSITIONS
+from studio.media.text_positions import POSITIONS  # not overlay: that loads OpenCV
 from studio.project.clip_props import MAX_DB, MIN_DB, SoundProps, format_keys, make_props, parse_keys
 from studio.ui.timeline.clip_facts import ClipFacts
 from studio.ui.timeline.timescale import timecode

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 POLL_MS = 100
 PENDING_MAX = 8
 PROGRESS_STEPS = 1000
+CANCELED_LINGER_MS = 4000  # a canceled row stays this long so the user sees it stop, then goes
 PHASE_LABELS = {"rendering": "Rendering", "signing": "Signing Content Credentials", "done": "Done"}
 
 
@@ -128,7 +129,7 @@ class ExportRow(QWidget):
         job.status.connect(self._status)
         job.succeeded.connect(self._succeeded)
         job.failed.connect(lambda phase, message: self._ended(f"Failed while {phase}: {message}"))
-        job.canceled.connect(lambda: self._ended("Canceled; nothing was saved."))
+        job.canceled.connect(self._canceled)
 
     def _status(self, status: Any) -> None:
         self.bar.setValue(round(status.fraction * PROGRESS_STEPS))
@@ -140,10 +141,25 @@ class ExportRow(QWidget):
         self.state.setText(f"Saved {path.name}")
         self.button.setText("Show")
 
+    @property
+    def finished(self) -> bool:
+        """The export is over (saved, failed or canceled): the row may be cleared."""
+        return not self.job.running and self.button.text() != "Cancel"
+
+    def _canceled(self) -> None:
+        self._ended("Canceled; nothing was saved.")
+        QTimer.singleShot(CANCELED_LINGER_MS, self, self.clear)
+
     def _ended(self, text: str) -> None:
         self.state.setText(text)
         self.state.setToolTip(text)
         self.button.setText("Clear")
+
+    def clear(self) -> None:
+        """Take the row out of the Queue dock."""
+        self.cleared.emit(self)
+        self.setParent(None)
+        self.deleteLater()
 
     def _clicked(self) -> None:
         if self.job.running:
@@ -152,8 +168,7 @@ class ExportRow(QWidget):
         elif self.path is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.path.parent)))
         else:
-            self.cleared.emit(self)
-            self.deleteLater()
+            self.clear()
 
 
 class ExportQueue(QWidget):
@@ -180,6 +195,11 @@ class ExportQueue(QWidget):
         self._layout.addWidget(row)
         self.show()
         return row
+
+    def clear_finished(self) -> None:
+        """Clear every row whose export is over; running exports stay."""
+        for row in [row for row in self.rows if row.finished]:
+            row.clear()
 
     def _forget(self, row: object) -> None:
         if row in self.rows:

@@ -18,6 +18,7 @@ from studio import __version__
 from studio.errors import ConsentError, KinoraError
 from studio.importing import Imported, adopt_recipe_images, import_file
 from studio.project.files import open_project_file
+from studio.recipe import REMIX_MODES
 from studio.ui import drop_import
 from studio.ui.api_server import ApiServerToggle
 from studio.ui.clip_inspector import ClipInspector
@@ -183,6 +184,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.queue_panel.pause_requested.connect(lambda t: self._engine_call("pause", t))
         self.queue_panel.resume_requested.connect(lambda t: self._engine_call("resume", t))
         self.queue_panel.order_changed.connect(self._reorder_jobs)
+        self.queue_panel.finished_cleared.connect(self.export_queue.clear_finished)
         self.stall_probe.stalled.connect(lambda ms: log.debug("GUI thread stalled %.0f ms", ms))
         self.timeline.remixRequested.connect(self._timeline_remix)
         self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
@@ -231,14 +233,15 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.prompt_panel.set_models(choices, select=settings.value("prompt/model") or None)
         self.library_panel.set_model_ids([choice.id for choice in choices])
 
-    def _load_jobs(self) -> list[tuple[Any, str]]:
-        return [(job, self.lib.take(job.take_id).display_title) for job in self.lib.list_jobs(active_only=True)]
+    def _load_jobs(self) -> list[tuple[Any, str, str | None]]:
+        return [(job, take.display_title, take.remix_kind) for job in self.lib.list_jobs(active_only=True)
+                if (take := self.lib.take(job.take_id))]
 
-    def _jobs_loaded(self, jobs: list[tuple[Any, str]]) -> None:
+    def _jobs_loaded(self, jobs: list[tuple[Any, str, str | None]]) -> None:
         phases = {"pending": "queued", "running": "loading", "paused": "paused"}
-        for job, title in jobs:
-            self.queue_panel.add_job(job.take_id, job.id, title, phases.get(job.status, job.status))
-        paused = sum(1 for job, _ in jobs if job.status == "paused")
+        for job, title, remix_kind in jobs:
+            self.queue_panel.add_job(job.take_id, job.id, title, phases.get(job.status, job.status), remix_kind)
+        paused = sum(1 for job, _, _ in jobs if job.status == "paused")
         if paused:
             self.notify(f"{paused} job(s) from the last session are paused in the queue: press Resume to run them.")
 
@@ -387,7 +390,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             take_id, notes = outcome
             if for_timeline:  # lands on the timeline when it is done
                 self._landing[take_id] = (parent_take_id, remix_kind or "remix")
-            self._submitted(take_id, recipe)
+            self._submitted(take_id, recipe, remix_kind)
             if notes:  # what the model cannot do with the cameo, said rather than faked
                 self.notify(" ".join(notes))
 
@@ -402,8 +405,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         timeline = self.timeline.timeline()
         return timeline.deepcopy() if timeline is not None else None
 
-    def _submitted(self, take_id: int, recipe: Recipe) -> None:
-        self.queue_panel.add_job(take_id, None, recipe.prompt, "queued")
+    def _submitted(self, take_id: int, recipe: Recipe, remix_kind: str | None = None) -> None:
+        # The runner records a remix mode (extend, video, retake) as the take's remix kind when none is given.
+        kind = remix_kind or (str(recipe.mode) if recipe.mode in REMIX_MODES else None)
+        self.queue_panel.add_job(take_id, None, recipe.prompt, "queued", kind)
         self.library_panel.model.refresh_take(take_id)
         self.notify(f"Take {take_id} is queued ({recipe.model_id}).")
 

@@ -14,8 +14,10 @@ from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QM
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QProgressBar,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -23,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.events import ENDED_PHASES, WAITING_PHASES
+from studio.engine.events import ENDED_PHASES, RESUME_RESTARTS, WAITING_PHASES
 from studio.formatting import format_duration
 from studio.ui.library.thumbnails import rgb_to_qimage
+from studio.ui.remix import remix_mode
 from studio.ui.theme import icon
 
 JOB_MIME = "application/x-kinora-job"
@@ -35,6 +38,20 @@ PHASE_LABELS = {
     "canceled": "Canceled", "paused": "Paused",
 }
 DONE_LINGER_MS = 4000  # a finished card stays this long so the user sees it finish
+# The widest clock text a card shows: its label is this wide whatever it says, so the ETA is never clipped and
+# the buttons under it never move as the numbers change (`h:mm:ss` covers jobs up to ten hours).
+WIDEST_TIMES = "8:88:88 · ETA 8:88:88"
+BUTTON_SIZE = 26
+
+
+def remix_label(kind: str | None) -> str:
+    """"Extend" for a remix kind; a kind a newer Kinora wrote is shown as it is."""
+    if not kind:
+        return ""
+    try:
+        return remix_mode(kind).label
+    except KeyError:
+        return kind.replace("_", " ")
 
 
 @dataclass
@@ -52,6 +69,7 @@ class JobState:
     message: str = ""
     seen_at: float = field(default_factory=time.monotonic)
     origin: str = ""  # "api": queued through `kinora serve`
+    remix_kind: str | None = None  # a RemixKind value when the take remixes another
 
     @property
     def fraction(self) -> float:
@@ -76,22 +94,29 @@ class JobCard(QFrame):
         self.preview.setStyleSheet("background: #0e1014; border-radius: 3px;")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.prompt = QLabel()
+        self.kind = QLabel(objectName="hint")  # the remix kind ("Extend"), empty for a take made from scratch
         self.phase = QLabel(objectName="hint")
         self.times = QLabel(objectName="hint")
+        self.times.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.times.setFixedWidth(self.times.fontMetrics().horizontalAdvance(WIDEST_TIMES) + 4)
         self.bar = QProgressBar(maximum=1000, textVisible=False)
         self.bar.setFixedHeight(8)
         self.pause = QToolButton(autoRaise=True)
         self.cancel = QToolButton(icon=icon("cancel"), autoRaise=True, toolTip="Cancel this job")
+        for button in (self.pause, self.cancel):
+            button.setFixedSize(BUTTON_SIZE, BUTTON_SIZE)
         self.pause.clicked.connect(self._pause_clicked)
         self.cancel.clicked.connect(self._cancel_clicked)
-        # The prompt may not widen the card (the dock can be narrow): it is elided to the width it gets.
+        # The prompt and phase may not widen the card (the dock can be narrow): they are elided to the width
+        # they get, with the whole text in the tooltip.
         self.prompt.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.phase.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 6, 6, 6)
         grid.addWidget(self.grip, 0, 0, 3, 1)
         grid.addWidget(self.preview, 0, 1, 3, 1)
-        grid.addWidget(self.prompt, 0, 2, 1, 3)
+        grid.addWidget(self.prompt, 0, 2)
+        grid.addWidget(self.kind, 0, 3, 1, 2, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(self.phase, 1, 2)
         grid.addWidget(self.times, 1, 3, 1, 2, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(self.bar, 2, 2, 1, 1)
@@ -100,19 +125,25 @@ class JobCard(QFrame):
         grid.setColumnStretch(2, 1)
         self.refresh()
 
+    def _elide(self, label: QLabel, text: str) -> None:
+        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(60, label.width())))
+
     def refresh(self) -> None:
         s = self.state
-        self.prompt.setText(self.prompt.fontMetrics().elidedText(s.prompt or f"Take {s.take_id}",
-                                                                 Qt.TextElideMode.ElideRight,
-                                                                 max(60, self.prompt.width())))
+        self._elide(self.prompt, s.prompt or f"Take {s.take_id}")
         self.prompt.setToolTip(s.prompt)
+        kind = remix_label(s.remix_kind)
+        self.kind.setText(f"Remix · {kind}" if kind else "")
+        self.kind.setVisible(bool(kind))
         label = ("API · " if s.origin == "api" else "") + PHASE_LABELS.get(s.phase, s.phase)
         if s.phase == "denoising" and s.total:
             label += f" {s.step}/{s.total}"
+        if s.phase == "paused" and s.step:  # the steps done so far are lost on resume (events.RESUME_RESTARTS)
+            label += f" at step {s.step}/{s.total} · resume restarts from step 1"
         if s.message and s.phase in ("failed", "canceled"):
             label += f": {s.message}"
-        self.phase.setText(label)
-        self.phase.setToolTip(s.message)
+        self._elide(self.phase, label)
+        self.phase.setToolTip(label)
         self.bar.setValue(int(s.fraction * 1000))
         elapsed = s.elapsed_s
         if elapsed is not None and s.phase not in ENDED_PHASES and s.phase not in WAITING_PHASES:
@@ -121,11 +152,11 @@ class JobCard(QFrame):
         self.times.setText(f"{format_duration(elapsed)}{eta}" if elapsed is not None else "")
         paused = s.phase == "paused"
         self.pause.setIcon(icon("play" if paused else "pause"))
-        self.pause.setToolTip("Resume this job" if paused else "Pause this job (it waits in the queue)")
+        self.pause.setToolTip(f"Resume this job. {RESUME_RESTARTS}." if paused
+                              else f"Pause this job (it waits in the queue). {RESUME_RESTARTS}.")
         final = s.phase in ENDED_PHASES
         self.pause.setEnabled(not final)
-        self.cancel.setEnabled(s.phase != "done")  # a failed or canceled card is dismissed with it
-        self.cancel.setToolTip("Remove from the queue" if final else "Cancel this job")
+        self.cancel.setToolTip("Dismiss this finished job" if final else "Cancel this job")
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -199,6 +230,7 @@ class QueuePanel(QWidget):
     pause_requested = Signal(int)
     resume_requested = Signal(int)
     order_changed = Signal(list)  # job ids of the waiting jobs, in their new order
+    finished_cleared = Signal()  # "Clear finished" was pressed (the window clears finished exports too)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,8 +239,16 @@ class QueuePanel(QWidget):
         scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._list)
+        self.clear = QPushButton("Clear finished", toolTip="Dismiss every done, failed or canceled job")
+        self.clear.setEnabled(False)
+        self.clear.clicked.connect(self.clear_finished)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 4, 4, 0)
+        header.addStretch(1)
+        header.addWidget(self.clear)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
         layout.addWidget(scroll)
         self._clock = QTimer(self, interval=500)  # elapsed time keeps counting between events
         self._clock.timeout.connect(self._tick)
@@ -227,18 +267,21 @@ class QueuePanel(QWidget):
                 order.append(widget.state.take_id)
         return order
 
-    def add_job(self, take_id: int, job_id: int | None, prompt: str, phase: str = "queued") -> JobCard:
+    def add_job(self, take_id: int, job_id: int | None, prompt: str, phase: str = "queued",
+                remix_kind: str | None = None) -> JobCard:
         """Show a job (submitted now, or restored from the durable queue)."""
         card = self._cards.get(take_id)
         if card is None:
-            card = JobCard(JobState(take_id, job_id, prompt, phase), self)
+            card = JobCard(JobState(take_id, job_id, prompt, phase, remix_kind=remix_kind), self)
             self._cards[take_id] = card
             self._list.layout_.insertWidget(self._list.layout_.count() - 1, card)
             self._list.empty.hide()
         else:  # engine events got here first: they know the phase better than the caller
             card.state.job_id = job_id if job_id is not None else card.state.job_id
             card.state.prompt = prompt or card.state.prompt
+            card.state.remix_kind = remix_kind or card.state.remix_kind
             card.refresh()
+        self._update_clear()
         return card
 
     def apply_event(self, event) -> None:
@@ -260,8 +303,14 @@ class QueuePanel(QWidget):
         card.refresh()
         if event.preview_rgb is not None:
             card.show_preview(event.preview_rgb)
-        if event.phase == "done":
-            QTimer.singleShot(DONE_LINGER_MS, self, lambda take_id=event.take_id: self.remove_job(take_id))
+        if event.phase in ("done", "canceled"):  # a failed card stays until dismissed: its message matters
+            QTimer.singleShot(DONE_LINGER_MS, self, lambda take_id=event.take_id: self._remove_if_ended(take_id))
+        self._update_clear()
+
+    def _remove_if_ended(self, take_id: int) -> None:
+        card = self._cards.get(take_id)
+        if card is not None and card.state.phase in ENDED_PHASES:
+            self.remove_job(take_id)
 
     def remove_job(self, take_id: int) -> None:
         card = self._cards.pop(take_id, None)
@@ -269,6 +318,16 @@ class QueuePanel(QWidget):
             card.setParent(None)
             card.deleteLater()
         self._list.empty.setVisible(not self._cards)
+        self._update_clear()
+
+    def clear_finished(self) -> None:
+        """Dismiss every card whose job is over (done, failed, canceled)."""
+        for take_id in [t for t, card in self._cards.items() if card.state.phase in ENDED_PHASES]:
+            self.remove_job(take_id)
+        self.finished_cleared.emit()
+
+    def _update_clear(self) -> None:
+        self.clear.setEnabled(any(card.state.phase in ENDED_PHASES for card in self._cards.values()))
 
     def _tick(self) -> None:
         for card in self._cards.values():

@@ -23,6 +23,8 @@ from studio.ui.tasks import run_async
 
 if TYPE_CHECKING:
     from studio.library import Library
+    from studio.media.thumbnails import ThumbnailCache
+    from studio.media.waveform import WaveformCache
 
 
 log = logging.getLogger(__name__)
@@ -60,11 +62,9 @@ class MediaCatalog(QObject):
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
-        from studio.media.thumbnails import ThumbnailCache
-        from studio.media.waveform import WaveformCache
-
-        self._waveforms = WaveformCache(library.cache_dir)
-        self._thumbnails = ThumbnailCache(library.cache_dir)
+        # The caches load PyAV: made at their first use (GUI thread), not before the window's first frame.
+        self._waveform_cache: WaveformCache | None = None
+        self._thumbnail_cache: ThumbnailCache | None = None
         self._media: dict[tuple[str, str | None, int | None], ClipMedia | None] = {}
         self._waveform_ready: set[str] = set()
         self._filmstrips: dict[str, list[QImage]] = {}
@@ -125,13 +125,30 @@ class MediaCatalog(QObject):
                       lambda exc: log.debug("take %s not in the library: %s", take_id, exc), receiver=self)
         return media
 
+    @property
+    def _waveforms(self) -> WaveformCache:
+        if self._waveform_cache is None:
+            from studio.media.waveform import WaveformCache
+
+            self._waveform_cache = WaveformCache(self._library.cache_dir)
+        return self._waveform_cache
+
+    @property
+    def _thumbnails(self) -> ThumbnailCache:
+        if self._thumbnail_cache is None:
+            from studio.media.thumbnails import ThumbnailCache
+
+            self._thumbnail_cache = ThumbnailCache(self._library.cache_dir)
+        return self._thumbnail_cache
+
     # -- waveforms -------------------------------------------------------------------------------
 
     def waveform_ready(self, media: ClipMedia) -> bool:
         """True when peaks can be read without decoding; otherwise starts building them once."""
         if media.sha256 in self._waveform_ready:
             return True
-        self._start(("wave", media.sha256), lambda: self._waveforms.ensure(media.path, media.sha256),
+        waveforms = self._waveforms  # made here, on the GUI thread, not by the worker
+        self._start(("wave", media.sha256), lambda: waveforms.ensure(media.path, media.sha256),
                     lambda _: self._waveform_ready.add(media.sha256), media.sha256)
         return False
 
@@ -147,9 +164,10 @@ class MediaCatalog(QObject):
         if strip is not None:
             return strip
         count = int(min(48, max(6, media.duration * 2))) if media.duration else 12
+        thumbnails = self._thumbnails  # made here, on the GUI thread, not by the worker
 
         def load() -> list[np.ndarray]:
-            return self._thumbnails.filmstrip(media.path, media.sha256, count, FILMSTRIP_HEIGHT)
+            return thumbnails.filmstrip(media.path, media.sha256, count, FILMSTRIP_HEIGHT)
 
         def store(frames: list[np.ndarray]) -> None:
             self._filmstrips[media.sha256] = [_to_qimage(f) for f in frames]

@@ -17,7 +17,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from studio.media.waveform import db_scale
 from studio.project.timeline import kinora_data
 from studio.ui.timeline.clip_media import ClipMedia, MediaCatalog, take_id_of
 from studio.ui.timeline.timescale import TimeScale
@@ -190,6 +189,10 @@ class WaveformItem(_ContentItem):
             return
         peaks = self.catalog.peaks(media, self.media_time(x0), self.media_time(x1), x1 - x0)
         if self.catalog.waveform_db:
+            # Imported here: the module loads PyAV, which the window does not need for its first frame (the
+            # catalog has loaded it by the time a waveform is ready).
+            from studio.media.waveform import db_scale
+
             peaks = db_scale(peaks)
         # One pixel column per peak pair, filled from min to max with numpy and drawn as one image:
         # the cost follows the visible width only, and no Python loop runs per column.
