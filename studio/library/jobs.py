@@ -65,7 +65,8 @@ class JobsMixin:
         now = time.time()
         with self._db.transaction() as conn:
             claimed = conn.execute("UPDATE jobs SET status = 'running', updated_at = ?, owner_pid = ?, "
-                                   "owner_started = ?, owner_session = ? WHERE id = ? AND status = 'pending'",
+                                   "owner_started = ?, owner_session = ?, phase = '', step = 0, total = 0, "
+                                   "progress = 0 WHERE id = ? AND status = 'pending'",
                                    (now, self.session.pid, self.session.started, self.session.session,
                                     job_id)).rowcount
             job = self.job(job_id)  # LibraryError for a job that does not exist
@@ -82,6 +83,24 @@ class JobsMixin:
             self.job(job_id)
             conn.execute("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?", (status, time.time(), job_id))
         return self.job(job_id)
+
+    def set_job_progress(self, job_id: int, phase: str, step: int, total: int, progress: float) -> None:
+        """Record where the running job is, for the processes that did not run it (the API, `kinora generate`)."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE jobs SET phase = ?, step = ?, total = ?, progress = ? WHERE id = ?",
+                         (phase, step, total, progress, job_id))
+
+    def remember_idempotency_key(self, api_key: str, idempotency_key: str, take_id: int) -> None:
+        """Remember which take a request with this Idempotency-Key made, so a retry finds it after a restart."""
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO idempotency_keys (api_key, idempotency_key, take_id, created_at) "
+                         "VALUES (?, ?, ?, ?)", (api_key, idempotency_key, take_id, time.time()))
+
+    def idempotent_take(self, api_key: str, idempotency_key: str) -> int | None:
+        """The take an earlier request with this key made (None if none, or that take was deleted)."""
+        row = self._db.query_one("SELECT take_id FROM idempotency_keys WHERE api_key = ? AND idempotency_key = ?",
+                                 (api_key, idempotency_key))
+        return None if row is None else int(row["take_id"])
 
     def jobs_for_take(self, take_id: int) -> list[JobRecord]:
         rows = self._db.query("SELECT * FROM jobs WHERE take_id = ? ORDER BY id", (take_id,))

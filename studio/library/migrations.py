@@ -301,6 +301,23 @@ def _cameo_tables(conn: sqlite3.Connection) -> None:
     ])
 
 
+@migration(10, "jobs: the running job's progress (phase, step, total); API idempotency keys")
+def _job_progress_and_idempotency(conn: sqlite3.Connection) -> None:
+    # Issue 17's gaps: the engine that runs a job may live in another process (the studio's, `kinora serve`'s),
+    # so its progress is written where every process reads it; a retried POST finds its video after a restart.
+    _run_all(conn, [
+        "ALTER TABLE jobs ADD COLUMN phase TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE jobs ADD COLUMN step INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN total INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN progress REAL NOT NULL DEFAULT 0",
+        """CREATE TABLE idempotency_keys (
+            api_key TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            take_id INTEGER NOT NULL REFERENCES takes(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (api_key, idempotency_key)) WITHOUT ROWID""",
+    ])
+
 LATEST_VERSION = len(MIGRATIONS)
 
 
