@@ -316,14 +316,15 @@ class VideoService:
         return {"queued": "queued", "running": "in_progress", "done": "completed"}.get(take.status, "failed")
 
     def _video(self, take: TakeRecord) -> Video:
-        """The wire form of a take: one extra query (recipe JSON, file size, job origin, children), no Recipe
-        objects built, since every poll lands here."""
+        """The wire form of a take: one extra query (recipe JSON, file size, its last job's origin and progress,
+        children), no Recipe objects built, since every poll lands here."""
         extra = self.library.database.query_one(
-            """SELECT t.recipe_json, m.width, m.height,
-                      (SELECT origin FROM jobs WHERE jobs.take_id = t.id ORDER BY jobs.id DESC LIMIT 1) AS origin,
+            """SELECT t.recipe_json, m.width, m.height, j.origin, j.progress,
                       (SELECT group_concat(c.id) FROM takes c WHERE c.parent_take_id = t.id) AS children,
                       (SELECT p.duration FROM takes p WHERE p.id = t.parent_take_id) AS parent_seconds
-               FROM takes t LEFT JOIN media m ON m.id = t.media_id WHERE t.id = ?""", (take.id,))
+               FROM takes t LEFT JOIN media m ON m.id = t.media_id
+                    LEFT JOIN jobs j ON j.id = (SELECT max(id) FROM jobs WHERE jobs.take_id = t.id)
+               WHERE t.id = ?""", (take.id,))
         recipe = json.loads(extra["recipe_json"]) if extra["recipe_json"] else None
         status = self._status(take)
         error = None
@@ -334,8 +335,11 @@ class VideoService:
         if status == "completed":
             progress = 100
         elif status == "in_progress":
+            # The engine that runs it writes its progress to the job row, whichever process it is in (the
+            # studio's); this server's own events are fresher between those writes (and a cluster writes none).
             with self._ledger.progress_lock:
                 progress = self._ledger.progress.get(take.id, 0)
+            progress = max(progress, min(99, int((extra["progress"] or 0.0) * 100)))
         else:
             progress = 0
         if extra["width"] and extra["height"]:
