@@ -1,10 +1,11 @@
 """What `kinora serve` reads from the library rather than its own memory: progress made by another process's
-engine (issue 17)."""
+engine, idempotency keys and each key's share of the queue across a restart (issue 17)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import openai
 import pytest
 
 from studio.engine.events import EngineEvent
@@ -12,6 +13,7 @@ from studio.engine.runner import Runner
 from studio.library import Library
 from studio.library.owner import EngineLock
 from studio.recipe import Recipe
+from studio.server.limits import Limits
 from tests.server_helpers import MATTE, client, running_server
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API is scheduled")
@@ -53,3 +55,28 @@ def test_the_runner_writes_the_running_jobs_place_to_its_row(lib: Library) -> No
     assert lib.take(take_id).status == "done"
     ((phase, step, total, progress),) = seen
     assert phase == "denoising" and 1 <= step <= total == 4 and 0.05 < progress <= 0.9
+
+
+def test_a_retried_post_after_a_restart_returns_the_same_video_and_the_queue_limit_holds(tmp_path: Path) -> None:
+    # The old server kept idempotency keys and each key's jobs in memory: after a restart a retry queued a
+    # second video and the per-key limit started again from zero; the old tests never restarted the server.
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    studio = EngineLock(folder, "studio")
+    assert studio.acquire()  # jobs stay queued
+    limits = Limits(queued_per_key=2)
+    try:
+        with running_server(folder, limits=limits) as server:
+            first = client(server).videos.create(prompt="red", **MATTE, extra_headers={"Idempotency-Key": "r-1"})
+        with running_server(folder, limits=limits) as server:
+            again = client(server).videos.create(prompt="red", **MATTE, extra_headers={"Idempotency-Key": "r-1"})
+            assert again.id == first.id
+            assert len(server.library.list_jobs()) == 1
+            client(server).videos.create(prompt="green", **MATTE)
+        with running_server(folder, limits=limits) as server:
+            with pytest.raises(openai.RateLimitError) as caught:
+                client(server).videos.create(prompt="blue", **MATTE)
+            assert caught.value.body["code"] == "queue_full"
+            assert len(server.library.list_jobs()) == 2
+    finally:
+        studio.release()
