@@ -17,6 +17,8 @@ from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
 DEFAULT_MODEL = "ltx-2"
 
 if TYPE_CHECKING:
+    from studio.cli.progress import ProgressBar
+    from studio.engine.control import Engine
     from studio.engine.events import EngineEvent
     from studio.engine.registry import ModelSpec
     from studio.library import Library, TakeRecord
@@ -100,6 +102,7 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    from studio.cli.engine_wait import run_here_or_wait
     from studio.cli.progress import ProgressBar
     from studio.consent.usage import issue_receipts, mentions, submit_with_consent
     from studio.engine import EngineSettings, make_engine
@@ -108,20 +111,17 @@ def run_generate(args: argparse.Namespace) -> int:
     from studio.exporting import export_take
     from studio.feed.signature import author_key
     from studio.importing import adopt_recipe_images
+    from studio.library.owner import EngineLock
     from studio.provenance.identity import ensure_identity
 
     if args.style:
         get_style(args.style)  # an unknown style fails before anything loads
     bar = ProgressBar()
-    finished = threading.Event()
-    outcome: dict[str, EngineEvent] = {}
     failures: list[KinoraError] = []
 
     def on_event(event: EngineEvent) -> None:
         detail = f"step {event.step}/{event.total}" if event.phase == "denoising" and event.total else event.message
         bar.update(event.phase, event.fraction, event.eta_s, detail)
-        if event.phase in ("done", "failed", "canceled", "paused"):
-            outcome["last"] = event
 
     with open_library(args) as lib:
         parent = _remix_parent(lib, args.remix) if args.remix else None
@@ -143,35 +143,31 @@ def run_generate(args: argparse.Namespace) -> int:
                                                spec)
         for note in cleared.notes:
             print(f"note: {note}", file=sys.stderr)
-
-        def work() -> None:  # only this take: jobs the studio has queued in the same library stay queued
-            try:
-                runner.run_take(take_id)
-            except KinoraError as exc:
-                failures.append(exc)
-            finally:
-                finished.set()
-
-        worker = threading.Thread(target=work, name="kinora-generate", daemon=True)
-        worker.start()
+        # One engine per machine owns the GPU: beside the studio's or `kinora serve`'s, that one runs the take.
+        # A cluster generates elsewhere, so --ray neither takes nor waits for this machine's lock.
+        lock = None if args.ray else EngineLock(lib.root, "cli")
         try:
-            # Waiting in short slices keeps the main thread able to receive Ctrl+C.
-            while not finished.wait(0.2):
-                pass
-        except KeyboardInterrupt:
-            bar.close("Canceling...")
-            runner.cancel(take_id)
-            finished.wait(60)
+            here = True
+            if lock is not None:
+                try:
+                    here = run_here_or_wait(lib, lock, take_id, bar)
+                except KeyboardInterrupt:
+                    here = False
+                    bar.close("Canceling...")
+                    runner.cancel(take_id)  # through the library: the owning engine sees it within a step
+            if here:
+                _run_here(runner, take_id, bar, failures)
         finally:
             runner.unload()  # a cluster's actors go with this process (Ray ends them when their driver exits)
+            if lock is not None:
+                lock.release()
         if failures:
             bar.close()
             raise failures[0]
-        last = outcome.get("last")
         take = lib.take(take_id)
-        if last is None or last.phase != "done":
+        if take.status != "done":
             bar.close()
-            if take.status == "canceled" or (last is not None and last.phase == "canceled"):
+            if take.status == "canceled":
                 raise KinoraError(f"Canceled; take {take_id} is recorded as canceled.")
             raise KinoraError(take.error or f"Take {take_id} did not finish ({take.status}).")
         bar.close(f"Take {take_id} done in {take.timings.get('total_s', 0):.1f} s (seed {take.recipe.seed}).")
@@ -182,6 +178,30 @@ def run_generate(args: argparse.Namespace) -> int:
                     "output": str(written) if written else None},
              f"take {take_id}" + (f" -> {written}" if written else ""))
     return 0
+
+
+def _run_here(runner: Engine, take_id: int, bar: ProgressBar, failures: list[KinoraError]) -> None:
+    """Run the take on this process's engine (holding the engine lock, unless --ray); Ctrl+C cancels it."""
+    finished = threading.Event()
+
+    def work() -> None:  # only this take: jobs the studio has queued in the same library stay queued
+        try:
+            runner.run_take(take_id)
+        except KinoraError as exc:
+            failures.append(exc)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=work, name="kinora-generate", daemon=True)
+    worker.start()
+    try:
+        # Waiting in short slices keeps the main thread able to receive Ctrl+C.
+        while not finished.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        bar.close("Canceling...")
+        runner.cancel(take_id)
+        finished.wait(60)
 
 
 def _expectation(spec: ModelSpec, recipe: Recipe, override: str | None) -> str:

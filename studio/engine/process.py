@@ -36,10 +36,12 @@ from .events import FINAL_PHASES, EngineEvent, EventCallback
 
 if TYPE_CHECKING:
     from studio.library import Library
+    from studio.library.owner import EngineLock
 
 log = logging.getLogger(__name__)
 
 CALL_TIMEOUT_S = 60.0  # a control call is library work in the child: seconds at worst, never minutes
+LOCK_POLL_S = 0.5  # how often an engine waiting for a `kinora generate` to finish looks at the engine lock
 STOP_TIMEOUT_S = 30.0  # stopping pauses the running job at its next denoising step, then unloads
 MAX_RESTARTS = 3  # crashes in a row (without a finished take between them) before giving up
 ENGINE_NICENESS = 10  # added to the engine process's scheduling niceness (POSIX)
@@ -298,12 +300,21 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None, take_e
     from studio.library.owner import EngineLock
 
     # The studio's engine owns the GPU: it takes the lock from `kinora serve` (which then only queues and
-    # hands its running job over). Beside another studio's engine it still runs, as before the lock existed.
+    # hands its running job over). A `kinora generate` holding it runs one take: the engine starts when that
+    # is done (jobs queued meanwhile wait in the library) rather than load a model beside it. Beside another
+    # studio's engine it still runs, as before the lock existed.
     engine_lock = EngineLock(library.root, "studio")
-    if take_engine_lock and not engine_lock.acquire(take_from=("serve",)):
-        log.warning("another Kinora engine owns this library's GPU queue; this studio's engine runs beside it")
     runner: Engine = Runner(library, on_event=lambda event: send(("event", event)), memory_policy=memory_policy)
-    runner.start()
+    closing = threading.Event()
+    starter: threading.Thread | None = None
+    if not take_engine_lock or engine_lock.acquire(take_from=("serve",)):
+        runner.start()
+    elif (holder := engine_lock.holder()) is not None and holder.role == "cli":
+        starter = threading.Thread(target=_start_when_free, args=(engine_lock, runner, closing), daemon=True)
+        starter.start()
+    else:
+        log.warning("another Kinora engine owns this library's GPU queue; this studio's engine runs beside it")
+        runner.start()
 
     def announce_warmed() -> None:
         runner.warmed.wait()
@@ -323,6 +334,9 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None, take_e
     finally:
         # Before its first job the worker is only importing: no job to pause, nothing to wait for (a window
         # closed right after opening would otherwise wait the seconds the imports take).
+        closing.set()
+        if starter is not None:
+            starter.join(LOCK_POLL_S * 4)
         warming = not runner.warmed.is_set()
         runner.stop(timeout=0 if warming else STOP_TIMEOUT_S)
         engine_lock.release()
@@ -333,6 +347,14 @@ def serve(conn: Connection, library_root: str, memory_policy: str | None, take_e
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
+
+
+def _start_when_free(lock: EngineLock, runner: Engine, closing: threading.Event) -> None:
+    """Start the studio's engine once the `kinora generate` that holds the GPU lets it go."""
+    while not closing.wait(LOCK_POLL_S):
+        if lock.acquire(take_from=("serve",)):
+            runner.start()
+            return
 
 
 def _answer(runner: EngineControl, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Exception | None]:

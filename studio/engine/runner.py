@@ -27,7 +27,7 @@ from studio.scratch import ENGINE_PREFIX, owner_tag
 
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
-from .events import RESUME_RESTARTS, EngineEvent, EventCallback
+from .events import FINAL_PHASES, RESUME_RESTARTS, EngineEvent, EventCallback
 from .longform import generate_clip
 from .memory import (
     OOM_TIP,
@@ -51,24 +51,41 @@ log = logging.getLogger(__name__)
 
 PREVIEW_EVERY = 4  # denoising steps between live previews (the first and the last step always get one)
 WATCH_EVERY_S = 0.5  # how often a running job's row is read for a cancel made by another process
+RECORD_EVERY_S = 0.5  # how often a running job's step is written to its row (a new phase is written at once)
 
 
 class _Reporter:
     """Turns a backend's (phase, step, total, preview) calls into EngineEvents with elapsed time and ETA."""
 
     def __init__(self, emit: EventCallback, take_id: int, job_id: int | None, preview_every: int,
-                 origin: str = "", watch: Callable[[], None] | None = None) -> None:
-        self.emit = emit
+                 origin: str = "", watch: Callable[[], None] | None = None,
+                 record: Callable[[EngineEvent], None] | None = None) -> None:
+        self._emit = emit
         self.take_id = take_id
         self.job_id = job_id
         self.preview_every = max(1, preview_every)
         self.origin = origin
         self._watch = watch
         self._watched = time.monotonic()
+        self._record = record
+        self._recorded: tuple[str, float] = ("", 0.0)  # the phase last written, and when
         self.started = time.monotonic()
         self.phase_started: dict[str, float] = {}
         self._denoise_start: float | None = None
         self._last_step_time: float | None = None
+
+    def emit(self, event: EngineEvent) -> None:
+        """Tell the listener, and write the job's place to its row for other processes (throttled)."""
+        self._emit(event)
+        if self._record is None or event.phase in FINAL_PHASES:  # the job's status says those
+            return
+        now = time.monotonic()
+        if event.phase != self._recorded[0] or now - self._recorded[1] >= RECORD_EVERY_S:
+            self._recorded = (event.phase, now)
+            try:
+                self._record(event)
+            except Exception:  # a busy database must not fail the generation; the next write catches up
+                log.warning("could not record take %s's progress", self.take_id, exc_info=True)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -276,8 +293,11 @@ class Runner:
             if self.library.job(job_id).status == "canceled":
                 token.cancel("canceled")
 
+        def record(event: EngineEvent) -> None:  # progress for the processes that did not start this job
+            self.library.set_job_progress(job_id, event.phase, event.step, event.total, event.fraction)
+
         reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every,
-                             origin=self.library.job(job_id).origin, watch=watch)
+                             origin=self.library.job(job_id).origin, watch=watch, record=record)
         try:
             take = self.library.take(take_id)
             if take.recipe is None:

@@ -65,7 +65,8 @@ class JobsMixin:
         now = time.time()
         with self._db.transaction() as conn:
             claimed = conn.execute("UPDATE jobs SET status = 'running', updated_at = ?, owner_pid = ?, "
-                                   "owner_started = ?, owner_session = ? WHERE id = ? AND status = 'pending'",
+                                   "owner_started = ?, owner_session = ?, phase = '', step = 0, total = 0, "
+                                   "progress = 0 WHERE id = ? AND status = 'pending'",
                                    (now, self.session.pid, self.session.started, self.session.session,
                                     job_id)).rowcount
             job = self.job(job_id)  # LibraryError for a job that does not exist
@@ -82,6 +83,32 @@ class JobsMixin:
             self.job(job_id)
             conn.execute("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?", (status, time.time(), job_id))
         return self.job(job_id)
+
+    def set_job_progress(self, job_id: int, phase: str, step: int, total: int, progress: float) -> None:
+        """Record where the running job is, for the processes that did not run it (the API, `kinora generate`)."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE jobs SET phase = ?, step = ?, total = ?, progress = ? WHERE id = ?",
+                         (phase, step, total, progress, job_id))
+
+    def record_api_take(self, take_id: int, api_key: str, idempotency_key: str | None) -> None:
+        """Note that API key `api_key` asked for this take (with this Idempotency-Key, if one was sent)."""
+        with self._db.transaction() as conn:
+            conn.execute("INSERT INTO api_takes (take_id, api_key, idempotency_key, created_at) VALUES (?, ?, ?, ?)",
+                         (take_id, api_key, idempotency_key, time.time()))
+
+    def api_take_for(self, api_key: str, idempotency_key: str) -> int | None:
+        """The take an earlier request with this key made (None if none, or that take was deleted)."""
+        row = self._db.query_one("SELECT take_id FROM api_takes WHERE api_key = ? AND idempotency_key = ?",
+                                 (api_key, idempotency_key))
+        return None if row is None else int(row["take_id"])
+
+    def active_api_takes(self, api_key: str) -> list[int]:
+        """The takes this API key asked for whose jobs are still waiting or running (its share of the queue)."""
+        marks = ", ".join("?" for _ in ACTIVE_JOB_STATUSES)
+        rows = self._db.query(f"SELECT DISTINCT a.take_id FROM api_takes a JOIN jobs j ON j.take_id = a.take_id "
+                              f"WHERE a.api_key = ? AND j.status IN ({marks}) ORDER BY a.take_id",
+                              [api_key, *ACTIVE_JOB_STATUSES])
+        return [row["take_id"] for row in rows]
 
     def jobs_for_take(self, take_id: int) -> list[JobRecord]:
         rows = self._db.query("SELECT * FROM jobs WHERE take_id = ? ORDER BY id", (take_id,))

@@ -301,6 +301,26 @@ def _cameo_tables(conn: sqlite3.Connection) -> None:
     ])
 
 
+@migration(10, "jobs: the running job's progress (phase, step, total); takes asked for through the API")
+def _job_progress_and_idempotency(conn: sqlite3.Connection) -> None:
+    # Issue 17's gaps: the engine that runs a job may live in another process (the studio's, `kinora serve`'s),
+    # so its progress is written where every process reads it. Which API key asked for each take (and with which
+    # Idempotency-Key) outlives the server: a retried POST finds its video, and the queue limit holds, after a restart.
+    _run_all(conn, [
+        "ALTER TABLE jobs ADD COLUMN phase TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE jobs ADD COLUMN step INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN total INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN progress REAL NOT NULL DEFAULT 0",
+        """CREATE TABLE api_takes (
+            take_id INTEGER PRIMARY KEY REFERENCES takes(id) ON DELETE CASCADE,
+            api_key TEXT NOT NULL,
+            idempotency_key TEXT,
+            created_at REAL NOT NULL)""",
+        "CREATE UNIQUE INDEX api_takes_by_idempotency_key ON api_takes(api_key, idempotency_key) "
+        "WHERE idempotency_key IS NOT NULL",
+        "CREATE INDEX api_takes_by_key ON api_takes(api_key)",
+    ])
+
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -205,11 +205,17 @@ class JobRecord:
     position: int
     created_at: float
     origin: str = ""  # who queued it: "api" for `kinora serve`, "" for the studio and the CLI
+    # Where the running job is, as its engine last wrote it (any process's engine; `set_job_progress`).
+    phase: str = ""
+    step: int = 0
+    total: int = 0
+    progress: float = 0.0  # 0..1, EngineEvent.fraction
 
     @classmethod
     def from_row(cls, row: Row) -> JobRecord:
         return cls(id=row["id"], take_id=row["take_id"], status=JobStatus(row["status"]), position=row["position"],
-                   created_at=row["created_at"], origin=row["origin"])
+                   created_at=row["created_at"], origin=row["origin"], phase=row["phase"], step=row["step"],
+                   total=row["total"], progress=row["progress"])
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

@@ -20,7 +20,7 @@ from studio.engine.events import FINAL_PHASES, EngineEvent
 from studio.engine.registry import ModelSpec, require_installed
 from studio.errors import ConsentError, EngineError, LibraryError
 from studio.library import Library
-from studio.library.records import ACTIVE_JOB_STATUSES, TakeRecord
+from studio.library.records import TakeRecord
 from studio.recipe import MIN_SECONDS, Recipe
 
 from .catalog import ModelMap, frame_size, nearest_sdk_size, parse_seconds
@@ -48,12 +48,13 @@ class Caller:
 
 @dataclass
 class _Ledger:
-    """Per-process memory the library does not keep: idempotency answers, each key's jobs, live progress."""
+    """Per-process state: live progress from this process's engine, and the lock that orders creates.
+
+    Idempotency keys and each key's jobs are the library's (`api_takes`): they outlive a restart.
+    """
 
     lock: threading.Lock = field(default_factory=threading.Lock)  # creates, one at a time
     progress_lock: threading.Lock = field(default_factory=threading.Lock)  # polls never wait for a create
-    idempotent: dict[tuple[str, str], int] = field(default_factory=dict)
-    by_key: dict[str, list[int]] = field(default_factory=dict)
     progress: dict[int, int] = field(default_factory=dict)
 
 
@@ -234,30 +235,18 @@ class VideoService:
             self._check_installed(model_id)
         with self._ledger.lock:
             if caller.idempotency_key is not None:
-                known = self._ledger.idempotent.get((caller.key, caller.idempotency_key))
+                known = self.library.api_take_for(caller.key, caller.idempotency_key)
                 if known is not None:
                     return self._video(self.library.take(known))
-            mine = self._ledger.by_key.setdefault(caller.key, [])
-            active = self._active(mine)
-            if len(active) >= self.limits.queued_per_key:
-                raise ApiError(429, f"{len(active)} videos of yours are already queued or in progress (the limit "
+            active = len(self.library.active_api_takes(caller.key))
+            if active >= self.limits.queued_per_key:
+                raise ApiError(429, f"{active} videos of yours are already queued or in progress (the limit "
                                     f"is {self.limits.queued_per_key}); wait for one to finish.",
                                code="queue_full", headers={"retry-after": "5"})
             take_id = make()
             caller.mark_queued()
-            mine[:] = [*active, take_id]
-            if caller.idempotency_key is not None:
-                self._ledger.idempotent[(caller.key, caller.idempotency_key)] = take_id
+            self.library.record_api_take(take_id, caller.key, caller.idempotency_key)
         return self._video(self.library.take(take_id))
-
-    def _active(self, take_ids: list[int]) -> list[int]:
-        if not take_ids:
-            return []
-        marks = ",".join("?" for _ in take_ids)
-        states = ",".join("?" for _ in ACTIVE_JOB_STATUSES)
-        rows = self.library.database.query(f"SELECT DISTINCT take_id FROM jobs WHERE take_id IN ({marks}) "
-                                           f"AND status IN ({states})", [*take_ids, *ACTIVE_JOB_STATUSES])
-        return [row["take_id"] for row in rows]
 
     def _submit(self, recipe: Recipe, parent_take_id: int | None = None, remix_kind: str | None = None) -> int:
         self._check_installed(recipe.model_id)
@@ -316,14 +305,15 @@ class VideoService:
         return {"queued": "queued", "running": "in_progress", "done": "completed"}.get(take.status, "failed")
 
     def _video(self, take: TakeRecord) -> Video:
-        """The wire form of a take: one extra query (recipe JSON, file size, job origin, children), no Recipe
-        objects built, since every poll lands here."""
+        """The wire form of a take: one extra query (recipe JSON, file size, its last job's origin and progress,
+        children), no Recipe objects built, since every poll lands here."""
         extra = self.library.database.query_one(
-            """SELECT t.recipe_json, m.width, m.height,
-                      (SELECT origin FROM jobs WHERE jobs.take_id = t.id ORDER BY jobs.id DESC LIMIT 1) AS origin,
+            """SELECT t.recipe_json, m.width, m.height, j.origin, j.progress,
                       (SELECT group_concat(c.id) FROM takes c WHERE c.parent_take_id = t.id) AS children,
                       (SELECT p.duration FROM takes p WHERE p.id = t.parent_take_id) AS parent_seconds
-               FROM takes t LEFT JOIN media m ON m.id = t.media_id WHERE t.id = ?""", (take.id,))
+               FROM takes t LEFT JOIN media m ON m.id = t.media_id
+                    LEFT JOIN jobs j ON j.id = (SELECT max(id) FROM jobs WHERE jobs.take_id = t.id)
+               WHERE t.id = ?""", (take.id,))
         recipe = json.loads(extra["recipe_json"]) if extra["recipe_json"] else None
         status = self._status(take)
         error = None
@@ -334,8 +324,11 @@ class VideoService:
         if status == "completed":
             progress = 100
         elif status == "in_progress":
+            # The engine that runs it writes its progress to the job row, whichever process it is in (the
+            # studio's); this server's own events are fresher between those writes (and a cluster writes none).
             with self._ledger.progress_lock:
                 progress = self._ledger.progress.get(take.id, 0)
+            progress = max(progress, min(99, int((extra["progress"] or 0.0) * 100)))
         else:
             progress = 0
         if extra["width"] and extra["height"]:
