@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -103,23 +104,28 @@ def _caller(request: Request, key: str) -> Caller:
     return Caller(key=key, idempotency_key=request.headers.get("idempotency-key"), mark_queued=mark)
 
 
+async def _answer(request: Request, call: Callable[[VideoService, dict[str, Any]], Video]) -> JSONResponse:
+    """Read the request's fields, run `call` off the event loop (it may import an upload, touch the
+    library), answer the video; the multipart form's spooled files are closed whatever happens."""
+    fields, form = await _fields(request)
+    try:
+        service = _service(request)
+        return _video_response(service, await run_in_threadpool(call, service, fields))
+    finally:
+        if form is not None:
+            await form.close()
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
 
     @router.post("/videos")
     async def create_video(request: Request, key: str = Depends(caller_for)) -> JSONResponse:
-        fields, form = await _fields(request)
-        try:
-            service = _service(request)
-            video = await run_in_threadpool(
-                service.create, _caller(request, key), prompt=_text(fields, "prompt"), model=_text(fields, "model"),
-                seconds=_text(fields, "seconds"), size=_text(fields, "size"),
-                image=_upload(fields, "input_reference"), image_url=_text(fields, "input_reference[image_url]"),
-                file_id=_text(fields, "input_reference[file_id]"), characters=_characters(fields))
-            return _video_response(service, video)
-        finally:
-            if form is not None:
-                await form.close()
+        return await _answer(request, lambda service, fields: service.create(
+            _caller(request, key), prompt=_text(fields, "prompt"), model=_text(fields, "model"),
+            seconds=_text(fields, "seconds"), size=_text(fields, "size"),
+            image=_upload(fields, "input_reference"), image_url=_text(fields, "input_reference[image_url]"),
+            file_id=_text(fields, "input_reference[file_id]"), characters=_characters(fields)))
 
     @router.get("/videos")
     def list_videos(request: Request, after: str | None = None, limit: int = Query(20),
@@ -153,40 +159,20 @@ def build_router() -> APIRouter:
 
     @router.post("/videos/{video_id}/remix")
     async def remix_video(request: Request, video_id: str, key: str = Depends(caller_for)) -> JSONResponse:
-        fields, form = await _fields(request)
-        try:
-            service = _service(request)
-            video = await run_in_threadpool(service.remix, _caller(request, key), video_id, _text(fields, "prompt"))
-            return _video_response(service, video)
-        finally:
-            if form is not None:
-                await form.close()
+        return await _answer(request, lambda service, fields: service.remix(
+            _caller(request, key), video_id, _text(fields, "prompt")))
 
     @router.post("/videos/extensions")
     async def extend_video(request: Request, key: str = Depends(caller_for)) -> JSONResponse:
-        fields, form = await _fields(request)
-        try:
-            service = _service(request)
-            video = await run_in_threadpool(
-                service.extend, _caller(request, key), prompt=_text(fields, "prompt"),
-                seconds=_text(fields, "seconds"), video=_upload(fields, "video"), video_ref=_text(fields, "video[id]"))
-            return _video_response(service, video)
-        finally:
-            if form is not None:
-                await form.close()
+        return await _answer(request, lambda service, fields: service.extend(
+            _caller(request, key), prompt=_text(fields, "prompt"), seconds=_text(fields, "seconds"),
+            video=_upload(fields, "video"), video_ref=_text(fields, "video[id]")))
 
     @router.post("/videos/edits")
     async def edit_video(request: Request, key: str = Depends(caller_for)) -> JSONResponse:
-        fields, form = await _fields(request)
-        try:
-            service = _service(request)
-            video = await run_in_threadpool(
-                service.edit, _caller(request, key), prompt=_text(fields, "prompt"), video=_upload(fields, "video"),
-                video_ref=_text(fields, "video[id]"))
-            return _video_response(service, video)
-        finally:
-            if form is not None:
-                await form.close()
+        return await _answer(request, lambda service, fields: service.edit(
+            _caller(request, key), prompt=_text(fields, "prompt"), video=_upload(fields, "video"),
+            video_ref=_text(fields, "video[id]")))
 
     @router.post("/videos/{video_id}/cancel")
     def cancel_video(request: Request, video_id: str, key: str = Depends(caller_for)) -> JSONResponse:
