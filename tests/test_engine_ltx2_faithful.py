@@ -308,3 +308,51 @@ def test_ltx2_5_makes_fresh_clips_through_dfr_passes_at_half_and_full_size(monke
     result = run(backend, Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5))
     assert sizes == [(64, 32, 8), (128, 64, 3)]  # 8 distilled sigmas at half size, 3 stage-2 sigmas at full
     assert result.frames.shape == (12, 68, 120, 3) and result.sample_rate == 48000
+
+
+def test_ltx2_5_runs_its_temporal_refine_round_on_the_shared_bf16_components(monkeypatch):
+    import torch
+    from diffusers import LTX2DFRTemporalRefinePipeline
+
+    calls: list[str] = []
+    rounds: list[dict] = []
+    original = LTX2DFRTemporalRefinePipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        rounds.append({"fps": kwargs["frame_rate"], "frames": kwargs["num_frames"], "pipe": self})
+        calls.append("round")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LTX2DFRTemporalRefinePipeline, "__call__", spy)
+    backend = backend_for(tiny_spec("2.5"), plan=MemoryPlan("cpu", "bfloat16", "none", vae_tiling=False))
+    transformer = backend.pipe.transformer
+    forward = transformer.forward
+    monkeypatch.setattr(transformer, "forward", lambda *a, **k: (calls.append("transformer"), forward(*a, **k))[1])
+    steps: list[tuple[int, int]] = []
+    result = backend.generate(Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5), source=None,
+                              progress=lambda stage, done, total, _p: steps.append((done, total)),
+                              cancel=CancelToken("test"))
+    # 8 + 3 + 4 steps reported once each, in order, whatever the round's tile count.
+    assert [done for done, _ in steps[1:]] == [*range(1, 16), 15] and {t for _, t in steps} == {15}
+    assert len(rounds) == 1 and rounds[0]["fps"] == 12.0  # the passes before it at half the asked rate
+    temporal = rounds[0]["pipe"]
+    after_round = calls[calls.index("round") + 1:]
+    # One transformer call per sigma per temporal tile (4 round sigmas), all on the one shared transformer.
+    assert len(after_round) >= 4 and len(after_round) % 4 == 0 and set(after_round) == {"transformer"}
+    assert temporal.transformer is transformer and temporal.vae is backend.pipe.vae
+    for name, component in {**backend.pipe.components, "temporal": temporal.temporal_latent_upsampler}.items():
+        if isinstance(component, torch.nn.Module):
+            assert component.dtype == torch.bfloat16, name
+    assert result.frames.shape == (12, 68, 120, 3) and result.sample_rate == 48000
+    assert abs(len(result.audio) / 48000 - 0.5) < 1e-3
+
+
+def test_ltx2_5_with_temporal_rounds_off_skips_the_round(monkeypatch, tmp_path):
+    from diffusers import LTX2DFRTemporalRefinePipeline
+
+    monkeypatch.setattr(LTX2DFRTemporalRefinePipeline, "__call__", lambda *a, **k: pytest.fail("round ran"))
+    backend = backend_for(tiny_spec("2.5", temporal_rounds=0))
+    result = run(backend, Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5))
+    assert result.frames.shape == (12, 68, 120, 3)
+    backend.location = tmp_path  # a model folder without temporal_latent_upsampler/: no round pipeline at all
+    assert backend._temporal() is None

@@ -25,6 +25,7 @@ Modes and how each is made:
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,12 +59,15 @@ from .base import (
 )
 from .ltx2_audio import encode_audio
 from .ltx2_decode import decode_audio, decode_video
-from .ltx2_versions import DISTILLED_SIGMAS, STAGE_2_SIGMAS, LTX2Version, ltx2_version
+from .ltx2_versions import DISTILLED_SIGMAS, STAGE_2_SIGMAS, TEMPORAL_ROUND_SIGMAS, LTX2Version, ltx2_version
 
 # The distilled LoRA a full model's repository ships for the refinement after the latent upsampler
 # (LTX-2: ltx-2-19b-distilled-lora-384.safetensors, LTX-2.5: ltx-2.5-22b-distilled-lora-450-bf16.safetensors).
 STAGE_2_LORA_GLOB = "*distilled-lora*.safetensors"
 STAGE_2_ADAPTER = "stage_2_distilled"
+# LTX-2.5's x2 temporal latent upsampler, as diffusers' converter writes it (`--temporal_latent_upsampler`); the
+# published model_index.json does not name it, so the folder is optional.
+TEMPORAL_UPSAMPLER = "temporal_latent_upsampler"
 
 # Tiny models read prompts of at most 16 tokens (their tokenizer knows ~150 words): width, not behaviour.
 _TINY_CALL_ARGS: dict[str, Any] = {"max_sequence_length": 16}
@@ -95,6 +99,7 @@ class LTX2Backend(Backend):
         self._condition_pipe: Any = None
         self._upsample_pipe: Any = None
         self._dfr_pipe: Any = None
+        self._temporal_pipe: Any = None
         self._stage_2_lora: bool | None = None  # None: not looked for yet
         pipe.set_progress_bar_config(disable=True)
 
@@ -135,6 +140,7 @@ class LTX2Backend(Backend):
         self._condition_pipe = None
         self._upsample_pipe = None
         self._dfr_pipe = None
+        self._temporal_pipe = None
 
     # ---- geometry -------------------------------------------------------------------------------
     @property
@@ -183,23 +189,50 @@ class LTX2Backend(Backend):
         if self._upsample_pipe is None:
             from diffusers import LTX2LatentUpsamplePipeline
 
-            dtype = self.pipe.dtype
-            if self.location is None:
-                from studio.engine.tiny import build_latent_upsampler
-
-                model = build_latent_upsampler(seed=0, dtype=dtype)
-            elif (self.location / "latent_upsampler").is_dir():
-                from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
-
-                model = LTX2LatentUpsamplerModel.from_pretrained(
-                    str(self.location), subfolder="latent_upsampler", dtype=dtype,
-                    use_safetensors=True, local_files_only=True)
-            else:
+            model = self._upsampler_model("latent_upsampler")
+            if model is None:
                 return None
-            model.to(device=self.pipe._execution_device, dtype=dtype)
             self._upsample_pipe = LTX2LatentUpsamplePipeline(vae=self.pipe.vae, latent_upsampler=model)
             self._upsample_pipe.set_progress_bar_config(disable=True)
         return self._upsample_pipe
+
+    def _temporal(self) -> Any:
+        """LTX-2.5's temporal refine round pipeline over the warm components (their dtype, no second copy), or None
+        when the model folder has no temporal upsampler (diffusers' converter writes it as `temporal_latent_upsampler/`)."""
+        if self._temporal_pipe is None:
+            from diffusers import LTX2DFRTemporalRefinePipeline, LTXEulerAncestralRFScheduler
+            from diffusers.pipelines.ltx2.utils import TEMPORAL_ANCESTRAL_ETA
+
+            model = self._upsampler_model(TEMPORAL_UPSAMPLER)
+            if model is None:
+                return None
+            pipe = self.pipe
+            # The round refuses any other scheduler: a deterministic step would only return a softer canvas.
+            self._temporal_pipe = LTX2DFRTemporalRefinePipeline(
+                scheduler=LTXEulerAncestralRFScheduler(eta=TEMPORAL_ANCESTRAL_ETA), vae=pipe.vae,
+                audio_vae=pipe.audio_vae, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer,
+                connectors=pipe.connectors, transformer=pipe.transformer, vocoder=pipe.vocoder,
+                temporal_latent_upsampler=model)
+            self._temporal_pipe.set_progress_bar_config(disable=True)
+        return self._temporal_pipe
+
+    def _upsampler_model(self, subfolder: str) -> Any:
+        """A latent upsampler (spatial `latent_upsampler`, or the temporal one) in the pipeline's dtype and device,
+        or None when the model folder lacks it."""
+        dtype = self.pipe.dtype
+        if self.location is None:
+            from studio.engine.tiny import build_latent_upsampler, build_temporal_upsampler
+
+            build = build_temporal_upsampler if subfolder == TEMPORAL_UPSAMPLER else build_latent_upsampler
+            model = build(seed=0, dtype=dtype)
+        elif (self.location / subfolder).is_dir():
+            from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+            model = LTX2LatentUpsamplerModel.from_pretrained(
+                str(self.location), subfolder=subfolder, dtype=dtype, use_safetensors=True, local_files_only=True)
+        else:
+            return None
+        return model.to(device=self.pipe._execution_device, dtype=dtype)
 
     @contextlib.contextmanager
     def _unshifted(self, pipe: Any) -> Iterator[None]:
@@ -367,26 +400,31 @@ class LTX2Backend(Backend):
         return result
 
     def _fresh_dfr(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
-        """LTX-2.5: a DFR pass (video, sound and keyframe slots); at large sizes, the half-size pass, the latent
-        upsampler on the canvas and its slots, and a full-size DFR pass over the 3 stage-2 sigmas.
+        """LTX-2.5, the diffusers 1080p recipe: a DFR pass (video, sound and keyframe slots); at large sizes, the
+        half-size pass, the latent upsampler on the canvas and its slots, a full-size DFR pass over the 3 stage-2
+        sigmas, then the temporal refine rounds (each doubles frames and frame rate, so the passes before them run
+        at the requested rate / 2**rounds and the rounds bring it back to the requested rate).
 
-        The shipped sound is the first pass's (the DFR docs: the second pass re-runs audio jointly, the caller
-        keeps stage 1's). Not built yet: the detailing IC-LoRA of the full-size pass (its weights are not loaded,
-        so no reference video is passed), the temporal refine rounds (`LTX2DFRTemporalRefinePipeline`), the
-        duration head (a recipe always names its length) and the prompt enhancer.
+        The shipped sound is the first pass's (the DFR docs: later passes re-run audio jointly, the caller keeps
+        stage 1's). Not built yet: the detailing IC-LoRA of the full-size pass, the duration head (a recipe always
+        names its length) and the prompt enhancer.
         """
         from diffusers.pipelines.ltx2.utils import trim_canvas
 
         pipe = self._dfr()
         count = request.frame_count
-        num_frames = timing.valid_frame_count(count, self.temporal_ratio)
+        ratio = self.temporal_ratio
         generator = torch_generator(request.seed or 0)
         sigmas = list(self.version.sigmas or DISTILLED_SIGMAS)
         half = self._two_stage_size(request.width, request.height)
+        rounds = self._temporal_rounds() if half is not None else 0
+        scale = 2 ** rounds
+        num_frames = timing.valid_frame_count(math.ceil((count - 1) / scale) + 1, ratio)
+        fps = request.fps / scale
         width, height = half or self._size(request.width, request.height)
-        total = len(sigmas) + (len(STAGE_2_SIGMAS) if half else 0)
+        total = len(sigmas) + (len(STAGE_2_SIGMAS) if half else 0) + rounds * len(TEMPORAL_ROUND_SIGMAS)
         canvas, audio, slots, positions = self._denoise(
-            pipe, request, width, height, num_frames, request.fps, generator, progress, cancel,
+            pipe, request, width, height, num_frames, fps, generator, progress, cancel,
             _Pass(len(sigmas), 0, total), sigmas=sigmas, dfr=True)
         timings: dict[str, float] = {}
         if half is not None:
@@ -395,15 +433,57 @@ class LTX2Backend(Backend):
             canvas_up = upsample(latents=canvas, latents_normalized=False, output_type="latent", return_dict=False)[0]
             slots_up = upsample(latents=slots, latents_normalized=False, output_type="latent", return_dict=False)[0]
             timings["upscale_s"] = time.monotonic() - started
-            canvas, _audio, _slots, _positions = self._denoise(
-                pipe, request, 2 * width, 2 * height, num_frames, request.fps, generator, progress, cancel,
+            width, height = 2 * width, 2 * height
+            canvas, _audio, slots, positions = self._denoise(
+                pipe, request, width, height, num_frames, fps, generator, progress, cancel,
                 _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up, audio_latents=audio,
                 keyframes_latents=slots_up, keyframe_positions=positions, sigmas=list(STAGE_2_SIGMAS),
                 noise_scale=STAGE_2_SIGMAS[0])
-        canvas = trim_canvas(canvas, num_frames, self.temporal_ratio)
+        if rounds:
+            started = time.monotonic()
+            canvas, slots, positions = self._temporal_rounds_run(
+                request, canvas, slots, positions, audio, width, height, fps, rounds, generator, progress, cancel,
+                offset=total - rounds * len(TEMPORAL_ROUND_SIGMAS), total=total)
+            timings["temporal_s"] = time.monotonic() - started
+        canvas = trim_canvas(canvas, scale * (num_frames - 1) + 1, ratio)
         result = self._render(canvas, audio, count, request.width, request.height, request.fps)
         result.timings.update(timings)
         return result
+
+    def _temporal_rounds(self) -> int:
+        """How many x2 temporal refine rounds a two-stage fresh clip gets: 0 without a temporal upsampler."""
+        rounds = int(self.spec.options.get("temporal_rounds", self.version.temporal_rounds))
+        return rounds if rounds > 0 and self._temporal() is not None else 0
+
+    def _temporal_rounds_run(self, request: Recipe, canvas: Any, slots: Any, positions: list[int], audio: Any,
+                             width: int, height: int, fps: float, rounds: int, generator: Any, progress: ProgressFn,
+                             cancel: CancelToken, *, offset: int, total: int) -> tuple[Any, Any, list[int]]:
+        """`rounds` temporal refine rounds over the untrimmed canvas; each round sees stage 1's frozen sound.
+
+        A round steps its sigmas once per temporal tile; progress counts it as `len(sigmas)` steps of the take.
+        """
+        pipe = self._temporal()
+        prompt, _negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
+        ratio = self.temporal_ratio
+        source_seconds = ((canvas.shape[2] - 1) * ratio + 1) / fps  # stage 1's duration, fixed across rounds
+        budget = len(TEMPORAL_ROUND_SIGMAS)
+        for index in range(1, rounds + 1):
+            cancel.raise_if_cancelled()
+            report = step_callback(total, progress, cancel, None, offset=offset + (index - 1) * budget)
+
+            def callback(round_pipe: Any, step: int, timestep: Any, tensors: dict[str, Any],
+                         report: Any = report) -> dict[str, Any]:
+                done = (step + 1) * budget // max(1, round_pipe.num_timesteps)
+                return report(round_pipe, done - 1, timestep, tensors) if done else {}
+
+            canvas, _audio, slots, positions = pipe(
+                prompt=prompt or " ", latents=canvas, keyframes_latents=slots, keyframe_positions=positions,
+                audio_latents=audio, height=height, width=width, num_frames=(canvas.shape[2] - 1) * ratio + 1,
+                frame_rate=fps * 2 ** (index - 1), source_seconds=source_seconds, round_index=index,
+                sigmas=list(TEMPORAL_ROUND_SIGMAS), generator=generator, output_type="latent", return_dict=False,
+                callback_on_step_end=callback, use_cross_timestep=self.version.use_cross_timestep,
+                **self.call_args)
+        return canvas, slots, positions
 
     @mode("extend")
     def _extend(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
