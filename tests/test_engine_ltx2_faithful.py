@@ -356,3 +356,44 @@ def test_ltx2_5_with_temporal_rounds_off_skips_the_round(monkeypatch, tmp_path):
     assert result.frames.shape == (12, 68, 120, 3)
     backend.location = tmp_path  # a model folder without temporal_latent_upsampler/: no round pipeline at all
     assert backend._temporal() is None
+
+
+def test_ltx2_5_details_its_full_size_pass_with_the_ic_lora_the_folder_ships(monkeypatch, tmp_path):
+    # The recipe's full-size pass runs the detailing IC-LoRA at 0.5 with stage 1's canvas as its reference.
+    from diffusers import LTX2DFRPipeline, LTX2Pipeline
+    from peft import LoraConfig, get_peft_model_state_dict
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    from studio.engine.loading import save_pipeline
+    from studio.engine.tiny import build_components, build_latent_upsampler
+
+    pipe = LTX2Pipeline(**build_components(version="2.5", distilled=True))
+    folder = save_pipeline(pipe, tmp_path / "ltx-2.5")
+    build_latent_upsampler().save_pretrained(str(folder / "latent_upsampler"), safe_serialization=True)
+    pipe.transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
+                                            target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    LTX2Pipeline.save_lora_weights(folder, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer),
+                                   weight_name="tiny-IC-LoRA-Pixel-Spatial-Upscaler.safetensors")
+    monkeypatch.setenv("KINORA_MODELS", str(tmp_path))
+    spec = dataclasses.replace(get_model("ltx-2.5"), options={"version": "2.5", "upscale_above": 48},
+                               download_gb=0.01, vram_gb=0.0)
+    backend = backend_for(spec)
+    transformer = backend.pipe.transformer
+    active: list[float] = []  # the LoRA's scale on each transformer call, 0 when off
+    original = transformer.forward
+
+    def spy(*args, **kwargs):
+        layers = [m for m in transformer.modules() if isinstance(m, BaseTunerLayer) and not m.disable_adapters]
+        active.append(layers[0].scaling["detailing"] if layers else 0.0)
+        return original(*args, **kwargs)
+
+    references: list[bool] = []
+    call = LTX2DFRPipeline.__call__
+    monkeypatch.setattr(LTX2DFRPipeline, "__call__", lambda self, *a, **k: (
+        references.append(k.get("reference_latents") is not None), call(self, *a, **k))[1])
+    monkeypatch.setattr(transformer, "forward", spy)
+    run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2.5", "width": 128, "height": 64}, seconds=0.5))
+    assert references == [False, True]
+    assert active == [0.0] * 8 + [0.5] * 3  # 8 sigmas at half size without it, 3 at full size with it at 0.5
+    run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2.5", "width": 64, "height": 32}, seconds=0.5))
+    assert active[11:] == [0.0] * 8 and references[2:] == [False]  # off again for a one-stage take

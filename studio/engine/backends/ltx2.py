@@ -68,6 +68,12 @@ STAGE_2_ADAPTER = "stage_2_distilled"
 # LTX-2.5's x2 temporal latent upsampler, as diffusers' converter writes it (`--temporal_latent_upsampler`); the
 # published model_index.json does not name it, so the folder is optional.
 TEMPORAL_UPSAMPLER = "temporal_latent_upsampler"
+# LTX-2.5's x2 spatial detailing IC-LoRA (Lightricks/LTX-2.5-22b-IC-LoRA-Pixel-Spatial-Upscaler, its own repository):
+# used on the full-size DFR pass when a file with "ic-lora"/"ic_lora" in its name lies in the model folder; the
+# recipe's strength is fixed at 0.5.
+DETAILING_LORA_MARKERS = ("ic-lora", "ic_lora")
+DETAILING_ADAPTER = "detailing"
+DETAILING_WEIGHT = 0.5
 
 # Tiny models read prompts of at most 16 tokens (their tokenizer knows ~150 words): width, not behaviour.
 _TINY_CALL_ARGS: dict[str, Any] = {"max_sequence_length": 16}
@@ -101,6 +107,7 @@ class LTX2Backend(Backend):
         self._dfr_pipe: Any = None
         self._temporal_pipe: Any = None
         self._stage_2_lora: bool | None = None  # None: not looked for yet
+        self._detailing_lora: bool | None = None  # None: not looked for yet
         pipe.set_progress_bar_config(disable=True)
 
     @classmethod
@@ -250,32 +257,51 @@ class LTX2Backend(Backend):
         finally:
             pipe.scheduler = original
 
+    def _load_lora(self, files: list[Path], adapter: str) -> bool:
+        """Load the first of `files` as `adapter` (disabled until a pass turns it on); False if there is none."""
+        if files:
+            assert self.location is not None
+            self.pipe.load_lora_weights(str(self.location), weight_name=files[0].name, adapter_name=adapter)
+            self.pipe.disable_lora()
+        return bool(files)
+
     def _load_stage_2_lora(self) -> bool:
         """Load the distilled LoRA beside a full model's weights once (disabled until a refinement); False if none."""
         if self._stage_2_lora is None:
             files = [] if self.version.distilled or self.location is None else sorted(
                 self.location.glob(STAGE_2_LORA_GLOB))
-            if files:
-                self.pipe.load_lora_weights(str(self.location), weight_name=files[0].name,
-                                            adapter_name=STAGE_2_ADAPTER)
-                self.pipe.disable_lora()
-            self._stage_2_lora = bool(files)
+            self._stage_2_lora = self._load_lora(files, STAGE_2_ADAPTER)
         return self._stage_2_lora
+
+    def _load_detailing_lora(self) -> bool:
+        """Load LTX-2.5's detailing IC-LoRA from the model folder once, when it is there; False if not."""
+        if self._detailing_lora is None:
+            files = [] if self.location is None or self.version.pipeline != "LTX2DFRPipeline" else sorted(
+                path for path in self.location.glob("*.safetensors")
+                if any(marker in path.name.lower() for marker in DETAILING_LORA_MARKERS))
+            self._detailing_lora = self._load_lora(files, DETAILING_ADAPTER)
+        return self._detailing_lora
+
+    @contextlib.contextmanager
+    def _adapter(self, adapter: str | None, weight: float = 1.0) -> Iterator[None]:
+        """Run with only `adapter` on at `weight` (None: no adapter); off again after. enable_lora first: a
+        disabled transformer stays disabled through set_adapters (the diffusers LTX-2.5 docs)."""
+        if adapter is None:
+            yield
+            return
+        self.pipe.enable_lora()
+        self.pipe.set_adapters([adapter], [weight])
+        try:
+            yield
+        finally:
+            self.pipe.disable_lora()
 
     @contextlib.contextmanager
     def _refining(self, pipe: Any) -> Iterator[None]:
         """The docs' stage 2: the shift off and, for a full model, its distilled LoRA on (the transformer is shared)."""
         lora = self._load_stage_2_lora()
-        with self._unshifted(pipe):
-            if not lora:
-                yield
-                return
-            self.pipe.enable_lora()
-            self.pipe.set_adapters([STAGE_2_ADAPTER], [1.0])
-            try:
-                yield
-            finally:
-                self.pipe.disable_lora()
+        with self._unshifted(pipe), self._adapter(STAGE_2_ADAPTER if lora else None):
+            yield
 
     # ---- one pass -------------------------------------------------------------------------------
     def _steps(self, request: Recipe) -> int:
@@ -402,12 +428,12 @@ class LTX2Backend(Backend):
     def _fresh_dfr(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
         """LTX-2.5, the diffusers 1080p recipe: a DFR pass (video, sound and keyframe slots); at large sizes, the
         half-size pass, the latent upsampler on the canvas and its slots, a full-size DFR pass over the 3 stage-2
-        sigmas, then the temporal refine rounds (each doubles frames and frame rate, so the passes before them run
-        at the requested rate / 2**rounds and the rounds bring it back to the requested rate).
+        sigmas (with the detailing IC-LoRA at 0.5 when the model folder has it), then the temporal refine rounds
+        (each doubles frames and frame rate, so the passes before them run at the requested rate / 2**rounds and
+        the rounds bring it back to the requested rate).
 
         The shipped sound is the first pass's (the DFR docs: later passes re-run audio jointly, the caller keeps
-        stage 1's). Not built yet: the detailing IC-LoRA of the full-size pass, the duration head (a recipe always
-        names its length) and the prompt enhancer.
+        stage 1's). Not built yet: the duration head (a recipe always names its length) and the prompt enhancer.
         """
         from diffusers.pipelines.ltx2.utils import trim_canvas
 
@@ -434,11 +460,16 @@ class LTX2Backend(Backend):
             slots_up = upsample(latents=slots, latents_normalized=False, output_type="latent", return_dict=False)[0]
             timings["upscale_s"] = time.monotonic() - started
             width, height = 2 * width, 2 * height
-            canvas, _audio, slots, positions = self._denoise(
-                pipe, request, width, height, num_frames, fps, generator, progress, cancel,
-                _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up, audio_latents=audio,
-                keyframes_latents=slots_up, keyframe_positions=positions, sigmas=list(STAGE_2_SIGMAS),
-                noise_scale=STAGE_2_SIGMAS[0])
+            # The detailing IC-LoRA attends to stage 1's half-size canvas as a clean reference; without the LoRA
+            # the base weights get no reference tokens (they were not trained on them).
+            detailing = self._load_detailing_lora()
+            reference = {"reference_latents": canvas} if detailing else {}
+            with self._adapter(DETAILING_ADAPTER if detailing else None, DETAILING_WEIGHT):
+                canvas, _audio, slots, positions = self._denoise(
+                    pipe, request, width, height, num_frames, fps, generator, progress, cancel,
+                    _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up,
+                    audio_latents=audio, keyframes_latents=slots_up, keyframe_positions=positions,
+                    sigmas=list(STAGE_2_SIGMAS), noise_scale=STAGE_2_SIGMAS[0], **reference)
         if rounds:
             started = time.monotonic()
             canvas, slots, positions = self._temporal_rounds_run(
