@@ -161,3 +161,28 @@ def test_generate_runs_only_its_own_take_and_leaves_the_studios_queue_alone(caps
         assert studio.take(mine).status == "done"
         assert studio.job(job.id).status == "pending"
         assert studio.take(waiting.id).status == "queued" and studio.take(waiting.id).media_id is None
+
+
+def test_seconds_auto_asks_the_model_for_the_length_and_is_refused_where_it_cannot(capsys):
+    import argparse
+
+    from studio.cli.generate_cmd import build_recipe, register
+    from studio.engine.registry import get_model
+    from studio.errors import RecipeError
+    from studio.recipe import Recipe
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
+    args = parser.parse_args(["generate", "a red ball", "--seconds", "auto"])
+    recipe = build_recipe(args, get_model("ltx-2.5"))
+    assert recipe.auto_seconds and recipe.seconds == 20.0  # the model's longest clip bounds the prediction
+    assert "auto length (at most 20 s)" in recipe.describe()
+    assert Recipe.from_dict(recipe.to_dict()) == recipe
+    with pytest.raises(RecipeError, match="new clips"):
+        recipe.replace(mode="extend", source_path="x.mp4")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["generate", "x", "--seconds", "soon"])
+    assert "not a duration" in capsys.readouterr().err
+    # tiny-random (LTX-2.3) has no duration head: the take fails with a message naming what to do.
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "auto"]) != 0
+    assert "give the length in seconds" in capsys.readouterr().err

@@ -397,3 +397,25 @@ def test_ltx2_5_details_its_full_size_pass_with_the_ic_lora_the_folder_ships(mon
     assert active == [0.0] * 8 + [0.5] * 3  # 8 sigmas at half size without it, 3 at full size with it at 0.5
     run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2.5", "width": 64, "height": 32}, seconds=0.5))
     assert active[11:] == [0.0] * 8 and references[2:] == [False]  # off again for a one-stage take
+
+
+# ---- LTX-2.5: the duration head picks the length when the recipe leaves it on auto ---------------
+def test_ltx2_5_asks_its_duration_head_for_the_length_when_it_is_auto():
+    import math
+
+    import torch
+
+    from studio.errors import EngineError
+
+    backend = backend_for(tiny_spec("2.5"))
+    head = backend.pipe.duration_head
+    with torch.no_grad():  # a head that says 1.5 s for any prompt (it is trained in log-seconds)
+        head.mlp_out.weight.zero_()
+        head.mlp_out.bias.fill_(math.log(1.5))
+    auto = Recipe("a cat", **TINY, seconds=20.0, auto_seconds=True)
+    result = run(backend, auto)
+    assert len(result.frames) == 33  # 1.5 s at 24 fps = 36 frames, snapped to the VAE's 8k+1 grid
+    assert len(result.audio) == round(33 / 24 * result.sample_rate)
+    assert len(run(backend, auto.replace(seconds=1.0)).frames) == 17  # `seconds` bounds the prediction
+    with pytest.raises(EngineError, match="cannot choose a clip's length"):
+        run(backend_for(), auto)  # LTX-2.3 has no duration head

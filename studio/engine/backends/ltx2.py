@@ -41,7 +41,7 @@ from studio.engine.memory import MemoryPlan, apply_plan, check_host_ram, torch_d
 from studio.engine.preview import packed_latents_preview
 from studio.engine.registry import ModelSpec, Registry, require_installed
 from studio.engine.styles import styled_prompts
-from studio.recipe import Recipe
+from studio.recipe import MIN_SECONDS, Recipe
 
 from .acceleration import accelerate
 from .base import (
@@ -303,6 +303,23 @@ class LTX2Backend(Backend):
         with self._unshifted(pipe), self._adapter(STAGE_2_ADAPTER if lora else None):
             yield
 
+    # ---- length ----------------------------------------------------------------------------------
+    def auto_seconds(self, request: Recipe) -> float:
+        """LTX-2.5's duration head: the length the prompt asks for, from the text connectors' tokens, clamped to
+        [MIN_SECONDS, request.seconds] and snapped to the VAE's frame grid at the request's rate."""
+        head = getattr(self.pipe, "duration_head", None)
+        if head is None:
+            return super().auto_seconds(request)
+        pipe = self._dfr()  # its encode_prompt takes only the prompt (no guidance halves)
+        prompt, _negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
+        embeds, mask = pipe.encode_prompt(prompt=prompt or " ", device=pipe._execution_device,
+                                          **{k: v for k, v in self.call_args.items() if k == "max_sequence_length"})
+        video_tokens, audio_tokens, _mask = pipe.connectors(embeds, mask, padding_side=pipe.tokenizer_padding_side)
+        frames = head.predict_num_frames(video_tokens[:1], audio_tokens[:1], frame_rate=float(request.fps),
+                                         temporal_compression_ratio=self.temporal_ratio, min_seconds=MIN_SECONDS,
+                                         max_seconds=max(request.seconds, MIN_SECONDS + 1 / request.fps))
+        return min(request.seconds, max(MIN_SECONDS, frames / request.fps))
+
     # ---- one pass -------------------------------------------------------------------------------
     def _steps(self, request: Recipe) -> int:
         if self.version.sigmas is not None:
@@ -433,7 +450,7 @@ class LTX2Backend(Backend):
         the rounds bring it back to the requested rate).
 
         The shipped sound is the first pass's (the DFR docs: later passes re-run audio jointly, the caller keeps
-        stage 1's). Not built yet: the duration head (a recipe always names its length) and the prompt enhancer.
+        stage 1's). Not built yet: the prompt enhancer.
         """
         from diffusers.pipelines.ltx2.utils import trim_canvas
 
