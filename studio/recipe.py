@@ -94,6 +94,8 @@ class Recipe:
     audio: bool = True
     # The model picks the length itself (LTX-2.5's duration head), at most `seconds`; only for new clips.
     auto_seconds: bool = False
+    # Rewrite the prompt with the model's prompt enhancer before generating (opt-in; only models that ship one).
+    enhance_prompt: bool = False
 
     def __post_init__(self) -> None:
         self._validate()
@@ -147,6 +149,8 @@ class Recipe:
             parts.append(f"guidance {self.guidance:g}")
         if self.style:
             parts.append(f"style {self.style}")
+        if self.enhance_prompt:
+            parts.append("prompt enhanced by the model")
         if self.negative_prompt:
             parts.append(f'negative "{self.negative_prompt}"')
         return ", ".join(parts)

@@ -184,5 +184,22 @@ def test_seconds_auto_asks_the_model_for_the_length_and_is_refused_where_it_cann
         parser.parse_args(["generate", "x", "--seconds", "soon"])
     assert "not a duration" in capsys.readouterr().err
     # tiny-random (LTX-2.3) has no duration head: the take fails with a message naming what to do.
-    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "auto"]) != 0
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "auto"]) == 2
     assert "give the length in seconds" in capsys.readouterr().err
+
+
+def test_enhance_prompt_is_opt_in_and_refused_with_a_message_where_the_model_has_no_enhancer(capsys):
+    import argparse
+
+    from studio.cli.generate_cmd import build_recipe, register
+    from studio.engine.registry import get_model
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
+    spec = get_model("ltx-2.5")
+    assert not build_recipe(parser.parse_args(["generate", "a red ball"]), spec).enhance_prompt
+    recipe = build_recipe(parser.parse_args(["generate", "a red ball", "--enhance-prompt"]), spec)
+    assert recipe.enhance_prompt and "prompt enhanced by the model" in recipe.describe()
+    # tiny-random's folder has no processor for its Gemma: one message naming the problem and the way out.
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "0.5", "--enhance-prompt"]) == 2
+    assert "cannot enhance prompts" in capsys.readouterr().err

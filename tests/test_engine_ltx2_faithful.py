@@ -419,3 +419,45 @@ def test_ltx2_5_asks_its_duration_head_for_the_length_when_it_is_auto():
     assert len(run(backend, auto.replace(seconds=1.0)).frames) == 17  # `seconds` bounds the prediction
     with pytest.raises(EngineError, match="cannot choose a clip's length"):
         run(backend_for(), auto)  # LTX-2.3 has no duration head
+
+
+# ---- the prompt enhancer, opt-in -----------------------------------------------------------------
+class _TinyProcessor:
+    """A processor the size of the tiny text encoder: the chat template and tokenizer, no images."""
+
+    def __init__(self, tokenizer):
+        tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
+        self.tokenizer = tokenizer
+
+    def __call__(self, text, images=None, return_tensors="pt"):
+        return self.tokenizer(text, return_tensors=return_tensors)
+
+
+def test_the_prompt_enhancer_rewrites_the_prompt_only_when_asked_and_only_where_the_model_has_one(monkeypatch):
+    from diffusers import LTX2Pipeline
+
+    from studio.errors import EngineError
+
+    backend = backend_for()
+    prompts: list[str] = []
+    original = LTX2Pipeline.__call__
+    monkeypatch.setattr(LTX2Pipeline, "__call__", lambda self, *a, **k: (prompts.append(k["prompt"]),
+                                                                          original(self, *a, **k))[1])
+    asked = Recipe("a red ball bounces", **TINY, seconds=0.5, enhance_prompt=True)
+    with pytest.raises(EngineError, match="no `processor`.*--enhance-prompt"):
+        run(backend, asked)  # the tiny folder has no processor: said before any step runs
+    assert prompts == []
+    object.__setattr__(backend.pipe, "processor", _TinyProcessor(backend.pipe.tokenizer))
+    generate = backend.pipe.text_encoder.generate
+    seen: list[str] = []
+
+    def tiny_generate(**kwargs):  # LTX-2.3's Gemma doubles as its enhancer; a short answer keeps the test fast
+        seen.append(backend.pipe.tokenizer.decode(kwargs["input_ids"][0], skip_special_tokens=True))
+        return generate(**{**kwargs, "max_new_tokens": 8})
+
+    monkeypatch.setattr(backend.pipe.text_encoder, "generate", tiny_generate)
+    run(backend, asked)
+    assert "a red ball bounces" in seen[0] and "video" in seen[0]  # the user's prompt inside the T2V system prompt
+    assert prompts[0] != "a red ball bounces" and prompts[0].strip()
+    run(backend, asked.replace(enhance_prompt=False))
+    assert prompts[1] == "a red ball bounces" and len(seen) == 1  # off unless asked

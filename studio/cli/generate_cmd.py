@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--seconds", type=_seconds, default=4.0,
                    help="duration, 0.5 to 20 (default 4), or 'auto': the model picks it from the prompt (ltx-2.5's "
                         "duration head, at most the model's longest clip); with --mode extend, how much to add")
+    p.add_argument("--enhance-prompt", action="store_true",
+                   help="let the model's prompt enhancer rewrite the prompt first (models that ship one)")
     p.add_argument("--fps", type=float, default=None, help="frame rate (default: the model's)")
     p.add_argument("--size", metavar="WxH", help="frame size, e.g. 768x512 (default: the model's)")
     p.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:3", "3:4"), help="aspect instead of --size")
@@ -101,6 +103,7 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
     extra = {"strength": args.strength} if args.strength is not None else {}
     return Recipe(
         prompt=args.prompt, negative_prompt=args.negative, model_id=spec.id, auto_seconds=args.seconds is None,
+        enhance_prompt=args.enhance_prompt,
         seconds=min(MAX_SECONDS, spec.max_seconds) if args.seconds is None else args.seconds,
         fps=args.fps or spec.native_fps, width=width, height=height, seed=args.seed, steps=args.steps,
         guidance=args.guidance, style=args.style, mode=mode,

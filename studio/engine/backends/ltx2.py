@@ -25,6 +25,7 @@ Modes and how each is made:
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from collections.abc import Iterator
@@ -74,6 +75,8 @@ TEMPORAL_UPSAMPLER = "temporal_latent_upsampler"
 DETAILING_LORA_MARKERS = ("ic-lora", "ic_lora")
 DETAILING_ADAPTER = "detailing"
 DETAILING_WEIGHT = 0.5
+
+log = logging.getLogger(__name__)
 
 # Tiny models read prompts of at most 16 tokens (their tokenizer knows ~150 words): width, not behaviour.
 _TINY_CALL_ARGS: dict[str, Any] = {"max_sequence_length": 16}
@@ -303,6 +306,40 @@ class LTX2Backend(Backend):
         with self._unshifted(pipe), self._adapter(STAGE_2_ADAPTER if lora else None):
             yield
 
+    # ---- prompt and length -----------------------------------------------------------------------
+    def enhance_prompt(self, request: Recipe) -> str:
+        """The prompt rewritten as the model's training captions read (diffusers' `enhance_prompt`: LTX-2.5's
+        dedicated `prompt_enhancer`, LTX-2.0/2.3's own Gemma text encoder), seeded by the take's seed; image mode
+        shows the enhancer the start image. Needs the folder's `processor` (and for LTX-2.5 its `prompt_enhancer`)."""
+        from diffusers.pipelines.ltx2 import utils as ltx2_utils
+
+        from studio.errors import EngineError
+
+        pipe = self.pipe
+        dedicated = getattr(pipe, "prompt_enhancer", None) is not None
+        if getattr(pipe, "processor", None) is None or (self.version.version == "2.5" and not dedicated):
+            needed = "`processor` and `prompt_enhancer`" if self.version.version == "2.5" else "`processor`"
+            raise EngineError(
+                f"Model '{self.spec.id}' cannot enhance prompts: its folder has no {needed}. Generate without "
+                f"--enhance-prompt, or run `kinora models pull {self.spec.id}` again if its repository ships them.")
+        image = None
+        if request.mode == "image" and request.image:
+            import PIL.Image
+
+            image = PIL.Image.fromarray(read_image(request.image))
+        if dedicated:
+            system = ltx2_utils.LTX2_5_I2V_DEFAULT_SYSTEM_PROMPT if image else ltx2_utils.LTX2_5_T2V_DEFAULT_SYSTEM_PROMPT
+        else:
+            system = ltx2_utils.I2V_DEFAULT_SYSTEM_PROMPT if image else ltx2_utils.T2V_DEFAULT_SYSTEM_PROMPT
+        texts = pipe.enhance_prompt(prompt=request.prompt, system_prompt=system, seed=(request.seed or 0) % 2**32,
+                                    image=image, device=pipe._execution_device)
+        enhanced = texts[0].strip() if texts else ""
+        if not enhanced:  # an enhancer that said nothing leaves the user's prompt as it was
+            log.warning("the prompt enhancer returned nothing; using the prompt as written")
+            return request.prompt
+        log.info("enhanced prompt: %s", enhanced)
+        return enhanced
+
     # ---- length ----------------------------------------------------------------------------------
     def auto_seconds(self, request: Recipe) -> float:
         """LTX-2.5's duration head: the length the prompt asks for, from the text connectors' tokens, clamped to
@@ -450,7 +487,7 @@ class LTX2Backend(Backend):
         the rounds bring it back to the requested rate).
 
         The shipped sound is the first pass's (the DFR docs: later passes re-run audio jointly, the caller keeps
-        stage 1's). Not built yet: the prompt enhancer.
+        stage 1's).
         """
         from diffusers.pipelines.ltx2.utils import trim_canvas
 
