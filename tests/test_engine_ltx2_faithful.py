@@ -195,26 +195,32 @@ def test_ltx2_0_runs_one_transformer_pass_per_step(monkeypatch, installed_ltx2, 
     assert set(calls["batches"]) == {batch}
 
 
-def test_a_full_models_refinement_runs_with_its_distilled_lora_and_only_there(monkeypatch, tmp_path):
-    # The docs' stage 2 of a full model is its distilled LoRA over 3 sigmas; the old code had no refinement.
+def installed_with_lora(monkeypatch, models, model_id, version, lora_name):
+    """A tiny `version` saved as `model_id` with its latent upsampler and a random LoRA file named `lora_name`."""
     from diffusers import LTX2Pipeline
     from peft import LoraConfig, get_peft_model_state_dict
-    from peft.tuners.tuners_utils import BaseTunerLayer
 
     from studio.engine.loading import save_pipeline
     from studio.engine.tiny import build_components, build_latent_upsampler
 
-    pipe = LTX2Pipeline(**build_components(version="2.0"))
-    folder = save_pipeline(pipe, tmp_path / "ltx-2")  # the base weights, saved before the LoRA exists
+    pipe = LTX2Pipeline(**build_components(version=version, distilled=version == "2.5"))
+    folder = save_pipeline(pipe, models / model_id)  # the base weights, saved before the LoRA exists
     build_latent_upsampler().save_pretrained(str(folder / "latent_upsampler"), safe_serialization=True)
     pipe.transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
                                             target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
     LTX2Pipeline.save_lora_weights(folder, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer),
-                                   weight_name="tiny-distilled-lora-384.safetensors")
-    monkeypatch.setenv("KINORA_MODELS", str(tmp_path))
-    spec = dataclasses.replace(get_model("ltx-2"), options={"version": "2.0", "upscale_above": 48},
+                                   weight_name=lora_name)
+    monkeypatch.setenv("KINORA_MODELS", str(models))
+    spec = dataclasses.replace(get_model(model_id), options={"version": version, "upscale_above": 48},
                                download_gb=0.01, vram_gb=0.0)
-    backend = backend_for(spec)
+    return backend_for(spec)
+
+
+def test_a_full_models_refinement_runs_with_its_distilled_lora_and_only_there(monkeypatch, tmp_path):
+    # The docs' stage 2 of a full model is its distilled LoRA over 3 sigmas; the old code had no refinement.
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    backend = installed_with_lora(monkeypatch, tmp_path, "ltx-2", "2.0", "tiny-distilled-lora-384.safetensors")
     transformer = backend.pipe.transformer
     active: list[bool] = []
     original = transformer.forward
@@ -360,24 +366,11 @@ def test_ltx2_5_with_temporal_rounds_off_skips_the_round(monkeypatch, tmp_path):
 
 def test_ltx2_5_details_its_full_size_pass_with_the_ic_lora_the_folder_ships(monkeypatch, tmp_path):
     # The recipe's full-size pass runs the detailing IC-LoRA at 0.5 with stage 1's canvas as its reference.
-    from diffusers import LTX2DFRPipeline, LTX2Pipeline
-    from peft import LoraConfig, get_peft_model_state_dict
+    from diffusers import LTX2DFRPipeline
     from peft.tuners.tuners_utils import BaseTunerLayer
 
-    from studio.engine.loading import save_pipeline
-    from studio.engine.tiny import build_components, build_latent_upsampler
-
-    pipe = LTX2Pipeline(**build_components(version="2.5", distilled=True))
-    folder = save_pipeline(pipe, tmp_path / "ltx-2.5")
-    build_latent_upsampler().save_pretrained(str(folder / "latent_upsampler"), safe_serialization=True)
-    pipe.transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
-                                            target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
-    LTX2Pipeline.save_lora_weights(folder, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer),
-                                   weight_name="tiny-IC-LoRA-Pixel-Spatial-Upscaler.safetensors")
-    monkeypatch.setenv("KINORA_MODELS", str(tmp_path))
-    spec = dataclasses.replace(get_model("ltx-2.5"), options={"version": "2.5", "upscale_above": 48},
-                               download_gb=0.01, vram_gb=0.0)
-    backend = backend_for(spec)
+    backend = installed_with_lora(monkeypatch, tmp_path, "ltx-2.5", "2.5",
+                                  "tiny-IC-LoRA-Pixel-Spatial-Upscaler.safetensors")
     transformer = backend.pipe.transformer
     active: list[float] = []  # the LoRA's scale on each transformer call, 0 when off
     original = transformer.forward
