@@ -93,6 +93,10 @@ class Recipe:
     range_to: float | None = None  # retake: end of the regenerated range
     keyframes: tuple[str, ...] = field(default=())  # image files spread evenly over the clip
     audio: bool = True
+    # The model picks the length itself (LTX-2.5's duration head), at most `seconds`; only for new clips.
+    auto_seconds: bool = False
+    # Rewrite the prompt with the model's prompt enhancer before generating (opt-in; only models that ship one).
+    enhance_prompt: bool = False
 
     def __post_init__(self) -> None:
         self._validate()
@@ -125,6 +129,8 @@ class Recipe:
             raise RecipeError("Keyframes mode needs at least two keyframe images.")
         if self.mode in REMIX_MODES and self.source_take_id is None and not self.source_path:
             raise RecipeError(f"Mode '{self.mode}' remixes a clip: name a take or a file to remix.")
+        if self.auto_seconds and self.mode in REMIX_MODES:
+            raise RecipeError(f"An automatic length is for new clips; mode '{self.mode}' needs the length in seconds.")
         if self.mode == "retake":
             if self.range_from is None or self.range_to is None or not (0 <= self.range_from < self.range_to):
                 raise RecipeError("Retake needs a range: --from T --to T with T_from < T_to.")
@@ -138,13 +144,16 @@ class Recipe:
         """One line: the prompt and the parameters that make the take again (the CLI, the credentials panel)."""
         parts = [f'"{self.prompt}"', f"model {self.model_id}", f"mode {self.mode}",
                  f"seed {self.seed if self.seed is not None else 'random'}",
-                 f"{self.width}x{self.height}", f"{self.fps:g} fps", f"{self.seconds:g} s"]
+                 f"{self.width}x{self.height}", f"{self.fps:g} fps",
+                 f"auto length (at most {self.seconds:g} s)" if self.auto_seconds else f"{self.seconds:g} s"]
         if self.steps is not None:
             parts.append(f"{self.steps} steps")
         if self.guidance is not None:
             parts.append(f"guidance {self.guidance:g}")
         if self.style:
             parts.append(f"style {self.style}")
+        if self.enhance_prompt:
+            parts.append("prompt enhanced by the model")
         if self.negative_prompt:
             parts.append(f'negative "{self.negative_prompt}"')
         return ", ".join(parts)

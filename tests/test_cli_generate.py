@@ -161,3 +161,45 @@ def test_generate_runs_only_its_own_take_and_leaves_the_studios_queue_alone(caps
         assert studio.take(mine).status == "done"
         assert studio.job(job.id).status == "pending"
         assert studio.take(waiting.id).status == "queued" and studio.take(waiting.id).media_id is None
+
+
+def test_seconds_auto_asks_the_model_for_the_length_and_is_refused_where_it_cannot(capsys):
+    import argparse
+
+    from studio.cli.generate_cmd import build_recipe, register
+    from studio.engine.registry import get_model
+    from studio.errors import RecipeError
+    from studio.recipe import Recipe
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
+    args = parser.parse_args(["generate", "a red ball", "--seconds", "auto"])
+    recipe = build_recipe(args, get_model("ltx-2.5"))
+    assert recipe.auto_seconds and recipe.seconds == 20.0  # the model's longest clip bounds the prediction
+    assert "auto length (at most 20 s)" in recipe.describe()
+    assert Recipe.from_dict(recipe.to_dict()) == recipe
+    with pytest.raises(RecipeError, match="new clips"):
+        recipe.replace(mode="extend", source_path="x.mp4")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["generate", "x", "--seconds", "soon"])
+    assert "not a duration" in capsys.readouterr().err
+    # tiny-random (LTX-2.3) has no duration head: the take fails with a message naming what to do.
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "auto"]) == 2
+    assert "give the length in seconds" in capsys.readouterr().err
+
+
+def test_enhance_prompt_is_opt_in_and_refused_with_a_message_where_the_model_has_no_enhancer(capsys):
+    import argparse
+
+    from studio.cli.generate_cmd import build_recipe, register
+    from studio.engine.registry import get_model
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
+    spec = get_model("ltx-2.5")
+    assert not build_recipe(parser.parse_args(["generate", "a red ball"]), spec).enhance_prompt
+    recipe = build_recipe(parser.parse_args(["generate", "a red ball", "--enhance-prompt"]), spec)
+    assert recipe.enhance_prompt and "prompt enhanced by the model" in recipe.describe()
+    # tiny-random's folder has no processor for its Gemma: one message naming the problem and the way out.
+    assert main(["generate", "a red ball", "--model", "tiny-random", "--seconds", "0.5", "--enhance-prompt"]) == 2
+    assert "cannot enhance prompts" in capsys.readouterr().err

@@ -195,26 +195,32 @@ def test_ltx2_0_runs_one_transformer_pass_per_step(monkeypatch, installed_ltx2, 
     assert set(calls["batches"]) == {batch}
 
 
-def test_a_full_models_refinement_runs_with_its_distilled_lora_and_only_there(monkeypatch, tmp_path):
-    # The docs' stage 2 of a full model is its distilled LoRA over 3 sigmas; the old code had no refinement.
+def installed_with_lora(monkeypatch, models, model_id, version, lora_name):
+    """A tiny `version` saved as `model_id` with its latent upsampler and a random LoRA file named `lora_name`."""
     from diffusers import LTX2Pipeline
     from peft import LoraConfig, get_peft_model_state_dict
-    from peft.tuners.tuners_utils import BaseTunerLayer
 
     from studio.engine.loading import save_pipeline
     from studio.engine.tiny import build_components, build_latent_upsampler
 
-    pipe = LTX2Pipeline(**build_components(version="2.0"))
-    folder = save_pipeline(pipe, tmp_path / "ltx-2")  # the base weights, saved before the LoRA exists
+    pipe = LTX2Pipeline(**build_components(version=version, distilled=version == "2.5"))
+    folder = save_pipeline(pipe, models / model_id)  # the base weights, saved before the LoRA exists
     build_latent_upsampler().save_pretrained(str(folder / "latent_upsampler"), safe_serialization=True)
     pipe.transformer.add_adapter(LoraConfig(r=2, lora_alpha=2, init_lora_weights=False,
                                             target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
     LTX2Pipeline.save_lora_weights(folder, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer),
-                                   weight_name="tiny-distilled-lora-384.safetensors")
-    monkeypatch.setenv("KINORA_MODELS", str(tmp_path))
-    spec = dataclasses.replace(get_model("ltx-2"), options={"version": "2.0", "upscale_above": 48},
+                                   weight_name=lora_name)
+    monkeypatch.setenv("KINORA_MODELS", str(models))
+    spec = dataclasses.replace(get_model(model_id), options={"version": version, "upscale_above": 48},
                                download_gb=0.01, vram_gb=0.0)
-    backend = backend_for(spec)
+    return backend_for(spec)
+
+
+def test_a_full_models_refinement_runs_with_its_distilled_lora_and_only_there(monkeypatch, tmp_path):
+    # The docs' stage 2 of a full model is its distilled LoRA over 3 sigmas; the old code had no refinement.
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    backend = installed_with_lora(monkeypatch, tmp_path, "ltx-2", "2.0", "tiny-distilled-lora-384.safetensors")
     transformer = backend.pipe.transformer
     active: list[bool] = []
     original = transformer.forward
@@ -308,3 +314,143 @@ def test_ltx2_5_makes_fresh_clips_through_dfr_passes_at_half_and_full_size(monke
     result = run(backend, Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5))
     assert sizes == [(64, 32, 8), (128, 64, 3)]  # 8 distilled sigmas at half size, 3 stage-2 sigmas at full
     assert result.frames.shape == (12, 68, 120, 3) and result.sample_rate == 48000
+
+
+def test_ltx2_5_runs_its_temporal_refine_round_on_the_shared_bf16_components(monkeypatch):
+    import torch
+    from diffusers import LTX2DFRTemporalRefinePipeline
+
+    calls: list[str] = []
+    rounds: list[dict] = []
+    original = LTX2DFRTemporalRefinePipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        rounds.append({"fps": kwargs["frame_rate"], "frames": kwargs["num_frames"], "pipe": self})
+        calls.append("round")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LTX2DFRTemporalRefinePipeline, "__call__", spy)
+    backend = backend_for(tiny_spec("2.5"), plan=MemoryPlan("cpu", "bfloat16", "none", vae_tiling=False))
+    transformer = backend.pipe.transformer
+    forward = transformer.forward
+    monkeypatch.setattr(transformer, "forward", lambda *a, **k: (calls.append("transformer"), forward(*a, **k))[1])
+    steps: list[tuple[int, int]] = []
+    result = backend.generate(Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5), source=None,
+                              progress=lambda stage, done, total, _p: steps.append((done, total)),
+                              cancel=CancelToken("test"))
+    # 8 + 3 + 4 steps reported once each, in order, whatever the round's tile count.
+    assert [done for done, _ in steps[1:]] == [*range(1, 16), 15] and {t for _, t in steps} == {15}
+    assert len(rounds) == 1 and rounds[0]["fps"] == 12.0  # the passes before it at half the asked rate
+    temporal = rounds[0]["pipe"]
+    after_round = calls[calls.index("round") + 1:]
+    # One transformer call per sigma per temporal tile (4 round sigmas), all on the one shared transformer.
+    assert len(after_round) >= 4 and len(after_round) % 4 == 0 and set(after_round) == {"transformer"}
+    assert temporal.transformer is transformer and temporal.vae is backend.pipe.vae
+    for name, component in {**backend.pipe.components, "temporal": temporal.temporal_latent_upsampler}.items():
+        if isinstance(component, torch.nn.Module):
+            assert component.dtype == torch.bfloat16, name
+    assert result.frames.shape == (12, 68, 120, 3) and result.sample_rate == 48000
+    assert abs(len(result.audio) / 48000 - 0.5) < 1e-3
+
+
+def test_ltx2_5_with_temporal_rounds_off_skips_the_round(monkeypatch, tmp_path):
+    from diffusers import LTX2DFRTemporalRefinePipeline
+
+    monkeypatch.setattr(LTX2DFRTemporalRefinePipeline, "__call__", lambda *a, **k: pytest.fail("round ran"))
+    backend = backend_for(tiny_spec("2.5", temporal_rounds=0))
+    result = run(backend, Recipe("a cat", **{**TINY, "width": 120, "height": 68}, seconds=0.5))
+    assert result.frames.shape == (12, 68, 120, 3)
+    backend.location = tmp_path  # a model folder without temporal_latent_upsampler/: no round pipeline at all
+    assert backend._temporal() is None
+
+
+def test_ltx2_5_details_its_full_size_pass_with_the_ic_lora_the_folder_ships(monkeypatch, tmp_path):
+    # The recipe's full-size pass runs the detailing IC-LoRA at 0.5 with stage 1's canvas as its reference.
+    from diffusers import LTX2DFRPipeline
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    backend = installed_with_lora(monkeypatch, tmp_path, "ltx-2.5", "2.5",
+                                  "tiny-IC-LoRA-Pixel-Spatial-Upscaler.safetensors")
+    transformer = backend.pipe.transformer
+    active: list[float] = []  # the LoRA's scale on each transformer call, 0 when off
+    original = transformer.forward
+
+    def spy(*args, **kwargs):
+        layers = [m for m in transformer.modules() if isinstance(m, BaseTunerLayer) and not m.disable_adapters]
+        active.append(layers[0].scaling["detailing"] if layers else 0.0)
+        return original(*args, **kwargs)
+
+    references: list[bool] = []
+    call = LTX2DFRPipeline.__call__
+    monkeypatch.setattr(LTX2DFRPipeline, "__call__", lambda self, *a, **k: (
+        references.append(k.get("reference_latents") is not None), call(self, *a, **k))[1])
+    monkeypatch.setattr(transformer, "forward", spy)
+    run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2.5", "width": 128, "height": 64}, seconds=0.5))
+    assert references == [False, True]
+    assert active == [0.0] * 8 + [0.5] * 3  # 8 sigmas at half size without it, 3 at full size with it at 0.5
+    run(backend, Recipe("a cat", **{**TINY, "model_id": "ltx-2.5", "width": 64, "height": 32}, seconds=0.5))
+    assert active[11:] == [0.0] * 8 and references[2:] == [False]  # off again for a one-stage take
+
+
+# ---- LTX-2.5: the duration head picks the length when the recipe leaves it on auto ---------------
+def test_ltx2_5_asks_its_duration_head_for_the_length_when_it_is_auto():
+    import math
+
+    import torch
+
+    from studio.errors import EngineError
+
+    backend = backend_for(tiny_spec("2.5"))
+    head = backend.pipe.duration_head
+    with torch.no_grad():  # a head that says 1.5 s for any prompt (it is trained in log-seconds)
+        head.mlp_out.weight.zero_()
+        head.mlp_out.bias.fill_(math.log(1.5))
+    auto = Recipe("a cat", **TINY, seconds=20.0, auto_seconds=True)
+    result = run(backend, auto)
+    assert len(result.frames) == 33  # 1.5 s at 24 fps = 36 frames, snapped to the VAE's 8k+1 grid
+    assert len(result.audio) == round(33 / 24 * result.sample_rate)
+    assert len(run(backend, auto.replace(seconds=1.0)).frames) == 17  # `seconds` bounds the prediction
+    with pytest.raises(EngineError, match="cannot choose a clip's length"):
+        run(backend_for(), auto)  # LTX-2.3 has no duration head
+
+
+# ---- the prompt enhancer, opt-in -----------------------------------------------------------------
+class _TinyProcessor:
+    """A processor the size of the tiny text encoder: the chat template and tokenizer, no images."""
+
+    def __init__(self, tokenizer):
+        tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
+        self.tokenizer = tokenizer
+
+    def __call__(self, text, images=None, return_tensors="pt"):
+        return self.tokenizer(text, return_tensors=return_tensors)
+
+
+def test_the_prompt_enhancer_rewrites_the_prompt_only_when_asked_and_only_where_the_model_has_one(monkeypatch):
+    from diffusers import LTX2Pipeline
+
+    from studio.errors import EngineError
+
+    backend = backend_for()
+    prompts: list[str] = []
+    original = LTX2Pipeline.__call__
+    monkeypatch.setattr(LTX2Pipeline, "__call__", lambda self, *a, **k: (prompts.append(k["prompt"]),
+                                                                          original(self, *a, **k))[1])
+    asked = Recipe("a red ball bounces", **TINY, seconds=0.5, enhance_prompt=True)
+    with pytest.raises(EngineError, match="no `processor`.*--enhance-prompt"):
+        run(backend, asked)  # the tiny folder has no processor: said before any step runs
+    assert prompts == []
+    object.__setattr__(backend.pipe, "processor", _TinyProcessor(backend.pipe.tokenizer))
+    generate = backend.pipe.text_encoder.generate
+    seen: list[str] = []
+
+    def tiny_generate(**kwargs):  # LTX-2.3's Gemma doubles as its enhancer; a short answer keeps the test fast
+        seen.append(backend.pipe.tokenizer.decode(kwargs["input_ids"][0], skip_special_tokens=True))
+        return generate(**{**kwargs, "max_new_tokens": 8})
+
+    monkeypatch.setattr(backend.pipe.text_encoder, "generate", tiny_generate)
+    run(backend, asked)
+    assert "a red ball bounces" in seen[0] and "video" in seen[0]  # the user's prompt inside the T2V system prompt
+    assert prompts[0] != "a red ball bounces" and prompts[0].strip()
+    run(backend, asked.replace(enhance_prompt=False))
+    assert prompts[1] == "a red ball bounces" and len(seen) == 1  # off unless asked

@@ -358,3 +358,16 @@ def test_worker_thread_generates_in_the_background(lib):
     finally:
         runner.stop()
     assert lib.take(take_id).status == "done"
+
+
+def test_an_auto_length_take_records_the_length_the_model_chose(lib, monkeypatch):
+    # The duration head itself is tested in test_engine_ltx2_faithful; here a stand-in picks 0.5 s of the 4 allowed.
+    from studio.engine.backends.ltx2 import LTX2Backend
+
+    monkeypatch.setattr(LTX2Backend, "auto_seconds", lambda self, request: 0.5)
+    runner = make_runner(lib)
+    take_id = runner.submit(Recipe("a red ball bounces", seconds=4.0, auto_seconds=True, seed=1, **TINY))
+    runner.run_until_idle()
+    assert probe(take_file(lib, take_id)).duration == pytest.approx(0.5, abs=0.05)
+    recipe = lib.take(take_id).recipe
+    assert recipe.seconds == pytest.approx(0.5) and recipe.auto_seconds  # not the 4 s bound it was asked with

@@ -97,3 +97,18 @@ def test_extension_sound_lines_up_with_its_pictures(tmp_path):
     joined = timing.append_after(np.zeros((rate, 2), np.float32), generated, rate, held)
     path = write_clip(np.concatenate([parent_frames, new_frames]), joined, fps, rate, tmp_path / "extended.mp4")
     assert abs(measure_offset(path).offset_ms) < 3.0  # the old join measured about -50 ms
+
+
+def test_an_auto_length_take_is_one_clip_bounded_by_the_models_longest():
+    # An auto length is the model's choice for one clip: chaining extends up to the bound would override it.
+    from types import SimpleNamespace
+
+    from studio.engine.longform import generate_clip
+    from studio.recipe import Recipe
+
+    asked: list[Recipe] = []
+    backend = SimpleNamespace(spec=SimpleNamespace(max_seconds=5.0, modes=("text", "extend")),
+                              generate=lambda request, **_: asked.append(request) or "clip")
+    request = Recipe("a cat", model_id="ltx-2.5", seconds=20.0, auto_seconds=True)
+    assert generate_clip(backend, request, source=None, progress=lambda *a: None, cancel=None) == "clip"
+    assert [(r.seconds, r.auto_seconds, r.mode) for r in asked] == [(5.0, True, "text")]

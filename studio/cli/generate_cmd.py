@@ -12,7 +12,7 @@ from studio.cli.library_access import open_library
 from studio.cli.output import emit
 from studio.engine.memory_estimate import POLICIES
 from studio.errors import KinoraError, RecipeError
-from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
+from studio.recipe import MAX_SECONDS, REMIX_MODES, Recipe, size_for_aspect
 
 DEFAULT_MODEL = "ltx-2"
 
@@ -31,8 +31,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "With -o the take is also written to a file (signed with Content Credentials). "
                     "Ctrl+C cancels cleanly.")
     p.add_argument("prompt", help="what the clip shows and sounds like")
-    p.add_argument("--seconds", type=float, default=4.0,
-                   help="duration, 0.5 to 20 (default 4); with --mode extend, how much to add to the parent")
+    p.add_argument("--seconds", type=_seconds, default=4.0,
+                   help="duration, 0.5 to 20 (default 4), or 'auto': the model picks it from the prompt (ltx-2.5's "
+                        "duration head, at most the model's longest clip); with --mode extend, how much to add")
+    p.add_argument("--enhance-prompt", action="store_true",
+                   help="let the model's prompt enhancer rewrite the prompt first (models that ship one)")
     p.add_argument("--fps", type=float, default=None, help="frame rate (default: the model's)")
     p.add_argument("--size", metavar="WxH", help="frame size, e.g. 768x512 (default: the model's)")
     p.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:3", "3:4"), help="aspect instead of --size")
@@ -63,6 +66,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.set_defaults(handler=run_generate)
 
 
+def _seconds(text: str) -> float | None:
+    """--seconds: a number, or 'auto' (None) for a length the model picks."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration: give seconds (e.g. 4) or 'auto'") from None
+
+
 def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
     """The recipe from the command line, with the model's native size/fps where none was given."""
     if args.size and args.aspect:
@@ -91,7 +104,9 @@ def build_recipe(args: argparse.Namespace, spec: ModelSpec) -> Recipe:
         mode = "image"
     extra = {"strength": args.strength} if args.strength is not None else {}
     return Recipe(
-        prompt=args.prompt, negative_prompt=args.negative, model_id=spec.id, seconds=args.seconds,
+        prompt=args.prompt, negative_prompt=args.negative, model_id=spec.id, auto_seconds=args.seconds is None,
+        enhance_prompt=args.enhance_prompt,
+        seconds=min(MAX_SECONDS, spec.max_seconds) if args.seconds is None else args.seconds,
         fps=args.fps or spec.native_fps, width=width, height=height, seed=args.seed, steps=args.steps,
         guidance=args.guidance, style=args.style, mode=mode,
         image=str(args.image.expanduser().resolve()) if args.image else None,

@@ -27,6 +27,9 @@ def generate_clip(backend: Backend, request: Recipe, *, source: SourceClip | Non
                   cancel: CancelToken) -> GenerationResult:
     """`backend.generate`, chaining extends when the request is longer than the model's longest clip."""
     spec = backend.spec
+    if request.auto_seconds:  # the model picks one clip's length: never more than it makes in one go
+        return backend.generate(request.replace(seconds=min(request.seconds, spec.max_seconds)), source=source,
+                                progress=progress, cancel=cancel)
     if request.mode not in FRESH_MODES or request.seconds <= spec.max_seconds + 1e-6:
         return backend.generate(request, source=source, progress=progress, cancel=cancel)
     if "extend" not in spec.modes:

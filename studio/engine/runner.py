@@ -383,8 +383,9 @@ class Runner:
         """Encode to a temporary file and hand it to the library, which records the take in one transaction."""
         from studio.media.encode import write_clip
 
-        if recipe.mode in ("video", "retake"):
-            # These keep the parent's length and rate: record what was made, not the request's defaults.
+        if recipe.mode in ("video", "retake") or recipe.auto_seconds:
+            # These keep the parent's length and rate, or the model chose the length: record what was made, not
+            # the request's defaults (an auto recipe keeps its flag: the same prompt predicts the same length).
             made = round(len(result.frames) / result.fps, 3)
             if MIN_SECONDS <= made <= MAX_SECONDS:
                 recipe = recipe.replace(seconds=made, fps=float(result.fps))

@@ -214,3 +214,14 @@ def build_latent_upsampler(seed: int = 0, dtype: Any = None) -> Any:
     torch.manual_seed(seed)
     model = LTX2LatentUpsamplerModel(in_channels=LATENT_CHANNELS, mid_channels=32, num_blocks_per_stage=1)
     return model.to(dtype) if dtype is not None else model
+
+
+def build_temporal_upsampler(seed: int = 0, dtype: Any = None) -> Any:
+    """A tiny x2 temporal latent upsampler (LTX-2.5's temporal refine rounds; the real class, temporal only)."""
+    import torch
+    from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+    torch.manual_seed(seed)
+    model = LTX2LatentUpsamplerModel(in_channels=LATENT_CHANNELS, mid_channels=32, num_blocks_per_stage=1,
+                                     spatial_upsample=False, temporal_upsample=True)
+    return model.to(dtype) if dtype is not None else model

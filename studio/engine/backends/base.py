@@ -96,10 +96,33 @@ class Backend(abc.ABC):
             raise EngineError(f"Mode '{request.mode}' needs a parent clip, and none was given.")
         started = time.monotonic()
         with self.inference_context():
+            if request.enhance_prompt and request.prompt.strip():  # before the length: the head reads the prompt
+                request = request.replace(prompt=self.enhance_prompt(request), enhance_prompt=False)
+            if request.auto_seconds:
+                request = request.replace(seconds=self.auto_seconds(request), auto_seconds=False)
             result: GenerationResult = getattr(self, method)(request, source=source, progress=progress,
                                                              cancel=cancel)
         result.timings.setdefault("generate_s", time.monotonic() - started)
         return result
+
+    def enhance_prompt(self, request: Recipe) -> str:
+        """`request.prompt` rewritten by the model's prompt enhancer (the recipe's opt-in `enhance_prompt`).
+
+        Only models that ship an enhancer override this.
+        """
+        from studio.errors import EngineError
+
+        raise EngineError(f"Model '{self.spec.id}' has no prompt enhancer; generate without --enhance-prompt.")
+
+    def auto_seconds(self, request: Recipe) -> float:
+        """The length this model picks for `request` (at most `request.seconds`) when the recipe leaves it on auto.
+
+        Only models with a duration predictor (LTX-2.5's duration head) override this.
+        """
+        from studio.errors import EngineError
+
+        raise EngineError(f"Model '{self.spec.id}' cannot choose a clip's length itself; give the length in seconds "
+                          f"(--seconds N), or pick a model with a duration head (ltx-2.5).")
 
     @property
     def loaded(self) -> bool:

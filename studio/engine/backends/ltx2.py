@@ -25,6 +25,8 @@ Modes and how each is made:
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ from studio.engine.memory import MemoryPlan, apply_plan, check_host_ram, torch_d
 from studio.engine.preview import packed_latents_preview
 from studio.engine.registry import ModelSpec, Registry, require_installed
 from studio.engine.styles import styled_prompts
-from studio.recipe import Recipe
+from studio.recipe import MIN_SECONDS, Recipe
 
 from .acceleration import accelerate
 from .base import (
@@ -58,12 +60,23 @@ from .base import (
 )
 from .ltx2_audio import encode_audio
 from .ltx2_decode import decode_audio, decode_video
-from .ltx2_versions import DISTILLED_SIGMAS, STAGE_2_SIGMAS, LTX2Version, ltx2_version
+from .ltx2_versions import DISTILLED_SIGMAS, STAGE_2_SIGMAS, TEMPORAL_ROUND_SIGMAS, LTX2Version, ltx2_version
 
 # The distilled LoRA a full model's repository ships for the refinement after the latent upsampler
 # (LTX-2: ltx-2-19b-distilled-lora-384.safetensors, LTX-2.5: ltx-2.5-22b-distilled-lora-450-bf16.safetensors).
 STAGE_2_LORA_GLOB = "*distilled-lora*.safetensors"
 STAGE_2_ADAPTER = "stage_2_distilled"
+# LTX-2.5's x2 temporal latent upsampler, as diffusers' converter writes it (`--temporal_latent_upsampler`); the
+# published model_index.json does not name it, so the folder is optional.
+TEMPORAL_UPSAMPLER = "temporal_latent_upsampler"
+# LTX-2.5's x2 spatial detailing IC-LoRA (Lightricks/LTX-2.5-22b-IC-LoRA-Pixel-Spatial-Upscaler, its own repository):
+# used on the full-size DFR pass when a file with "ic-lora"/"ic_lora" in its name lies in the model folder; the
+# recipe's strength is fixed at 0.5.
+DETAILING_LORA_MARKERS = ("ic-lora", "ic_lora")
+DETAILING_ADAPTER = "detailing"
+DETAILING_WEIGHT = 0.5
+
+log = logging.getLogger(__name__)
 
 # Tiny models read prompts of at most 16 tokens (their tokenizer knows ~150 words): width, not behaviour.
 _TINY_CALL_ARGS: dict[str, Any] = {"max_sequence_length": 16}
@@ -95,7 +108,9 @@ class LTX2Backend(Backend):
         self._condition_pipe: Any = None
         self._upsample_pipe: Any = None
         self._dfr_pipe: Any = None
+        self._temporal_pipe: Any = None
         self._stage_2_lora: bool | None = None  # None: not looked for yet
+        self._detailing_lora: bool | None = None  # None: not looked for yet
         pipe.set_progress_bar_config(disable=True)
 
     @classmethod
@@ -135,6 +150,7 @@ class LTX2Backend(Backend):
         self._condition_pipe = None
         self._upsample_pipe = None
         self._dfr_pipe = None
+        self._temporal_pipe = None
 
     # ---- geometry -------------------------------------------------------------------------------
     @property
@@ -183,23 +199,50 @@ class LTX2Backend(Backend):
         if self._upsample_pipe is None:
             from diffusers import LTX2LatentUpsamplePipeline
 
-            dtype = self.pipe.dtype
-            if self.location is None:
-                from studio.engine.tiny import build_latent_upsampler
-
-                model = build_latent_upsampler(seed=0, dtype=dtype)
-            elif (self.location / "latent_upsampler").is_dir():
-                from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
-
-                model = LTX2LatentUpsamplerModel.from_pretrained(
-                    str(self.location), subfolder="latent_upsampler", dtype=dtype,
-                    use_safetensors=True, local_files_only=True)
-            else:
+            model = self._upsampler_model("latent_upsampler")
+            if model is None:
                 return None
-            model.to(device=self.pipe._execution_device, dtype=dtype)
             self._upsample_pipe = LTX2LatentUpsamplePipeline(vae=self.pipe.vae, latent_upsampler=model)
             self._upsample_pipe.set_progress_bar_config(disable=True)
         return self._upsample_pipe
+
+    def _temporal(self) -> Any:
+        """LTX-2.5's temporal refine round pipeline over the warm components (their dtype, no second copy), or None
+        when the model folder has no temporal upsampler (diffusers' converter writes it as `temporal_latent_upsampler/`)."""
+        if self._temporal_pipe is None:
+            from diffusers import LTX2DFRTemporalRefinePipeline, LTXEulerAncestralRFScheduler
+            from diffusers.pipelines.ltx2.utils import TEMPORAL_ANCESTRAL_ETA
+
+            model = self._upsampler_model(TEMPORAL_UPSAMPLER)
+            if model is None:
+                return None
+            pipe = self.pipe
+            # The round refuses any other scheduler: a deterministic step would only return a softer canvas.
+            self._temporal_pipe = LTX2DFRTemporalRefinePipeline(
+                scheduler=LTXEulerAncestralRFScheduler(eta=TEMPORAL_ANCESTRAL_ETA), vae=pipe.vae,
+                audio_vae=pipe.audio_vae, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer,
+                connectors=pipe.connectors, transformer=pipe.transformer, vocoder=pipe.vocoder,
+                temporal_latent_upsampler=model)
+            self._temporal_pipe.set_progress_bar_config(disable=True)
+        return self._temporal_pipe
+
+    def _upsampler_model(self, subfolder: str) -> Any:
+        """A latent upsampler (spatial `latent_upsampler`, or the temporal one) in the pipeline's dtype and device,
+        or None when the model folder lacks it."""
+        dtype = self.pipe.dtype
+        if self.location is None:
+            from studio.engine.tiny import build_latent_upsampler, build_temporal_upsampler
+
+            build = build_temporal_upsampler if subfolder == TEMPORAL_UPSAMPLER else build_latent_upsampler
+            model = build(seed=0, dtype=dtype)
+        elif (self.location / subfolder).is_dir():
+            from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+            model = LTX2LatentUpsamplerModel.from_pretrained(
+                str(self.location), subfolder=subfolder, dtype=dtype, use_safetensors=True, local_files_only=True)
+        else:
+            return None
+        return model.to(device=self.pipe._execution_device, dtype=dtype)
 
     @contextlib.contextmanager
     def _unshifted(self, pipe: Any) -> Iterator[None]:
@@ -217,32 +260,102 @@ class LTX2Backend(Backend):
         finally:
             pipe.scheduler = original
 
+    def _load_lora(self, files: list[Path], adapter: str) -> bool:
+        """Load the first of `files` as `adapter` (disabled until a pass turns it on); False if there is none."""
+        if files:
+            assert self.location is not None
+            self.pipe.load_lora_weights(str(self.location), weight_name=files[0].name, adapter_name=adapter)
+            self.pipe.disable_lora()
+        return bool(files)
+
     def _load_stage_2_lora(self) -> bool:
         """Load the distilled LoRA beside a full model's weights once (disabled until a refinement); False if none."""
         if self._stage_2_lora is None:
             files = [] if self.version.distilled or self.location is None else sorted(
                 self.location.glob(STAGE_2_LORA_GLOB))
-            if files:
-                self.pipe.load_lora_weights(str(self.location), weight_name=files[0].name,
-                                            adapter_name=STAGE_2_ADAPTER)
-                self.pipe.disable_lora()
-            self._stage_2_lora = bool(files)
+            self._stage_2_lora = self._load_lora(files, STAGE_2_ADAPTER)
         return self._stage_2_lora
+
+    def _load_detailing_lora(self) -> bool:
+        """Load LTX-2.5's detailing IC-LoRA from the model folder once, when it is there; False if not."""
+        if self._detailing_lora is None:
+            files = [] if self.location is None or self.version.pipeline != "LTX2DFRPipeline" else sorted(
+                path for path in self.location.glob("*.safetensors")
+                if any(marker in path.name.lower() for marker in DETAILING_LORA_MARKERS))
+            self._detailing_lora = self._load_lora(files, DETAILING_ADAPTER)
+        return self._detailing_lora
+
+    @contextlib.contextmanager
+    def _adapter(self, adapter: str | None, weight: float = 1.0) -> Iterator[None]:
+        """Run with only `adapter` on at `weight` (None: no adapter); off again after. enable_lora first: a
+        disabled transformer stays disabled through set_adapters (the diffusers LTX-2.5 docs)."""
+        if adapter is None:
+            yield
+            return
+        self.pipe.enable_lora()
+        self.pipe.set_adapters([adapter], [weight])
+        try:
+            yield
+        finally:
+            self.pipe.disable_lora()
 
     @contextlib.contextmanager
     def _refining(self, pipe: Any) -> Iterator[None]:
         """The docs' stage 2: the shift off and, for a full model, its distilled LoRA on (the transformer is shared)."""
         lora = self._load_stage_2_lora()
-        with self._unshifted(pipe):
-            if not lora:
-                yield
-                return
-            self.pipe.enable_lora()
-            self.pipe.set_adapters([STAGE_2_ADAPTER], [1.0])
-            try:
-                yield
-            finally:
-                self.pipe.disable_lora()
+        with self._unshifted(pipe), self._adapter(STAGE_2_ADAPTER if lora else None):
+            yield
+
+    # ---- prompt and length -----------------------------------------------------------------------
+    def enhance_prompt(self, request: Recipe) -> str:
+        """The prompt rewritten as the model's training captions read (diffusers' `enhance_prompt`: LTX-2.5's
+        dedicated `prompt_enhancer`, LTX-2.0/2.3's own Gemma text encoder), seeded by the take's seed; image mode
+        shows the enhancer the start image. Needs the folder's `processor` (and for LTX-2.5 its `prompt_enhancer`)."""
+        from diffusers.pipelines.ltx2 import utils as ltx2_utils
+
+        from studio.errors import EngineError
+
+        pipe = self.pipe
+        dedicated = getattr(pipe, "prompt_enhancer", None) is not None
+        if getattr(pipe, "processor", None) is None or (self.version.version == "2.5" and not dedicated):
+            needed = "`processor` and `prompt_enhancer`" if self.version.version == "2.5" else "`processor`"
+            raise EngineError(
+                f"Model '{self.spec.id}' cannot enhance prompts: its folder has no {needed}. Generate without "
+                f"--enhance-prompt, or run `kinora models pull {self.spec.id}` again if its repository ships them.")
+        image = None
+        if request.mode == "image" and request.image:
+            import PIL.Image
+
+            image = PIL.Image.fromarray(read_image(request.image))
+        if dedicated:
+            system = ltx2_utils.LTX2_5_I2V_DEFAULT_SYSTEM_PROMPT if image else ltx2_utils.LTX2_5_T2V_DEFAULT_SYSTEM_PROMPT
+        else:
+            system = ltx2_utils.I2V_DEFAULT_SYSTEM_PROMPT if image else ltx2_utils.T2V_DEFAULT_SYSTEM_PROMPT
+        texts = pipe.enhance_prompt(prompt=request.prompt, system_prompt=system, seed=(request.seed or 0) % 2**32,
+                                    image=image, device=pipe._execution_device)
+        enhanced = texts[0].strip() if texts else ""
+        if not enhanced:  # an enhancer that said nothing leaves the user's prompt as it was
+            log.warning("the prompt enhancer returned nothing; using the prompt as written")
+            return request.prompt
+        log.info("enhanced prompt: %s", enhanced)
+        return enhanced
+
+    # ---- length ----------------------------------------------------------------------------------
+    def auto_seconds(self, request: Recipe) -> float:
+        """LTX-2.5's duration head: the length the prompt asks for, from the text connectors' tokens, clamped to
+        [MIN_SECONDS, request.seconds] and snapped to the VAE's frame grid at the request's rate."""
+        head = getattr(self.pipe, "duration_head", None)
+        if head is None:
+            return super().auto_seconds(request)
+        pipe = self._dfr()  # its encode_prompt takes only the prompt (no guidance halves)
+        prompt, _negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
+        embeds, mask = pipe.encode_prompt(prompt=prompt or " ", device=pipe._execution_device,
+                                          **{k: v for k, v in self.call_args.items() if k == "max_sequence_length"})
+        video_tokens, audio_tokens, _mask = pipe.connectors(embeds, mask, padding_side=pipe.tokenizer_padding_side)
+        frames = head.predict_num_frames(video_tokens[:1], audio_tokens[:1], frame_rate=float(request.fps),
+                                         temporal_compression_ratio=self.temporal_ratio, min_seconds=MIN_SECONDS,
+                                         max_seconds=max(request.seconds, MIN_SECONDS + 1 / request.fps))
+        return min(request.seconds, max(MIN_SECONDS, frames / request.fps))
 
     # ---- one pass -------------------------------------------------------------------------------
     def _steps(self, request: Recipe) -> int:
@@ -367,26 +480,31 @@ class LTX2Backend(Backend):
         return result
 
     def _fresh_dfr(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:
-        """LTX-2.5: a DFR pass (video, sound and keyframe slots); at large sizes, the half-size pass, the latent
-        upsampler on the canvas and its slots, and a full-size DFR pass over the 3 stage-2 sigmas.
+        """LTX-2.5, the diffusers 1080p recipe: a DFR pass (video, sound and keyframe slots); at large sizes, the
+        half-size pass, the latent upsampler on the canvas and its slots, a full-size DFR pass over the 3 stage-2
+        sigmas (with the detailing IC-LoRA at 0.5 when the model folder has it), then the temporal refine rounds
+        (each doubles frames and frame rate, so the passes before them run at the requested rate / 2**rounds and
+        the rounds bring it back to the requested rate).
 
-        The shipped sound is the first pass's (the DFR docs: the second pass re-runs audio jointly, the caller
-        keeps stage 1's). Not built yet: the detailing IC-LoRA of the full-size pass (its weights are not loaded,
-        so no reference video is passed), the temporal refine rounds (`LTX2DFRTemporalRefinePipeline`), the
-        duration head (a recipe always names its length) and the prompt enhancer.
+        The shipped sound is the first pass's (the DFR docs: later passes re-run audio jointly, the caller keeps
+        stage 1's).
         """
         from diffusers.pipelines.ltx2.utils import trim_canvas
 
         pipe = self._dfr()
         count = request.frame_count
-        num_frames = timing.valid_frame_count(count, self.temporal_ratio)
+        ratio = self.temporal_ratio
         generator = torch_generator(request.seed or 0)
         sigmas = list(self.version.sigmas or DISTILLED_SIGMAS)
         half = self._two_stage_size(request.width, request.height)
+        rounds = self._temporal_rounds() if half is not None else 0
+        scale = 2 ** rounds
+        num_frames = timing.valid_frame_count(math.ceil((count - 1) / scale) + 1, ratio)
+        fps = request.fps / scale
         width, height = half or self._size(request.width, request.height)
-        total = len(sigmas) + (len(STAGE_2_SIGMAS) if half else 0)
+        total = len(sigmas) + (len(STAGE_2_SIGMAS) if half else 0) + rounds * len(TEMPORAL_ROUND_SIGMAS)
         canvas, audio, slots, positions = self._denoise(
-            pipe, request, width, height, num_frames, request.fps, generator, progress, cancel,
+            pipe, request, width, height, num_frames, fps, generator, progress, cancel,
             _Pass(len(sigmas), 0, total), sigmas=sigmas, dfr=True)
         timings: dict[str, float] = {}
         if half is not None:
@@ -395,15 +513,62 @@ class LTX2Backend(Backend):
             canvas_up = upsample(latents=canvas, latents_normalized=False, output_type="latent", return_dict=False)[0]
             slots_up = upsample(latents=slots, latents_normalized=False, output_type="latent", return_dict=False)[0]
             timings["upscale_s"] = time.monotonic() - started
-            canvas, _audio, _slots, _positions = self._denoise(
-                pipe, request, 2 * width, 2 * height, num_frames, request.fps, generator, progress, cancel,
-                _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up, audio_latents=audio,
-                keyframes_latents=slots_up, keyframe_positions=positions, sigmas=list(STAGE_2_SIGMAS),
-                noise_scale=STAGE_2_SIGMAS[0])
-        canvas = trim_canvas(canvas, num_frames, self.temporal_ratio)
+            width, height = 2 * width, 2 * height
+            # The detailing IC-LoRA attends to stage 1's half-size canvas as a clean reference; without the LoRA
+            # the base weights get no reference tokens (they were not trained on them).
+            detailing = self._load_detailing_lora()
+            reference = {"reference_latents": canvas} if detailing else {}
+            with self._adapter(DETAILING_ADAPTER if detailing else None, DETAILING_WEIGHT):
+                canvas, _audio, slots, positions = self._denoise(
+                    pipe, request, width, height, num_frames, fps, generator, progress, cancel,
+                    _Pass(len(STAGE_2_SIGMAS), len(sigmas), total), dfr=True, latents=canvas_up,
+                    audio_latents=audio, keyframes_latents=slots_up, keyframe_positions=positions,
+                    sigmas=list(STAGE_2_SIGMAS), noise_scale=STAGE_2_SIGMAS[0], **reference)
+        if rounds:
+            started = time.monotonic()
+            canvas, slots, positions = self._temporal_rounds_run(
+                request, canvas, slots, positions, audio, width, height, fps, rounds, generator, progress, cancel,
+                offset=total - rounds * len(TEMPORAL_ROUND_SIGMAS), total=total)
+            timings["temporal_s"] = time.monotonic() - started
+        canvas = trim_canvas(canvas, scale * (num_frames - 1) + 1, ratio)
         result = self._render(canvas, audio, count, request.width, request.height, request.fps)
         result.timings.update(timings)
         return result
+
+    def _temporal_rounds(self) -> int:
+        """How many x2 temporal refine rounds a two-stage fresh clip gets: 0 without a temporal upsampler."""
+        rounds = int(self.spec.options.get("temporal_rounds", self.version.temporal_rounds))
+        return rounds if rounds > 0 and self._temporal() is not None else 0
+
+    def _temporal_rounds_run(self, request: Recipe, canvas: Any, slots: Any, positions: list[int], audio: Any,
+                             width: int, height: int, fps: float, rounds: int, generator: Any, progress: ProgressFn,
+                             cancel: CancelToken, *, offset: int, total: int) -> tuple[Any, Any, list[int]]:
+        """`rounds` temporal refine rounds over the untrimmed canvas; each round sees stage 1's frozen sound.
+
+        A round steps its sigmas once per temporal tile; progress counts it as `len(sigmas)` steps of the take.
+        """
+        pipe = self._temporal()
+        prompt, _negative = styled_prompts(request.prompt, request.negative_prompt, request.style)
+        ratio = self.temporal_ratio
+        source_seconds = ((canvas.shape[2] - 1) * ratio + 1) / fps  # stage 1's duration, fixed across rounds
+        budget = len(TEMPORAL_ROUND_SIGMAS)
+        for index in range(1, rounds + 1):
+            cancel.raise_if_cancelled()
+            report = step_callback(total, progress, cancel, None, offset=offset + (index - 1) * budget)
+
+            def callback(round_pipe: Any, step: int, timestep: Any, tensors: dict[str, Any],
+                         report: Any = report) -> dict[str, Any]:
+                done = (step + 1) * budget // max(1, round_pipe.num_timesteps)
+                return report(round_pipe, done - 1, timestep, tensors) if done else {}
+
+            canvas, _audio, slots, positions = pipe(
+                prompt=prompt or " ", latents=canvas, keyframes_latents=slots, keyframe_positions=positions,
+                audio_latents=audio, height=height, width=width, num_frames=(canvas.shape[2] - 1) * ratio + 1,
+                frame_rate=fps * 2 ** (index - 1), source_seconds=source_seconds, round_index=index,
+                sigmas=list(TEMPORAL_ROUND_SIGMAS), generator=generator, output_type="latent", return_dict=False,
+                callback_on_step_end=callback, use_cross_timestep=self.version.use_cross_timestep,
+                **self.call_args)
+        return canvas, slots, positions
 
     @mode("extend")
     def _extend(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,

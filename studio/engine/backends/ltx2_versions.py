@@ -21,6 +21,7 @@ from typing import Any
 # diffusers.pipelines.ltx2.utils; copied as plain numbers so reading the table needs no torch import.
 DISTILLED_SIGMAS: tuple[float, ...] = (1.0, 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875)
 STAGE_2_SIGMAS: tuple[float, ...] = (0.909375, 0.725, 0.421875)
+TEMPORAL_ROUND_SIGMAS: tuple[float, ...] = DISTILLED_SIGMAS[4:]  # utils.TEMPORAL_ROUND_DISTILLED_SIGMA_VALUES
 
 # FlowMatchEulerDiscreteScheduler as the converter writes it for the full (dev) checkpoints...
 DEV_SCHEDULER: dict[str, Any] = {
@@ -51,6 +52,10 @@ class LTX2Version:
     pipeline: str = "LTX2Pipeline"
     transformer_flags: dict[str, Any] = field(default_factory=dict)  # what the converter sets per version
     has_duration_head: bool = False
+    # x2 temporal refine rounds after the full-size pass of a two-stage fresh clip (LTX2DFRTemporalRefinePipeline;
+    # the diffusers 1080p recipe runs one), when the model has a temporal upsampler; a spec's `temporal_rounds`
+    # option overrides it.
+    temporal_rounds: int = 0
     # Short sides above this are made in two stages (half size, latent upsample, refine); a spec's
     # `upscale_above` option overrides it. 720: 768x512 and 1280x720 in one pass, 1080p in two, as the docs do.
     two_stage_above: int = 720
@@ -102,6 +107,7 @@ VERSIONS: dict[tuple[str, bool], LTX2Version] = {
     # Fresh clips run through LTX2DFRPipeline; the other modes through the LTX2 pipelines (same components).
     ("2.5", True): LTX2Version("2.5", True, use_cross_timestep=True, vocoder_rate=48000,
                                pipeline="LTX2DFRPipeline", transformer_flags=_V25_FLAGS, has_duration_head=True,
+                               temporal_rounds=1,
                                **_DISTILLED),
 }
 
