@@ -32,6 +32,6 @@ def test_backends_declare_family_and_modes_once():
     ltx2 = backend_class("ltx2")
     assert ltx2 is not None and ltx2.family == "ltx2"
     assert set(ltx2.modes) == {"text", "image", "keyframes", "extend", "video", "retake"}
-    assert set(backend_class("wan").modes) == {"text", "image", "extend"}
+    assert set(backend_class("wan").modes) == {"text", "image", "extend", "reference"}  # reference: VACE (cameos)
     assert set(backend_class("builtin").modes) == {"text"}
     assert backend_class("audio") is None  # a soundtrack model makes no video on its own

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -78,6 +79,21 @@ class JobState:
         return self.step / self.total if self.total else 0.0
 
 
+class _TimesLabel(QLabel):
+    """As wide as the widest time it can show, measured in its own font once styled (the theme's #hint font
+    applies at polish, after construction): the ETA never clips and the buttons beside it never move."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(WIDEST_TIMES) + 4, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+
 class JobCard(QFrame):
     """One job. Buttons emit through the panel; the grip starts a reorder drag."""
 
@@ -96,9 +112,8 @@ class JobCard(QFrame):
         self.prompt = QLabel()
         self.kind = QLabel(objectName="hint")  # the remix kind ("Extend"), empty for a take made from scratch
         self.phase = QLabel(objectName="hint")
-        self.times = QLabel(objectName="hint")
+        self.times = _TimesLabel(objectName="hint")
         self.times.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.times.setFixedWidth(self.times.fontMetrics().horizontalAdvance(WIDEST_TIMES) + 4)
         self.bar = QProgressBar(maximum=1000, textVisible=False)
         self.bar.setFixedHeight(8)
         self.pause = QToolButton(autoRaise=True)
