@@ -135,6 +135,9 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     def _build_docks(self) -> None:
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         prompt = self._dock("prompt", "Prompt", self.prompt_panel)
+        # The tabbed right-hand column takes its widest tab's minimum; without a floor of its own the Prompt
+        # panel is the one squeezed (to ~120 px on a 1600-pixel screen). 200 keeps it readable and the window within 1600.
+        self.prompt_panel.setMinimumWidth(200)
         preview = self._dock("preview", "Preview", self.preview)
         library = self._dock("library", "Library", self.library_panel)
         queue_box = QWidget(objectName="queueBox")  # generations, then this session's exports
