@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -48,3 +48,22 @@ def lib(tmp_path: Path) -> Iterator[Library]:
     if tasks is not None:  # UI tests: thumbnails and waveforms built on worker threads may still read it
         tasks.wait_for_tasks(30_000)
     library.close()
+
+
+# Two studios, each with its own library and identity (tests/feed_helpers.py): the feed tests' people.
+@pytest.fixture
+def alice(tmp_path: Path) -> Iterator[Any]:
+    from feed_helpers import open_studio
+
+    studio = open_studio(tmp_path, "alice")
+    yield studio
+    studio.lib.close()
+
+
+@pytest.fixture
+def bob(tmp_path: Path) -> Iterator[Any]:
+    from feed_helpers import open_studio
+
+    studio = open_studio(tmp_path, "bob")
+    yield studio
+    studio.lib.close()

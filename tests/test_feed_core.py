@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from feed_helpers import Studio, finished_take, open_studio
+from feed_helpers import Studio, finished_take
 
 from studio.errors import FeedError
 from studio.feed.document import parse_document
@@ -16,20 +16,6 @@ from studio.feed.signature import sign_document, verify_document
 from studio.feed.store import FeedStore
 from studio.feed.subscribe import subscribe, sync_subscription
 from studio.provenance.reader import read_credentials
-
-
-@pytest.fixture
-def alice(tmp_path: Path):
-    studio = open_studio(tmp_path, "alice")
-    yield studio
-    studio.lib.close()
-
-
-@pytest.fixture
-def bob(tmp_path: Path):
-    studio = open_studio(tmp_path, "bob")
-    yield studio
-    studio.lib.close()
 
 
 def _outbox(studio: Studio) -> Path:

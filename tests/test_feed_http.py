@@ -6,31 +6,16 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
 from fastapi.testclient import TestClient
-from feed_helpers import Studio, feed_app, finished_take, open_studio, serve
+from feed_helpers import Studio, feed_app, finished_take, serve
 
 from studio.feed.fetch import open_source
 from studio.feed.publish import publish_take
 from studio.feed.signature import verify_document
 from studio.feed.store import FeedStore
 from studio.feed.subscribe import subscribe, sync_subscription
-
-
-@pytest.fixture
-def alice(tmp_path: Path):
-    studio = open_studio(tmp_path, "alice")
-    yield studio
-    studio.lib.close()
-
-
-@pytest.fixture
-def bob(tmp_path: Path):
-    studio = open_studio(tmp_path, "bob")
-    yield studio
-    studio.lib.close()
 
 
 def test_feed_route_serves_signed_public_posts_and_friends_posts_with_a_token(alice: Studio, tmp_path: Path) -> None:
