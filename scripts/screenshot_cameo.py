@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "scripts")]
 
 from cameo_helpers import load_rgb, recording  # noqa: E402
 from PySide6.QtGui import QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from screenshot import wait  # noqa: E402
 
 from studio.atomic import atomic_path  # noqa: E402
 from studio.consent.grants import grant  # noqa: E402
@@ -41,13 +42,6 @@ from studio.ui.theme import apply_theme  # noqa: E402
 CORPUS = REPO.parent / "shared" / "corpus" / "faces"
 
 
-def wait(app: QApplication, until, seconds: float = 120) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not until():
-        app.processEvents()
-        time.sleep(0.02)
-
-
 def main(out: Path) -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     apply_theme(app)
@@ -64,8 +58,9 @@ def main(out: Path) -> None:
         dialog.restrictions.setText("no political content")
         dialog.show()
         dialog.use_file(recording(root / "alice.mp4", load_rgb(CORPUS / "portrait_one_face.jpg"), script=dialog.script))
-        wait(app, lambda: dialog.result.text().startswith(("\u2714", "\u2716")))
-        wait(app, lambda: dialog.stills.pixmap() is not None and not dialog.stills.pixmap().isNull(), 20)
+        wait(app, lambda: dialog.result.text().startswith(("\u2714", "\u2716")), 120, "the verification")
+        wait(app, lambda: dialog.stills.pixmap() is not None and not dialog.stills.pixmap().isNull(), 20,
+             "the reference stills")
 
         write_outbox(bob_lib, bob)
         subscribe(alice_lib, str(FeedStore(bob_lib).outbox))
@@ -88,7 +83,7 @@ def main(out: Path) -> None:
         uses.resize(640, dialog.height())
         uses.show()
         uses.reload()
-        wait(app, lambda: uses.list.count() > 0, 30)
+        wait(app, lambda: uses.list.count() > 0, 30, "the uses list")
         uses.list.setCurrentRow(0)
         for _ in range(20):
             app.processEvents()
