@@ -92,3 +92,33 @@ def test_help_lists_the_table_with_remapped_keys(qtbot, lib) -> None:
             assert spec.text.replace("&", "").rstrip(".…") in listed, spec.id
     finally:
         win.shutdown()
+
+
+def test_the_shortcuts_dialog_remaps_a_key_at_once_and_refuses_a_clash(qtbot, window) -> None:
+    from studio.ui.shortcuts_dialog import ShortcutsDialog
+
+    reload = window.findChild(QAction, "library.reload")
+    dialog = ShortcutsDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.select_action("library.reload")
+    # Ctrl+Z is Undo everywhere in the window: refused with the reason, nothing saved, the key unchanged.
+    dialog.key_edit.setKeySequence(QKeySequence("Ctrl+Z"))
+    dialog.assign_button.click()
+    assert "edit.undo" in dialog.problem.text()
+    assert studio_settings().value("shortcuts/library.reload") is None
+    assert [k.toString() for k in reload.shortcuts()] == ["F5"]
+    # A free key: saved in the settings and live on the action without a restart.
+    dialog.key_edit.setKeySequence(QKeySequence("F9"))
+    dialog.assign_button.click()
+    assert dialog.problem.text() == ""
+    assert studio_settings().value("shortcuts/library.reload") == "F9"
+    assert [k.toString() for k in reload.shortcuts()] == ["F9"]
+    assert dict(collect_shortcuts(window)["Library"])["Reload"] == "F9"
+    # A dock toggle is remappable too; Default gives the table's keys back.
+    dialog.select_action("dock.queue")
+    dialog.clear_button.click()
+    assert not window.docks["queue"].toggleViewAction().shortcuts()
+    dialog.select_action("library.reload")
+    dialog.default_button.click()
+    assert [k.toString() for k in reload.shortcuts()] == ["F5"]
+    assert studio_settings().value("shortcuts/library.reload") is None

@@ -20,18 +20,52 @@ _CONTEXTS = {keymap.Scope.WINDOW: Qt.ShortcutContext.WindowShortcut,
              keymap.Scope.MONITOR: Qt.ShortcutContext.WidgetWithChildrenShortcut}
 
 
-def user_bindings() -> dict[str, tuple[str, ...]]:
-    """Every action's keys with the remaps in the settings' [shortcuts] group applied (refusals logged)."""
+def _overrides() -> dict[str, str]:
+    """The user's remaps in the settings' [shortcuts] group: action id -> "Key, Key"."""
     settings = studio_settings()
     settings.beginGroup("shortcuts")
     overrides = {key.replace("/", "."): settings.value(key) for key in settings.childKeys()}
     settings.endGroup()
     # QSettings turns "A, B" into a list
-    overrides = {k: ", ".join(v) if isinstance(v, list) else str(v or "") for k, v in overrides.items()}
-    bindings, refused = keymap.effective_keys(overrides)
+    return {k: ", ".join(v) if isinstance(v, list) else str(v or "") for k, v in overrides.items()}
+
+
+def user_bindings() -> dict[str, tuple[str, ...]]:
+    """Every action's keys with the remaps in the settings' [shortcuts] group applied (refusals logged)."""
+    bindings, refused = keymap.effective_keys(_overrides())
     for line in refused:
         log.warning("%s", line)
     return bindings
+
+
+def remap(action_id: str, keys: tuple[str, ...] | None) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """Save `keys` as the user's keys for `action_id` (None: back to the table's own), unless that would
+    bind a key twice. Returns the bindings in force afterwards and the refusal (None when saved)."""
+    bindings = user_bindings()
+    wanted = keymap.default_bindings()[action_id] if keys is None else keys
+    clashes = keymap.conflicts({**bindings, action_id: wanted})
+    if clashes:
+        return bindings, f"{', '.join(wanted)} is not free: {clashes[0]}."
+    settings = studio_settings()
+    if keys is None:
+        settings.remove(f"shortcuts/{action_id}")
+    else:
+        settings.setValue(f"shortcuts/{action_id}", ", ".join(keys))
+    settings.sync()
+    return {**bindings, action_id: wanted}, None
+
+
+def rebind_all(root: QObject, bindings: dict[str, tuple[str, ...]]) -> None:
+    """Give every table action under `root` (found by its object name, the action id) its keys in `bindings`:
+    a remap takes effect at once, without a restart."""
+    for action in root.findChildren(QAction):
+        action_id = action.objectName()
+        if action_id not in bindings:
+            continue
+        if action_id.startswith("dock."):  # a dock's toggle: Qt's own action, not made from the table
+            action.setShortcuts([QKeySequence(k) for k in bindings[action_id]])
+        else:
+            bind(action, action_id, bindings)
 
 
 def bind(action: QAction, action_id: str, bindings: dict[str, tuple[str, ...]] | None = None) -> QAction:

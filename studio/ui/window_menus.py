@@ -89,6 +89,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
             for key, keys in keymap.dock_keys().items():
                 if key in window.docks:
                     toggle = window.docks[key].toggleViewAction()
+                    toggle.setObjectName(f"dock.{key}")  # its id in the table's bindings: the remap dialog finds it
                     toggle.setShortcut(QKeySequence(bindings.get(f"dock.{key}", (keys,))[0]))
                     menu.addAction(toggle)
     window.probe_action = actions["view.probe"]
