@@ -167,3 +167,35 @@ def test_the_expectation_follows_the_card_and_the_job(qtbot, panel, monkeypatch)
     # Wait for ltx-2's own line: tiny-random's (shown first, no time estimate) names the same policy and card.
     qtbot.waitUntil(lambda: "of denoising on NVIDIA H100" in panel.expectation.text(), timeout=20000)
     assert "memory policy none on this 80 GB card" in panel.expectation.text()
+
+
+def test_auto_length_and_prompt_enhancement_reach_the_recipe_only_where_the_model_can(qtbot, panel):
+    # These two options were recipe/CLI-only: the panel always sent a fixed length and no enhancement.
+    picks = ModelChoice("ltx-2.5", "LTX-2.5", True, None, None, 512, 24.0, chooses_length=True)
+    panel.set_models([picks, TINY], select="ltx-2.5")
+    panel.prompt.setPlainText("a kite over the dunes")
+    assert panel.auto_length.isVisibleTo(panel)
+    panel.auto_length.setChecked(True)
+    panel.duration.setValue(9)
+    assert panel.duration_label.text() == "≤ 9 s"
+    recipe = panel.build_recipe()
+    assert (recipe.auto_seconds, recipe.seconds) == (True, 9.0)  # the slider is the most it may choose
+    panel.advanced.setChecked(True)
+    panel.enhance.setChecked(True)
+    assert panel.build_recipe().enhance_prompt is True
+    panel.advanced.setChecked(False)  # Advanced off: its options are off too
+    assert panel.build_recipe().enhance_prompt is False
+    # A model without a duration head never gets an automatic length, whatever the box said before.
+    panel.model.setCurrentIndex(panel.model.findData("tiny-random"))
+    assert not panel.auto_length.isVisibleTo(panel)
+    assert panel.build_recipe().auto_seconds is False and panel.duration_label.text() == "9 s"
+    # Remixing into a mode that keeps the parent's length: no automatic length either (the recipe refuses it).
+    panel.model.setCurrentIndex(panel.model.findData("ltx-2.5"))
+    panel.fill_from_take(7, Recipe(prompt="p", model_id="ltx-2.5", auto_seconds=True), "parent", "extend")
+    assert panel.build_recipe().auto_seconds is False
+
+
+def test_the_model_list_says_which_models_pick_their_own_length():
+    choices = {choice.id: choice for choice in load_model_choices()}
+    assert choices["ltx-2.5"].chooses_length
+    assert not choices["ltx-2.3"].chooses_length and not choices["tiny-random"].chooses_length

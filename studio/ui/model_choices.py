@@ -28,6 +28,7 @@ class ModelChoice:
     default_guidance: float | None = None
     state: str = ""  # installed | incomplete | missing | built-in (engine.install.InstallState)
     plan: str | None = None  # the memory policy this card gives it
+    chooses_length: bool = False  # it can pick a clip's length itself (LTX-2.5's duration head)
 
     @property
     def label(self) -> str:
@@ -43,13 +44,15 @@ class ModelChoice:
 def load_model_choices() -> list[ModelChoice]:
     """Every model that makes video, as the registry declares it, with its install state and the memory it
     needs on this card. Touches the disk and imports torch: call off the GUI thread."""
+    from studio.engine.backends import chooses_length
     from studio.engine.model_status import model_statuses
 
     return [ModelChoice(id=s.spec.id, title=s.spec.title, installed=s.usable, vram_gb=s.peak_vram_gb,
                         download_gb=s.download_gb or None,
                         native_height=min(s.spec.native_width, s.spec.native_height), native_fps=s.spec.native_fps,
                         needs_weights=s.spec.needs_weights, default_steps=s.spec.default_steps,
-                        default_guidance=s.spec.default_guidance, state=s.state.value, plan=s.plan)
+                        default_guidance=s.spec.default_guidance, state=s.state.value, plan=s.plan,
+                        chooses_length=chooses_length(s.spec))
             for s in model_statuses() if s.spec.modes]
 
 

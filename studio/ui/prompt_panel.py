@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import RecipeError
-from studio.recipe import Recipe, size_for_aspect
+from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
 from studio.ui.image_drop import ImageDropZone
 from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, expectation_text, load_styles
 from studio.ui.remix import REMIXES, RemixMode, remix_mode
@@ -67,8 +68,13 @@ class PromptPanel(QWidget):
 
         self.duration = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=20, value=4)
         self.duration_label = QLabel()
-        self.duration.valueChanged.connect(lambda v: self.duration_label.setText(f"{v} s"))
         self.duration_label.setText("4 s")
+        # Models with a duration predictor (LTX-2.5) may pick the length: the slider is then the most it may be.
+        self.auto_length = QCheckBox("Auto", toolTip="Let the model choose the length from the prompt, at most "
+                                     "the slider's value (models with a duration head: LTX-2.5)")
+        self.auto_length.hide()  # shown for a model that can (see _model_changed)
+        self.auto_length.toggled.connect(lambda _on: self._show_duration())
+        self.duration.valueChanged.connect(lambda _v: self._show_duration())
         self.aspect = QComboBox()
         self.aspect.addItems(ASPECT_CHOICES)
         self.resolution = QComboBox()
@@ -101,6 +107,10 @@ class PromptPanel(QWidget):
         adv = QFormLayout(self.advanced)
         adv.addRow("Steps", self.steps)
         adv.addRow("Guidance", self.guidance)
+        self.enhance = QCheckBox("Let the model rewrite the prompt first",
+                                 toolTip="The model's prompt enhancer expands the prompt before generating "
+                                         "(LTX-2.3 and LTX-2.5 folders that ship one)")
+        adv.addRow("", self.enhance)
         self.advanced.toggled.connect(self._advanced_toggled)
         self._advanced_toggled(False)
 
@@ -165,6 +175,7 @@ class PromptPanel(QWidget):
         duration_row = QHBoxLayout()
         duration_row.addWidget(self.duration, 1)
         duration_row.addWidget(self.duration_label)
+        duration_row.addWidget(self.auto_length)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Model", self.model)
@@ -227,6 +238,8 @@ class PromptPanel(QWidget):
             self.model_note.show()
             return
         self.download_button.setVisible(not choice.installed)
+        self.auto_length.setVisible(choice.chooses_length)
+        self._show_duration()
         if not choice.installed:
             size = f" ({choice.download_gb:g} GB download)" if choice.download_gb else ""
             state = "incomplete" if choice.state == "incomplete" else "not installed"
@@ -277,7 +290,7 @@ class PromptPanel(QWidget):
             self.seed.setText(str(random_seed()))
 
     def _advanced_toggled(self, on: bool) -> None:
-        for widget in (self.steps, self.guidance):
+        for widget in (self.steps, self.guidance, self.enhance):
             widget.setVisible(on)
         layout = self.advanced.layout()
         for row in range(layout.rowCount()):
@@ -300,7 +313,16 @@ class PromptPanel(QWidget):
             width=width, height=height, seed=seed,
             steps=self.steps.value() or None if self.advanced.isChecked() else None,
             guidance=self.guidance.value() or None if self.advanced.isChecked() else None,
+            auto_seconds=self._auto_length() and mode not in REMIX_MODES, enhance_prompt=self.advanced.isChecked() and self.enhance.isChecked(),
             style=self.style_box.currentData(), mode=mode, **extra)
+
+    def _auto_length(self) -> bool:
+        choice = self.current_model()
+        return bool(choice and choice.chooses_length and self.auto_length.isChecked())
+
+    def _show_duration(self) -> None:
+        seconds = self.duration.value()
+        self.duration_label.setText(f"≤ {seconds} s" if self._auto_length() else f"{seconds} s")
 
     def _mode_fields(self) -> tuple[str, dict[str, Any]]:
         image = str(self.image.path) if self.image.path else None
@@ -352,6 +374,7 @@ class PromptPanel(QWidget):
         self.prompt.setPlainText(recipe.prompt)
         self.negative.setPlainText(recipe.negative_prompt)
         self.duration.setValue(max(1, min(20, round(recipe.seconds))))
+        self.auto_length.setChecked(recipe.auto_seconds)
         aspect = _closest_aspect(recipe.width, recipe.height)
         self.aspect.setCurrentText(aspect)
         short = min(recipe.width, recipe.height)
@@ -364,7 +387,8 @@ class PromptPanel(QWidget):
         self.style_box.setCurrentIndex(max(0, style_index))
         if recipe.seed is not None:
             self.seed.setText(str(recipe.seed))
-        if recipe.steps or recipe.guidance:
+        self.enhance.setChecked(recipe.enhance_prompt)
+        if recipe.steps or recipe.guidance or recipe.enhance_prompt:
             self.advanced.setChecked(True)
             self.steps.setValue(recipe.steps or 0)
             self.guidance.setValue(recipe.guidance or 0.0)

@@ -25,6 +25,12 @@ def backend_class(family: str) -> type[Backend] | None:
     return registered_backend(family)
 
 
+def chooses_length(spec: ModelSpec) -> bool:
+    """Whether the model behind `spec` can pick a clip's length itself (a recipe's `auto_seconds`)."""
+    cls = backend_class(spec.family)
+    return cls is not None and cls.chooses_length(spec)
+
+
 def load_backend(spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> Backend:
     """Load the model behind `spec` (weights from disk; EngineError with the pull command when missing)."""
     cls = backend_class(spec.family)
@@ -35,4 +41,5 @@ def load_backend(spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> Backe
     return cls.load(spec, plan, registry)
 
 
-__all__ = ["Backend", "GenerationResult", "ProgressFn", "SourceClip", "backend_class", "load_backend"]
+__all__ = ["Backend", "GenerationResult", "ProgressFn", "SourceClip", "backend_class", "chooses_length",
+           "load_backend"]

@@ -75,6 +75,11 @@ class Backend(abc.ABC):
         cls.modes = found
 
     @classmethod
+    def chooses_length(cls, spec: ModelSpec) -> bool:
+        """Whether `auto_seconds` can pick a clip's length for `spec` (it has a duration predictor)."""
+        return False
+
+    @classmethod
     @abc.abstractmethod
     def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> Backend:
         """Load the model behind `spec` (EngineError with the pull command when its weights are missing)."""

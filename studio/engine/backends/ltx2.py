@@ -114,6 +114,10 @@ class LTX2Backend(Backend):
         pipe.set_progress_bar_config(disable=True)
 
     @classmethod
+    def chooses_length(cls, spec: ModelSpec) -> bool:
+        return ltx2_version(spec.options).has_duration_head
+
+    @classmethod
     def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry | None = None) -> LTX2Backend:
         """Build a tiny model in code, or load the weights from disk (EngineError with the pull command if absent)."""
         from diffusers import LTX2Pipeline
