@@ -171,3 +171,17 @@ def test_a_manifest_of_the_wrong_type_is_named(tmp_path: Path) -> None:
     path = _good_bundle(tmp_path / "manifest.otioz", **{"kinora.json": b'{"schema": "x", "members": []}'})
     with pytest.raises(ProjectError, match="kinora.json has values of the wrong type"):
         read_project_file(path)
+
+
+def test_a_stored_timeline_with_null_tracks_is_refused_not_a_segfault(tmp_path: Path) -> None:
+    # The stored timeline went to OTIO unchecked (only files were checked): a database written by another tool
+    # or an older Kinora with `"tracks": null` crashed the interpreter as soon as a project was read.
+    library = tmp_path / "lib"
+    lib = Library.open(library)
+    project = lib.create_project("damaged")
+    lib._db.utils["projects"].update(project.id, {"timeline_json": TRACKS_NULL})
+    with pytest.raises(ProjectError, match=f"stored timeline of project {project.id}.*'tracks' = null"):
+        lib.load_timeline(project.id)
+    lib.close()
+    result = kinora(library, "project", "export", str(project.id), "-o", str(tmp_path / "out.otio"))
+    _one_line_exit_2(result, f"project {project.id}")

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import opentimelineio as otio
 
-from studio.errors import LibraryError, ProjectError
+from studio.errors import LibraryError
 from studio.library.records import SNAPSHOT_KINDS, ProjectRecord, SnapshotRecord
+from studio.library.schema_check import check_timeline_json
 from studio.library.timeline_format import new_timeline
 
 if TYPE_CHECKING:
@@ -45,16 +46,10 @@ def snapshots_to_prune(snapshots: Iterable[SnapshotRecord], now: float) -> list[
     return [s.id for s in autosaves if s.id not in keep]
 
 
-def timeline_from_json(text: str) -> otio.schema.Timeline:
-    # OTIO's core reader, as its otio_json adapter calls it: going through the adapter would scan every
-    # installed package's entry points for OTIO plugins first (50-60 ms, once per process).
-    try:
-        timeline = otio.core.deserialize_json_from_string(text)
-    except Exception as exc:  # OTIO raises several types for bad JSON
-        raise ProjectError(f"The stored timeline cannot be read ({exc}).") from exc
-    if not isinstance(timeline, otio.schema.Timeline):
-        raise ProjectError(f"The stored project holds a {type(timeline).__name__}, not a timeline.")
-    return timeline
+def timeline_from_json(text: str, source: str) -> otio.schema.Timeline:
+    # Checked like a file from elsewhere: the database may have been written by another tool or version, and
+    # a malformed timeline must become a ProjectError naming it, not a crash in OTIO's C++ core.
+    return check_timeline_json(text, source)
 
 
 class ProjectsMixin:
@@ -125,7 +120,7 @@ class ProjectsMixin:
         row = self._db.query_one("SELECT timeline_json FROM projects WHERE id = ?", (project_id,))
         if row is None:
             raise LibraryError(f"There is no project {project_id} in this library.")
-        return timeline_from_json(row["timeline_json"])
+        return timeline_from_json(row["timeline_json"], f"The stored timeline of project {project_id}")
 
     def save_timeline(self, project_id: int, timeline: otio.schema.Timeline) -> None:
         """Make `timeline` the project's saved edit."""
@@ -171,7 +166,7 @@ class ProjectsMixin:
         row = self._db.query_one("SELECT timeline_json FROM project_snapshots WHERE id = ?", (snapshot_id,))
         if row is None:
             raise LibraryError(f"There is no snapshot {snapshot_id}.")
-        return timeline_from_json(row["timeline_json"])
+        return timeline_from_json(row["timeline_json"], f"Snapshot {snapshot_id}")
 
     def latest_autosave_newer_than_save(self, project_id: int) -> SnapshotRecord | None:
         """The autosave to offer for recovery after a crash: the newest one made after the last save."""

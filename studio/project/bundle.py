@@ -22,9 +22,9 @@ import opentimelineio as otio
 
 from studio.atomic import atomic_path
 from studio.errors import ProjectError
+from studio.library.schema_check import check_timeline_json
 from studio.media.limits import MAX_BUNDLE_MEMBERS, MAX_MEDIA_BYTES, MAX_PROJECT_BYTES
 from studio.media.resolver import ResolveMedia, require_media
-from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import kinora_data
 from studio.project.zip_check import CONTROL_MEMBERS, check_manifest_types, check_proportion, open_zip, zip_errors
 

@@ -16,10 +16,10 @@ import opentimelineio as otio
 
 from studio.atomic import write_bytes_atomic
 from studio.errors import KinoraError, MediaError, ProjectError, RecipeError
+from studio.library.schema_check import check_timeline_json
 from studio.media.limits import regular_file_problem
 from studio.media.resolver import ResolveMedia, require_media
 from studio.project import bundle, interchange
-from studio.project.schema_check import check_timeline_json
 from studio.project.timeline import KINORA_KEY, file_path_of, kinora_data, timeline_rate
 from studio.recipe import Recipe
 from studio.scratch import IMPORT_PREFIX, owner_tag

@@ -13,8 +13,8 @@ from typing import Any
 import opentimelineio as otio
 
 from studio.errors import ProjectError
-from studio.project.timeline import KINORA_KEY, TIMELINE_SCHEMA
-from studio.project.validate import parse_document
+from studio.library.document_check import parse_document
+from studio.library.timeline_format import KINORA_KEY, TIMELINE_SCHEMA
 
 # Value types OTIO serializes without registering them as schemas, and old names it still reads.
 _VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1,
