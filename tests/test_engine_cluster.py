@@ -165,6 +165,10 @@ def test_a_result_whose_hash_does_not_match_is_refused_and_removed(tmp_path):
 def test_cancel_mid_run_stops_within_a_step_and_frees_the_actor(lib, engine):
     take_id = engine.submit(tiny("a long walk", steps=400))
     engine.recorder.wait(lambda: any(e.phase == "denoising" and e.step >= 1 for e in engine.recorder.of(take_id)))
+    # The job's row says where it is, as the local Runner writes it (`kinora show`, the API, other studios read
+    # it); the cluster engine forwarded progress to its listener only, so the row stayed at step 0.
+    engine.recorder.wait(lambda: lib.jobs_for_take(take_id)[0].step >= 1)
+    assert lib.jobs_for_take(take_id)[0].phase == "denoising"
     engine.cancel(take_id)
     engine.recorder.wait(lambda: finished(lib, take_id))
     take = lib.take(take_id)

@@ -54,6 +54,26 @@ WATCH_EVERY_S = 0.5  # how often a running job's row is read for a cancel made b
 RECORD_EVERY_S = 0.5  # how often a running job's step is written to its row (a new phase is written at once)
 
 
+class ProgressRecorder:
+    """Writes a running job's place (phase, step, progress) to its row for the processes that did not start it:
+    a new phase at once, steps at most every RECORD_EVERY_S; final phases are left to the job's status."""
+
+    def __init__(self, record: Callable[[EngineEvent], None]) -> None:
+        self._record = record
+        self._recorded: tuple[str, float] = ("", 0.0)  # the phase last written, and when
+
+    def __call__(self, event: EngineEvent) -> None:
+        if event.phase in FINAL_PHASES:
+            return
+        now = time.monotonic()
+        if event.phase != self._recorded[0] or now - self._recorded[1] >= RECORD_EVERY_S:
+            self._recorded = (event.phase, now)
+            try:
+                self._record(event)
+            except Exception:  # a busy database must not fail the generation; the next write catches up
+                log.warning("could not record take %s's progress", event.take_id, exc_info=True)
+
+
 class _Reporter:
     """Turns a backend's (phase, step, total, preview) calls into EngineEvents with elapsed time and ETA."""
 
@@ -67,8 +87,7 @@ class _Reporter:
         self.origin = origin
         self._watch = watch
         self._watched = time.monotonic()
-        self._record = record
-        self._recorded: tuple[str, float] = ("", 0.0)  # the phase last written, and when
+        self._record = ProgressRecorder(record) if record is not None else None
         self.started = time.monotonic()
         self.phase_started: dict[str, float] = {}
         self._denoise_start: float | None = None
@@ -77,15 +96,8 @@ class _Reporter:
     def emit(self, event: EngineEvent) -> None:
         """Tell the listener, and write the job's place to its row for other processes (throttled)."""
         self._emit(event)
-        if self._record is None or event.phase in FINAL_PHASES:  # the job's status says those
-            return
-        now = time.monotonic()
-        if event.phase != self._recorded[0] or now - self._recorded[1] >= RECORD_EVERY_S:
-            self._recorded = (event.phase, now)
-            try:
-                self._record(event)
-            except Exception:  # a busy database must not fail the generation; the next write catches up
-                log.warning("could not record take %s's progress", self.take_id, exc_info=True)
+        if self._record is not None:
+            self._record(event)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -24,7 +24,7 @@ from studio.recipe import Recipe
 
 from ..events import EngineEvent
 from ..registry import DEFAULT_REGISTRY, ModelSpec, Registry
-from ..runner import Runner
+from ..runner import ProgressRecorder, Runner
 from .pool import Slot, SlotPool
 from .transfer import ResultReceiver, pack_inputs
 from .wire import ClusterJob, ResultHeader
@@ -253,6 +253,10 @@ class ClusterEngine:
         header: ResultHeader | None = None
         received: ResultReceiver | None = None
         first_event_at: float | None = None
+        library, job_id = self.library, run.job_id
+        # The job's place in its row, as the local Runner writes it: `kinora show`, the API and other studios read it.
+        record = ProgressRecorder(lambda event: library.set_job_progress(job_id, event.phase, event.step,
+                                                                         event.total, event.fraction))
         try:
             for ref in run.stream:
                 item = ray.get(ref)
@@ -263,7 +267,9 @@ class ClusterEngine:
                     if item.phase in ("failed", "canceled", "paused"):
                         self._record(run, item.phase, item.message)
                         return
-                    self.on_event(dataclasses.replace(item, take_id=run.take_id, job_id=run.job_id))
+                    event = dataclasses.replace(item, take_id=run.take_id, job_id=run.job_id)
+                    self.on_event(event)
+                    record(event)
                 elif isinstance(item, ResultHeader):
                     header = item
                     received = ResultReceiver(Path(self.library.cache_dir) / "engine", item)
