@@ -21,6 +21,8 @@ from typing import Any, TypeAlias
 import opentimelineio as otio
 
 from studio.errors import ProjectError
+from studio.project.clip_props import rebased
+from studio.project.schedule import clip_speed
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
 # Aliases, not variables: OTIO has no type stubs, so a type checker reads these as Any.
@@ -101,14 +103,39 @@ def _gap(duration: RationalTime) -> otio.schema.Gap:
 
 
 def _piece(item: Item, offset: RationalTime, duration: RationalTime) -> Item:
-    """A copy of `item` showing `duration` of it starting `offset` into it."""
+    """A copy of `item` showing `duration` of it (track time) starting `offset` into it, its media
+    advanced at the clip's speed and its sound keys moved to its own start."""
     if isinstance(item, otio.schema.Gap):
         return _gap(duration)
     rate = duration.rate
     source = item.trimmed_range()
     copy = item.deepcopy()
-    copy.source_range = TimeRange(_at(rate, source.start_time) + offset, duration)
+    copy.source_range = TimeRange(_at(rate, source.start_time) + _media_offset(item, offset), duration)
+    _rebase_sound(copy, offset, duration, head=offset.value == 0,
+                  tail=offset + duration >= _at(rate, source.duration))
     return copy
+
+
+def _media_offset(clip: Item, offset: RationalTime) -> RationalTime:
+    """How far into its media a clip has got `offset` (track time) after its start: at 2x, twice as far."""
+    speed = clip_speed(clip)
+    return offset if speed == 1.0 else RationalTime(round(offset.value * speed), offset.rate)
+
+
+def _rebase_sound(clip: Item, offset: RationalTime, duration: RationalTime, *, head: bool, tail: bool) -> None:
+    """Move the clip's volume keys to a part starting `offset` into it; fades stay on the outer edges only
+    (studio.project.clip_props.rebased)."""
+    data = kinora_data(clip)
+    if not any(data.get(key) for key in ("volume_keys", "fade_in_s", "fade_out_s")):
+        return
+    for key, value in rebased(data, offset.to_seconds(), duration.to_seconds(), head=head, tail=tail).items():
+        if key == "gain_db":
+            continue
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    clip.metadata[KINORA_KEY] = data
 
 
 def _is_gap(item: Item | None) -> bool:
@@ -297,10 +324,12 @@ class TrimInPlace(Operation):
             if not free <= new_edge < end:
                 raise ProjectError(f"The head of '{clip.name}' can move between {free.to_seconds():.3f} s and "
                                    f"{end.to_seconds():.3f} s; {self.time:.3f} s is outside.")
-            new_range = TimeRange(src_in + (new_edge - start), end - new_edge)
+            new_range = TimeRange(src_in + _media_offset(clip, new_edge - start), end - new_edge)
             first = before if before is not None else self.index
             lead = new_edge - free
-            new_items = ([_gap(lead)] if lead.value > 0 else []) + [_with_range(clip, new_range)]
+            trimmed = _with_range(clip, new_range)
+            _rebase_sound(trimmed, new_edge - start, end - new_edge, head=True, tail=True)
+            new_items = ([_gap(lead)] if lead.value > 0 else []) + [trimmed]
             last = self.index
         else:
             at_end = after is None and self.index == len(track) - 1
