@@ -355,6 +355,56 @@ class TrimInPlace(Operation):
         yield Splice(track.name, first, list(track[first:last + 1]), new_items)
 
 
+class PlaceClip(Operation):
+    """Put the clip at `index` of `track` at `time` seconds showing its media from `source_in` to
+    `source_out` (seconds of the media, as `trimmed_range` counts them): the Inspector's position and
+    in/out. Its old place becomes a gap. It may not cover another clip unless `overwrite` (the editor's
+    overwrite rule: what it covers is cut away); in must come before out, both within the media.
+    """
+
+    def __init__(self, track: str, index: int, time: float, source_in: float, source_out: float,
+                 overwrite: bool = False) -> None:
+        super().__init__()
+        self.track, self.index, self.time = track, index, time
+        self.source_in, self.source_out, self.overwrite = source_in, source_out, overwrite
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        clip = _clip_at(track, self.index)
+        if self.time < 0:
+            raise ProjectError(f"'{clip.name}' cannot start before the start of the timeline ({self.time:.3f} s).")
+        source_in, source_out = frames(self.source_in, rate), frames(self.source_out, rate)
+        if source_out <= source_in:
+            raise ProjectError(f"The out point of '{clip.name}' ({self.source_out:.3f} s) must come after its "
+                               f"in point ({self.source_in:.3f} s).")
+        available = clip.available_range() if clip.media_reference.available_range else None
+        if available is not None:
+            first, last = _at(rate, available.start_time), _at(rate, available.end_time_exclusive())
+            if source_in < first or source_out > last:
+                raise ProjectError(f"'{clip.name}' has media from {first.to_seconds():.3f} s to "
+                                   f"{last.to_seconds():.3f} s; set in and out within it.")
+        start = frames(self.time, rate)
+        end = start + (source_out - source_in)
+        if not self.overwrite:
+            for i, item in enumerate(track):
+                if i == self.index or not isinstance(item, otio.schema.Clip):
+                    continue
+                a, b = _range(track, i, rate)
+                if a < end and start < b:
+                    raise ProjectError(
+                        f"'{clip.name}' would cover '{item.name}' on {track.name} ({a.to_seconds():.3f} s to "
+                        f"{b.to_seconds():.3f} s); choose a free place, shorten it, or allow overwriting.")
+        old_in = _at(rate, clip.trimmed_range().start_time)
+        placed = _with_range(clip, TimeRange(source_in, source_out - source_in))
+        speed = clip_speed(clip)
+        moved = source_in - old_in  # media time; the keys count track time
+        moved = moved if speed in (0.0, 1.0) else RationalTime(round(moved.value / speed), rate)
+        _rebase_sound(placed, moved, source_out - source_in, head=True, tail=True)
+        yield _lift(track, self.index, rate, leave_gap=True)
+        yield _overwrite(track, start, placed, rate)
+
+
 class ReplaceClip(Operation):
     """Put `clip` in place of the clip at `index` (e.g. swapping in another take of the same shot)."""
 
@@ -454,5 +504,5 @@ class RippleDelete(Operation):
         yield _lift(find_track(timeline, self.track), self.index, _rate(timeline), leave_gap=False)
 
 
-__all__ = ["Operation", "Splice", "InsertClip", "MoveClip", "TrimInPlace", "ReplaceClip",
+__all__ = ["Operation", "Splice", "InsertClip", "MoveClip", "PlaceClip", "TrimInPlace", "ReplaceClip",
            "SetClipData", "SplitClip", "DeleteClip", "RippleDelete", "item_range"]
