@@ -78,3 +78,16 @@ def test_placement_moves_the_volume_keys_with_the_new_in_point(edit) -> None:
     PlaceClip("V1", 2, 4.0, 2.0, 3.0).apply(edit)  # now starts at media 2 s
     keys = find_track(edit, "V1")[2].metadata["kinora"]["volume_keys"]
     assert [list(k) for k in keys] == [[0.0, -10.0], [1.0, -20.0]]
+
+
+@pytest.mark.parametrize("fps", [24.0, 25.0, 30.0, 30000 / 1001])
+def test_a_timecode_typed_back_names_the_same_frame(fps) -> None:
+    from studio.ui.timeline.timescale import parse_timecode, timecode
+
+    for k in range(0, 4000, 37):
+        shown = timecode(k / fps, fps)
+        assert timecode(parse_timecode(shown, fps), fps) == shown
+    assert parse_timecode("2:12", 24.0) == 2.5 and parse_timecode("1.5", fps) == 1.5
+    for bad in ("soon", "00:00:01:24" if round(fps) == 24 else "00:00:01:99", "-1"):
+        with pytest.raises(ValueError, match="is not a time"):
+            parse_timecode(bad, fps)
