@@ -103,3 +103,25 @@ def test_a_custom_reframe_is_stored_on_the_clip_and_undone(inspected):
     assert inspector.reframe.currentData() == "custom"  # shown again as stored
     editor.undo_stack().undo()
     assert clip_framing(kinora_data(clip_items(editor, "V1")[0].clip)) is None
+
+
+def test_untouched_volume_keys_follow_the_media_when_in_moves_and_typed_ones_are_kept(inspected):
+    from studio.project.clip_props import sound_props
+
+    editor, inspector = inspected
+
+    def keys() -> tuple:
+        return sound_props(kinora_data(clip_items(editor, "A1")[0].clip)).volume_keys
+
+    select_only(editor, clip_items(editor, "V1")[0])
+    inspector.keys.setText("0:0, 1:-12")
+    inspector.apply()
+    assert keys() == ((0.0, 0.0), (1.0, -12.0))
+    inspector.source_in.setText("00:00:00:12")  # only the in point: the keys stay on their media
+    inspector.apply()
+    assert keys() == ((0.0, -6.0), (0.5, -12.0))
+    assert inspector.keys.text() == "0:-6, 0.5:-12"
+    inspector.source_in.setText("00:00:00:18")
+    inspector.keys.setText("0:-3")  # typed with the new in point: as typed, from the clip's new start
+    inspector.apply()
+    assert keys() == ((0.0, -3.0),)

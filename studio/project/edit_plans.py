@@ -165,9 +165,10 @@ def plan_set_clip_data(clips: Sequence[Clip], changes: dict[str, object]) -> Pla
 
 def plan_clip_edit(clip: Clip, partners: Sequence[Clip], changes: dict[str, object],
                    placement: tuple[float, float, float] | None = None, overwrite: bool = False) -> Plan:
-    """The Inspector's Apply as one gesture: set metadata["kinora"] keys on `clip` and its linked
-    `partners`, and (`placement`: start, source in, source out, seconds) place `clip` there; each
-    partner moves and trims by as much, so picture and sound stay in sync."""
+    """The Inspector's Apply as one gesture: place `clip` (`placement`: start, source in, source out,
+    seconds), its linked `partners` moving and trimming by as much so picture and sound stay in sync
+    (their volume keys follow the media), then set metadata["kinora"] keys on each (`changes`: keys
+    given here count from the clip's start as it is after the placement)."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
         delta = None
         if placement is not None:
@@ -180,13 +181,14 @@ def plan_clip_edit(clip: Clip, partners: Sequence[Clip], changes: dict[str, obje
             track, index = locate(timeline, each)
             if delta is not None:
                 _check_unlocked(track)
+                source = each.trimmed_range()
+                place = PlaceClip(track.name, index, item_range(track, index)[0] + delta[0],
+                                  source.start_time.to_seconds() + delta[1],
+                                  source.end_time_exclusive().to_seconds() + delta[2], overwrite)
+                yield place
+                track, index = locate(timeline, place.placed)
             if changes:
                 yield SetClipData(track.name, index, changes)
-            if delta is not None:  # SetClipData put its copy at the same index
-                source = each.trimmed_range()
-                yield PlaceClip(track.name, index, item_range(track, index)[0] + delta[0],
-                                source.start_time.to_seconds() + delta[1],
-                                source.end_time_exclusive().to_seconds() + delta[2], overwrite)
     return plan
 
 

@@ -367,6 +367,7 @@ class PlaceClip(Operation):
         super().__init__()
         self.track, self.index, self.time = track, index, time
         self.source_in, self.source_out, self.overwrite = source_in, source_out, overwrite
+        self.placed: otio.schema.Clip | None = None  # the clip as placed, once applied
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
         rate = _rate(timeline)
@@ -401,6 +402,7 @@ class PlaceClip(Operation):
         moved = source_in - old_in  # media time; the keys count track time
         moved = moved if speed in (0.0, 1.0) else RationalTime(round(moved.value / speed), rate)
         _rebase_sound(placed, moved, source_out - source_in, head=True, tail=True)
+        self.placed = placed
         yield _lift(track, self.index, rate, leave_gap=True)
         yield _overwrite(track, start, placed, rate)
 

@@ -196,7 +196,17 @@ class ClipInspector(QGroupBox):
             return
         self.error.hide()
         text = self.text.text().strip()
-        changes = {**props.to_metadata(), "text": text or None,
-                   "text_position": self.text_position.currentData() if text else None,
-                   **framing_metadata(framing)}
+        entered = self._metadata(props, text, self.text_position.currentData(), framing)
+        # Only what the creator changed: the other selected clips keep their own values, and keys typed
+        # now count from the clip's start after a new in point (untouched ones follow its media).
+        facts = self._facts
+        shown = (self._metadata(facts.sound, facts.text, facts.text_position, facts.framing)
+                 if facts is not None else {})
+        changes = {key: value for key, value in entered.items() if shown.get(key, None) != value}
         self.apply_requested.emit(ClipEdit(changes, placement, self.overwrite.isChecked()))
+
+    @staticmethod
+    def _metadata(sound: SoundProps, text: str, text_position: str, framing: Framing | None) -> dict[str, object]:
+        """The metadata["kinora"] keys the Inspector edits, as it would store them."""
+        return {**sound.to_metadata(), "text": text or None, "text_position": text_position if text else None,
+                **framing_metadata(framing)}
