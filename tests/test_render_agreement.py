@@ -198,28 +198,33 @@ def test_a_linear_time_warp_plays_twice_as_fast_in_preview_and_export(tmp_path: 
         preview.close()
 
 
+def _both_at(clip: otio.schema.Clip, t: float, size: tuple[int, int], out: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The Preview's and the exported file's picture at `t` of an edit of `clip` alone on V1 (as ints)."""
+    timeline = otio.schema.Timeline(out.stem)
+    track = otio.schema.Track(name="V1", kind="Video")
+    track.append(clip)
+    timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    try:
+        mine = preview.frame_at(t, size).astype(int)
+    finally:
+        preview.close()
+    render_timeline(timeline, out, "source", resolve_media=_resolve, watermark=None)
+    with FrameReader(out) as reader:
+        return mine, reader.frame_at(t).astype(int)
+
+
 def test_text_over_a_clip_is_drawn_the_same_in_preview_and_export(tmp_path: Path) -> None:
     from studio.media.encode import write_clip
 
     grey = write_clip(np.full((24, 96, 160, 3), 60, np.uint8), None, FPS, 48000, tmp_path / "grey.mp4")
     clip = _clip(grey, 24, 0, 24)
     clip.metadata["kinora"] = {"text": "KINORA", "text_position": "bottom"}
-    timeline = otio.schema.Timeline("titled")
-    track = otio.schema.Track(name="V1", kind="Video")
-    track.append(clip)
-    timeline.tracks.append(track)
-    preview = TimelineSource(timeline, _resolve)
-    out = render_timeline(timeline, tmp_path / "titled.mp4", "source", resolve_media=_resolve, watermark=None)
-    try:
-        mine = preview.frame_at(0.5, (160, 96)).astype(int)
-        with FrameReader(out) as reader:
-            theirs = reader.frame_at(0.5).astype(int)
-        band = slice(int(96 * 0.76), int(96 * 0.95))
-        assert mine[band].max() > 200 and mine[:40].max() < 80  # white text at the bottom only
-        assert abs(mine[band].mean() - theirs[band].mean()) < 6
-        assert ((mine[band] > 160) == (theirs[band] > 160)).mean() > 0.9  # the same letters
-    finally:
-        preview.close()
+    mine, theirs = _both_at(clip, 0.5, (160, 96), tmp_path / "titled.mp4")
+    band = slice(int(96 * 0.76), int(96 * 0.95))
+    assert mine[band].max() > 200 and mine[:40].max() < 80  # white text at the bottom only
+    assert abs(mine[band].mean() - theirs[band].mean()) < 6
+    assert ((mine[band] > 160) == (theirs[band] > 160)).mean() > 0.9  # the same letters
 
 
 def test_a_reframed_clip_over_its_blurred_fill_looks_the_same_in_preview_and_export(tmp_path: Path) -> None:
@@ -233,24 +238,13 @@ def test_a_reframed_clip_over_its_blurred_fill_looks_the_same_in_preview_and_exp
     two = write_clip(frames, None, FPS, 48000, tmp_path / "two.mp4")
     clip = _clip(two, 12, 0, 12)
     clip.metadata["kinora"] = framing_metadata(make_framing(0.5, -0.25, 0.25, "blur"))
-    timeline = otio.schema.Timeline("reframed")
-    track = otio.schema.Track(name="V1", kind="Video")
-    track.append(clip)
-    timeline.tracks.append(track)
-    preview = TimelineSource(timeline, _resolve)
-    out = render_timeline(timeline, tmp_path / "reframed.mp4", "source", resolve_media=_resolve, watermark=None)
-    try:
-        mine = preview.frame_at(0.5, (96, 64)).astype(int)
-        with FrameReader(out) as reader:
-            theirs = reader.frame_at(0.5).astype(int)
-        # Half size (48 x 32), moved a quarter of the width left and a quarter of the height down.
-        box = (slice(32, 64), slice(0, 48))
-        for shown in (mine, theirs):
-            assert abs(shown[40:56, 4:20].mean(axis=(0, 1)) - (230, 120, 20)).max() < 16  # its orange half
-            assert abs(shown[40:56, 28:44].mean(axis=(0, 1)) - (20, 60, 220)).max() < 16  # its blue half
-            fill = shown[0:28, 52:96]  # the blurred fill above and right of it: dimmed, not black, not sharp
-            assert 20 < fill.mean() < 150
-        assert np.abs(mine - theirs)[box].mean() < 8
-        assert np.abs(mine - theirs).mean() < 8  # the same fill
-    finally:
-        preview.close()
+    mine, theirs = _both_at(clip, 0.5, (96, 64), tmp_path / "reframed.mp4")
+    # Half size (48 x 32), moved a quarter of the width left and a quarter of the height down.
+    box = (slice(32, 64), slice(0, 48))
+    for shown in (mine, theirs):
+        assert abs(shown[40:56, 4:20].mean(axis=(0, 1)) - (230, 120, 20)).max() < 16  # its orange half
+        assert abs(shown[40:56, 28:44].mean(axis=(0, 1)) - (20, 60, 220)).max() < 16  # its blue half
+        fill = shown[0:28, 52:96]  # the blurred fill above and right of it: dimmed, not black
+        assert 20 < fill.mean() < 150
+    assert np.abs(mine - theirs)[box].mean() < 8
+    assert np.abs(mine - theirs).mean() < 8  # the same fill

@@ -8,7 +8,7 @@ source frame each output frame k (at k / fps) shows. Pictures stay in yuv420p fr
 A dissolving picture (an OTIO Transition in the schedule) is mixed over the layers beneath it. A clip
 with its own framing (position and scale) is placed by it instead of the preset's fit; the layers
 beneath show around it, or its fill (blurred or black) where there are none.
-Not built: speed effects (LinearTimeWarp is ignored), nested stacks inside tracks (skipped), pan.
+Not built: nested stacks inside tracks (skipped), pan.
 """
 
 from __future__ import annotations
