@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import opentimelineio as otio
 
-from studio.media.compose import blurred_fill_rgb, place_framed
 from studio.media.schedule import Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
@@ -96,6 +95,8 @@ class TimelineSource:
         """Whether the piece covers the whole canvas (a letterboxed one does: its bars are black)."""
         if piece.framing is None:
             return True
+        from studio.media.compose import place_framed  # loads PyAV: not before the studio's first frame
+
         info = self._reader(piece.path).info
         p = place_framed(info.width, info.height, size[0], size[1], piece.framing)
         return p is not None and p.covers(*size)
@@ -115,6 +116,8 @@ class TimelineSource:
                 alpha: float) -> np.ndarray:
         """A reframed piece over `beneath` (None: nothing beneath, so over its fill), placed by the
         geometry export uses (`place_framed`); a "blur" fill is made by export's own compositor."""
+        from studio.media.compose import blurred_fill_rgb, place_framed  # loads PyAV: not before the first frame
+
         reader = self._reader(piece.path)
         w, h = size
         src_t = source_time(piece, t, reader.info.fps, self.schedule.rate)
