@@ -61,6 +61,13 @@ class ClipInspector(QGroupBox):
         self.fill = QComboBox()
         for fill in FILLS:
             self.fill.addItem(FILL_LABELS[fill], fill)
+        self.scale.setToolTip("100 % fits the whole picture inside the frame; more crops it at the frame's edges")
+        self.offset_x.setToolTip("From the frame's centre, in % of the frame's width (+ moves right)")
+        self.offset_y.setToolTip("From the frame's centre, in % of the frame's height (+ moves down)")
+        self.fill.setToolTip("What shows around the picture where no track beneath has one")
+        self.start.setToolTip("Where the clip starts on its track (HH:MM:SS:FF, or seconds)")
+        self.source_in.setToolTip("The first frame of its media it shows (HH:MM:SS:FF, or seconds)")
+        self.source_out.setToolTip("Where in its media it ends (HH:MM:SS:FF, or seconds)")
         self.reframe.currentIndexChanged.connect(self._reframe_mode_changed)
         self.error = QLabel(wordWrap=True, objectName="clipError")
         self.error.setStyleSheet("color: #f2a64e;")
