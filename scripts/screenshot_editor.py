@@ -53,7 +53,6 @@ def make_takes(lib, folder: Path) -> list[int]:
         recipe = Recipe(prompt=name, model_id="builtin:title", seconds=3, fps=24, width=640, height=360)
         take = lib.create_take(recipe)
         made.append(lib.complete_take(take.id, path, recipe=recipe, timings={"total_s": 0.1}).id)
-        lib.set_title(made[-1], name)
     return made
 
 
@@ -112,20 +111,27 @@ def shoot(out_dir: Path, scratch: Path) -> None:
          "the program monitor")
     grab_screen(app, out_dir / "screenshot-program-monitor.png")
 
-    # 3. The Inspector with the selected clip's sound properties.
-    audio = [i for i in window.timeline.view.clip_items if i.ref.track_index == 1]
-    audio[2].setSelected(True)
+    # 3. The Inspector with the selected clip's position and in/out (timecode), sound and reframe: the
+    # bars trimmed to start 12 frames in, reframed to 70 % a little left over their blurred fill.
+    bars = [i for i in window.timeline.view.clip_items if i.ref.track_index == 0][2]
+    bars.setSelected(True)
     wait(app, window.clip_inspector.isVisible, 30, "the clip inspector")
-    window.clip_inspector.gain.setValue(-6.0)
-    window.clip_inspector.fade_in.setValue(0.5)
-    window.clip_inspector.fade_out.setValue(1.0)
-    window.clip_inspector.keys.setText("0:0, 1.5:-12")
-    window.clip_inspector.text.setText("Colour check")
-    window.clip_inspector.apply()
-    window.timeline.ruler.scrubbed.emit(8.0)  # the monitor follows the edit: the text is over the bars
-    audio = [i for i in window.timeline.view.clip_items if i.ref.track_index == 1]
-    audio[2].setSelected(True)
-    settle(app)
+    inspector = window.clip_inspector
+    inspector.source_in.setText("00:00:00:12")
+    inspector.gain.setValue(-6.0)
+    inspector.fade_in.setValue(0.5)
+    inspector.fade_out.setValue(1.0)
+    inspector.keys.setText("0:0, 1.5:-12")
+    inspector.text.setText("Colour check")
+    inspector.reframe.setCurrentIndex(inspector.reframe.findData("custom"))
+    inspector.scale.setValue(70)
+    inspector.offset_x.setValue(-10)
+    inspector.apply()
+    wait(app, lambda: not inspector.isHidden() and inspector.source_in.text() == "00:00:00:12", 30,
+         "the Inspector to show the applied clip")
+    window.timeline.ruler.scrubbed.emit(8.0)  # the monitor follows the edit: the reframed bars, titled
+    wait(app, lambda: window.previewing_edit and abs(window.preview.player.position - 8.0) < 0.05, 60,
+         "the program monitor at 8 s")
     grab_screen(app, out_dir / "screenshot-inspector.png")
 
     # 4. An export running in the Queue dock (In/Out marked on the timeline).

@@ -34,9 +34,18 @@ def _resolve(clip: otio.schema.Clip) -> Path:
     return Path(clip.media_reference.target_url.removeprefix("file://"))
 
 
+FRAMED = (20, 32)  # timeline frames where V3's reframed clip plays
+FRAMED_BOX = (slice(16, 48), slice(32, 64))  # where it sits in a 64 x 64 frame: half size, a quarter right
+
+
 def _edit(folder: Path) -> otio.schema.Timeline:
-    """Three clips cut, trimmed and layered, a gap, a second audio track, and a muted one. The timeline
+    """Three clips cut, trimmed and layered, a gap, a second audio track, and a muted one; on V3 a clip
+    reframed to half size in the right half, over the others (picture in picture). The timeline
     names no rate of its own: both sides must find the same one (its clips' 12 fps)."""
+    from studio.project.framing import framing_metadata, make_framing
+
+    framed = _clip(folder / "c.mp4", 30, 2, FRAMED[1] - FRAMED[0])
+    framed.metadata["kinora"] = framing_metadata(make_framing(0.5, 0.25, 0.0, "black"))
     a = write_test_clip(folder / "a.mp4", 30, clip_id=1, hz=440.0)
     b = write_test_clip(folder / "b.mp4", 30, clip_id=2, hz=660.0)
     c = write_test_clip(folder / "c.mp4", 30, clip_id=3, hz=330.0)
@@ -44,6 +53,7 @@ def _edit(folder: Path) -> otio.schema.Timeline:
     tracks = [
         ("V1", "Video", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
         ("V2", "Video", [_gap(9), _clip(c, 30, 0, 6)]),
+        ("V3", "Video", [_gap(FRAMED[0]), framed]),
         ("A1", "Audio", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
         ("A2", "Audio", [_gap(5), _clip(b, 30, 12, 8)]),
         ("A3", "Audio", [_clip(c, 30, 0, 20)]),
@@ -52,7 +62,7 @@ def _edit(folder: Path) -> otio.schema.Timeline:
         track = otio.schema.Track(name=name, kind=kind)
         track.extend(items)
         timeline.tracks.append(track)
-    timeline.tracks[4].metadata["kinora"] = {"mute": True}
+    timeline.tracks[5].metadata["kinora"] = {"mute": True}
     return timeline
 
 
@@ -67,10 +77,18 @@ def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_pa
         total = int(round(preview.duration * FPS))
         with FrameReader(out) as reader:
             assert reader.info.fps == FPS and abs(reader.duration - preview.duration) < 1 / FPS
-            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 25)):
+            framed_seen = 0
+            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 30)):
                 k = min(int(t * FPS), total - 1)  # the exported frame on screen at t
                 shown = preview.frame_at(t, (64, 64))
-                assert read_frame(shown) == read_frame(reader.frame_at((k + 0.5) / FPS)), f"t={t:.3f}"
+                theirs = reader.frame_at((k + 0.5) / FPS)
+                if FRAMED[0] <= k < FRAMED[1]:  # the reframed clip's frame in its box, the edit around it
+                    framed_seen += 1
+                    assert read_frame(shown[FRAMED_BOX]) == read_frame(theirs[FRAMED_BOX]) == (2 + k - FRAMED[0], 3)
+                    assert np.abs(shown.astype(int) - theirs).mean() < 12, f"t={t:.3f}"
+                else:
+                    assert read_frame(shown) == read_frame(theirs), f"t={t:.3f}"
+            assert framed_seen >= 3
         for t in rng.uniform(0, preview.duration - 0.05, 12):
             first = int(round(t * 48000))
             mine = preview.audio(first / 48000, (first + 2400) / 48000)[:, 0]
@@ -180,25 +198,53 @@ def test_a_linear_time_warp_plays_twice_as_fast_in_preview_and_export(tmp_path: 
         preview.close()
 
 
+def _both_at(clip: otio.schema.Clip, t: float, size: tuple[int, int], out: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The Preview's and the exported file's picture at `t` of an edit of `clip` alone on V1 (as ints)."""
+    timeline = otio.schema.Timeline(out.stem)
+    track = otio.schema.Track(name="V1", kind="Video")
+    track.append(clip)
+    timeline.tracks.append(track)
+    preview = TimelineSource(timeline, _resolve)
+    try:
+        mine = preview.frame_at(t, size).astype(int)
+    finally:
+        preview.close()
+    render_timeline(timeline, out, "source", resolve_media=_resolve, watermark=None)
+    with FrameReader(out) as reader:
+        return mine, reader.frame_at(t).astype(int)
+
+
 def test_text_over_a_clip_is_drawn_the_same_in_preview_and_export(tmp_path: Path) -> None:
     from studio.media.encode import write_clip
 
     grey = write_clip(np.full((24, 96, 160, 3), 60, np.uint8), None, FPS, 48000, tmp_path / "grey.mp4")
     clip = _clip(grey, 24, 0, 24)
     clip.metadata["kinora"] = {"text": "KINORA", "text_position": "bottom"}
-    timeline = otio.schema.Timeline("titled")
-    track = otio.schema.Track(name="V1", kind="Video")
-    track.append(clip)
-    timeline.tracks.append(track)
-    preview = TimelineSource(timeline, _resolve)
-    out = render_timeline(timeline, tmp_path / "titled.mp4", "source", resolve_media=_resolve, watermark=None)
-    try:
-        mine = preview.frame_at(0.5, (160, 96)).astype(int)
-        with FrameReader(out) as reader:
-            theirs = reader.frame_at(0.5).astype(int)
-        band = slice(int(96 * 0.76), int(96 * 0.95))
-        assert mine[band].max() > 200 and mine[:40].max() < 80  # white text at the bottom only
-        assert abs(mine[band].mean() - theirs[band].mean()) < 6
-        assert ((mine[band] > 160) == (theirs[band] > 160)).mean() > 0.9  # the same letters
-    finally:
-        preview.close()
+    mine, theirs = _both_at(clip, 0.5, (160, 96), tmp_path / "titled.mp4")
+    band = slice(int(96 * 0.76), int(96 * 0.95))
+    assert mine[band].max() > 200 and mine[:40].max() < 80  # white text at the bottom only
+    assert abs(mine[band].mean() - theirs[band].mean()) < 6
+    assert ((mine[band] > 160) == (theirs[band] > 160)).mean() > 0.9  # the same letters
+
+
+def test_a_reframed_clip_over_its_blurred_fill_looks_the_same_in_preview_and_export(tmp_path: Path) -> None:
+    from studio.media.encode import write_clip
+    from studio.project.framing import framing_metadata, make_framing
+
+    # Orange left half, blue right half: the fill around the small picture takes its colours.
+    frames = np.zeros((12, 64, 96, 3), np.uint8)
+    frames[:, :, :48] = (230, 120, 20)
+    frames[:, :, 48:] = (20, 60, 220)
+    two = write_clip(frames, None, FPS, 48000, tmp_path / "two.mp4")
+    clip = _clip(two, 12, 0, 12)
+    clip.metadata["kinora"] = framing_metadata(make_framing(0.5, -0.25, 0.25, "blur"))
+    mine, theirs = _both_at(clip, 0.5, (96, 64), tmp_path / "reframed.mp4")
+    # Half size (48 x 32), moved a quarter of the width left and a quarter of the height down.
+    box = (slice(32, 64), slice(0, 48))
+    for shown in (mine, theirs):
+        assert abs(shown[40:56, 4:20].mean(axis=(0, 1)) - (230, 120, 20)).max() < 16  # its orange half
+        assert abs(shown[40:56, 28:44].mean(axis=(0, 1)) - (20, 60, 220)).max() < 16  # its blue half
+        fill = shown[0:28, 52:96]  # the blurred fill above and right of it: dimmed, not black
+        assert 20 < fill.mean() < 150
+    assert np.abs(mine - theirs)[box].mean() < 8
+    assert np.abs(mine - theirs).mean() < 8  # the same fill

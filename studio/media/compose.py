@@ -1,4 +1,5 @@
-"""Placing pictures in an output frame (fit or fill) and layering them, in yuv420p.
+"""Placing pictures in an output frame (fit, fill, or a clip's own position and scale) and layering
+them, in yuv420p.
 
 Export composites in the encoder's own format: each source picture is scaled and converted by
 one swscale call straight to BT.709 yuv420p, pasted into a canvas, and handed to the encoder.
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
+
+from studio.media.schedule import Framing
 
 BLACK_Y, BLACK_C = 16, 128  # limited-range black
 
@@ -49,6 +52,29 @@ def place(src_w: int, src_h: int, dst_w: int, dst_h: int, fit: str) -> Placement
     w, h = min(sw, dst_w), min(sh, dst_h)
     crop_x, crop_y = (sw - w) // 4 * 2, (sh - h) // 4 * 2
     dest_x, dest_y = (dst_w - w) // 4 * 2, (dst_h - h) // 4 * 2
+    return Placement(sw, sh, crop_x, crop_y, dest_x, dest_y, w, h)
+
+
+def _even_floor(x: float) -> int:
+    """x rounded to an even number (negative allowed: a picture moved past the frame's left edge)."""
+    return int(round(x / 2)) * 2
+
+
+def place_framed(src_w: int, src_h: int, dst_w: int, dst_h: int, framing: Framing) -> Placement | None:
+    """Where a src_w x src_h picture goes in a dst_w x dst_h frame at a clip's own scale and offset
+    (`Framing`); the part outside the frame is cropped. None when none of it is inside the frame.
+
+    The one geometry of a reframed clip: the Preview and export both place it with this.
+    """
+    scale = min(dst_w / src_w, dst_h / src_h) * framing.scale
+    sw, sh = _even(src_w * scale), _even(src_h * scale)
+    left = _even_floor((dst_w - sw) / 2 + framing.x * dst_w)
+    top = _even_floor((dst_h - sh) / 2 + framing.y * dst_h)
+    dest_x, dest_y = max(0, left), max(0, top)
+    crop_x, crop_y = dest_x - left, dest_y - top
+    w, h = min(sw - crop_x, dst_w - dest_x), min(sh - crop_y, dst_h - dest_y)
+    if w <= 0 or h <= 0:
+        return None
     return Placement(sw, sh, crop_x, crop_y, dest_x, dest_y, w, h)
 
 
@@ -100,6 +126,13 @@ class YuvCanvas:
             else:
                 dst[...] = (dst * (1.0 - alpha) + src * alpha + 0.5).astype(np.uint8)
 
+    def blurred_fill(self, picture: av.VideoFrame, src_w: int, src_h: int, rotation: int = 0) -> None:
+        """Cover the canvas with the picture scaled to fill it, blurred and dimmed: the background of a
+        "blur" fit and of a reframed clip's "blur" fill (its bars are its own colours)."""
+        fill = place(src_w, src_h, self.width, self.height, "fill")
+        self.paste(yuv_planes(picture, fill.scaled_w, fill.scaled_h, rotation), fill)
+        self.blur_background()
+
     def blur_background(self) -> None:
         """Blur and dim what the canvas holds (a fill of the picture), as the background of a "blur" fit."""
         import cv2
@@ -116,3 +149,15 @@ class YuvCanvas:
         frame.colorspace = 1  # BT.709, as the planes were made
         frame.color_range = 1
         return frame
+
+
+def blurred_fill_rgb(picture: av.VideoFrame, src_w: int, src_h: int, rotation: int, size: tuple[int, int]) -> np.ndarray:
+    """The "blur" fill of a `size` frame as RGB, made by export's own compositor (so the Preview shows
+    the very background export renders); an odd size repeats the last row or column."""
+    w, h = size
+    canvas = YuvCanvas(max(2, w - w % 2), max(2, h - h % 2))
+    canvas.blurred_fill(picture, src_w, src_h, rotation)
+    rgb = canvas.to_frame().to_ndarray(format="rgb24")
+    if rgb.shape[:2] != (h, w):
+        rgb = np.pad(rgb, ((0, h - rgb.shape[0]), (0, w - rgb.shape[1]), (0, 0)), mode="edge")
+    return rgb

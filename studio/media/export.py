@@ -5,8 +5,10 @@ layers composited bottom to top (where no track has a clip the frame is black), 
 mixed on the 48 kHz grid with their de-click fades, mute/solo, the timeline's rate, and which
 source frame each output frame k (at k / fps) shows. Pictures stay in yuv420p from decoder to encoder.
 
-A dissolving picture (an OTIO Transition in the schedule) is mixed over the layers beneath it.
-Not built: speed effects (LinearTimeWarp is ignored), nested stacks inside tracks (skipped), pan.
+A dissolving picture (an OTIO Transition in the schedule) is mixed over the layers beneath it. A clip
+with its own framing (position and scale) is placed by it instead of the preset's fit; the layers
+beneath show around it, or its fill (blurred or black) where there are none.
+Not built: nested stacks inside tracks (skipped), pan.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from studio.atomic import atomic_path
 from studio.cancel import CancelToken
 from studio.errors import MediaError
 from studio.media.audio import AudioCursor
-from studio.media.compose import Placement, YuvCanvas, place, yuv_planes
+from studio.media.compose import Placement, YuvCanvas, place, place_framed, yuv_planes
 from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
 from studio.media.overlay import blend_text_yuv
@@ -147,8 +149,7 @@ class VideoRenderer:
         start = 0
         for i in range(len(placed) - 1, -1, -1):
             seg, reader = placed[i]
-            covers = self.fit == "blur" or self._placement(reader).covers(self.plan.width, self.plan.height)
-            if seg.opacity(t) >= 1.0 and covers:
+            if seg.opacity(t) >= 1.0 and self._covers(reader, seg):
                 start = i
                 break
         else:
@@ -157,25 +158,36 @@ class VideoRenderer:
             alpha = seg.opacity(t)
             if alpha <= 0:
                 continue
-            p = self._placement(reader)
+            p = self._placement(reader, seg)
             src_t = source_time(seg, t, reader.info.fps, float(self.plan.rate))
             if reader.duration <= 1.5 / (reader.info.fps or 24.0):  # 24: a still probes without a rate
                 src_t = 0.0  # a still (one picture): held for as long as its clip lasts
             picture = reader.picture_at(src_t)
-            if n == 0 and self.fit == "blur" and not p.covers(self.plan.width, self.plan.height):
-                # The bottom picture fills the frame first, blurred: the bars are its own colours.
-                fill = place(reader.info.width, reader.info.height, self.plan.width, self.plan.height, "fill")
-                self.canvas.paste(yuv_planes(picture, fill.scaled_w, fill.scaled_h, reader.rotation), fill)
-                self.canvas.blur_background()
-            self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p, alpha)
+            fill = seg.framing.fill if seg.framing is not None else self.fit
+            if n == 0 and fill == "blur" and (p is None or not p.covers(self.plan.width, self.plan.height)):
+                # Nothing beneath: the picture fills the frame first, blurred, so the bars are its own colours.
+                self.canvas.blurred_fill(picture, reader.info.width, reader.info.height, reader.rotation)
+            if p is not None:
+                self.canvas.paste(yuv_planes(picture, p.scaled_w, p.scaled_h, reader.rotation), p, alpha)
             if seg.text:
                 blend_text_yuv(self.canvas.y, self.canvas.u, self.canvas.v, seg.text, seg.text_position, alpha)
         if self.watermark is not None:
             self.watermark.apply(self.canvas.y, self.canvas.u, self.canvas.v)
         return self.canvas.to_frame()
 
-    def _placement(self, reader: FrameReader) -> Placement:
-        return place(reader.info.width, reader.info.height, self.plan.width, self.plan.height, self.fit)
+    def _placement(self, reader: FrameReader, piece: VideoPiece) -> Placement | None:
+        """Where the piece's picture goes: its own framing (None: wholly outside the frame), else the fit."""
+        w, h = reader.info.width, reader.info.height
+        if piece.framing is not None:
+            return place_framed(w, h, self.plan.width, self.plan.height, piece.framing)
+        return place(w, h, self.plan.width, self.plan.height, self.fit)
+
+    def _covers(self, reader: FrameReader, piece: VideoPiece) -> bool:
+        """Whether the piece hides everything beneath it (a "blur" fit fills its bars itself)."""
+        if piece.framing is None and self.fit == "blur":
+            return True
+        p = self._placement(reader, piece)
+        return p is not None and p.covers(self.plan.width, self.plan.height)
 
     def close(self) -> None:
         for layer in self._layers:

@@ -68,26 +68,75 @@ class TimelineSource:
     def frame_at(self, t: float, size: tuple[int, int] | None = None) -> np.ndarray:
         size = size or self.size
         shown = self.schedule.pictures_at(t)
-        # From the top down to the first opaque picture (a dissolving one shows the one beneath through it).
-        first = next((i for i in range(len(shown) - 1, -1, -1) if shown[i].opacity(t) >= 1.0), 0)
         if not shown:
             return np.zeros((size[1], size[0], 3), dtype=np.uint8)
+        # From the top down to the first opaque picture that hides what is beneath it (a dissolving one,
+        # or a reframed one that leaves part of the frame uncovered, shows the pictures beneath).
+        first = next((i for i in range(len(shown) - 1, -1, -1)
+                      if shown[i].opacity(t) >= 1.0 and self._hides(shown[i], size)), 0)
         canvas = self._picture(shown[first], t, size)
         for piece in shown[first + 1:]:
             alpha = piece.opacity(t)
-            if alpha > 0:
+            if alpha <= 0:
+                continue
+            if piece.framing is None:
                 canvas = (canvas * (1 - alpha) + self._picture(piece, t, size) * alpha + 0.5).astype(np.uint8)
+            else:
+                canvas = self._framed(piece, t, size, canvas, alpha)
         return canvas
 
-    def _picture(self, piece: VideoPiece, t: float, size: tuple[int, int]) -> np.ndarray:
-        reader = self._readers.get(piece.path)
+    def _reader(self, path: Path) -> FrameReader:
+        reader = self._readers.get(path)
         if reader is None:
-            reader = self._readers[piece.path] = open_reader(piece.path)
+            reader = self._readers[path] = open_reader(path)
+        return reader
+
+    def _hides(self, piece: VideoPiece, size: tuple[int, int]) -> bool:
+        """Whether the piece covers the whole canvas (a letterboxed one does: its bars are black)."""
+        if piece.framing is None:
+            return True
+        from studio.media.compose import place_framed  # loads PyAV: not before the studio's first frame
+
+        info = self._reader(piece.path).info
+        p = place_framed(info.width, info.height, size[0], size[1], piece.framing)
+        return p is not None and p.covers(*size)
+
+    def _picture(self, piece: VideoPiece, t: float, size: tuple[int, int]) -> np.ndarray:
+        reader = self._reader(piece.path)
+        if piece.framing is not None:
+            return self._framed(piece, t, size, None, 1.0)
         # Decoded straight at the size it shows at (scaling in the decoder's converter), then
         # letterboxed: never a full-size picture scaled again.
         native = (reader.info.width, reader.info.height)
         shown = fitted_size(native, size) if all(native) else None
         picture = fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)
+        return self._titled(picture, piece)
+
+    def _framed(self, piece: VideoPiece, t: float, size: tuple[int, int], beneath: np.ndarray | None,
+                alpha: float) -> np.ndarray:
+        """A reframed piece over `beneath` (None: nothing beneath, so over its fill), placed by the
+        geometry export uses (`place_framed`); a "blur" fill is made by export's own compositor."""
+        from studio.media.compose import blurred_fill_rgb, place_framed  # loads PyAV: not before the first frame
+
+        reader = self._reader(piece.path)
+        w, h = size
+        src_t = source_time(piece, t, reader.info.fps, self.schedule.rate)
+        p = place_framed(reader.info.width, reader.info.height, w, h, piece.framing)
+        if beneath is not None:
+            canvas = beneath.copy()
+        elif piece.framing.fill == "blur" and (p is None or not p.covers(w, h)):
+            canvas = blurred_fill_rgb(reader.picture_at(src_t), reader.info.width, reader.info.height,
+                                      reader.rotation, size)
+        else:
+            canvas = np.zeros((h, w, 3), dtype=np.uint8)
+        if p is not None:
+            picture = reader.frame_at(src_t, (p.scaled_w, p.scaled_h))[p.crop_y:p.crop_y + p.h, p.crop_x:p.crop_x + p.w]
+            region = canvas[p.dest_y:p.dest_y + p.h, p.dest_x:p.dest_x + p.w]
+            region[...] = picture if alpha >= 1.0 else (region * (1 - alpha) + picture * alpha + 0.5).astype(np.uint8)
+        return self._titled(canvas, piece)
+
+    @staticmethod
+    def _titled(picture: np.ndarray, piece: VideoPiece) -> np.ndarray:
         if not piece.text:
             return picture
         from studio.media.overlay import blend_text_rgb  # loads OpenCV: not before the studio's first frame

@@ -70,3 +70,26 @@ def parse_keys(text: str) -> list[tuple[float, float]]:
 
 def format_keys(keys: tuple[tuple[float, float], ...]) -> str:
     return ", ".join(f"{t:g}:{db:g}" for t, db in keys)
+
+
+def rebased(data: dict[str, Any], offset_s: float, length_s: float, *, head: bool, tail: bool) -> dict[str, Any]:
+    """The sound keys of metadata["kinora"] for a part of a clip that starts `offset_s` seconds into it
+    (negative: earlier, as a head trim outwards) and lasts `length_s`: the volume keys move to the
+    part's own start (cut at its edges with the level they had there, so it plays as it did), and the
+    fades stay only on the clip's own edges (`head`: the part starts where the clip did; `tail`: ends).
+    """
+    import numpy as np
+
+    props = sound_props(data)
+    keys = [(t - offset_s, db) for t, db in props.volume_keys]
+    if keys:
+        times, levels = zip(*keys)
+        inside = [(t, db) for t, db in keys if 0.0 <= t <= length_s]
+        if times[0] < 0 and not (inside and inside[0][0] == 0.0):
+            inside.insert(0, (0.0, float(np.interp(0.0, times, levels))))
+        if times[-1] > length_s and not (inside and inside[-1][0] == length_s):
+            inside.append((length_s, float(np.interp(length_s, times, levels))))
+        keys = inside
+    part = SoundProps(props.gain_db, props.fade_in_s if head else 0.0, props.fade_out_s if tail else 0.0,
+                      tuple(keys))
+    return part.to_metadata()

@@ -24,6 +24,7 @@ from studio.project.operations import (
     InsertGap,
     MoveClip,
     Operation,
+    PlaceClip,
     ReplaceClip,
     RippleDelete,
     SetClipData,
@@ -159,6 +160,35 @@ def plan_set_clip_data(clips: Sequence[Clip], changes: dict[str, object]) -> Pla
         for clip in clips:
             track, index = locate(timeline, clip)
             yield SetClipData(track.name, index, changes)
+    return plan
+
+
+def plan_clip_edit(clip: Clip, partners: Sequence[Clip], changes: dict[str, object],
+                   placement: tuple[float, float, float] | None = None, overwrite: bool = False) -> Plan:
+    """The Inspector's Apply as one gesture: place `clip` (`placement`: start, source in, source out,
+    seconds), its linked `partners` moving and trimming by as much so picture and sound stay in sync
+    (their volume keys follow the media), then set metadata["kinora"] keys on each (`changes`: keys
+    given here count from the clip's start as it is after the placement)."""
+    def plan(timeline: Timeline) -> Iterator[Operation]:
+        delta = None
+        if placement is not None:
+            start, source = span(timeline, clip)[0], clip.trimmed_range()
+            delta = (placement[0] - start, placement[1] - source.start_time.to_seconds(),
+                     placement[2] - source.end_time_exclusive().to_seconds())
+            if not any(abs(d) > 1e-9 for d in delta):
+                delta = None
+        for each in [clip, *partners]:
+            track, index = locate(timeline, each)
+            if delta is not None:
+                _check_unlocked(track)
+                source = each.trimmed_range()
+                place = PlaceClip(track.name, index, item_range(track, index)[0] + delta[0],
+                                  source.start_time.to_seconds() + delta[1],
+                                  source.end_time_exclusive().to_seconds() + delta[2], overwrite)
+                yield place
+                track, index = locate(timeline, place.placed)
+            if changes:
+                yield SetClipData(track.name, index, changes)
     return plan
 
 

@@ -21,6 +21,8 @@ from typing import Any, TypeAlias
 import opentimelineio as otio
 
 from studio.errors import ProjectError
+from studio.project.clip_props import rebased
+from studio.project.schedule import clip_speed
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
 # Aliases, not variables: OTIO has no type stubs, so a type checker reads these as Any.
@@ -101,14 +103,39 @@ def _gap(duration: RationalTime) -> otio.schema.Gap:
 
 
 def _piece(item: Item, offset: RationalTime, duration: RationalTime) -> Item:
-    """A copy of `item` showing `duration` of it starting `offset` into it."""
+    """A copy of `item` showing `duration` of it (track time) starting `offset` into it, its media
+    advanced at the clip's speed and its sound keys moved to its own start."""
     if isinstance(item, otio.schema.Gap):
         return _gap(duration)
     rate = duration.rate
     source = item.trimmed_range()
     copy = item.deepcopy()
-    copy.source_range = TimeRange(_at(rate, source.start_time) + offset, duration)
+    copy.source_range = TimeRange(_at(rate, source.start_time) + _media_offset(item, offset), duration)
+    _rebase_sound(copy, offset, duration, head=offset.value == 0,
+                  tail=offset + duration >= _at(rate, source.duration))
     return copy
+
+
+def _media_offset(clip: Item, offset: RationalTime) -> RationalTime:
+    """How far into its media a clip has got `offset` (track time) after its start: at 2x, twice as far."""
+    speed = clip_speed(clip)
+    return offset if speed == 1.0 else RationalTime(round(offset.value * speed), offset.rate)
+
+
+def _rebase_sound(clip: Item, offset: RationalTime, duration: RationalTime, *, head: bool, tail: bool) -> None:
+    """Move the clip's volume keys to a part starting `offset` into it; fades stay on the outer edges only
+    (studio.project.clip_props.rebased)."""
+    data = kinora_data(clip)
+    if not any(data.get(key) for key in ("volume_keys", "fade_in_s", "fade_out_s")):
+        return
+    for key, value in rebased(data, offset.to_seconds(), duration.to_seconds(), head=head, tail=tail).items():
+        if key == "gain_db":
+            continue
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    clip.metadata[KINORA_KEY] = data
 
 
 def _is_gap(item: Item | None) -> bool:
@@ -297,10 +324,12 @@ class TrimInPlace(Operation):
             if not free <= new_edge < end:
                 raise ProjectError(f"The head of '{clip.name}' can move between {free.to_seconds():.3f} s and "
                                    f"{end.to_seconds():.3f} s; {self.time:.3f} s is outside.")
-            new_range = TimeRange(src_in + (new_edge - start), end - new_edge)
+            new_range = TimeRange(src_in + _media_offset(clip, new_edge - start), end - new_edge)
             first = before if before is not None else self.index
             lead = new_edge - free
-            new_items = ([_gap(lead)] if lead.value > 0 else []) + [_with_range(clip, new_range)]
+            trimmed = _with_range(clip, new_range)
+            _rebase_sound(trimmed, new_edge - start, end - new_edge, head=True, tail=True)
+            new_items = ([_gap(lead)] if lead.value > 0 else []) + [trimmed]
             last = self.index
         else:
             at_end = after is None and self.index == len(track) - 1
@@ -324,6 +353,58 @@ class TrimInPlace(Operation):
             raise ProjectError(f"'{clip.name}' has no media beyond {available.end_time_exclusive().to_seconds():.3f} s"
                                " of its file; trim within it.")
         yield Splice(track.name, first, list(track[first:last + 1]), new_items)
+
+
+class PlaceClip(Operation):
+    """Put the clip at `index` of `track` at `time` seconds showing its media from `source_in` to
+    `source_out` (seconds of the media, as `trimmed_range` counts them): the Inspector's position and
+    in/out. Its old place becomes a gap. It may not cover another clip unless `overwrite` (the editor's
+    overwrite rule: what it covers is cut away); in must come before out, both within the media.
+    """
+
+    def __init__(self, track: str, index: int, time: float, source_in: float, source_out: float,
+                 overwrite: bool = False) -> None:
+        super().__init__()
+        self.track, self.index, self.time = track, index, time
+        self.source_in, self.source_out, self.overwrite = source_in, source_out, overwrite
+        self.placed: otio.schema.Clip | None = None  # the clip as placed, once applied
+
+    def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        rate = _rate(timeline)
+        track = find_track(timeline, self.track)
+        clip = _clip_at(track, self.index)
+        if self.time < 0:
+            raise ProjectError(f"'{clip.name}' cannot start before the start of the timeline ({self.time:.3f} s).")
+        source_in, source_out = frames(self.source_in, rate), frames(self.source_out, rate)
+        if source_out <= source_in:
+            raise ProjectError(f"The out point of '{clip.name}' ({self.source_out:.3f} s) must come after its "
+                               f"in point ({self.source_in:.3f} s).")
+        available = clip.available_range() if clip.media_reference.available_range else None
+        if available is not None:
+            first, last = _at(rate, available.start_time), _at(rate, available.end_time_exclusive())
+            if source_in < first or source_out > last:
+                raise ProjectError(f"'{clip.name}' has media from {first.to_seconds():.3f} s to "
+                                   f"{last.to_seconds():.3f} s; set in and out within it.")
+        start = frames(self.time, rate)
+        end = start + (source_out - source_in)
+        if not self.overwrite:
+            for i, item in enumerate(track):
+                if i == self.index or not isinstance(item, otio.schema.Clip):
+                    continue
+                a, b = _range(track, i, rate)
+                if a < end and start < b:
+                    raise ProjectError(
+                        f"'{clip.name}' would cover '{item.name}' on {track.name} ({a.to_seconds():.3f} s to "
+                        f"{b.to_seconds():.3f} s); choose a free place, shorten it, or allow overwriting.")
+        old_in = _at(rate, clip.trimmed_range().start_time)
+        placed = _with_range(clip, TimeRange(source_in, source_out - source_in))
+        speed = clip_speed(clip)
+        moved = source_in - old_in  # media time; the keys count track time
+        moved = moved if speed in (0.0, 1.0) else RationalTime(round(moved.value / speed), rate)
+        _rebase_sound(placed, moved, source_out - source_in, head=True, tail=True)
+        self.placed = placed
+        yield _lift(track, self.index, rate, leave_gap=True)
+        yield _overwrite(track, start, placed, rate)
 
 
 class ReplaceClip(Operation):
@@ -425,5 +506,5 @@ class RippleDelete(Operation):
         yield _lift(find_track(timeline, self.track), self.index, _rate(timeline), leave_gap=False)
 
 
-__all__ = ["Operation", "Splice", "InsertClip", "MoveClip", "TrimInPlace", "ReplaceClip",
+__all__ = ["Operation", "Splice", "InsertClip", "MoveClip", "PlaceClip", "TrimInPlace", "ReplaceClip",
            "SetClipData", "SplitClip", "DeleteClip", "RippleDelete", "item_range"]

@@ -17,7 +17,8 @@ over earlier ones, and pieces of sound on the 48 kHz grid) with:
 - speed: a clip's LinearTimeWarp effects (FreezeFrame holds its first frame, in silence); the sound
   is varispeed (resampled: pitch follows the speed).
 - text over a clip's picture (metadata["kinora"]["text"] and "text_position").
-Not built: per-clip reframing (position/scale); export's presets fit, fill or fit over a blurred fill.
+- a clip's own reframe, position and scale (metadata["kinora"]["reframe"], studio.project.framing);
+  clips without one follow the export's fit (letterbox, fill, or fit over a blurred fill).
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 
@@ -31,6 +32,7 @@ import opentimelineio as otio
 
 from studio.media.schedule import SAMPLE_RATE, AudioPiece, Schedule, VideoPiece
 from studio.project.clip_props import SoundProps, sound_props
+from studio.project.framing import clip_framing
 from studio.project.timeline import audio_tracks, duration_seconds, kinora_data, seconds, timeline_rate, video_tracks
 
 Resolve = Callable[[otio.schema.Clip], "Path | None"]
@@ -61,14 +63,16 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
             speed = clip_speed(_clip)
             data = kinora_data(_clip)
             text, text_position = str(data.get("text") or ""), str(data.get("text_position") or "bottom")
+            framing = clip_framing(data)
             incoming, outgoing = fades.get(index, (None, None))
             end += outgoing[1] if outgoing else 0.0  # the outgoing clip plays on under the dissolve
             if incoming:  # the incoming clip dissolves in on a layer just above, then plays on here
                 a, b = incoming
                 over.append(VideoPiece(begin - a, begin + b, path, start - a * speed, fade=(begin - a, begin + b),
-                                       speed=speed, text=text, text_position=text_position))
+                                       speed=speed, text=text, text_position=text_position, framing=framing))
                 begin, start = begin + b, start + b * speed
-            base.append(VideoPiece(begin, end, path, start, speed=speed, text=text, text_position=text_position))
+            base.append(VideoPiece(begin, end, path, start, speed=speed, text=text, text_position=text_position,
+                                   framing=framing))
         layers.append(base)
         if over:
             layers.append(over)

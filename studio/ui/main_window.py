@@ -201,6 +201,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.timeline.selectionChanged.connect(self._clip_selected)
         self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
         self.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
+        self.timeline.clipEditRefused.connect(self.clip_inspector.show_error)
         # The program monitor follows every edit (reloaded a moment after the last one, in place).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
         self._follow_timer.timeout.connect(self._reload_edit)

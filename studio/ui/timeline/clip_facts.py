@@ -1,9 +1,12 @@
-"""What the Inspector shows of a timeline clip: the editor builds it from the selection."""
+"""What the Inspector shows of a timeline clip (the editor builds it from the selection), and what its
+Apply asks the editor to change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from studio.media.schedule import Framing
 from studio.project.clip_props import SoundProps
 
 
@@ -22,3 +25,15 @@ class ClipFacts:
     offline: str | None = None
     text: str = ""
     text_position: str = "bottom"
+    media: tuple[float, float] | None = None  # the media's own span (seconds), where known
+    framing: Framing | None = None  # its own reframe; None: the export's fit
+
+
+@dataclass(frozen=True)
+class ClipEdit:
+    """One Apply of the Inspector: metadata["kinora"] changes (None removes a key) and, where the creator
+    changed them, the clip's new start, source in and out (seconds); `overwrite` lets it cover clips."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    placement: tuple[float, float, float] | None = None
+    overwrite: bool = False

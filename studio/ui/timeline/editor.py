@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidge
 from studio.errors import KinoraError, ProjectError
 from studio.project import edit_plans as edits
 from studio.project.clip_props import sound_props
+from studio.project.framing import clip_framing
 from studio.project.offline import deleted_take_changes, offline_reason
 from studio.project.timeline import (
     audio_tracks,
@@ -38,7 +39,7 @@ from studio.project.timeline import (
 from studio.ui.actions import bind, make_action, user_bindings
 from studio.ui.tasks import run_async
 from studio.ui.timeline.autosave import AutosaveController
-from studio.ui.timeline.clip_facts import ClipFacts
+from studio.ui.timeline.clip_facts import ClipEdit, ClipFacts
 from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.commands import TimelineDocument
 from studio.ui.timeline.headers import HEADER_W, TrackHeaders
@@ -67,6 +68,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
     playheadMoved = Signal(float)
     clipSelected = Signal(int)
     selectionChanged = Signal(object)  # ClipFacts of the selected clip, or None
+    clipEditRefused = Signal(str)  # why the Inspector's Apply changed nothing
     remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
     timelineChanged = Signal()
     errorOccurred = Signal(str)
@@ -473,19 +475,52 @@ class TimelineEditor(TakeMenuMixin, QWidget):
                       if self.document.timeline.tracks[i.ref.track_index].kind == otio.schema.TrackKind.Audio),
                      clip)
         source = clip.trimmed_range()
+        available = clip.media_reference.available_range if clip.media_reference is not None else None
+        media = ((available.start_time.to_seconds(), available.end_time_exclusive().to_seconds())
+                 if available is not None else None)
+        data = kinora_data(clip)
+        try:
+            framing = clip_framing(data)
+        except ProjectError:
+            framing = None  # unreadable values another tool wrote: the Inspector offers to set them again
         return ClipFacts(clip.name, self.document.timeline.tracks[item.ref.track_index].name, item.ref.start,
                          item.ref.end, source.start_time.to_seconds(), source.end_time_exclusive().to_seconds(),
                          self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip),
-                         str(kinora_data(clip).get("text") or ""), str(kinora_data(clip).get("text_position") or "bottom"))
+                         str(data.get("text") or ""), str(data.get("text_position") or "bottom"), media, framing)
 
-    def set_selected_properties(self, changes: dict[str, Any]) -> bool:
-        """Set keys of the selected clips' (and their linked partners') metadata["kinora"] (sound
-        properties, text over the picture) as one undoable edit; None removes a key."""
-        items = self.view.items_linked_to(self.view.selected_clips())
-        if not items:
-            self.errorOccurred.emit("Select a clip on the timeline first.")
+    def set_selected_properties(self, edit: ClipEdit) -> bool:
+        """Apply the Inspector's `ClipEdit` as one undoable edit: its metadata["kinora"] changes (sound,
+        text, reframe; None removes a key) on the selected clips and their linked partners, and its
+        placement (start, source in, out) to the selected clip, its linked partners following.
+
+        A refusal (it would cover another clip, in after out, ...) changes nothing and is said through
+        `clipEditRefused` (the Inspector shows it) as well as `errorOccurred`.
+        """
+        selected = self.view.selected_clips()
+        if not selected:
+            self.clipEditRefused.emit("Select a clip on the timeline first.")
             return False
-        return self.run_edit("Clip properties", edits.plan_set_clip_data([i.clip for i in items], changes))
+        if edit.placement is not None and len(selected) > 1:
+            self.clipEditRefused.emit("Select one clip to change its position or in and out.")
+            return False
+        primary = selected[0]
+        partners = [i.clip for i in self.view.items_linked_to(selected) if i is not primary]
+        track_index = primary.ref.track_index
+        start = edit.placement[0] if edit.placement is not None else primary.ref.start
+        try:
+            done = self.document.edit("Clip properties",
+                                      edits.plan_clip_edit(primary.clip, partners, edit.changes, edit.placement,
+                                                           edit.overwrite))
+        except KinoraError as exc:
+            self.clipEditRefused.emit(str(exc))
+            self.errorOccurred.emit(str(exc))
+            return False
+        if done:  # the edit put copies in place: select the clip again so the Inspector stays on it
+            again = next((i for i in self.view.clip_items
+                          if i.ref.track_index == track_index and abs(i.ref.start - start) < 1e-6), None)
+            if again is not None:
+                again.setSelected(True)
+        return done
 
     def _show_context_menu(self, item: ClipItem | None, pos: QPoint) -> None:
         menu = self.context_menu(item)

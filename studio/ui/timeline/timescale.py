@@ -66,6 +66,27 @@ def timecode(seconds: float, fps: float = 24.0) -> str:
     return f"{total_s // 3600:02d}:{total_s // 60 % 60:02d}:{total_s % 60:02d}:{ff:02d}"
 
 
+def parse_timecode(text: str, fps: float = 24.0) -> float:
+    """Seconds of the frame `timecode` names: "HH:MM:SS:FF" (fewer fields count from the right, so
+    "2:12" is 2 s 12 frames) or plain seconds ("1.5"). ValueError names what was expected."""
+    text = text.strip()
+    fps_int = max(1, round(fps))
+    try:
+        if ":" not in text:
+            seconds = float(text)
+            if seconds < 0:
+                raise ValueError
+            return seconds
+        parts = [int(p) for p in text.split(":")]
+        if len(parts) > 4 or any(p < 0 for p in parts) or parts[-1] >= fps_int:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"'{text}' is not a time: write a timecode HH:MM:SS:FF (frames below {fps_int}) "
+                         "or seconds such as 1.5") from None
+    ff, ss, mm, hh = (parts[::-1] + [0, 0, 0])[:4]
+    return ((hh * 3600 + mm * 60 + ss) * fps_int + ff) / fps
+
+
 def snap(t: float, targets: Iterable[float], tolerance: float) -> float:
     """The target nearest t when it lies within tolerance seconds, else t itself."""
     best, best_d = t, tolerance
