@@ -157,7 +157,7 @@ def blurred_fill_rgb(picture: av.VideoFrame, src_w: int, src_h: int, rotation: i
     w, h = size
     canvas = YuvCanvas(max(2, w - w % 2), max(2, h - h % 2))
     canvas.blurred_fill(picture, src_w, src_h, rotation)
-    rgb = canvas.to_frame().to_ndarray(format="rgb24")
+    rgb: np.ndarray = canvas.to_frame().to_ndarray(format="rgb24")
     if rgb.shape[:2] != (h, w):
         rgb = np.pad(rgb, ((0, h - rgb.shape[0]), (0, w - rgb.shape[1]), (0, 0)), mode="edge")
     return rgb

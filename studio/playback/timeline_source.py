@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import opentimelineio as otio
 
-from studio.media.schedule import Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
+from studio.media.schedule import Framing, Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
 from studio.playback.sources import fit_into, fitted_size, open_reader, sample_span
@@ -82,7 +82,7 @@ class TimelineSource:
             if piece.framing is None:
                 canvas = (canvas * (1 - alpha) + self._picture(piece, t, size) * alpha + 0.5).astype(np.uint8)
             else:
-                canvas = self._framed(piece, t, size, canvas, alpha)
+                canvas = self._framed(piece, piece.framing, t, size, canvas, alpha)
         return canvas
 
     def _reader(self, path: Path) -> FrameReader:
@@ -104,7 +104,7 @@ class TimelineSource:
     def _picture(self, piece: VideoPiece, t: float, size: tuple[int, int]) -> np.ndarray:
         reader = self._reader(piece.path)
         if piece.framing is not None:
-            return self._framed(piece, t, size, None, 1.0)
+            return self._framed(piece, piece.framing, t, size, None, 1.0)
         # Decoded straight at the size it shows at (scaling in the decoder's converter), then
         # letterboxed: never a full-size picture scaled again.
         native = (reader.info.width, reader.info.height)
@@ -112,7 +112,7 @@ class TimelineSource:
         picture = fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)
         return self._titled(picture, piece)
 
-    def _framed(self, piece: VideoPiece, t: float, size: tuple[int, int], beneath: np.ndarray | None,
+    def _framed(self, piece: VideoPiece, framing: Framing, t: float, size: tuple[int, int], beneath: np.ndarray | None,
                 alpha: float) -> np.ndarray:
         """A reframed piece over `beneath` (None: nothing beneath, so over its fill), placed by the
         geometry export uses (`place_framed`); a "blur" fill is made by export's own compositor."""
@@ -121,10 +121,10 @@ class TimelineSource:
         reader = self._reader(piece.path)
         w, h = size
         src_t = source_time(piece, t, reader.info.fps, self.schedule.rate)
-        p = place_framed(reader.info.width, reader.info.height, w, h, piece.framing)
+        p = place_framed(reader.info.width, reader.info.height, w, h, framing)
         if beneath is not None:
             canvas = beneath.copy()
-        elif piece.framing.fill == "blur" and (p is None or not p.covers(w, h)):
+        elif framing.fill == "blur" and (p is None or not p.covers(w, h)):
             canvas = blurred_fill_rgb(reader.picture_at(src_t), reader.info.width, reader.info.height,
                                       reader.rotation, size)
         else:
