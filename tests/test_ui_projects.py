@@ -61,7 +61,7 @@ def test_new_switch_recent_rename_and_delete(qtbot, window, lib, tmp_path):
     assert second != first and window.windowTitle().startswith("Second[*]")
     assert window.timeline.marks() == (None, None)  # In/Out do not carry into the next project
     assert not list(window.timeline.timeline().find_clips())
-    qtbot.waitUntil(lambda: {p.id for p in window._recent} == {first, second}, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: {p.id for p in window.studio.recent} == {first, second}, timeout=WAIT_MS)
     from PySide6.QtWidgets import QMenu
 
     menu = QMenu()
