@@ -15,7 +15,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from studio import __version__
-from studio.errors import ConsentError, KinoraError
+from studio.errors import ConsentError
 from studio.importing import Imported
 from studio.recipe import REMIX_MODES
 from studio.studio_model import ActiveJob, Change, JobAction, Opened, Studio, Submitted
@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
-FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
+FOLLOW_EDIT_MS = 150
+SAVE_ON_CLOSE_S = 30  # the longest the window waits for the project to be written as it closes  # the program monitor reloads the edit this long after the last change
 
 
 class MainWindow(WindowProjectsMixin, QMainWindow):
@@ -294,10 +295,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._probe_label_timer.stop()
         self.preview.shutdown()
         self.feed.shutdown()
-        try:
-            self.timeline.save()
-        except KinoraError as exc:
-            log.warning("could not save the timeline on close: %s", exc)
+        # The edit is written on a worker thread and waited for, within a bound: a stuck disk must not hang the
+        # close. A failed write is logged (AutosaveController.failed), as the synchronous save's was.
+        if not self.timeline.save(wait=False).wait(SAVE_ON_CLOSE_S):
+            log.warning("the project was still being saved after %d s as the studio closed", SAVE_ON_CLOSE_S)
         self.studio.stop_engine()
 
     def _restore_layout(self) -> None:
@@ -673,12 +674,16 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.notify("Project saved.")
 
     def show_export(self) -> None:
-        """The Export dialog for the project (saved first, so the export has the latest edit); with
-        In and Out marked, only that part is exported."""
+        """The Export dialog for the project, once it is saved (on a worker thread) so the export has the
+        latest edit; with In and Out marked, only that part is exported. A failed save is reported instead."""
         if self.project_id is None:
             self.notify("No project is open yet.", True)
             return
-        self.timeline.save()
+        self.timeline.save(wait=False, then=self._export_saved_project)
+
+    def _export_saved_project(self) -> None:
+        if self.project_id is None:
+            return
         mark_in, mark_out = self.timeline.marks()
         span = None
         if mark_in is not None or mark_out is not None:
