@@ -39,6 +39,16 @@ def _clips(lib, project_id: int) -> int:
     return len(list(lib.load_timeline(project_id).find_clips()))
 
 
+def test_closing_writes_the_unsaved_edit_before_it_returns(qtbot, window, lib, tmp_path):
+    # The save on close moved off the GUI thread; shutdown must still wait for it (the process ends next).
+    window.timeline.autosave.timer.setInterval(60_000)  # the autosave would come too late
+    assert window.timeline.insert_take(_take(lib, tmp_path, "last edit"), 0.0)
+    project = window.project_id
+    assert _clips(lib, project) == 0
+    window.shutdown()
+    assert _clips(lib, project) > 0
+
+
 def test_the_studio_writes_the_project_itself_and_the_title_marks_unsaved_edits(qtbot, window, lib, tmp_path):
     # Before: an edit lived only in autosave snapshots until Ctrl+S, so `kinora export` rendered an older edit.
     first = window.project_id
