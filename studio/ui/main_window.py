@@ -56,8 +56,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
-FOLLOW_EDIT_MS = 150
-SAVE_ON_CLOSE_S = 30  # the longest the window waits for the project to be written as it closes  # the program monitor reloads the edit this long after the last change
+FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
+SAVE_ON_CLOSE_S = 30  # the longest the window waits for the project to be written as it closes
 
 
 class MainWindow(WindowProjectsMixin, QMainWindow):

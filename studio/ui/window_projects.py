@@ -31,7 +31,8 @@ class WindowProjectsMixin:
 
     def _load_project(self, work: Callable[[], Opened], done_text: str) -> None:
         """Run `work()` on a worker thread, then open the project it returns (the open one is saved first)."""
-        run_async(work, lambda opened: (self._project_ready(opened), self.notify(done_text.format(name=opened.project.name))),
+        run_async(work,
+                  lambda opened: (self._project_ready(opened), self.notify(done_text.format(name=opened.project.name))),
                   lambda exc: self.notify(f"Could not open the project: {exc}", True), receiver=self)
 
     def open_project(self, project_id: int) -> None:
@@ -76,7 +77,8 @@ class WindowProjectsMixin:
             return
         studio, project_id, name = self.studio, self.project_id, self.project_name
         self.timeline.forget_project()  # nothing more is written into the project being deleted
-        self._load_project(lambda: studio.delete_project(project_id), f"Deleted project “{name}”; opened “{{name}}”.")
+        self._load_project(lambda: studio.delete_project(project_id),
+                           f"Deleted project “{name}”; opened “{{name}}”.")
 
     def switch_project(self) -> None:
         run_async(self.studio.list_projects, self._choose_project,
