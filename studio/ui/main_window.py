@@ -111,7 +111,6 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
         self._connect()
-        self.studio.subscribe(self._studio_changed)
 
     # -- the app model ----------------------------------------------------------------------------
     # Read by the docks, dialogs and tests; the Studio holds them.
@@ -196,6 +195,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
+        self.studio.subscribe(self._studio_changed)  # the title and project_opened follow the app model
         self.bridge.event.connect(self._on_engine_event)
         self.prompt_panel.generate_requested.connect(self.submit)
         self.prompt_panel.download_requested.connect(self.show_models)
