@@ -720,9 +720,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             run_async(lambda path=path: studio.import_media(path),
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
-        for path in plan.projects:
-            run_async(lambda path=path: studio.open_project_file(path), self._project_imported,
-                      lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
+        for path in plan.projects:  # the open project's edit is saved first (a failed save stops the switch)
+            self.timeline.save(wait=False, then=lambda path=path: run_async(
+                lambda: studio.open_project_file(path), self._project_imported,
+                lambda exc: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self))
 
     def _media_imported(self, imported: Imported, path: Path) -> None:
         self.library_panel.model.refresh_take(imported.take.id)

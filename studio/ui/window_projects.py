@@ -29,11 +29,19 @@ class WindowProjectsMixin:
         self.setWindowTitle(f"{self.project_name}[*] — Kinora Studio")
         self.setWindowModified(not self.timeline.undo_stack().isClean())
 
-    def _load_project(self, work: Callable[[], Opened], done_text: str) -> None:
-        """Run `work()` on a worker thread, then open the project it returns (the open one is saved first)."""
-        run_async(work,
-                  lambda opened: (self._project_ready(opened), self.notify(done_text.format(name=opened.project.name))),
-                  lambda exc: self.notify(f"Could not open the project: {exc}", True), receiver=self)
+    def _load_project(self, work: Callable[[], Opened], done_text: str, *, save_first: bool = True) -> None:
+        """Save the open project's edit, then run `work()` and open the project it returns (both on worker
+        threads). A failed save is reported and nothing switches: the edit stays on screen."""
+        def load() -> None:
+            run_async(work,
+                      lambda opened: (self._project_ready(opened),
+                                      self.notify(done_text.format(name=opened.project.name))),
+                      lambda exc: self.notify(f"Could not open the project: {exc}", True), receiver=self)
+
+        if save_first:
+            self.timeline.save(wait=False, then=load)
+        else:
+            load()
 
     def open_project(self, project_id: int) -> None:
         """Open a project of the library."""
@@ -54,7 +62,7 @@ class WindowProjectsMixin:
         if not name or timeline is None:
             return
         copy, studio = timeline.deepcopy(), self.studio  # copied here: the edit changes on this thread only
-        self._load_project(lambda: studio.save_as(name, copy), "Saved as “{name}”.")
+        self._load_project(lambda: studio.save_as(name, copy), "Saved as “{name}”.", save_first=False)
 
     def rename_project(self) -> None:
         if self.project_id is None:

@@ -129,6 +129,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self.project_id = None
 
     def _leave_project(self) -> None:
+        # The window saves on a worker thread before it switches (WindowProjectsMixin._load_project), so the
+        # stack is clean here; this synchronous write only catches an edit made while the next project loaded.
         if self.project_id is not None and not self.document.undo_stack.isClean():
             self.save()
 
