@@ -137,8 +137,13 @@ def shoot(out_dir: Path, scratch: Path) -> None:
     # 4. An export running in the Queue dock (In/Out marked on the timeline).
     window.timeline.set_mark_in(1.0)
     window.timeline.set_mark_out(9.0)
-    window.show_export()
-    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible())
+    window.show_export()  # opens once the project is saved (a worker thread)
+
+    def shown() -> ExportDialog | None:
+        return next((w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible()), None)
+
+    wait(app, lambda: shown() is not None, 60, "the export dialog")
+    dialog = shown()
     dialog.path.setText(str(scratch / "trailer.mp4"))
     dialog.preset.setCurrentIndex(dialog.preset.findData("16:9"))
     dialog.start()

@@ -20,7 +20,8 @@ LAYERS: dict[str, int] = {
     "app": 14, "__main__": 14,
     # The CLI's `kinora serve` and the studio's "Serve the API" toggle start the server: it sits below both faces.
     "ui": 12, "cli": 12,
-    "server": 11,
+    # The studio's app model (the open project, engine, selection; no Qt) sits under the window beside it.
+    "server": 11, "studio_model": 11,
     # Cameos travel through feeds; a feed publishes signed exports of takes the engine made.
     "consent": 10,
     "feed": 9,

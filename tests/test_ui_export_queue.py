@@ -26,8 +26,16 @@ def test_export_runs_in_the_queue_dock_with_in_and_out_and_remembers_its_setting
         assert win.timeline.insert_take(take.id, 0.0)
         win.timeline.set_mark_in(0.5)
         win.timeline.set_mark_out(1.5)
-        win.show_export()
-        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible())
+        win.show_export()  # the project is saved on a worker thread, then the dialog opens
+
+        def shown() -> ExportDialog | None:
+            return next((w for w in QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible()),
+                        None)
+
+        qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT_MS)
+        dialog = shown()
+        # The export reads the saved project: the clip inserted a moment ago (autosave waits 3 s) is in it.
+        assert [c.name for c in lib.load_timeline(win.project_id).find_clips()]
         assert "In 0.50 s to Out 1.50 s" in " ".join(label.text() for label in dialog.findChildren(type(win._stall_label)))
         out = tmp_path / "cut.mp4"
         dialog.path.setText(str(out))

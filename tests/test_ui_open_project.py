@@ -101,7 +101,7 @@ def test_start_after_a_crash_offers_and_opens_the_recovered_project(qtbot, lib, 
 def test_file_open_and_drops_open_an_edl_like_the_cli(qtbot, lib, corpus: Path) -> None:
     # The window had its own list of project suffixes without .edl, so File > Open and drops refused
     # what `kinora open` reads; it now reads the one list in studio.project.files.
-    from studio.ui.drop_import import plan_drop
+    from studio.importing import plan_drop
 
     edl = corpus / "otio" / "premiere_example.edl"
     assert plan_drop([edl]).projects == [edl]

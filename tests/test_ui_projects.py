@@ -39,6 +39,43 @@ def _clips(lib, project_id: int) -> int:
     return len(list(lib.load_timeline(project_id).find_clips()))
 
 
+def test_closing_writes_the_unsaved_edit_before_it_returns(qtbot, window, lib, tmp_path):
+    # The save on close moved off the GUI thread; shutdown must still wait for it (the process ends next).
+    window.timeline.autosave.timer.setInterval(60_000)  # the autosave would come too late
+    assert window.timeline.insert_take(_take(lib, tmp_path, "last edit"), 0.0)
+    project = window.project_id
+    assert _clips(lib, project) == 0
+    window.shutdown()
+    assert _clips(lib, project) > 0
+
+
+def test_a_failed_save_stops_a_switch_and_keeps_the_edit_on_screen(qtbot, window, lib, tmp_path, monkeypatch):
+    # Switching saved the old project on the GUI thread inside the slot that opened the next one; when the write
+    # raised, the slot died half-way (the window named the next project, the timeline still showed the old
+    # one) and the error went to the log. The save now runs first on a worker thread; a failure stops the switch.
+    from studio.errors import LibraryError
+
+    window.timeline.autosave.timer.setInterval(60_000)
+    first, other = window.project_id, lib.create_project("Other").id
+    assert window.timeline.insert_take(_take(lib, tmp_path, "kept"), 0.0)
+
+    def full_disk(*_args: object) -> None:
+        raise LibraryError("The disk is full.")
+
+    monkeypatch.setattr(lib, "save_timeline", full_disk)
+    window.open_project(other)
+    qtbot.waitUntil(lambda: any("The disk is full" in text for text, error in window.messages if error),
+                    timeout=WAIT_MS)
+    wait_for_tasks()
+    qtbot.wait(50)  # anything still queued for the GUI thread is delivered
+    assert window.project_id == first and window.timeline.project_id == first
+    assert list(window.timeline.timeline().find_clips()) and window.isWindowModified()
+    monkeypatch.undo()
+    window.open_project(other)
+    qtbot.waitUntil(lambda: window.project_id == other, timeout=WAIT_MS)
+    assert _clips(lib, first) > 0
+
+
 def test_the_studio_writes_the_project_itself_and_the_title_marks_unsaved_edits(qtbot, window, lib, tmp_path):
     # Before: an edit lived only in autosave snapshots until Ctrl+S, so `kinora export` rendered an older edit.
     first = window.project_id
@@ -61,7 +98,7 @@ def test_new_switch_recent_rename_and_delete(qtbot, window, lib, tmp_path):
     assert second != first and window.windowTitle().startswith("Second[*]")
     assert window.timeline.marks() == (None, None)  # In/Out do not carry into the next project
     assert not list(window.timeline.timeline().find_clips())
-    qtbot.waitUntil(lambda: {p.id for p in window._recent} == {first, second}, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: {p.id for p in window.studio.recent} == {first, second}, timeout=WAIT_MS)
     from PySide6.QtWidgets import QMenu
 
     menu = QMenu()

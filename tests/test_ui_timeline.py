@@ -262,21 +262,22 @@ def test_an_edit_is_written_into_the_project_a_moment_later_and_a_crash_loses_no
         reopened.close()
 
 
-def test_swapping_in_another_take_is_undoable_and_keeps_both_takes(editor, lib, tmp_path):
+def test_swapping_in_another_take_is_undoable_and_keeps_both_takes(editor, lib, tmp_path, qtbot):
     first = generated_take(lib, tmp_path, "first", 1.0, 440)
     second = generated_take(lib, tmp_path, "second", 1.5, 880)
     editor.insert_take(first, 0.0)
     before = editor.timeline().to_json_string()
     video = clip_items(editor, "V1")[0]
-    assert editor.add_alternate_take(video.clip, second)
+    editor.add_alternate_take(video.clip, second)  # the take is read on a worker thread
+    qtbot.waitUntil(lambda: clip_items(editor, "V1")[0].take_id == second)
     video, audio = clip_items(editor, "V1")[0], clip_items(editor, "A1")[0]
     assert video.take_id == second and audio.take_id == second
     assert video.link == audio.link and video.link is not None
     assert video.ref.duration == pytest.approx(1.0)  # the cut keeps its length
     data = video.clip.metadata["kinora"]
     assert list(data["takes"]) == [first, second]
-    assert editor.swap_to_take(video.clip, first)
-    assert clip_items(editor, "V1")[0].take_id == first
+    editor.swap_to_take(video.clip, first)
+    qtbot.waitUntil(lambda: clip_items(editor, "V1")[0].take_id == first)
     editor.undo_stack().undo()
     editor.undo_stack().undo()
     assert editor.timeline().to_json_string() == before
@@ -411,7 +412,7 @@ def test_a_clip_moves_to_another_track_of_its_kind_only(editor, lib, tmp_path):
     assert [t.name for t in editor.timeline().tracks] == ["V1", "A1"]
 
 
-def test_a_finished_remix_becomes_a_take_to_swap_in_and_an_extension_goes_after(editor, lib, tmp_path):
+def test_a_finished_remix_becomes_a_take_to_swap_in_and_an_extension_goes_after(editor, lib, tmp_path, qtbot):
     parent = generated_take(lib, tmp_path, "parent", 1.0, 440)
     remix = generated_take(lib, tmp_path, "remix", 1.0, 550)
     extension = generated_take(lib, tmp_path, "extension", 0.5, 660)
@@ -423,9 +424,10 @@ def test_a_finished_remix_becomes_a_take_to_swap_in_and_an_extension_goes_after(
     menu = editor.context_menu(video)
     takes_menu = next(a.menu() for a in menu.actions() if a.text() == "Active take")
     next(a for a in takes_menu.actions() if a.text() == f"Take {remix}").trigger()
-    assert [i.take_id for i in clip_items(editor, "V1")] == [remix]
+    qtbot.waitUntil(lambda: [i.take_id for i in clip_items(editor, "V1")] == [remix])
     assert [i.take_id for i in clip_items(editor, "A1")] == [remix]
     assert editor.offer_take(remix, extension, "extend")
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2)  # placed once the library is read
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "V1")] == [(remix, 0.0), (extension, 1.0)]
 
 
@@ -480,13 +482,25 @@ def test_header_buttons_mute_and_solo_tracks_undoably(editor):
     assert not mute.isChecked() and not solo.isChecked()  # the buttons show the undone state
 
 
-def test_a_retake_swapped_into_a_trimmed_clip_shows_the_same_moment(editor, lib, tmp_path):
+def test_swapping_in_a_take_without_media_tells_the_user(editor, lib, tmp_path, qtbot):
+    # The swap read the library in the menu's slot on the GUI thread; it is read on a worker thread now,
+    # and its failure must still reach the user (errorOccurred, which the window turns into a notice).
+    editor.insert_take(generated_take(lib, tmp_path, "shot", 1.0, 440), 0.0)
+    pending = lib.create_take(Recipe(prompt="still rendering", seconds=1.0, width=64, height=64)).id
+    with qtbot.waitSignal(editor.errorOccurred, timeout=10_000) as error:
+        editor.add_alternate_take(clip_items(editor, "V1")[0].clip, pending)
+    assert f"Take {pending} has no media yet" in error.args[0]
+    assert clip_items(editor, "V1")[0].take_id != pending
+
+
+def test_a_retake_swapped_into_a_trimmed_clip_shows_the_same_moment(editor, lib, tmp_path, qtbot):
     parent = generated_take(lib, tmp_path, "parent", 2.0, 440)
     retake = generated_take(lib, tmp_path, "retake", 2.0, 550)
     editor.insert_take(parent, 0.0)
     video = clip_items(editor, "V1")[0]
     editor.view.trimRequested.emit(TrimRequest((video.ref, clip_items(editor, "A1")[0].ref), "head", 0.5))
-    assert editor.add_alternate_take(clip_items(editor, "V1")[0].clip, retake)
+    editor.add_alternate_take(clip_items(editor, "V1")[0].clip, retake)
+    qtbot.waitUntil(lambda: clip_items(editor, "V1")[0].take_id == retake)
     swapped = clip_items(editor, "V1")[0]
     assert swapped.take_id == retake
     assert (swapped.ref.start, swapped.ref.source_start, swapped.ref.duration) == pytest.approx((0.5, 0.5, 1.5))

@@ -15,11 +15,10 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from studio import __version__
-from studio.errors import ConsentError, KinoraError
-from studio.importing import Imported, adopt_recipe_images, import_file
-from studio.project.files import open_project_file
+from studio.errors import ConsentError
+from studio.importing import Imported
 from studio.recipe import REMIX_MODES
-from studio.ui import drop_import
+from studio.studio_model import ActiveJob, Change, JobAction, Opened, Studio, Submitted
 from studio.ui.api_server import ApiServerToggle
 from studio.ui.clip_inspector import ClipInspector
 from studio.ui.credentials_panel import CredentialsPanel
@@ -44,9 +43,10 @@ from studio.ui.tasks import run_async
 from studio.ui.theme import icon
 from studio.ui.timeline.editor import TimelineEditor
 from studio.ui.window_menus import build_menus
-from studio.ui.window_projects import UNTITLED_PROJECT, WindowProjectsMixin
+from studio.ui.window_projects import WindowProjectsMixin
 
 if TYPE_CHECKING:
+    from studio.consent.service import CameoService
     from studio.engine.control import Engine
     from studio.engine.events import EngineEvent
     from studio.library import Library
@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
 FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
+SAVE_ON_CLOSE_S = 30  # the longest the window waits for the project to be written as it closes
 
 
 class MainWindow(WindowProjectsMixin, QMainWindow):
@@ -69,14 +70,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
                  project_id: int | None = None) -> None:
         """`project_id` is the project `start()` opens (default: the most recently changed one)."""
         super().__init__(parent)
-        self.lib = lib
-        self.runner = runner
+        self.studio = Studio(lib, runner, start_project=project_id)  # the app model; this window is its view
         self.bridge = bridge
-        self.project_id: int | None = None
-        self.project_name = UNTITLED_PROJECT
-        self._recent: list[Any] = []  # the library's projects, last changed first (for Open Recent)
-        self._save_previous = True  # Save As leaves the old project as it was saved
-        self._start_project = project_id
         self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
         self._landing: dict[int, tuple[int, str]] = {}  # new take -> (parent on the timeline, remix kind)
@@ -99,12 +94,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.timeline = TimelineEditor(lib)
         self.credentials = CredentialsPanel()
         self.lineage = LineageView(lib)
-        from studio.feed.service import FeedService
-
-        self.feed = FeedView(FeedService(lib))
-        from studio.consent.service import CameoService
-
-        self.cameos = CameoService(self.feed.service)  # @handle checks before queueing, receipts, removals
+        self.feed = FeedView(self.studio.cameos.feed)  # the cameo checks use the Feed's identity
         self.feed.after_sync = self.cameos.after_sync
 
         self.docks: dict[str, QDockWidget] = {}
@@ -121,6 +111,38 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
         self._connect()
+
+    # -- the app model ----------------------------------------------------------------------------
+    # Read by the docks, dialogs and tests; the Studio holds them.
+    @property
+    def lib(self) -> Library:
+        return self.studio.lib
+
+    @property
+    def runner(self) -> Engine | None:
+        return self.studio.engine
+
+    @runner.setter
+    def runner(self, engine: Engine | None) -> None:  # a cluster joined, or a test's engine
+        self.studio.engine = engine
+
+    @property
+    def project_id(self) -> int | None:
+        return self.studio.project_id
+
+    @property
+    def project_name(self) -> str:
+        return self.studio.project_name
+
+    @property
+    def cameos(self) -> CameoService:
+        return self.studio.cameos  # @handle checks before queueing, receipts, removals
+
+    def _studio_changed(self, change: Change) -> None:
+        if change in (Change.PROJECT, Change.NAME):
+            self._show_title()
+        if change is Change.PROJECT and self.project_id is not None:
+            self.project_opened.emit(self.project_id)
 
     # -- construction ---------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
@@ -173,6 +195,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
+        self.studio.subscribe(self._studio_changed)  # the title and project_opened follow the app model
         self.bridge.event.connect(self._on_engine_event)
         self.prompt_panel.generate_requested.connect(self.submit)
         self.prompt_panel.download_requested.connect(self.show_models)
@@ -227,9 +250,9 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.prompt_panel.set_models([])
         run_async(load_model_choices, self._models_loaded,
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
-        run_async(self._load_jobs, self._jobs_loaded, lambda exc: self.notify(f"Could not read the queue: {exc}", True),
-                  receiver=self)
-        run_async(self._open_start_project, self._project_ready,
+        run_async(self.studio.active_jobs, self._jobs_loaded,
+                  lambda exc: self.notify(f"Could not read the queue: {exc}", True), receiver=self)
+        run_async(self.studio.open_start_project, self._project_ready,
                   lambda exc: self.notify(f"Could not open the project: {exc}", True))
 
     def _models_loaded(self, choices: list[Any]) -> None:
@@ -237,45 +260,24 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.prompt_panel.set_models(choices, select=settings.value("prompt/model") or None)
         self.library_panel.set_model_ids([choice.id for choice in choices])
 
-    def _load_jobs(self) -> list[tuple[Any, str, str | None]]:
-        return [(job, take.display_title, take.remix_kind) for job in self.lib.list_jobs(active_only=True)
-                if (take := self.lib.take(job.take_id))]
-
-    def _jobs_loaded(self, jobs: list[tuple[Any, str, str | None]]) -> None:
+    def _jobs_loaded(self, jobs: list[ActiveJob]) -> None:
         phases = {"pending": "queued", "running": "loading", "paused": "paused"}
-        for job, title, remix_kind in jobs:
-            self.queue_panel.add_job(job.take_id, job.id, title, phases.get(job.status, job.status), remix_kind)
-        paused = sum(1 for job, _, _ in jobs if job.status == "paused")
+        for active in jobs:
+            job = active.job
+            self.queue_panel.add_job(job.take_id, job.id, active.title, phases.get(job.status, job.status),
+                                     active.remix_kind)
+        paused = sum(1 for active in jobs if active.job.status == "paused")
         if paused:
             self.notify(f"{paused} job(s) from the last session are paused in the queue: press Resume to run them.")
 
-    def _open_start_project(self) -> tuple[Any, Any]:
-        if self._start_project is not None:
-            project = self.lib.project(self._start_project)
+    def _project_ready(self, opened: Opened) -> None:
+        """A project was read on a worker thread: the timeline shows it, then the Studio opens it (the
+        title and `project_opened` follow from its Change.PROJECT)."""
+        if opened.error is not None:
+            self.notify(f"Could not load project “{opened.project.name}”: {opened.error}", True)
         else:
-            projects = self.lib.list_projects()
-            project = projects[0] if projects else self.lib.create_project(UNTITLED_PROJECT)
-        return self._with_timeline(project)
-
-    def _with_timeline(self, project: Any) -> tuple[Any, Any]:
-        """(project, its timeline or the error reading it): read on a worker thread for `_project_ready`."""
-        try:
-            return project, self.lib.load_timeline(project.id)
-        except KinoraError as exc:  # a broken stored project must not stop the studio opening
-            return project, exc
-
-    def _project_ready(self, opened: tuple[Any, Any]) -> None:
-        project, timeline = opened
-        self.project_id = project.id
-        self.project_name = project.name
-        if isinstance(timeline, KinoraError):
-            self.notify(f"Could not load project “{project.name}”: {timeline}", True)
-        else:
-            self.timeline.set_project(project.id, timeline, save_previous=self._save_previous)
-        self._save_previous = True
-        self._show_title()
-        self.project_opened.emit(project.id)
-        self._refresh_recent()
+            self.timeline.set_project(opened.project.id, opened.timeline, save_previous=opened.save_previous)
+        self.studio.adopt(opened)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = studio_settings()
@@ -294,13 +296,11 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._probe_label_timer.stop()
         self.preview.shutdown()
         self.feed.shutdown()
-        try:
-            self.timeline.save()
-        except KinoraError as exc:
-            log.warning("could not save the timeline on close: %s", exc)
-        if self.runner is not None:
-            self.runner.stop()
-            self.runner = None
+        # The edit is written on a worker thread and waited for, within a bound: a stuck disk must not hang the
+        # close. A failed write is logged (AutosaveController.failed), as the synchronous save's was.
+        if not self.timeline.save(wait=False).wait(SAVE_ON_CLOSE_S):
+            log.warning("the project was still being saved after %d s as the studio closed", SAVE_ON_CLOSE_S)
+        self.studio.stop_engine()
 
     def _restore_layout(self) -> None:
         settings = studio_settings()
@@ -371,27 +371,13 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     # -- generation -----------------------------------------------------------------------------
     def submit(self, recipe: Recipe, parent_take_id: int | None = None, remix_kind: str | None = None) -> None:
-        """Autosave the project, then queue the take with the engine (both on a worker thread)."""
-        if self.runner is None:
-            self.notify("The engine is not running, so nothing can be generated.", True)
-            return
-        runner, lib, project_id, cameos = self.runner, self.lib, self.project_id, self.cameos
-        timeline = self._timeline_copy()
-
-        def work() -> tuple[int, tuple[str, ...]]:
-            if project_id is not None:
-                lib.snapshot_project(project_id, "autosave", timeline)
-            # Cameo grants and content rules are checked before anything is queued (studio.consent); a dropped
-            # image is copied into the library first: the take never names a file outside it.
-            take_id, cleared = cameos.submit(
-                lambda r: runner.submit(r, parent_take_id=parent_take_id, remix_kind=remix_kind),
-                adopt_recipe_images(lib, recipe))
-            return take_id, cleared.notes
-
+        """Autosave the project, check cameo consent, then queue the take with the engine (Studio.submit, on a
+        worker thread)."""
+        studio, timeline = self.studio, self._timeline_copy()
         for_timeline = parent_take_id is not None and parent_take_id == self._timeline_parent
 
-        def submitted(outcome: tuple[int, tuple[str, ...]]) -> None:
-            take_id, notes = outcome
+        def submitted(outcome: Submitted) -> None:
+            take_id, notes = outcome.take_id, outcome.notes
             if for_timeline:  # lands on the timeline when it is done
                 self._landing[take_id] = (parent_take_id, remix_kind or "remix")
             self._submitted(take_id, recipe, remix_kind)
@@ -403,7 +389,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
                 self.prompt_panel.show_error(str(exc))
             self.notify(f"Could not start the take: {exc}", True)
 
-        run_async(work, submitted, refused, receiver=self)
+        run_async(lambda: studio.submit(recipe, parent_take_id, remix_kind, timeline), submitted, refused,
+                  receiver=self)
 
     def _timeline_copy(self) -> Any:
         timeline = self.timeline.timeline()
@@ -417,20 +404,14 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.notify(f"Take {take_id} is queued ({recipe.model_id}).")
 
     def _engine_call(self, name: str, take_id: int) -> None:
-        runner = self.runner
-        if runner is None:
-            return
-        run_async(lambda: getattr(runner, name)(take_id), None,
+        studio, action = self.studio, JobAction(name)
+        run_async(lambda: studio.control(action, take_id), None,
                   lambda exc: self.notify(f"Could not {name} take {take_id}: {exc}", True), receiver=self)
 
     def _reorder_jobs(self, job_ids: list[int]) -> None:
-        lib = self.lib
-
-        def work() -> None:
-            for position, job_id in enumerate(job_ids):
-                lib.move_job(job_id, position)
-
-        run_async(work, None, lambda exc: self.notify(f"Could not reorder the queue: {exc}", True), receiver=self)
+        studio = self.studio
+        run_async(lambda: studio.reorder_jobs(job_ids), None,
+                  lambda exc: self.notify(f"Could not reorder the queue: {exc}", True), receiver=self)
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         self.queue_panel.apply_event(event)
@@ -438,8 +419,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             self.library_panel.model.refresh_take(event.take_id)
         if event.phase == "done":
             self.notify(f"Take {event.take_id} is ready.")
-            cameos, take_id = self.cameos, event.take_id
-            run_async(lambda: cameos.take_done(take_id), None,  # signed receipts for friends' cameos in it
+            studio, take_id = self.studio, event.take_id
+            run_async(lambda: studio.take_done(take_id), None,  # signed receipts for friends' cameos in it
                       lambda exc: self.notify(f"Could not sign the cameo receipt of take {take_id}: {exc}", True),
                       receiver=self)
             if event.take_id in self._landing:
@@ -452,6 +433,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     # -- takes ----------------------------------------------------------------------------------
     def _take_selected(self, item: TakeItem | None) -> None:
+        self.studio.select_take(item.take_id if item is not None else None)
         self.inspector.show_item(item)
         if item is None:
             return
@@ -462,6 +444,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             self.credentials.clear()
 
     def _clip_selected(self, facts: Any) -> None:
+        self.studio.select_clip(facts)
         self.clip_inspector.show_clip(facts)
         if facts is not None:
             self.docks["inspector"].raise_()
@@ -692,12 +675,16 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.notify("Project saved.")
 
     def show_export(self) -> None:
-        """The Export dialog for the project (saved first, so the export has the latest edit); with
-        In and Out marked, only that part is exported."""
+        """The Export dialog for the project, once it is saved (on a worker thread) so the export has the
+        latest edit; with In and Out marked, only that part is exported. A failed save is reported instead."""
         if self.project_id is None:
             self.notify("No project is open yet.", True)
             return
-        self.timeline.save()
+        self.timeline.save(wait=False, then=self._export_saved_project)
+
+    def _export_saved_project(self) -> None:
+        if self.project_id is None:
+            return
         mark_in, mark_out = self.timeline.marks()
         span = None
         if mark_in is not None or mark_out is not None:
@@ -726,17 +713,18 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     def import_paths(self, paths: list[Path]) -> None:
         """Open project files and import media files on worker threads; refuse anything else."""
-        plan = drop_import.plan_drop(paths)
+        studio = self.studio
+        plan = studio.plan_import(paths)
         if plan.refused:
             self.notify(plan.refusal(), True)
-        lib = self.lib
         for path in plan.media:
-            run_async(lambda path=path: import_file(lib, path),
+            run_async(lambda path=path: studio.import_media(path),
                       lambda take, path=path: self._media_imported(take, path),
                       lambda exc, path=path: self.notify(f"Could not import {path.name}: {exc}", True), receiver=self)
-        for path in plan.projects:
-            run_async(lambda path=path: self._with_timeline(open_project_file(lib, path)[0]), self._project_imported,
-                      lambda exc, path=path: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self)
+        for path in plan.projects:  # the open project's edit is saved first (a failed save stops the switch)
+            self.timeline.save(wait=False, then=lambda path=path: run_async(
+                lambda: studio.open_project_file(path), self._project_imported,
+                lambda exc: self.notify(f"Could not open {path.name}: {exc}", True), receiver=self))
 
     def _media_imported(self, imported: Imported, path: Path) -> None:
         self.library_panel.model.refresh_take(imported.take.id)
@@ -750,11 +738,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             self.docks["credentials"].show()
             self.docks["credentials"].raise_()
 
-    def _project_imported(self, opened: tuple[Any, Any]) -> None:
+    def _project_imported(self, opened: Opened) -> None:
         self._project_ready(opened)
-        project = opened[0]
         self.library_panel.model.reload()  # the project's media came in as takes
-        self.notify(f"Opened project “{project.name}”.")
+        self.notify(f"Opened project “{opened.project.name}”.")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

@@ -5,16 +5,17 @@ Every library call runs on a worker thread; the dialogs only ask (studio/ui/proj
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from studio.studio_model import Opened
 from studio.ui.projects import ProjectSwitcher, ask_name, confirm_delete_project
 from studio.ui.tasks import run_async
 
-UNTITLED_PROJECT = "Untitled"
-
 
 class WindowProjectsMixin:
-    """Project methods of MainWindow (which provides lib, timeline, project_id/name, notify, _project_ready)."""
+    """Project methods of MainWindow (which provides studio, timeline, notify, _project_ready): they ask,
+    then run the Studio's operation on a worker thread (studio/studio_model.py)."""
 
     # Injected in tests; the real ones ask with dialogs.
     ask_name = staticmethod(ask_name)
@@ -28,26 +29,31 @@ class WindowProjectsMixin:
         self.setWindowTitle(f"{self.project_name}[*] — Kinora Studio")
         self.setWindowModified(not self.timeline.undo_stack().isClean())
 
-    def _load_project(self, make: Any, done_text: str) -> None:
-        """Run `make() -> ProjectRecord` on a worker thread, then open that project (the open one is saved first)."""
-        run_async(lambda: self._with_timeline(make()),
-                  lambda opened: (self._project_ready(opened), self.notify(done_text.format(name=opened[0].name))),
-                  lambda exc: self.notify(f"Could not open the project: {exc}", True), receiver=self)
+    def _load_project(self, work: Callable[[], Opened], done_text: str, *, save_first: bool = True) -> None:
+        """Save the open project's edit, then run `work()` and open the project it returns (both on worker
+        threads). A failed save is reported and nothing switches: the edit stays on screen."""
+        def load() -> None:
+            run_async(work,
+                      lambda opened: (self._project_ready(opened),
+                                      self.notify(done_text.format(name=opened.project.name))),
+                      lambda exc: self.notify(f"Could not open the project: {exc}", True), receiver=self)
+
+        if save_first:
+            self.timeline.save(wait=False, then=load)
+        else:
+            load()
 
     def open_project(self, project_id: int) -> None:
         """Open a project of the library."""
         if project_id != self.project_id:
-            lib = self.lib
-            self._load_project(lambda: lib.project(project_id), "Opened project “{name}”.")
+            studio = self.studio
+            self._load_project(lambda: studio.load_project(project_id), "Opened project “{name}”.")
 
     def new_project(self) -> None:
-        names = {p.name for p in self._recent}
-        default = next(f"Untitled {n}" if n > 1 else UNTITLED_PROJECT for n in range(1, 10_000)
-                       if (f"Untitled {n}" if n > 1 else UNTITLED_PROJECT) not in names)
-        name = self.ask_name(self, "New Project", "Name of the new project:", default)
+        name = self.ask_name(self, "New Project", "Name of the new project:", self.studio.new_project_name())
         if name:
-            lib = self.lib
-            self._load_project(lambda: lib.create_project(name), "New project “{name}”.")
+            studio = self.studio
+            self._load_project(lambda: studio.create_project(name), "New project “{name}”.")
 
     def save_project_as(self) -> None:
         """A copy of the edit on screen as a new project, which stays open; the old one keeps its last save."""
@@ -55,10 +61,8 @@ class WindowProjectsMixin:
         name = self.ask_name(self, "Save Project As", "Name of the copy:", f"{self.project_name} copy")
         if not name or timeline is None:
             return
-        copy, lib = timeline.deepcopy(), self.lib
-        copy.name = name
-        self._save_previous = False
-        self._load_project(lambda: lib.create_project(name, copy), "Saved as “{name}”.")
+        copy, studio = timeline.deepcopy(), self.studio  # copied here: the edit changes on this thread only
+        self._load_project(lambda: studio.save_as(name, copy), "Saved as “{name}”.", save_first=False)
 
     def rename_project(self) -> None:
         if self.project_id is None:
@@ -66,51 +70,39 @@ class WindowProjectsMixin:
         name = self.ask_name(self, "Rename Project", "New name:", self.project_name)
         if not name:
             return
-        lib, project_id = self.lib, self.project_id
+        studio, project_id = self.studio, self.project_id
 
-        def renamed(_result: object) -> None:
-            if self.project_id == project_id:
-                self.project_name = name
-                self._show_title()
-            self._refresh_recent()
+        def renamed(projects: list[Any]) -> None:
+            studio.set_recent(projects)  # the title follows (Change.NAME)
             self.notify(f"Renamed the project to “{name}”.")
 
-        run_async(lambda: lib.rename_project(project_id, name), renamed,
+        run_async(lambda: studio.rename_project(project_id, name), renamed,
                   lambda exc: self.notify(f"Could not rename: {exc}", True), receiver=self)
 
     def delete_project(self) -> None:
         """Delete the open project (after asking) and open the last changed other one, or a new one."""
         if self.project_id is None or not self.confirm_delete_project(self, self.project_name):
             return
-        lib, project_id, name = self.lib, self.project_id, self.project_name
+        studio, project_id, name = self.studio, self.project_id, self.project_name
         self.timeline.forget_project()  # nothing more is written into the project being deleted
-
-        def work() -> Any:
-            lib.delete_project(project_id)
-            others = lib.list_projects()
-            return others[0] if others else lib.create_project(UNTITLED_PROJECT)
-
-        self._load_project(work, f"Deleted project “{name}”; opened “{{name}}”.")
+        self._load_project(lambda: studio.delete_project(project_id),
+                           f"Deleted project “{name}”; opened “{{name}}”.")
 
     def switch_project(self) -> None:
-        run_async(self.lib.list_projects, self._choose_project,
+        run_async(self.studio.list_projects, self._choose_project,
                   lambda exc: self.notify(f"Could not list the projects: {exc}", True), receiver=self)
 
     def _choose_project(self, projects: list[Any]) -> None:
-        self._recent = projects
+        self.studio.set_recent(projects)
         chosen = self.choose_switch(projects)
         if chosen is not None:
             self.open_project(chosen)
 
     def fill_recent_menu(self, menu: Any) -> None:
-        """File > Open Recent: the projects as last listed (refreshed after every project change)."""
+        """File > Open Recent: the projects as last listed (read again with every project opened or renamed)."""
         menu.clear()
-        for project in self._recent[:10]:
+        for project in self.studio.recent[:10]:
             action = menu.addAction(project.name + ("  (open)" if project.id == self.project_id else ""))
             action.triggered.connect(lambda _checked=False, pid=project.id: self.open_project(pid))
-        if not self._recent:
+        if not self.studio.recent:
             menu.addAction("No projects yet").setEnabled(False)
-
-    def _refresh_recent(self) -> None:
-        run_async(self.lib.list_projects, lambda projects: setattr(self, "_recent", projects), lambda exc: None,
-                  receiver=self)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -107,15 +108,22 @@ class AutosaveController(QObject):
             return
         self.save_now(clean=True, wait=False)
 
-    def save_now(self, clean: bool = True, wait: bool = True) -> None:
+    def save_now(self, clean: bool = True, wait: bool = True,
+                 then: Callable[[], None] | None = None) -> threading.Event:
         """Save the timeline as the project's edit; the undo stack is marked clean.
 
         `wait=False` writes on a worker thread (a copy of the timeline); `wait=True` writes before
-        returning, for closing the window or switching projects, where the write must come first.
+        returning, for switching projects, where the write must come first. `then()` runs on this thread
+        once the project on disk is what was on screen (not after a failure, which `failed` reports).
+        Returns an event set when the write has finished or failed: what a closing window waits on.
         """
         self.timer.stop()
+        finished = threading.Event()
         if self.project_id is None or self.document is None or self.document.timeline is None:
-            return
+            finished.set()
+            if then is not None:
+                then()
+            return finished
         library, project_id, stack = self.library, self.project_id, self.document.undo_stack
         index, copy = stack.index(), self.document.timeline.deepcopy()
         self._generation += 1
@@ -123,10 +131,13 @@ class AutosaveController(QObject):
 
         def write() -> None:
             # Workers run side by side: an older copy that finishes late must not overwrite a newer one.
-            with self._write_lock:
-                if generation > self._written:
-                    library.save_timeline(project_id, copy)
-                    self._written = generation
+            try:
+                with self._write_lock:
+                    if generation > self._written:
+                        library.save_timeline(project_id, copy)
+                        self._written = generation
+            finally:
+                finished.set()
 
         def done(_result: object = None) -> None:
             self.writing -= 1
@@ -134,6 +145,8 @@ class AutosaveController(QObject):
             if clean and self.project_id == project_id and stack.index() == index:
                 stack.setClean()
             self.saved.emit(project_id)
+            if then is not None:
+                then()
 
         def failed(exc: BaseException) -> None:  # a full disk must not lose the edit in memory
             self.writing -= 1
@@ -151,6 +164,7 @@ class AutosaveController(QObject):
             done()
         else:
             run_async(write, done, failed, receiver=self)
+        return finished
 
     def flush(self) -> None:
         """Write a pending save now, before returning (closing or switching projects)."""

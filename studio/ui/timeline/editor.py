@@ -14,7 +14,9 @@ Everything that changes the edit is a command on the undo stack (see commands.py
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +131,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self.project_id = None
 
     def _leave_project(self) -> None:
+        # The window saves on a worker thread before it switches (WindowProjectsMixin._load_project), so the
+        # stack is clean here; this synchronous write only catches an edit made while the next project loaded.
         if self.project_id is not None and not self.document.undo_stack.isClean():
             self.save()
 
@@ -142,11 +146,11 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         """A new edit history list (QUndoView) over this editor's undo stack, for a dock."""
         return EditHistoryPanel(self.document.undo_stack, parent)
 
-    def save(self, wait: bool = True) -> None:
+    def save(self, wait: bool = True, then: Callable[[], None] | None = None) -> threading.Event:
         """Save the timeline into the project now (a clean save: nothing is left to recover);
-        `wait=False` writes on a worker thread (autosave.saved / failed report the outcome)."""
-        if self.project_id is not None and self.document.timeline is not None:
-            self.autosave.save_now(clean=True, wait=wait)
+        `wait=False` writes on a worker thread (autosave.saved / failed report the outcome) and `then()`
+        runs once it is written. Returns an event set when the write has finished or failed."""
+        return self.autosave.save_now(clean=True, wait=wait, then=then)
 
     @Slot(float)
     def set_playhead(self, t: float) -> None:
@@ -185,7 +189,9 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         """Insert a library take at `time` (default: the playhead): picture and sound, linked.
 
         `track_index` (into timeline.tracks) picks the track of its kind; the other clip goes on
-        the first track of the other kind. Later clips on those tracks move right.
+        the first track of the other kind. Later clips on those tracks move right. It reads the library
+        on the calling thread, which is why only scripts and tests call it: drops and finished remixes go
+        through `insert_takes`, which reads it on a worker thread.
         """
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
@@ -227,9 +233,6 @@ class TimelineEditor(TakeMenuMixin, QWidget):
             self.errorOccurred.emit(str(exc))
             return []
         return self._place(video, audio, time, track_index)
-
-    def _clips_of(self, take_id: int, timeline: otio.schema.Timeline) -> tuple[Any, Any]:
-        return clips_of(self.library, take_id, timeline_rate(timeline))
 
     def _place(self, video: Any, audio: Any, time: float, track_index: int,
                overwrite: bool = False) -> list[otio.schema.Clip]:

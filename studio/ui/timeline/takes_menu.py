@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from studio.errors import KinoraError
 from studio.project import edit_plans as edits
 from studio.project.offline import offline_reason, relink_changes
-from studio.project.timeline import clips_of_take, kinora_data
+from studio.project.timeline import clips_of_take, kinora_data, timeline_rate
 from studio.ui.tasks import run_async
 from studio.ui.timeline.items import ClipItem
 
@@ -25,15 +25,20 @@ from studio.ui.timeline.items import ClipItem
 class TakeMenuMixin:
     """Take and remix methods of TimelineEditor."""
 
-    def add_alternate_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
+    def add_alternate_take(self, clip: otio.schema.Clip, take_id: int) -> None:
         """Make take `take_id` the active take of `clip` (and its linked partner), keeping the old
-        one in the clip's takes list so it can be swapped back. Undoable."""
-        timeline = self.document.timeline
-        try:
-            video, audio = self._clips_of(take_id, timeline)
-        except KinoraError as exc:
-            self.errorOccurred.emit(str(exc))
-            return False
+        one in the clip's takes list so it can be swapped back. Undoable.
+
+        The take is read from the library on a worker thread; the swap is made when it is ready (a
+        failure is reported through errorOccurred)."""
+        from studio.ui.timeline.editor import clips_of  # editor.py imports this mixin
+
+        library, rate = self.library, timeline_rate(self.document.timeline)
+        run_async(lambda: clips_of(library, take_id, rate), lambda found: self._swap_in(clip, take_id, *found),
+                  lambda exc: self.errorOccurred.emit(str(exc)), receiver=self)
+
+    def _swap_in(self, clip: otio.schema.Clip, take_id: int, video: otio.schema.Clip | None,
+                 audio: otio.schema.Clip | None) -> bool:
         item = next((i for i in self.view.clip_items if i.clip is clip), None)
         olds = self.view.items_linked_to([item]) if item else []
         link = uuid.uuid4().hex if len(olds) > 1 else None
@@ -64,21 +69,23 @@ class TakeMenuMixin:
             self.errorOccurred.emit(f"Take {parent_take_id} is not on the timeline; drag take {new_take_id} "
                                     "in from the library instead.")
             return False
-        if kind == "extend":
+        if kind == "extend":  # lands once the library is read (a worker thread)
             last = max((c for _, _, c in placed), key=lambda c: edits.span(timeline, c)[1])
             return self.extend_with_take(last, new_take_id)
         return self.run_edit(f"Take {new_take_id} available",
                              edits.plan_add_to_takes([c for _, _, c in placed], new_take_id))
 
-    def swap_to_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
-        """Make another of the clip's listed takes the active one (undoable)."""
-        return self.add_alternate_take(clip, take_id)
+    def swap_to_take(self, clip: otio.schema.Clip, take_id: int) -> None:
+        """Make another of the clip's listed takes the active one (undoable; read on a worker thread)."""
+        self.add_alternate_take(clip, take_id)
 
     def extend_with_take(self, clip: otio.schema.Clip, take_id: int) -> bool:
-        """Insert take `take_id` right after `clip` (what "Extend" produces lands here)."""
+        """Insert take `take_id` right after `clip` (what "Extend" produces lands here), once the library
+        has been read on a worker thread."""
         end = edits.span(self.document.timeline, clip)[1]
         track, _ = edits.locate(self.document.timeline, clip)
-        return self.insert_take(take_id, end, list(self.document.timeline.tracks).index(track))
+        self.insert_takes([take_id], end, list(self.document.timeline.tracks).index(track))
+        return True
 
     def context_menu(self, item: ClipItem | None) -> QMenu | None:
         """The clip's menu: remix actions, takes to swap in, link/unlink, split and delete."""
