@@ -23,6 +23,8 @@ def collect_shortcuts(window: QMainWindow) -> dict[str, list[tuple[str, str]]]:
     """Group -> [(action, shortcut)] for every menu action and every dock widget action with a shortcut."""
     groups: dict[str, list[tuple[str, str]]] = {}
     seen: set[int] = set()
+    listed: set[tuple[str, str]] = set()  # (text, keys): the Source and Program monitors' own transport
+    # actions are the Playback menu's again, one set per monitor; the sheet lists them once
 
     def walk(menu: QMenu, group: str) -> None:
         for action in menu.actions():
@@ -32,6 +34,7 @@ def collect_shortcuts(window: QMainWindow) -> dict[str, list[tuple[str, str]]]:
                 seen.add(id(action))
                 keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
                 groups.setdefault(group, []).append((_clean(action.text()), keys))
+                listed.add((_clean(action.text()), keys))
 
     for top in window.menuBar().actions():
         if top.menu() is not None:
@@ -44,6 +47,9 @@ def collect_shortcuts(window: QMainWindow) -> dict[str, list[tuple[str, str]]]:
                 continue
             seen.add(id(action))
             keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+            if (_clean(action.text()), keys) in listed:
+                continue
+            listed.add((_clean(action.text()), keys))
             groups.setdefault(dock.windowTitle(), []).append((_clean(action.text()), keys))
     return groups
 
