@@ -163,11 +163,12 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.splitDockWidget(library, timeline, Qt.Orientation.Horizontal)
         self.splitDockWidget(prompt, queue, Qt.Orientation.Vertical)
         self.tabifyDockWidget(library, inspector)
+        feed = self._dock("feed", "Feed", self.feed)
         for dock in (self._dock("credentials", "Credentials", self.credentials),
                      self._dock("lineage", "Lineage", self.lineage),
-                     self._dock("history", "History", self.timeline.history_panel()),
-                     self._dock("feed", "Feed", self.feed)):
+                     self._dock("history", "History", self.timeline.history_panel()), feed):
             self.tabifyDockWidget(inspector, dock)
+        feed.hide()  # View > Feed opens it: its ~830 px minimum would squeeze the timeline at 1440 wide
         library.raise_()
         self.resizeDocks([prompt, source, program], [280, 580, 580], Qt.Orientation.Horizontal)
         self.resizeDocks([library, timeline], [520, 640], Qt.Orientation.Horizontal)
