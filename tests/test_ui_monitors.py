@@ -156,3 +156,12 @@ def test_the_default_layout_fits_a_1440_by_900_screen(window):
     hint = window.minimumSizeHint()
     assert hint.width() <= 1440 and hint.height() <= 900, hint
     assert not window.docks["source"].isHidden() and not window.docks["program"].isHidden()
+
+
+def test_a_sound_file_plays_in_source_with_its_waveform(qtbot, window, corpus):
+    source = window.monitors.source
+    window.monitors.play_file(corpus / "audio" / "bear.opus")
+    qtbot.waitUntil(lambda: source.player.playing and source.player.current_frame() is not None, timeout=WAIT_MS)
+    picture = source.player.current_frame().image
+    assert ((picture[..., 1] > 150) & (picture[..., 0] < 120)).sum() > 500  # the waveform, not black
+    assert not window.monitors.program.showing_timeline  # an empty timeline: Program keeps its hint

@@ -85,6 +85,7 @@ class Monitors(QObject):
             for name in ("loop", "stats"):  # the menu's check marks follow the active monitor's
                 player.transport_actions_by_name()[name].toggled.connect(lambda _on, kind=kind: self._sync_checks(kind))
         self.program.sourceLoaded.connect(self._program_loaded)
+        self.program.loadFailed.connect(lambda _text: self._after_program_load.clear())  # nothing waits forever
         # Program and the timeline share one clock: the playhead follows Program, and a ruler click or a
         # scrub on the timeline moves Program there.
         self.program.positionChanged.connect(self.timeline.set_playhead)

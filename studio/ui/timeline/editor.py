@@ -70,8 +70,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
     remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
     timelineChanged = Signal()
     errorOccurred = Signal(str)
-    # A transport key pressed on the timeline ("play", "home", "step_back", ...: the Preview's action
-    # names); the window runs it on the program monitor.
+    # A transport key pressed on the timeline ("play", "home", "step_back", ...: a monitor's action
+    # names); studio/ui/monitors.py runs it on the Program monitor.
     transportRequested = Signal(str)
 
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
