@@ -128,6 +128,7 @@ def shoot(out: Path) -> None:
 
     # One more take, grabbed while it is still denoising so the queue shows live progress. Twice tiny-random's
     # 4 steps: the live preview comes every 4th step, and 4 more leave time for the posters and the grab.
+    window.queue_panel.clear.click()  # "Clear finished": the running job's row is the one in sight
     running = generate(app, window, "a blue bird flies over the sea at dawn", "tiny-random", 64, 4, steps=8)
     card = window.queue_panel.card(running)
     wait(app, lambda: card.state.phase == "denoising" and not card.preview.pixmap().isNull(), 600,

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from window_helpers import open_window, tiny_recipe
 
 from studio.media.encode import write_clip
+from studio.project.timeline import kinora_data
 from studio.ui.library.query import describe_take
 from studio.ui.monitors import Monitor
 from studio.ui.tasks import wait_for_tasks
@@ -165,3 +166,31 @@ def test_a_sound_file_plays_in_source_with_its_waveform(qtbot, window, corpus):
     picture = source.player.current_frame().image
     assert ((picture[..., 1] > 150) & (picture[..., 0] < 120)).sum() > 500  # the waveform, not black
     assert not window.monitors.program.showing_timeline  # an empty timeline: Program keeps its hint
+
+
+def video_layout(window) -> list[tuple[int, float, float]]:
+    """(take id, start, end) of each clip on V1, in order."""
+    track = window.timeline.timeline().video_tracks()[0]
+    return [(kinora_data(c)["take_id"], round(c.range_in_parent().start_time.to_seconds(), 3),
+             round(c.range_in_parent().end_time_exclusive().to_seconds(), 3)) for c in track.find_clips()]
+
+
+def test_the_source_take_goes_onto_the_timeline_by_append_insert_and_overwrite(qtbot, window, lib):
+    dark, light = window.test_takes
+    assert window.timeline.insert_take(light, 0.0)
+    window.timeline.ruler.scrubbed.emit(0.0)
+    window.monitors.play_take(describe_take(lib, lib.take(dark)))
+    source = window.monitors.source
+    qtbot.waitUntil(lambda: source.player.playing, timeout=WAIT_MS)
+    source.setFocus()
+    qtbot.keyClick(source, Qt.Key.Key_V)  # Insert at the playhead (0): the light take moves right
+    qtbot.waitUntil(lambda: video_layout(window) == [(dark, 0.0, 1.0), (light, 1.0, 2.0)], timeout=WAIT_MS)
+    window.actions["source.append"].trigger()  # the menu's Append: after the end of the edit
+    qtbot.waitUntil(lambda: video_layout(window)[-1] == (dark, 2.0, 3.0), timeout=WAIT_MS)
+    window.timeline.ruler.scrubbed.emit(1.0)
+    window.actions["source.overwrite"].trigger()  # covers the light take, nothing moves
+    qtbot.waitUntil(lambda: video_layout(window) == [(dark, 0.0, 1.0), (dark, 1.0, 2.0), (dark, 2.0, 3.0)],
+                    timeout=WAIT_MS)
+    window.monitors.play_file(describe_take(lib, lib.take(light)).media_path)  # a file, not a take
+    window.actions["source.insert"].trigger()
+    assert any("Source monitor first" in text for text, error in window.messages if error)

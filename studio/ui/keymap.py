@@ -143,6 +143,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("play.forward", "Play Forwards / Faster (L)", "L", M, "&Playback"),
     _a("play.loop", "Loop", (), M, "&Playback"),
     _a("play.stats", "Stats", (), M, "&Playback"),
+    # The take in the Source monitor onto the timeline (Shotcut's A/V/B); keys act while Source has the focus.
+    _a("source.append", "&Append Source Take to the Edit", "A", M, "&Playback",
+       tip="Put the take shown in the Source monitor at the end of the edit"),
+    _a("source.insert", "&Insert Source Take at the Playhead", "V", M, "&Playback",
+       tip="Insert the take shown in the Source monitor at the timeline's playhead; later clips move right"),
+    _a("source.overwrite", "&Overwrite at the Playhead with Source Take", "B", M, "&Playback",
+       tip="Put the take shown in the Source monitor at the playhead, covering what is there"),
     _a("play.edit", "Play the &Edit", "Ctrl+Shift+Space", menu="&Playback", icon="project",
        tip="Play the timeline in the Program monitor from the playhead"),
     _a("play.source_monitor", "&Source Monitor", "Ctrl+Alt+1", menu="&Playback",

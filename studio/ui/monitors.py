@@ -9,6 +9,9 @@
   Program when the timeline has it (the timeline's own `timeline.*` actions). The Playback menu acts
   on the *active* monitor: the one that last had the focus or last started playing.
 - One plays at a time: starting one pauses the other (each player has its own clock and sound).
+- A, V, B in Source (or the Playback menu) append the Source take to the edit, insert it at the playhead,
+  or overwrite from the playhead, as Shotcut does. Source has no In/Out marks of its own yet: the whole
+  take goes onto the timeline.
 
 The window creates one `Monitors`, puts `source` and `program` in docks, and connects `message` and
 `shown`; everything about playback lives here.
@@ -25,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
+from studio.project.timeline import duration_seconds
 from studio.ui import keymap
 from studio.ui.actions import make_action, user_bindings
 from studio.ui.player import PreviewPlayer
@@ -74,7 +78,9 @@ class Monitors(QObject):
         self._program_project: int | None = None  # the project whose edit Program shows
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
         self._follow_timer.timeout.connect(self._reload_program)
+        self.source_take: int | None = None  # the library take Source shows (None: a file, or nothing)
         self._menu_actions = self._make_menu_actions()
+        self._menu_actions.update(self._make_source_actions())
         self._connect()
 
     def _connect(self) -> None:
@@ -149,7 +155,7 @@ class Monitors(QObject):
         if item.media_path is None:
             self.message.emit(f"Take {item.take_id} has no file yet ({item.take.status}).", True)
             return
-        self.play_file(item.media_path)
+        self.play_file(item.media_path, item.take_id)
 
     def play_take_id(self, take_id: int) -> None:
         """`play_take` for a take known by id (its file is looked up on a worker thread)."""
@@ -163,13 +169,14 @@ class Monitors(QObject):
             if found is None:
                 self.message.emit(f"Take {take_id} has no file.", True)
                 return
-            self.play_file(found)
+            self.play_file(found, take_id)
 
         run_async(path, play, lambda exc: self.message.emit(f"Could not play take {take_id}: {exc}", True),
                   receiver=self)
 
-    def play_file(self, path: Path) -> None:
-        """Open a media file in the Source monitor and play it from the start once it is loaded."""
+    def play_file(self, path: Path, take_id: int | None = None) -> None:
+        """Open a media file (of library take `take_id`) in the Source monitor and play it once it is loaded."""
+        self.source_take = take_id
         self.activate(Monitor.SOURCE)
         self.shown.emit(str(Monitor.SOURCE))
         source = self.source
@@ -264,7 +271,7 @@ class Monitors(QObject):
         bindings = user_bindings()
         actions = {}
         for spec in keymap.ACTIONS:
-            if spec.scope != keymap.Scope.MONITOR:
+            if spec.scope != keymap.Scope.MONITOR or not spec.id.startswith("play."):
                 continue
             name = spec.id.removeprefix("play.")
             checkable = self.source.transport_actions_by_name()[name].isCheckable()
@@ -274,6 +281,28 @@ class Monitors(QObject):
             else:
                 action.triggered.connect(lambda _checked=False, name=name: self.run_transport(name))
         return actions
+
+    def _make_source_actions(self) -> dict[str, QAction]:
+        """Append, Insert and Overwrite: the Source take onto the timeline (keys while Source has the focus)."""
+        bindings = user_bindings()
+        actions = {}
+        for action_id, where in (("source.append", "end"), ("source.insert", "insert"),
+                                 ("source.overwrite", "overwrite")):
+            action = actions[action_id] = make_action(self.source, action_id,
+                                                      lambda _checked=False, where=where: self.put_source_take(where),
+                                                      bindings)
+            self.source.addAction(action)
+        return actions
+
+    def put_source_take(self, where: str) -> None:
+        """Put the Source take on the timeline: "end" (append), "insert" or "overwrite" at the playhead."""
+        if self.source_take is None:
+            self.message.emit("Play a library take in the Source monitor first; then it can go onto the timeline.",
+                              True)
+            return
+        timeline = self.timeline.timeline()
+        at = duration_seconds(timeline) if where == "end" and timeline is not None else self.timeline.playhead()
+        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite")
 
     def _check_on_active(self, name: str, on: bool) -> None:
         self.active_player().transport_actions_by_name()[name].setChecked(on)
