@@ -170,7 +170,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             self.tabifyDockWidget(inspector, dock)
         feed.hide()  # View > Feed opens it: its ~830 px minimum would squeeze the timeline at 1440 wide
         library.raise_()
-        self.resizeDocks([prompt, source, program], [280, 580, 580], Qt.Orientation.Horizontal)
+        self.resizeDocks([prompt, source, program], [320, 560, 560], Qt.Orientation.Horizontal)
         self.resizeDocks([library, timeline], [520, 640], Qt.Orientation.Horizontal)
         self.resizeDocks([source, library], [440, 400], Qt.Orientation.Vertical)
         self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
