@@ -194,3 +194,33 @@ def test_the_source_take_goes_onto_the_timeline_by_append_insert_and_overwrite(q
     window.monitors.play_file(describe_take(lib, lib.take(light)).media_path)  # a file, not a take
     window.actions["source.insert"].trigger()
     assert any("Source monitor first" in text for text, error in window.messages if error)
+
+
+def test_source_in_and_out_put_only_that_part_of_the_take_on_the_timeline(qtbot, window, lib):
+    dark, light = window.test_takes
+    assert window.timeline.insert_take(light, 0.0)
+    window.timeline.ruler.scrubbed.emit(1.0)
+    monitors = window.monitors
+    monitors.play_take(describe_take(lib, lib.take(dark)))
+    source = monitors.source
+    qtbot.waitUntil(lambda: source.player.playing, timeout=WAIT_MS)
+    source.pause()
+    source.setFocus()
+    source.seek(0.25)  # frame 2 of 8
+    qtbot.keyClick(source, Qt.Key.Key_I)
+    source.seek(0.75)  # frame 6: Out includes it, so the part is frames 2..6
+    qtbot.keyClick(source, Qt.Key.Key_O)
+    assert monitors.source_marks == (0.25, 0.875)
+    assert "In 00:00:00:02" in monitors._marks_label.text() and "Out 00:00:00:06" in monitors._marks_label.text()
+    qtbot.keyClick(source, Qt.Key.Key_V)
+    qtbot.waitUntil(lambda: video_layout(window) == [(light, 0.0, 1.0), (dark, 1.0, 1.625)], timeout=WAIT_MS)
+    placed = window.timeline.timeline().video_tracks()[0].find_clips()[1]
+    assert placed.source_range.start_time.to_seconds() == 0.25  # from the In mark, not the take's start
+    audio = [c for c in window.timeline.timeline().audio_tracks()[0].find_clips() if kinora_data(c)["take_id"] == dark]
+    assert audio[0].source_range == placed.source_range  # the sound is cut the same
+    qtbot.keyClick(source, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    assert monitors.source_marks == (None, None) and monitors._marks_label.isHidden()
+    qtbot.keyClick(source, Qt.Key.Key_O)
+    assert monitors.source_marks == (None, 0.875)
+    monitors.play_take(describe_take(lib, lib.take(light)))  # marks belong to the take they were set on
+    assert monitors.source_marks == (None, None)

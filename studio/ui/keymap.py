@@ -143,7 +143,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("play.forward", "Play Forwards / Faster (L)", "L", M, "&Playback"),
     _a("play.loop", "Loop", (), M, "&Playback"),
     _a("play.stats", "Stats", (), M, "&Playback"),
-    # The take in the Source monitor onto the timeline (Shotcut's A/V/B); keys act while Source has the focus.
+    # The take in the Source monitor onto the timeline (Shotcut's I/O and A/V/B); keys act while Source has
+    # the focus. With In/Out marked, only that part of the take goes on.
+    _a("source.mark_in", "Mark Source &In", "I", M, "&Playback"),
+    _a("source.mark_out", "Mark Source &Out", "O", M, "&Playback"),
+    _a("source.clear_marks", "&Clear Source In and Out", "Alt+X", M, "&Playback"),
     _a("source.append", "&Append Source Take to the Edit", "A", M, "&Playback",
        tip="Put the take shown in the Source monitor at the end of the edit"),
     _a("source.insert", "&Insert Source Take at the Playhead", "V", M, "&Playback",

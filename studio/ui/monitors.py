@@ -9,9 +9,9 @@
   Program when the timeline has it (the timeline's own `timeline.*` actions). The Playback menu acts
   on the *active* monitor: the one that last had the focus or last started playing.
 - One plays at a time: starting one pauses the other (each player has its own clock and sound).
-- A, V, B in Source (or the Playback menu) append the Source take to the edit, insert it at the playhead,
-  or overwrite from the playhead, as Shotcut does. Source has no In/Out marks of its own yet: the whole
-  take goes onto the timeline.
+- In Source, I and O mark the part of the take to use (Out includes the frame on screen) and A, V, B (or
+  the Playback menu) append that part to the edit, insert it at the playhead or overwrite from there, as
+  Shotcut does; without marks the whole take goes on. Program's In/Out are the timeline's own marks.
 
 The window creates one `Monitors`, puts `source` and `program` in docks, and connects `message` and
 `shown`; everything about playback lives here.
@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
 from studio.project.timeline import duration_seconds
 from studio.ui import keymap
 from studio.ui.actions import make_action, user_bindings
 from studio.ui.player import PreviewPlayer
 from studio.ui.tasks import run_async
+from studio.ui.timeline.timescale import timecode
 
 if TYPE_CHECKING:
     from studio.library import Library
@@ -79,6 +80,11 @@ class Monitors(QObject):
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
         self._follow_timer.timeout.connect(self._reload_program)
         self.source_take: int | None = None  # the library take Source shows (None: a file, or nothing)
+        self.source_marks: tuple[float | None, float | None] = (None, None)  # In, Out (seconds into the take)
+        self._marks_label = QLabel(self.source, objectName="sourceMarks")  # under the picture, while marked
+        self._marks_label.setContentsMargins(6, 2, 6, 2)
+        self._marks_label.hide()
+        self.source.layout().insertWidget(1, self._marks_label)
         self._menu_actions = self._make_menu_actions()
         self._menu_actions.update(self._make_source_actions())
         self._connect()
@@ -177,6 +183,7 @@ class Monitors(QObject):
     def play_file(self, path: Path, take_id: int | None = None) -> None:
         """Open a media file (of library take `take_id`) in the Source monitor and play it once it is loaded."""
         self.source_take = take_id
+        self._set_source_marks(None, None)  # marks belong to the take they were set on
         self.activate(Monitor.SOURCE)
         self.shown.emit(str(Monitor.SOURCE))
         source = self.source
@@ -286,13 +293,45 @@ class Monitors(QObject):
         """Append, Insert and Overwrite: the Source take onto the timeline (keys while Source has the focus)."""
         bindings = user_bindings()
         actions = {}
-        for action_id, where in (("source.append", "end"), ("source.insert", "insert"),
-                                 ("source.overwrite", "overwrite")):
-            action = actions[action_id] = make_action(self.source, action_id,
-                                                      lambda _checked=False, where=where: self.put_source_take(where),
+        slots: dict[str, Callable[[], None]] = {
+            "source.mark_in": lambda: self.mark_source(True),
+            "source.mark_out": lambda: self.mark_source(False),
+            "source.clear_marks": lambda: self._set_source_marks(None, None),
+            "source.append": lambda: self.put_source_take("end"),
+            "source.insert": lambda: self.put_source_take("insert"),
+            "source.overwrite": lambda: self.put_source_take("overwrite"),
+        }
+        for action_id, slot in slots.items():
+            action = actions[action_id] = make_action(self.source, action_id, lambda _checked=False, slot=slot: slot(),
                                                       bindings)
             self.source.addAction(action)
         return actions
+
+    def mark_source(self, is_in: bool) -> None:
+        """Set Source's In (at the frame on screen) or Out (after it, so that frame is included)."""
+        player = self.source.player
+        if player.source is None:
+            return
+        frame = player.frame_index()
+        mark_in, mark_out = self.source_marks
+        if is_in:
+            mark_in = frame / player.fps
+            mark_out = None if mark_out is not None and mark_out <= mark_in else mark_out
+        else:
+            mark_out = min((frame + 1) / player.fps, player.duration)
+            mark_in = None if mark_in is not None and mark_in >= mark_out else mark_in
+        self._set_source_marks(mark_in, mark_out)
+
+    def _set_source_marks(self, mark_in: float | None, mark_out: float | None) -> None:
+        self.source_marks = (mark_in, mark_out)
+        if mark_in is None and mark_out is None:
+            self._marks_label.hide()
+            return
+        fps = self.source.player.fps
+        start, end = mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration
+        self._marks_label.setText(f"In {timecode(start, fps)}   Out {timecode(end - 1 / fps, fps)}   "
+                                  f"({end - start:.2f} s go onto the timeline with A, V or B)")
+        self._marks_label.show()
 
     def put_source_take(self, where: str) -> None:
         """Put the Source take on the timeline: "end" (append), "insert" or "overwrite" at the playhead."""
@@ -302,7 +341,11 @@ class Monitors(QObject):
             return
         timeline = self.timeline.timeline()
         at = duration_seconds(timeline) if where == "end" and timeline is not None else self.timeline.playhead()
-        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite")
+        mark_in, mark_out = self.source_marks
+        span = None
+        if mark_in is not None or mark_out is not None:
+            span = (mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration)
+        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite", span=span)
 
     def _check_on_active(self, name: str, on: bool) -> None:
         self.active_player().transport_actions_by_name()[name].setChecked(on)

@@ -31,6 +31,7 @@ from studio.project.timeline import (
     audio_tracks,
     clips_for_take,
     clips_of_take,
+    frames,
     kinora_data,
     timeline_rate,
     video_tracks,
@@ -188,9 +189,10 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
     def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1,
-                     overwrite: bool = False) -> None:
+                     overwrite: bool = False, span: tuple[float, float] | None = None) -> None:
         """Insert several takes one after another from `time` (a drag of several library takes); with
-        `overwrite` (Alt held on the drop) they cover what is there instead of pushing it later.
+        `overwrite` (Alt held on the drop) they cover what is there instead of pushing it later; with
+        `span` (seconds into the take: the Source monitor's In and Out) only that part of each.
 
         On an empty timeline they start at 0. The library is read on a worker thread; the edit is made
         when the clips are ready.
@@ -207,6 +209,11 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         def placed(found: list[tuple[Any, Any]]) -> None:
             at = start
             for video, audio in found:
+                if span is not None:
+                    used = otio.opentime.TimeRange(frames(span[0], rate), frames(span[1] - span[0], rate))
+                    for clip in (video, audio):
+                        if clip is not None:
+                            clip.source_range = used
                 clips = self._place(video, audio, at, track_index, overwrite)
                 if clips:
                     at = max(edits.span(self.document.timeline, c)[1] for c in clips)
