@@ -112,6 +112,9 @@ def shoot(out_dir: Path, scratch: Path) -> None:
     monitors.play_take(describe_take(lib, lib.take(takes[2])))
     wait(app, lambda: monitors.source.player.playing, 60, "the Source monitor")
     monitors.source.pause()
+    for at, is_in in ((0.5, True), (2.5, False)):  # In and Out on the Source take, as I and O set them
+        monitors.source.seek(at)
+        monitors.mark_source(is_in)
     monitors.source.seek(1.2)
     window.timeline.ruler.scrubbed.emit(4.6)
     wait(app, lambda: monitors.program.showing_timeline and abs(monitors.program.player.position - 4.6) < 0.05, 60,
