@@ -116,6 +116,7 @@ def test_a_ruler_click_shows_that_frame_in_program_not_in_source(qtbot, window, 
     source_at = window.monitors.source.player.position
     window.timeline.ruler.scrubbed.emit(1.5)
     program_at(qtbot, window, 1.5, 200)
+    assert window.monitors.active == Monitor.PROGRAM  # the Playback menu now drives what was clicked
     window.timeline.ruler.scrubbed.emit(0.5)
     program_at(qtbot, window, 0.5, 40)
     assert window.monitors.source.player.position == source_at

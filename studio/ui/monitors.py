@@ -242,7 +242,9 @@ class Monitors(QObject):
             then()
 
     def _playhead_dragged(self, t: float) -> None:
-        """A ruler click or scrub on the timeline: Program shows that frame (with a grain of sound)."""
+        """A ruler click or scrub on the timeline: Program shows that frame (with a grain of sound) and is
+        the active monitor."""
+        self.activate(Monitor.PROGRAM)
         if _has_clips(self.timeline.timeline()):
             self._with_program(lambda: self.program.scrub(t))
 
