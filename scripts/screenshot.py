@@ -4,7 +4,7 @@
 
 Starts its own Xvfb (apt-get install xvfb) unless DISPLAY is set, uses a scratch library and config
 folder, generates with the built-in title generator and with tiny-random (noise: no weights needed),
-puts the takes on the timeline, opens one in the Preview, and grabs the window to
+puts the takes on the timeline, opens one in the Source monitor, and grabs the window to
 docs/screenshot-window.png while one more tiny-random take is still denoising in the queue.
 """
 
@@ -25,14 +25,14 @@ DEFAULT_OUT = REPO / "docs" / "screenshot-window.png"
 SCREEN = (1600, 1000)
 
 
-def start_xvfb() -> subprocess.Popen | None:
+def start_xvfb(screen: tuple[int, int] = SCREEN) -> subprocess.Popen | None:
     """Start Xvfb on a free display and point DISPLAY at it (None when a display is already set)."""
     if os.environ.get("DISPLAY"):
         return None
     if shutil.which("Xvfb") is None:
         sys.exit("screenshot: Xvfb is not installed (apt-get install xvfb), and no DISPLAY is set.")
     read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{screen[0]}x{screen[1]}x24",
                                "-nolisten", "tcp"], pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
@@ -120,13 +120,15 @@ def shoot(out: Path) -> None:
     wait(app, lambda: shown_done(title) and shown_done(noise), 60, "the library to show both takes")
     window.library_panel.select_take(noise)  # the Inspector shows its recipe
     item = window.library_panel.current_item()
-    window.play_take(item)
-    wait(app, lambda: window.preview.player.playing, 60, "the preview to start")
-    window.preview.pause()
-    window.preview.seek(1.0)
+    window.monitors.play_take(item)
+    source = window.monitors.source
+    wait(app, lambda: source.player.playing, 60, "the Source monitor to start")
+    source.pause()
+    source.seek(1.0)
 
     # One more take, grabbed while it is still denoising so the queue shows live progress. Twice tiny-random's
     # 4 steps: the live preview comes every 4th step, and 4 more leave time for the posters and the grab.
+    window.queue_panel.clear.click()  # "Clear finished": the running job's row is the one in sight
     running = generate(app, window, "a blue bird flies over the sea at dawn", "tiny-random", 64, 4, steps=8)
     card = window.queue_panel.card(running)
     wait(app, lambda: card.state.phase == "denoising" and not card.preview.pixmap().isNull(), 600,

@@ -1,4 +1,4 @@
-"""Screenshots of the editor under Xvfb: projects, the program monitor, the Inspector with clip
+"""Screenshots of the editor under Xvfb: projects, the Source and Program monitors, the Inspector with clip
 properties, and an export in the Queue dock.
 
     .venv/bin/python scripts/screenshot_editor.py [OUT_FOLDER]   (default docs/)
@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from screenshot import start_xvfb, wait  # noqa: E402
 
-SCREEN = (1600, 1000)
+SCREEN = (1440, 900)  # the size the studio opens at: its default layout must fit it
 
 
 def settle(app, seconds: float = 0.8) -> None:
@@ -57,7 +57,7 @@ def make_takes(lib, folder: Path) -> list[int]:
 
 
 def main(out_dir: Path) -> None:
-    server = start_xvfb()
+    server = start_xvfb(SCREEN)
     scratch = Path(tempfile.mkdtemp(prefix="kinora-screens-"))
     os.environ["KINORA_LIBRARY"] = str(scratch / "library")
     os.environ["KINORA_CONFIG"] = str(scratch / "config")
@@ -89,7 +89,7 @@ def shoot(out_dir: Path, scratch: Path) -> None:
     window.setGeometry(0, 0, *SCREEN)
     window.show()
     window.start()
-    wait(app, lambda: window.project_id is not None, 60, "the studio")
+    wait(app, lambda: window.project_id is not None and window.prompt_panel.model.count() > 0, 60, "the studio")
     out_dir.mkdir(parents=True, exist_ok=True)
 
     # 1. Projects: an edit on screen (unsaved marker in the title) and the switcher over it.
@@ -105,10 +105,20 @@ def shoot(out_dir: Path, scratch: Path) -> None:
     grab_screen(app, out_dir / "screenshot-projects.png")
     switcher.close()
 
-    # 2. The program monitor: a ruler click shows that frame of the edit; it follows the edit.
+    # 2. The monitors: a take in Source (paused inside it), the edit in Program at a ruler click.
+    from studio.ui.library.query import describe_take
+
+    monitors = window.monitors
+    monitors.play_take(describe_take(lib, lib.take(takes[2])))
+    wait(app, lambda: monitors.source.player.playing, 60, "the Source monitor")
+    monitors.source.pause()
+    for at, is_in in ((0.5, True), (2.5, False)):  # In and Out on the Source take, as I and O set them
+        monitors.source.seek(at)
+        monitors.mark_source(is_in)
+    monitors.source.seek(1.2)
     window.timeline.ruler.scrubbed.emit(4.6)
-    wait(app, lambda: window.previewing_edit and abs(window.preview.player.position - 4.6) < 0.05, 60,
-         "the program monitor")
+    wait(app, lambda: monitors.program.showing_timeline and abs(monitors.program.player.position - 4.6) < 0.05, 60,
+         "the Program monitor")
     grab_screen(app, out_dir / "screenshot-program-monitor.png")
 
     # 3. The Inspector with the selected clip's position and in/out (timecode), sound and reframe: the

@@ -1,4 +1,4 @@
-"""The Preview as program monitor: transport keys on the timeline, a ruler click shows the frame, the
+"""The Program monitor: transport keys on the timeline, a ruler click shows the frame, the
 monitor follows edits, and one timecode everywhere."""
 
 from __future__ import annotations
@@ -48,27 +48,27 @@ def test_space_on_the_timeline_plays_the_edit_and_k_stops_it(qtbot, window):
     view = window.timeline.view
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.previewing_edit and window.preview.player.playing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.monitors.program.player.playing, timeout=WAIT_MS)
     qtbot.keyClick(view, Qt.Key.Key_K)
-    qtbot.waitUntil(lambda: not window.preview.player.playing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.monitors.program.player.playing, timeout=WAIT_MS)
     qtbot.keyClick(view, Qt.Key.Key_End)
-    qtbot.waitUntil(lambda: window.preview.player.position > 0.8, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.monitors.program.player.position > 0.8, timeout=WAIT_MS)
     qtbot.keyClick(view, Qt.Key.Key_Home)
-    qtbot.waitUntil(lambda: window.preview.player.position == 0.0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.monitors.program.player.position == 0.0, timeout=WAIT_MS)
 
 
 def test_a_ruler_click_shows_that_frame_and_the_monitor_follows_edits(qtbot, window):
     first, second = window.test_takes
     assert window.timeline.insert_take(first, 0.0)
     window.timeline.ruler.scrubbed.emit(0.5)  # a click on the ruler
-    qtbot.waitUntil(lambda: window.previewing_edit and abs(window.preview.player.position - 0.5) < 1e-6,
+    qtbot.waitUntil(lambda: window.monitors.program.showing_timeline and abs(window.monitors.program.player.position - 0.5) < 1e-6,
                     timeout=WAIT_MS)
-    assert window.preview.player.duration == pytest.approx(1.0)
+    assert window.monitors.program.player.duration == pytest.approx(1.0)
     assert window.timeline.insert_take(second, 1.0)  # the monitor reloads the edit, in place
-    qtbot.waitUntil(lambda: window.preview.player.duration == pytest.approx(2.0), timeout=WAIT_MS)
-    assert abs(window.preview.player.position - 0.5) < 1e-6
+    qtbot.waitUntil(lambda: window.monitors.program.player.duration == pytest.approx(2.0), timeout=WAIT_MS)
+    assert abs(window.monitors.program.player.position - 0.5) < 1e-6
     # One timecode: the timeline's label and the monitor's name the same frame.
-    assert window.preview.transport.timecode.text().startswith(window.timeline._time_label.text())
+    assert window.monitors.program.transport.timecode.text().startswith(window.timeline._time_label.text())
     assert window.timeline._time_label.text() == timecode(0.5, window.timeline.ruler.fps)
 
 

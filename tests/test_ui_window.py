@@ -72,13 +72,13 @@ def drop_files(win, paths: list[Path]) -> None:
 
 
 def test_window_has_every_dock_and_generate_in_the_shortcut_sheet(idle_window):
-    for key in ("library", "prompt", "queue", "preview", "inspector", "timeline"):
+    for key in ("library", "prompt", "queue", "source", "program", "inspector", "timeline"):
         assert key in idle_window.docks and idle_window.docks[key].widget() is not None
     sheet = collect_shortcuts(idle_window)
     generate = dict(sheet["Generate"])
     assert "Ctrl+Return" in generate["Generate"]
     assert dict(sheet["Help"])["Keyboard Shortcuts"].startswith("F1")
-    # Space (and J/K/L, Home/End, arrows) now mean the same on the Preview and on the timeline, each where
+    # Space (and J/K/L, Home/End, arrows) now mean the same on the monitors and on the timeline, each where
     # the focus is; test_ui_shortcuts checks, scope by scope, that no key is bound twice.
     assert dict(sheet["Playback"])["Play / Pause"] == dict(sheet["Timeline"])["Play / Pause the edit"] == "Space"
 
@@ -211,7 +211,7 @@ def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot,
     view = window.library_panel.view
     index = window.library_panel.model.index(window.library_panel.model.row_of(parent.id))
     view.doubleClicked.emit(index)  # what a double-click on the cell does
-    qtbot.waitUntil(lambda: window.preview.player.playing, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.monitors.source.player.playing, timeout=WAIT_MS)
 
     window.remix_selected()
     panel = window.prompt_panel
@@ -225,13 +225,13 @@ def test_remix_from_the_library_records_the_parent_and_double_click_plays(qtbot,
     assert child.recipe.seed == 5 and child.recipe.prompt == "a fox runs through snow"
 
 
-def test_preview_the_edit_moves_the_timeline_playhead(qtbot, idle_window, lib, tmp_path):
+def test_play_the_edit_moves_the_timeline_playhead(qtbot, idle_window, lib, tmp_path):
     take = finished_take(lib, tmp_path / "grey.mp4", "grey", 128)
     assert idle_window.timeline.insert_take(take.id, 0.0)
-    idle_window.play_edit()
-    qtbot.waitUntil(lambda: idle_window.preview.player.playing, timeout=WAIT_MS)
+    idle_window.monitors.play_edit()
+    qtbot.waitUntil(lambda: idle_window.monitors.program.player.playing, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: idle_window.timeline.playhead() > 0.1, timeout=WAIT_MS)
-    assert idle_window.previewing_edit
+    assert idle_window.monitors.program.showing_timeline
 
 
 def test_extend_from_the_timeline_lands_the_new_take_after_the_clip(qtbot, window, lib, tmp_path):

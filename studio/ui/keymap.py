@@ -84,7 +84,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("generate.cameo_uses", "Cameo &Uses…", menu="&Generate",
        tip="Takes others made with your cameo: watch them or ask for removal"),
 
-    _a("library.play", "&Play in Preview", "Ctrl+P", menu="&Library", icon="play"),
+    _a("library.play", "&Play in Source Monitor", "Ctrl+P", menu="&Library", icon="play",
+       tip="Show the selected take in the Source monitor and play it (the Program monitor keeps the edit)"),
     _a("library.favourite", "Toggle &Favourite", "Ctrl+D", menu="&Library", icon="star"),
     _a("library.reveal", "&Reveal File", "Ctrl+Shift+O", menu="&Library", icon="folder"),
     _a("library.export_take", "E&xport Take…", "Ctrl+Shift+E", menu="&Library", icon="export"),
@@ -109,7 +110,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("timeline.zoom_out", "Zoom out", "-", T, "&Timeline"),
     _a("timeline.zoom_fit", "Zoom to fit", "\\", T, "&Timeline"),
     _a("timeline.waveform_db", "Waveforms in dB", "Shift+W", T, "&Timeline"),
-    # The transport keys on the timeline drive the program monitor (the Preview playing the edit).
+    # The transport keys on the timeline drive the Program monitor (which always shows the edit).
     _a("timeline.play", "Play / Pause the edit", "Space", T, "&Timeline"),
     _a("timeline.home", "Go to start of the edit", "Home", T, "&Timeline"),
     _a("timeline.end", "Go to end of the edit", "End", T, "&Timeline"),
@@ -128,7 +129,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("view.probe", "Show &Responsiveness Probe", "Ctrl+Shift+D", menu="&View"),
     _a("view.full_screen", "&Full Screen", "F11", menu="&View"),
 
-    # Transport: the same keys on the Preview and on the timeline (which drives the program monitor).
+    # Transport: the same keys in the Source and Program monitors (each where the focus is) and on the
+    # timeline (which drives Program); the Playback menu runs them on the active monitor.
     _a("play.play", "Play / Pause", "Space", M, "&Playback", "play"),
     _a("play.home", "Go to Start", "Home", M, "&Playback"),
     _a("play.end", "Go to End", "End", M, "&Playback"),
@@ -141,8 +143,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("play.forward", "Play Forwards / Faster (L)", "L", M, "&Playback"),
     _a("play.loop", "Loop", (), M, "&Playback"),
     _a("play.stats", "Stats", (), M, "&Playback"),
-    _a("play.edit", "Preview the &Edit", "Ctrl+Shift+Space", menu="&Playback", icon="project",
-       tip="Play the timeline in the Preview"),
+    # The take in the Source monitor onto the timeline (Shotcut's I/O and A/V/B); keys act while Source has
+    # the focus. With In/Out marked, only that part of the take goes on.
+    _a("source.mark_in", "Mark Source &In", "I", M, "&Playback"),
+    _a("source.mark_out", "Mark Source &Out", "O", M, "&Playback"),
+    _a("source.clear_marks", "&Clear Source In and Out", "Alt+X", M, "&Playback"),
+    _a("source.append", "&Append Source Take to the Edit", "A", M, "&Playback",
+       tip="Put the take shown in the Source monitor at the end of the edit"),
+    _a("source.insert", "&Insert Source Take at the Playhead", "V", M, "&Playback",
+       tip="Insert the take shown in the Source monitor at the timeline's playhead; later clips move right"),
+    _a("source.overwrite", "&Overwrite at the Playhead with Source Take", "B", M, "&Playback",
+       tip="Put the take shown in the Source monitor at the playhead, covering what is there"),
+    _a("play.edit", "Play the &Edit", "Ctrl+Shift+Space", menu="&Playback", icon="project",
+       tip="Play the timeline in the Program monitor from the playhead"),
+    _a("play.source_monitor", "&Source Monitor", "Ctrl+Alt+1", menu="&Playback",
+       tip="Show the Source monitor (the library take) and let the transport keys drive it"),
+    _a("play.program_monitor", "P&rogram Monitor", "Ctrl+Alt+2", menu="&Playback",
+       tip="Show the Program monitor (the edit) and let the transport keys drive it"),
 
     _a("settings.engine", "&Engine…", menu="&Settings", tip="Generate on this computer or on a Ray cluster"),
 
@@ -150,8 +167,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("help.about", "&About Kinora Studio", menu="&Help", icon="app"),
 )
 
-# Docks toggled from View with Alt+1..9, in this order (their actions come from QDockWidget).
-DOCK_KEYS: tuple[str, ...] = ("prompt", "preview", "library", "queue", "inspector", "timeline",
+# Docks toggled from View, in this order (their actions come from QDockWidget); the first nine with Alt+1..9.
+DOCK_KEYS: tuple[str, ...] = ("prompt", "source", "program", "library", "queue", "inspector", "timeline",
                               "credentials", "lineage", "history")
 
 _BY_ID = {spec.id: spec for spec in ACTIONS}
@@ -163,8 +180,8 @@ def spec(action_id: str) -> ActionSpec:
 
 
 def dock_keys() -> dict[str, str]:
-    """Dock key ("prompt") -> its View shortcut ("Alt+1")."""
-    return {key: f"Alt+{number}" for number, key in enumerate(DOCK_KEYS, start=1)}
+    """Dock key ("prompt") -> its View shortcut ("Alt+1"), for the docks that have one."""
+    return {key: f"Alt+{number}" for number, key in enumerate(DOCK_KEYS[:9], start=1)}
 
 
 def _normal(key: str) -> str:

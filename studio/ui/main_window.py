@@ -33,7 +33,7 @@ from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
 from studio.ui.lineage_view import LineageView
 from studio.ui.model_choices import load_model_choices
-from studio.ui.player import PreviewPlayer
+from studio.ui.monitors import Monitors
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
 from studio.ui.settings import studio_settings
@@ -55,8 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
-FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
+LAYOUT_VERSION = 3  # bump when docks change, so an old saved layout is not applied to new docks
 SAVE_ON_CLOSE_S = 30  # the longest the window waits for the project to be written as it closes
 
 
@@ -72,7 +71,6 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         super().__init__(parent)
         self.studio = Studio(lib, runner, start_project=project_id)  # the app model; this window is its view
         self.bridge = bridge
-        self.previewing_edit = False  # the Preview plays the timeline (not a single take)
         self._timeline_parent: int | None = None  # the take the prompt panel remixes for the timeline
         self._landing: dict[int, tuple[int, str]] = {}  # new take -> (parent on the timeline, remix kind)
         self.messages: list[tuple[str, bool]] = []
@@ -90,8 +88,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.library_watcher = LibraryWatcher(lib, self)
         self.inspector = InspectorPanel(lib)
         self.clip_inspector = ClipInspector()
-        self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
         self.timeline = TimelineEditor(lib)
+        self.monitors = Monitors(lib, self.timeline, self)  # Source (library takes) and Program (the edit)
         self.credentials = CredentialsPanel()
         self.lineage = LineageView(lib)
         self.feed = FeedView(self.studio.cameos.feed)  # the cameo checks use the Feed's identity
@@ -160,7 +158,9 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         # The tabbed right-hand column takes its widest tab's minimum; without a floor of its own the Prompt
         # panel is the one squeezed (to ~120 px on a 1600-pixel screen). 200 keeps it readable and the window within 1600.
         self.prompt_panel.setMinimumWidth(200)
-        preview = self._dock("preview", "Preview", self.preview)
+        source = self._dock("source", "Source", self.monitors.source)
+        program = self._dock("program", "Program", self.monitors.program)
+        self.monitors.mark_active_dock()
         library = self._dock("library", "Library", self.library_panel)
         queue_box = QWidget(objectName="queueBox")  # generations, then this session's exports
         column = QVBoxLayout(queue_box)
@@ -176,22 +176,25 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         box.addWidget(self.inspector, 1)
         inspector = self._dock("inspector", "Inspector", inspector_box)
         timeline = self._dock("timeline", "Timeline", self.timeline)
-        # [Prompt | Preview | Library/Inspector] over [Queue | Timeline], all rearrangeable.
+        # [Prompt over Queue] | [Source | Program] over [Library/Inspector/... | Timeline], as editors lay out
+        # their monitors (side by side, above the bin and the timeline); all rearrangeable. Fits 1440x900.
         self.addDockWidget(left, prompt)
-        self.splitDockWidget(prompt, preview, Qt.Orientation.Horizontal)
-        self.splitDockWidget(preview, library, Qt.Orientation.Horizontal)
+        self.splitDockWidget(prompt, source, Qt.Orientation.Horizontal)
+        self.splitDockWidget(source, library, Qt.Orientation.Vertical)
+        self.splitDockWidget(source, program, Qt.Orientation.Horizontal)
+        self.splitDockWidget(library, timeline, Qt.Orientation.Horizontal)
         self.splitDockWidget(prompt, queue, Qt.Orientation.Vertical)
-        self.splitDockWidget(preview, timeline, Qt.Orientation.Vertical)
         self.tabifyDockWidget(library, inspector)
+        feed = self._dock("feed", "Feed", self.feed)
         for dock in (self._dock("credentials", "Credentials", self.credentials),
                      self._dock("lineage", "Lineage", self.lineage),
-                     self._dock("history", "History", self.timeline.history_panel())):
+                     self._dock("history", "History", self.timeline.history_panel()), feed):
             self.tabifyDockWidget(inspector, dock)
-        self.tabifyDockWidget(preview, self._dock("feed", "Feed", self.feed))  # tall, like the Preview
-        preview.raise_()
+        feed.hide()  # View > Feed opens it: its ~830 px minimum would squeeze the timeline at 1440 wide
         library.raise_()
-        self.resizeDocks([prompt, preview, library], [320, 640, 420], Qt.Orientation.Horizontal)
-        self.resizeDocks([preview, timeline], [420, 260], Qt.Orientation.Vertical)
+        self.resizeDocks([prompt, source, program], [320, 560, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([library, timeline], [520, 640], Qt.Orientation.Horizontal)
+        self.resizeDocks([source, library], [440, 400], Qt.Orientation.Vertical)
         self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
@@ -199,7 +202,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.bridge.event.connect(self._on_engine_event)
         self.prompt_panel.generate_requested.connect(self.submit)
         self.prompt_panel.download_requested.connect(self.show_models)
-        self.library_panel.play_requested.connect(self.play_take)
+        self.library_panel.play_requested.connect(self.monitors.play_take)
         self.library_panel.remix_requested.connect(self.remix_take)
         self.library_panel.current_changed.connect(self._take_selected)
         self.library_panel.message.connect(self.notify)
@@ -216,20 +219,12 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
         self.timeline.undo_stack().cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
         self.timeline.autosave.failed.connect(lambda text: self.notify(text, True))
-        # While the Preview plays the edit they share one clock: the playhead follows the player,
-        # and dragging the playhead seeks the player.
-        self.preview.positionChanged.connect(self._player_moved)
-        self.timeline.playheadMoved.connect(self._playhead_dragged)
-        self.timeline.transportRequested.connect(self._timeline_transport)
+        self.monitors.message.connect(self.notify)  # the timeline <-> Program link is the monitors' own
+        self.monitors.shown.connect(lambda key: (self.docks[key].show(), self.docks[key].raise_()))
         self.timeline.selectionChanged.connect(self._clip_selected)
         self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
         self.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
         self.timeline.clipEditRefused.connect(self.clip_inspector.show_error)
-        # The program monitor follows every edit (reloaded a moment after the last one, in place).
-        self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
-        self._follow_timer.timeout.connect(self._reload_edit)
-        self.timeline.timelineChanged.connect(self._edit_changed)
-        self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
         self.lineage.take_activated.connect(self.library_panel.select_take)
         self.credentials.remix_requested.connect(self._remix_recipe)
         self.feed.remixRequested.connect(self._feed_remix)
@@ -294,7 +289,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.stall_probe.stop()
         self.library_watcher.stop()
         self._probe_label_timer.stop()
-        self.preview.shutdown()
+        self.monitors.shutdown()
         self.feed.shutdown()
         # The edit is written on a worker thread and waited for, within a bound: a stuck disk must not hang the
         # close. A failed write is logged (AutosaveController.failed), as the synchronous save's was.
@@ -466,92 +461,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     def play_selected(self) -> None:
         item = self.library_panel.current_item()
         if item is not None:
-            self.play_take(item)
-
-    def play_take(self, item: TakeItem) -> None:
-        """Show the take in the Preview dock and play it."""
-        if item.media_path is None:
-            self.notify(f"Take {item.take_id} has no file yet ({item.take.status}).", True)
-            return
-        self._play_file(item.media_path)
-
-    def _play_file(self, path: Path) -> None:
-        self.docks["preview"].show()
-        self.docks["preview"].raise_()
-        self.previewing_edit = False
-        self._play_when_loaded()
-        self.preview.load_file(path)
-
-    def play_edit(self) -> None:
-        """Play the timeline in the Preview, from the playhead."""
-        timeline = self.timeline.timeline()
-        if timeline is None or not list(timeline.find_clips()):
-            self.notify("The timeline is empty: drag takes from the library onto it first.", True)
-            return
-        self.previewing_edit = True
-        self._play_when_loaded(start_at=self.timeline.playhead())
-        # The one resolver export uses too: the library's copy by content, else the reference's path.
-        self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=False)
-
-    def _play_when_loaded(self, start_at: float = 0.0) -> None:
-        def start() -> None:
-            self.preview.sourceLoaded.disconnect(start)
-            if start_at > 0:
-                self.preview.seek(start_at)
-            self.preview.play()
-
-        self.preview.sourceLoaded.connect(start)
-
-    def _player_moved(self, t: float) -> None:
-        if self.previewing_edit:
-            self.timeline.set_playhead(t)
-
-    def _playhead_dragged(self, t: float) -> None:
-        """A ruler click or scrub: the program monitor shows that frame of the edit."""
-        if self.previewing_edit:
-            self.preview.seek(t)
-        else:
-            self.show_edit(at=t)
-
-    def show_edit(self, at: float | None = None, then: Any = None) -> bool:
-        """Make the Preview the program monitor: the edit, paused at `at` (default: the playhead);
-        `then()` runs once it is loaded. False when the timeline is empty."""
-        timeline = self.timeline.timeline()
-        if timeline is None or not list(timeline.find_clips()):
-            return False
-        self.previewing_edit = True
-        start = self.timeline.playhead() if at is None else at
-
-        def loaded() -> None:
-            self.preview.sourceLoaded.disconnect(loaded)
-            self.preview.seek(start)
-            if then is not None:
-                then()
-
-        self.preview.sourceLoaded.connect(loaded)
-        self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=False)
-        return True
-
-    def _timeline_transport(self, name: str) -> None:
-        """Space, J/K/L, Home/End and the arrows pressed on the timeline act on the program monitor."""
-        def run() -> None:
-            self.preview.transport_actions_by_name()[name].trigger()
-            if name == "stop":
-                self.preview.release_k()  # K on the timeline is not held for J/L stepping
-
-        if self.previewing_edit:
-            run()
-        elif not self.show_edit(then=run):
-            self.notify("The timeline is empty: drag takes from the library onto it first.", True)
-
-    def _edit_changed(self) -> None:
-        if self.previewing_edit:
-            self._follow_timer.start()
-
-    def _reload_edit(self) -> None:
-        timeline = self.timeline.timeline()
-        if self.previewing_edit and timeline is not None:
-            self.preview.load_timeline(timeline, self.lib.find_clip_media, keep_position=True)
+            self.monitors.play_take(item)
 
     def remix_selected(self) -> None:
         item = self.library_panel.current_item()
@@ -591,25 +501,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         dialog = QDialog(self, windowTitle="Uses of your cameos")
         dialog.resize(640, 400)
         view = CameoUsesView(self.cameos, dialog)
-        view.play_take.connect(self._play_take_id)
+        view.play_take.connect(self.monitors.play_take_id)
         QVBoxLayout(dialog).addWidget(view)
         view.reload()
         dialog.open()
-
-    def _play_take_id(self, take_id: int) -> None:
-        lib = self.lib
-
-        def path() -> Any:
-            take = lib.take(take_id)
-            return lib.media_path(lib.media(take.media_id)) if take.media_id is not None else None
-
-        def play(found: Any) -> None:
-            if found is None:
-                self.notify(f"Take {take_id} has no file.", True)
-                return
-            self._play_file(found)
-
-        run_async(path, play, lambda exc: self.notify(f"Could not play take {take_id}: {exc}", True), receiver=self)
 
     def show_feed(self) -> None:
         self.docks["feed"].show()

@@ -47,11 +47,17 @@ def shortcut_rows(window: QMainWindow) -> list[ShortcutRow]:
     remappable = keymap.default_bindings()
     rows: list[ShortcutRow] = []
     seen: set[int] = set()
+    listed: set[tuple[str, str]] = set()  # (text, keys): the Source and Program monitors' own transport
+    # actions are the Playback menu's again, one set per monitor; the sheet lists them once
 
     def add(group: str, action: QAction) -> None:
         seen.add(id(action))
+        text, keys = _clean(action.text()), _keys(action)
+        if (text, keys) in listed:
+            return
+        listed.add((text, keys))
         action_id = action.objectName() if action.objectName() in remappable else None
-        rows.append(ShortcutRow(group, _clean(action.text()), _keys(action), action_id))
+        rows.append(ShortcutRow(group, text, keys, action_id))
 
     def walk(menu: QMenu, group: str) -> None:
         for action in menu.actions():

@@ -1,5 +1,5 @@
 """The studio window's menus, built from the one action table (keymap.py): the window supplies a slot
-for each of its actions; the timeline editor and the Preview supply their own actions by id."""
+for each of its actions; the timeline editor and the monitors (studio/ui/monitors.py) supply their own by id."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from studio.ui import keymap
 from studio.ui.actions import make_action, user_bindings
+from studio.ui.monitors import Monitor
 
 if TYPE_CHECKING:
     from studio.ui.main_window import MainWindow
@@ -53,7 +54,9 @@ def window_slots(window: MainWindow) -> dict[str, Callable[..., Any]]:
         "view.reset": window.reset_layout,
         "view.probe": window.toggle_probe_display,
         "view.full_screen": window.toggle_full_screen,
-        "play.edit": window.play_edit,
+        "play.edit": window.monitors.play_edit,
+        "play.source_monitor": lambda: window.monitors.activate(Monitor.SOURCE, focus=True),
+        "play.program_monitor": lambda: window.monitors.activate(Monitor.PROGRAM, focus=True),
         "settings.engine": lambda: _edit_engine_settings(window),
         "help.shortcuts": window.show_shortcuts,
         "help.about": window.show_about,
@@ -61,11 +64,11 @@ def window_slots(window: MainWindow) -> dict[str, Callable[..., Any]]:
 
 
 def build_menus(window: MainWindow) -> dict[str, QAction]:
-    """Every menu of the table in order; returns the actions by id (the window's, the editor's, the Preview's)."""
+    """Every menu of the table in order; returns the actions by id (the window's, the editor's, the monitors')."""
     bindings = user_bindings()
     slots = window_slots(window)
     provided: dict[str, QAction] = dict(window.timeline.table_actions())  # Undo and Redo included
-    provided.update(window.preview.table_actions())
+    provided.update(window.monitors.table_actions())
     actions: dict[str, QAction] = {}
     bar = window.menuBar()
     for title in keymap.MENUS:
@@ -86,11 +89,13 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
             actions[spec.id] = action
         if title == "&View":
             menu.addSeparator()
-            for key, keys in keymap.dock_keys().items():
+            dock_keys = keymap.dock_keys()
+            for key in keymap.DOCK_KEYS:
                 if key in window.docks:
                     toggle = window.docks[key].toggleViewAction()
                     toggle.setObjectName(f"dock.{key}")  # its id in the table's bindings: the remap dialog finds it
-                    toggle.setShortcut(QKeySequence(bindings.get(f"dock.{key}", (keys,))[0]))
+                    if key in dock_keys:
+                        toggle.setShortcut(QKeySequence(bindings.get(f"dock.{key}", (dock_keys[key],))[0]))
                     menu.addAction(toggle)
     window.probe_action = actions["view.probe"]
     serve = actions["generate.serve_api"]

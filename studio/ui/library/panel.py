@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.library.takes import DeletedTake
+from studio.ui import keymap
 from studio.ui.library.delegate import TakeDelegate
 from studio.ui.library.model import ItemRole, TakeListModel
 from studio.ui.library.query import DATE_FILTERS, SORTS, LibraryQuery, TakeItem
@@ -276,7 +277,7 @@ class LibraryPanel(QWidget):
         remix = QAction(icon("remix"), "Remix…", menu)
         remix.setEnabled(item.take.recipe is not None or item.media_path is not None)
         remix.triggered.connect(lambda: self.remix_requested.emit(item))
-        play = QAction(icon("play"), "Play in Preview", menu)
+        play = QAction(icon("play"), keymap.spec("library.play").text.replace("&", ""), menu)
         play.setEnabled(item.media_path is not None)
         play.triggered.connect(lambda: self.play_requested.emit(item))
         fav = QAction(icon("star-filled" if item.take.favorite else "star"),

@@ -22,6 +22,7 @@ class VideoSurface(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._image: QImage | None = None
         self._overlay: str | None = None
+        self.placeholder = PLACEHOLDER  # shown until the first picture (the Source and Program monitors say theirs)
 
     def sizeHint(self) -> QSize:
         return QSize(480, 270)
@@ -57,7 +58,7 @@ class VideoSurface(QWidget):
             painter.drawImage(QRectF(self.picture_rect()), self._image)
         else:
             painter.setPen(QColor(140, 140, 140))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, PLACEHOLDER)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
         if self._overlay:
             painter.setFont(QFont("monospace", 9))
             box = painter.boundingRect(QRect(8, 8, self.width() - 16, self.height() - 16),

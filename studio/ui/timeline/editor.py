@@ -34,6 +34,7 @@ from studio.project.timeline import (
     audio_tracks,
     clips_for_take,
     clips_of_take,
+    frames,
     kinora_data,
     timeline_rate,
     video_tracks,
@@ -74,8 +75,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
     remixRequested = Signal(int, str, float, float)  # take id, "remix"|"extend"|"retake", in, out (take time)
     timelineChanged = Signal()
     errorOccurred = Signal(str)
-    # A transport key pressed on the timeline ("play", "home", "step_back", ...: the Preview's action
-    # names); the window runs it on the program monitor.
+    # A transport key pressed on the timeline ("play", "home", "step_back", ...: a monitor's action
+    # names); studio/ui/monitors.py runs it on the Program monitor.
     transportRequested = Signal(str)
 
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
@@ -196,9 +197,10 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         return bool(self._insert(take_id, self.view.playhead if time is None else time, track_index))
 
     def insert_takes(self, take_ids: list[int], time: float | None = None, track_index: int = -1,
-                     overwrite: bool = False) -> None:
+                     overwrite: bool = False, span: tuple[float, float] | None = None) -> None:
         """Insert several takes one after another from `time` (a drag of several library takes); with
-        `overwrite` (Alt held on the drop) they cover what is there instead of pushing it later.
+        `overwrite` (Alt held on the drop) they cover what is there instead of pushing it later; with
+        `span` (seconds into the take: the Source monitor's In and Out) only that part of each.
 
         On an empty timeline they start at 0. The library is read on a worker thread; the edit is made
         when the clips are ready.
@@ -215,6 +217,11 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         def placed(found: list[tuple[Any, Any]]) -> None:
             at = start
             for video, audio in found:
+                if span is not None:
+                    used = otio.opentime.TimeRange(frames(span[0], rate), frames(span[1] - span[0], rate))
+                    for clip in (video, audio):
+                        if clip is not None:
+                            clip.source_range = used
                 clips = self._place(video, audio, at, track_index, overwrite)
                 if clips:
                     at = max(edits.span(self.document.timeline, c)[1] for c in clips)

@@ -58,7 +58,7 @@ def fit_pps(duration: float, width_px: float) -> float:
 
 def timecode(seconds: float, fps: float = 24.0) -> str:
     """HH:MM:SS:FF timecode (non-drop) of the frame on screen at `seconds`: the one that started last
-    (as the player counts frames), so the timeline, its ruler and the Preview always agree."""
+    (as the player counts frames), so the timeline, its ruler and the monitors always agree."""
     fps_int = max(1, round(fps))
     frames = max(0, math.floor(seconds * fps + 1e-6))
     ff = frames % fps_int
