@@ -1,0 +1,148 @@
+"""Resume from the paused step (issue 15): a job paused while denoising continues from that step.
+
+The proof is equality: pausing at step k of N and resuming gives the uninterrupted run's frames and sound (same
+seed), and the resumed run calls the transformer only for the steps left. Before this, a resumed job ran again
+from step 0 (events.RESUME_RESTARTS was the only thing a paused job could say).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.cancel import CancelToken
+from studio.engine import resume
+from studio.engine.backends import load_backend
+from studio.engine.backends.base import SourceClip
+from studio.engine.events import EngineEvent
+from studio.engine.memory import MemoryPlan
+from studio.engine.registry import DEFAULT_REGISTRY, get_model
+from studio.engine.runner import Runner
+from studio.errors import Cancelled
+from studio.library import Library
+from studio.recipe import Recipe
+
+CPU32 = MemoryPlan("cpu", "float32", "none", vae_tiling=False)
+TINY = dict(model_id="tiny-random", fps=24.0, steps=4, seconds=0.5, seed=7)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return load_backend(get_model("tiny-random"), CPU32, DEFAULT_REGISTRY)
+
+
+def count_calls(monkeypatch, backend):
+    calls = {"n": 0}
+    transformer = backend.pipe.transformer
+    original = transformer.forward
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(transformer, "forward", counted)
+    return calls
+
+
+def generate(backend, recipe, checkpoint=None, pause_at=None, source=None):
+    """Run the backend; with `pause_at`, pause (as the runner does) when step `pause_at` of the take is reported."""
+    token = CancelToken("generation")
+
+    def progress(phase, step, total, preview):
+        if phase == "denoising" and step == pause_at:
+            token.cancel("paused")
+
+    return backend.generate(recipe, source=source, progress=progress, cancel=token, checkpoint=checkpoint)
+
+
+def paused_point(backend, recipe, pause_at, tmp_path, source=None):
+    """Pause at `pause_at`; the kept point goes through the resume file, as it does between engine runs."""
+    checkpoint = resume.Checkpoint()
+    with pytest.raises(Cancelled):
+        generate(backend, recipe, checkpoint, pause_at, source)
+    assert checkpoint.kept is not None and checkpoint.kept.take_step == pause_at
+    path = tmp_path / "job-1.safetensors"
+    resume.save(path, checkpoint.kept, model_id="tiny-random", recipe=recipe)
+    return resume.load(path, model_id="tiny-random", recipe=recipe)
+
+
+def assert_same_clip(resumed, whole):
+    assert resumed.frames.shape == whole.frames.shape and resumed.audio.shape == whole.audio.shape
+    # Float rounding only: the packed audio latents are denormalised and normalised again on the way in.
+    assert np.abs(resumed.frames.astype(int) - whole.frames.astype(int)).max() <= 1
+    np.testing.assert_allclose(resumed.audio, whole.audio, atol=1e-4)
+    assert np.abs(whole.frames.astype(int) - 128).mean() > 1  # not a blank clip that any run would match
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(backend):
+    """size -> (the uninterrupted clip, its transformer calls); each size runs once for the module."""
+    runs = {}
+
+    def get(size, recipe):
+        if size not in runs:
+            with pytest.MonkeyPatch.context() as patch:
+                calls = count_calls(patch, backend)
+                runs[size] = (generate(backend, recipe), calls["n"])
+        return runs[size]
+
+    return get
+
+
+@pytest.mark.parametrize(("size", "pause_at", "stage"), [
+    (32, 1, 0),  # one pass: paused after step 1 of 4
+    (32, 3, 0),  # one pass: paused after step 3 of 4
+    (64, 2, 0),  # two stages (tiny-random upscales above 48 px): paused in the half-size pass
+    (64, 5, 1),  # two stages: paused in the refinement after the latent upsampler
+])
+def test_pause_at_step_k_then_resume_gives_the_uninterrupted_clip_running_only_the_steps_left(
+        backend, uninterrupted, monkeypatch, tmp_path, size, pause_at, stage):
+    recipe = Recipe("a red kite over dunes", width=size, height=size, **TINY)
+    whole, whole_calls = uninterrupted(size, recipe)
+    calls = count_calls(monkeypatch, backend)
+    point = paused_point(backend, recipe, pause_at, tmp_path)
+    assert point.stage == stage
+    calls["n"] = 0
+    resumed = generate(backend, recipe, resume.Checkpoint(resume_from=point))
+    assert_same_clip(resumed, whole)
+    per_step = backend.version.transformer_passes()
+    steps = recipe.steps
+    if size == 32:
+        assert whole_calls == steps * per_step
+        expected = (steps - pause_at) * per_step
+    else:  # the refinement runs its 3 sigmas unguided: one call a step
+        assert whole_calls == steps * per_step + 3
+        expected = max(0, steps - pause_at) * per_step + 3 - max(0, pause_at - steps)
+    assert calls["n"] == expected
+
+
+def test_video_to_video_resumes_from_its_paused_step(backend, tmp_path):
+    rng = np.random.default_rng(0)
+    t = np.arange(24000) / 48000
+    audio = np.repeat((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[:, None], 2, axis=1)
+    source = SourceClip(rng.integers(0, 255, (12, 32, 32, 3), dtype=np.uint8), audio, 48000, 24.0)
+    recipe = Recipe("a red kite", width=32, height=32, mode="video", strength=0.75, source_path="parent.mp4", **TINY)
+    whole = generate(backend, recipe, source=source)
+    point = paused_point(backend, recipe, 1, tmp_path, source=source)
+    resumed = generate(backend, recipe, resume.Checkpoint(resume_from=point), source=source)
+    assert_same_clip(resumed, whole)
+
+
+def test_a_mode_that_cannot_resume_keeps_no_point_and_says_why(backend, tmp_path):
+    import cv2
+
+    image = tmp_path / "start.png"
+    cv2.imwrite(str(image), np.full((32, 32, 3), 90, np.uint8))
+    recipe = Recipe("a red kite", width=32, height=32, mode="image", image=str(image), **TINY)
+    checkpoint = resume.Checkpoint()
+    with pytest.raises(Cancelled):
+        generate(backend, recipe, checkpoint, pause_at=1)
+    assert checkpoint.kept is None
+    assert "LTX2ConditionPipeline" in backend.resume_support(recipe)
