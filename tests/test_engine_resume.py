@@ -146,3 +146,133 @@ def test_a_mode_that_cannot_resume_keeps_no_point_and_says_why(backend, tmp_path
         generate(backend, recipe, checkpoint, pause_at=1)
     assert checkpoint.kept is None
     assert "LTX2ConditionPipeline" in backend.resume_support(recipe)
+
+
+# ---- the runner: the resume file, the job row, the messages -------------------------------------------------
+def pausing_runner(lib, events, pause_at):
+    """A runner that pauses its take once, when step `pause_at` is reported."""
+    paused = []
+
+    def on_event(event):
+        events.append(event)
+        if event.phase == "denoising" and event.step == pause_at and not paused:
+            paused.append(event.take_id)
+            runner.pause(event.take_id)
+
+    runner = Runner(lib, on_event=on_event)
+    return runner
+
+
+def frames_and_sound(lib, take_id):
+    from studio.media.audio import read_audio
+    from studio.media.decode import FrameReader
+
+    take = lib.take(take_id)
+    assert take.status == "done", take.error
+    path = lib.media_path(lib.media(take.media_id))
+    with FrameReader(path) as reader:
+        frames = np.stack([frame for _, frame in reader.iter_frames()])
+    return frames, read_audio(path)
+
+
+def show_json(folder, take_id):
+    run = [sys.executable, "-m", "studio", "library", "show", str(take_id), "--json", "--library", str(folder)]
+    return json.loads(subprocess.run(run, cwd=REPO, capture_output=True, text=True, timeout=120, check=True).stdout)
+
+
+def test_a_paused_job_continues_in_a_new_engine_from_its_resume_file(tmp_path):
+    folder = tmp_path / "lib"
+    recipe = Recipe("a lighthouse at night", width=32, height=32, **{**TINY, "seed": None})
+    lib = Library.open(folder)
+    events: list[EngineEvent] = []
+    runner = pausing_runner(lib, events, pause_at=2)
+    take_id = runner.submit(recipe)
+    runner.run_until_idle()
+    job = lib.jobs_for_take(take_id)[0]
+    assert job.status == "paused" and job.resume_step == 2
+    assert next(e for e in events if e.phase == "paused").message == "Resume continues from step 3 of 4."
+    path = resume.resume_path(lib.cache_dir, job.id)
+    assert path.is_file()
+    lib.close()
+    assert show_json(folder, take_id)["jobs"][0]["note"] == "Resume continues from step 3 of 4."
+
+    lib = Library.open(folder)  # an engine restart: a new library session, a new runner
+    try:
+        events.clear()
+        runner = Runner(lib, on_event=events.append)
+        runner.resume(take_id)
+        runner.run_until_idle()
+        steps = [e.step for e in events if e.phase == "denoising"]
+        assert steps == [3, 4]  # only the steps left
+        assert any(e.message == "Continuing from step 3 of 4" for e in events)
+        resumed = frames_and_sound(lib, take_id)
+        assert not path.exists() and lib.jobs_for_take(take_id)[0].resume_step is None
+        # The same recipe with the seed the paused run drew, uninterrupted: the same clip.
+        seed = lib.take(take_id).recipe.seed
+        assert seed is not None
+        whole_id = runner.submit(dataclasses.replace(recipe, seed=seed))
+        runner.run_until_idle()
+        whole = frames_and_sound(lib, whole_id)
+        assert resumed[0].shape == whole[0].shape
+        assert np.abs(resumed[0].astype(int) - whole[0].astype(int)).mean() < 0.5  # H.264 of near-equal frames
+        # AAC's quantiser turns float rounding into small differences; a different clip differs at full scale.
+        difference = np.sqrt(np.mean((resumed[1] - whole[1]) ** 2))
+        assert difference < 0.02 * np.sqrt(np.mean(whole[1] ** 2))
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "other model"])
+def test_a_resume_file_that_does_not_fit_is_dropped_with_a_reason_and_the_job_restarts(lib, damage, caplog):
+    events: list[EngineEvent] = []
+    runner = pausing_runner(lib, events, pause_at=1)
+    take_id = runner.submit(Recipe("a lighthouse at night", width=32, height=32, **TINY))
+    runner.run_until_idle()
+    job = lib.jobs_for_take(take_id)[0]
+    path = resume.resume_path(lib.cache_dir, job.id)
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        path.write_bytes(data[:-8] + bytes(b ^ 0xFF for b in data[-8:]))
+    else:
+        point = resume.load(path, model_id="tiny-random", recipe=lib.take(take_id).recipe)
+        resume.save(path, point, model_id="ltx-2", recipe=lib.take(take_id).recipe)
+    events.clear()
+    runner.resume(take_id)
+    runner.run_until_idle()
+    reason = {"truncate": "damaged", "flip": "damaged", "other model": "made with model 'ltx-2'"}[damage]
+    note = next(e.message for e in events if e.message.startswith("Resume point not used"))
+    assert reason in note and "starting again from the first step" in note
+    assert reason in caplog.text
+    assert [e.step for e in events if e.phase == "denoising"] == [1, 2, 3, 4]
+    assert lib.take(take_id).status == "done" and not path.exists()
+
+
+def test_resume_files_name_a_changed_recipe():
+    import torch
+
+    recipe = Recipe("a lighthouse", width=32, height=32, **TINY)
+    point = resume.ResumePoint(stage=0, step=1, steps=2, sigmas=[1.0, 0.5], latents=torch.zeros(1, 2, 3),
+                               audio_latents=torch.zeros(1, 2, 3), take_step=1, take_total=2, seed=7)
+    path = Path(__import__("tempfile").mkdtemp()) / "job-1.safetensors"
+    resume.save(path, point, model_id="tiny-random", recipe=recipe)
+    assert resume.load(path, model_id="tiny-random", recipe=recipe).remaining_sigmas == [0.5]
+    with pytest.raises(resume.ResumeMismatch, match="recipe changed"):
+        resume.load(path, model_id="tiny-random", recipe=recipe.replace(prompt="a lighthouse at dawn"))
+
+
+def test_a_mode_that_cannot_resume_says_so_in_its_jobs_message(lib, tmp_path):
+    import cv2
+
+    image = tmp_path / "start.png"
+    cv2.imwrite(str(image), np.full((32, 32, 3), 90, np.uint8))
+    events: list[EngineEvent] = []
+    runner = pausing_runner(lib, events, pause_at=1)
+    take_id = runner.submit(Recipe("a kite", width=32, height=32, mode="image", image=str(image), **TINY))
+    runner.run_until_idle()
+    job = lib.jobs_for_take(take_id)[0]
+    message = next(e for e in events if e.phase == "paused").message
+    assert message.startswith("Resume restarts it from the first step: mode 'image' runs LTX2ConditionPipeline")
+    assert job.resume_step is None and job.resume_note == message.rstrip(".")
+    assert not resume.resume_path(lib.cache_dir, job.id).exists()

@@ -39,6 +39,12 @@ WAITING_PHASES = frozenset({Phase.QUEUED, Phase.PAUSED})
 RESUME_RESTARTS = "Resume restarts it from the first step"
 
 
+def resume_sentence(note: str) -> str:
+    """What Resume does for a paused job, from its row's `resume_note` (empty: paused before it ran, so it starts
+    from its first step)."""
+    return f"{note or RESUME_RESTARTS}."
+
+
 @dataclass
 class EngineEvent:
     """One progress report for a take. `step`/`total` count denoising steps (0/0 outside denoising)."""

@@ -211,26 +211,24 @@ def step_callback(total: int, progress: ProgressFn, cancel: CancelToken,
                   keep: KeepFn | None = None) -> Callable[..., dict[str, Any]]:
     """A diffusers `callback_on_step_end` that reports each step and raises on cancel.
 
-    `offset` steps were done by earlier passes of the same take (a two-stage take reports one run). The cancel
-    is looked at before the step's report and after it, so a pause asked for while a step is reported stops the
-    pass right there, at the step the user saw; a pause is handed to `keep` first.
+    `offset` steps were done by earlier passes of the same take (a two-stage take reports one run). A cancel stops
+    before the step is reported. A pause with a `keep` stops after it, so the step the user last saw is the step
+    kept (asked for during the report or during the step's work, it stops at this step), and `keep` gets it first.
     """
 
-    def stop_if_asked(pipe: Any, index: int, tensors: dict[str, Any]) -> None:
-        if cancel.cancelled and keep is not None and cancel.reason == "paused":
-            keep(pipe, index, tensors)
-        cancel.raise_if_cancelled()
-
     def on_step_end(pipe: Any, index: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-        stop_if_asked(pipe, index, tensors)
+        if keep is None or cancel.reason != "paused":
+            cancel.raise_if_cancelled()
         latents = tensors.get("latents")
         thunk = (lambda: preview(latents)) if preview is not None and latents is not None else None
         step = offset + index + 1
         progress("denoising", step, total, thunk)
+        if cancel.cancelled:
+            if keep is not None and cancel.reason == "paused":
+                keep(pipe, index, tensors)
+            cancel.raise_if_cancelled()
         if step == total:
             progress("decoding", total, total, None)
-        else:
-            stop_if_asked(pipe, index, tensors)
         return {}
 
     return on_step_end
