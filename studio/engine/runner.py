@@ -26,8 +26,8 @@ from studio.errors import Cancelled, EngineError, KinoraError
 from studio.recipe import MAX_SECONDS, MIN_SECONDS, REMIX_MODES, Recipe
 from studio.scratch import ENGINE_PREFIX, owner_tag
 
+from . import resume as resume_points
 from .backends import Backend, load_backend
-from . import resume
 from .backends.base import SourceClip
 from .events import FINAL_PHASES, RESUME_RESTARTS, EngineEvent, EventCallback
 from .longform import generate_clip, is_chained
@@ -286,7 +286,8 @@ class Runner:
                 if reason == "canceled":
                     self.library.update_take(take_id, status="canceled")
                     self._end_resume(job.id)
-                self.on_event(EngineEvent(take_id, job.id, reason, message=job.resume_note if reason == "paused" else ""))
+                note = job.resume_note if reason == "paused" else ""  # a waiting job keeps the point it had
+                self.on_event(EngineEvent(take_id, job.id, reason, message=note))
 
     def _run_job(self, job_id: int, take_id: int) -> None:
         token = CancelToken("generation")
@@ -302,7 +303,7 @@ class Runner:
 
         reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every,
                              origin=self.library.job(job_id).origin, watch=watch, record=record)
-        checkpoint = resume.Checkpoint()
+        checkpoint = resume_points.Checkpoint()
         stored: Recipe | None = None
         recipe: Recipe | None = None
         spec: ModelSpec | None = None
@@ -355,41 +356,42 @@ class Runner:
 
     # ---- resume points -------------------------------------------------------------------------
     def _resume_file(self, job_id: int) -> Path:
-        return resume.resume_path(self.library.cache_dir, job_id)
+        return resume_points.resume_path(self.library.cache_dir, job_id)
 
-    def _resume_checkpoint(self, job_id: int, stored: Recipe, spec: ModelSpec, reporter: _Reporter) -> resume.Checkpoint:
+    def _resume_checkpoint(self, job_id: int, stored: Recipe, spec: ModelSpec,
+                           reporter: _Reporter) -> resume_points.Checkpoint:
         """The job's kept resume point, checked against its take; one that does not fit is dropped (job restarts)."""
         path = self._resume_file(job_id)
         if not path.exists():
-            return resume.Checkpoint()
+            return resume_points.Checkpoint()
         try:
-            point = resume.load(path, model_id=spec.id, recipe=stored)
-        except resume.ResumeMismatch as exc:
+            point = resume_points.load(path, model_id=spec.id, recipe=stored)
+        except resume_points.ResumeMismatch as exc:
             log.warning("take %s: its resume point is not used, the job restarts: %s", reporter.take_id, exc)
             self._end_resume(job_id)
             reporter.phase("loading", f"Resume point not used ({exc}); starting again from the first step")
-            return resume.Checkpoint()
+            return resume_points.Checkpoint()
         reporter.phase("loading", f"Continuing from step {point.take_step + 1} of {point.take_total}")
-        return resume.Checkpoint(resume_from=point)
+        return resume_points.Checkpoint(resume_from=point)
 
     def _keep_resume_point(self, job_id: int, stored: Recipe | None, recipe: Recipe | None, spec: ModelSpec | None,
-                           checkpoint: resume.Checkpoint) -> str:
+                           checkpoint: resume_points.Checkpoint) -> str:
         """At a pause: write the point the backend kept (or keep the one this run started from) and record on the job
         row what Resume will do; returns that sentence."""
         point = checkpoint.kept or checkpoint.resume_from
         reason = self._restart_reason(recipe)
         if point is not None and stored is not None and spec is not None:
             try:
-                resume.save(self._resume_file(job_id), point, model_id=spec.id, recipe=stored)
+                resume_points.save(self._resume_file(job_id), point, model_id=spec.id, recipe=stored)
             except Exception as exc:  # a full disk must not lose the pause itself: the job restarts instead
                 log.warning("could not write job %s's resume point", job_id, exc_info=True)
                 point, reason = None, f"its resume point could not be written ({exc})"
         if point is None:
-            resume.discard(self._resume_file(job_id))
+            resume_points.discard(self._resume_file(job_id))
             note = f"{RESUME_RESTARTS}: {reason}"
             self.library.set_job_resume(job_id, None, note)
             return note
-        note = resume.continues_note(point)
+        note = resume_points.continues_note(point)
         self.library.set_job_resume(job_id, point.take_step, note)
         return note
 
@@ -404,11 +406,11 @@ class Runner:
 
     def _end_resume(self, job_id: int) -> None:
         """The job is over: its resume point (if any) goes."""
-        resume.discard(self._resume_file(job_id))
+        resume_points.discard(self._resume_file(job_id))
         self.library.set_job_resume(job_id, None, "")
 
     def _generate(self, spec: ModelSpec, recipe: Recipe, source: SourceClip | None, reporter: _Reporter,
-                  token: CancelToken, checkpoint: resume.Checkpoint):  # noqa: ANN202 (GenerationResult)
+                  token: CancelToken, checkpoint: resume_points.Checkpoint):  # noqa: ANN202 (GenerationResult)
         """Load (or reuse) the model and generate, stepping once to the next memory policy after running out of
         memory, whether that happened while loading the weights or during the steps."""
         job = JobShape(recipe.width, recipe.height, recipe.frame_count)

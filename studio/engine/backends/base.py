@@ -100,7 +100,8 @@ class Backend(abc.ABC):
             raise EngineError(f"Mode '{request.mode}' needs a parent clip, and none was given.")
         started = time.monotonic()
         # The mode methods read the job's checkpoint here; a warm backend must not carry it into the next job.
-        self.checkpoint = checkpoint if checkpoint is not None and self.resume_support(request) is None else Checkpoint()
+        resumable = checkpoint is not None and self.resume_support(request) is None
+        self.checkpoint = checkpoint if checkpoint is not None and resumable else Checkpoint()
         try:
             with self.inference_context():
                 if request.enhance_prompt and request.prompt.strip():  # before the length: the head reads the prompt
