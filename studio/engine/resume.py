@@ -2,7 +2,7 @@
 
 When a job is paused while a backend denoises, the backend's step callback keeps the pass's latents (video and
 audio), the steps done and the pass's schedule as the scheduler ran it (a `ResumePoint` in the job's
-`Checkpoint`). The runner writes that point to `cache/engine/resume/job-<id>.safetensors` (temporary name, then
+`Checkpoint`). The runner writes that point to `cache/engine/resume-job-<id>.safetensors` (temporary name, then
 renamed) so it survives an engine restart, and the job row says a point exists. On resume the runner reads the
 file back, checks it belongs to this take (model, recipe, the file's own digest) and hands it to the backend,
 which runs only the remaining steps. A file that does not match is dropped with the reason logged, and the job
@@ -22,11 +22,13 @@ from typing import Any
 
 from studio.atomic import write_bytes_atomic
 from studio.recipe import Recipe
+from studio.scratch import ENGINE_DIR
 
 log = logging.getLogger(__name__)
 
 FORMAT = "kinora-resume-1"
-RESUME_DIR = "resume"  # under the library's cache/engine/ (scratch.ENGINE_DIR)
+# In the library's cache/engine/ itself, where studio.scratch sweeps the temporary (.part) file of a killed writer.
+RESUME_PREFIX = "resume-job-"
 _TENSORS = ("latents", "audio_latents", "sigmas")
 
 
@@ -78,7 +80,7 @@ class Checkpoint:
 
 def resume_path(cache_dir: str | Path, job_id: int) -> Path:
     """Where job `job_id`'s resume point lives."""
-    return Path(cache_dir) / "engine" / RESUME_DIR / f"job-{job_id}.safetensors"
+    return Path(cache_dir) / ENGINE_DIR / f"{RESUME_PREFIX}{job_id}.safetensors"
 
 
 def recipe_hash(recipe: Recipe) -> str:

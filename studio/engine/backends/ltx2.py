@@ -376,6 +376,9 @@ class LTX2Backend(Backend):
             return "LTX-2.5's DFR passes and temporal refine rounds are not kept at a pause (not built)"
         if request.enhance_prompt or request.auto_seconds:
             return "a take whose prompt or length the model works out is not kept at a pause (not built)"
+        if self.pipe.scheduler.config.get("stochastic_sampling"):
+            # Its steps draw fresh noise: continuing would need the generator's state too (not built).
+            return "this model's scheduler samples stochastically, so its steps are not kept at a pause (not built)"
         return None
 
     def _keeper(self, request: Recipe, run: _Pass, point: ResumePoint | None) -> Any:
