@@ -276,3 +276,20 @@ def test_a_mode_that_cannot_resume_says_so_in_its_jobs_message(lib, tmp_path):
     assert message.startswith("Resume restarts it from the first step: mode 'image' runs LTX2ConditionPipeline")
     assert job.resume_step is None and job.resume_note == message.rstrip(".")
     assert not resume.resume_path(lib.cache_dir, job.id).exists()
+
+
+def test_a_resumed_jobs_eta_counts_only_the_steps_this_run_made(monkeypatch):
+    # The old reporter divided the time since encoding by the take's step number, so a job resumed at step 6 of 8
+    # looked six times faster than it was.
+    from studio.engine import runner as runner_module
+
+    clock = [100.0]
+    monkeypatch.setattr(runner_module.time, "monotonic", lambda: clock[0])
+    events: list[EngineEvent] = []
+    reporter = runner_module._Reporter(events.append, 1, 1, preview_every=4)
+    reporter.phase("encoding")
+    clock[0] = 110.0
+    reporter("denoising", 6, 8, None)  # the first step this run made took 10 s
+    clock[0] = 120.0
+    reporter("denoising", 7, 8, None)
+    assert events[-1].eta_s == pytest.approx(10.0)

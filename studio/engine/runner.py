@@ -402,7 +402,7 @@ class Runner:
             return "it was paused before its model was ready"
         if is_chained(backend, recipe):
             return "a clip made of several chained segments is not kept at a pause (not built)"
-        return backend.resume_support(recipe) or "it was paused outside its denoising steps"
+        return backend.resume_support(recipe) or "it was paused before its first denoising step or at the end of a pass"
 
     def _end_resume(self, job_id: int) -> None:
         """The job is over: its resume point (if any) goes."""
