@@ -294,9 +294,10 @@ class Runner:
         with self._lock:
             self._current = (take_id, token)
 
-        def watch() -> None:  # another process (`kinora serve`, the CLI) may cancel it in the jobs table
-            if self.library.job(job_id).status == "canceled":
-                token.cancel("canceled")
+        def watch() -> None:  # another process (`kinora serve`, `kinora pause`) may cancel or pause it in the jobs table
+            status = self.library.job(job_id).status
+            if status in ("canceled", "paused"):
+                token.cancel(status)
 
         def record(event: EngineEvent) -> None:  # progress for the processes that did not start this job
             self.library.set_job_progress(job_id, event.phase, event.step, event.total, event.fraction)
