@@ -249,13 +249,13 @@ def test_a_resume_file_that_does_not_fit_is_dropped_with_a_reason_and_the_job_re
     assert lib.take(take_id).status == "done" and not path.exists()
 
 
-def test_resume_files_name_a_changed_recipe():
+def test_resume_files_name_a_changed_recipe(tmp_path):
     import torch
 
     recipe = Recipe("a lighthouse", width=32, height=32, **TINY)
     point = resume.ResumePoint(stage=0, step=1, steps=2, sigmas=[1.0, 0.5], latents=torch.zeros(1, 2, 3),
                                audio_latents=torch.zeros(1, 2, 3), take_step=1, take_total=2, seed=7)
-    path = Path(__import__("tempfile").mkdtemp()) / "job-1.safetensors"
+    path = tmp_path / "job-1.safetensors"
     resume.save(path, point, model_id="tiny-random", recipe=recipe)
     assert resume.load(path, model_id="tiny-random", recipe=recipe).remaining_sigmas == [0.5]
     with pytest.raises(resume.ResumeMismatch, match="recipe changed"):
