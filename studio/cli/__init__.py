@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.cli.library_cmds",
     "studio.cli.project_cmds",
     "studio.cli.generate_cmd",
+    "studio.cli.queue_cmds",
     "studio.cli.models_cmd",
     "studio.cli.export_cmd",
     "studio.cli.credentials_cmd",

@@ -171,7 +171,7 @@ def run_generate(args: argparse.Namespace) -> int:
                     bar.close("Canceling...")
                     runner.cancel(take_id)  # through the library: the owning engine sees it within a step
             if here:
-                _run_here(runner, take_id, bar, failures)
+                run_here(runner, take_id, bar, failures)
         finally:
             runner.unload()  # a cluster's actors go with this process (Ray ends them when their driver exits)
             if lock is not None:
@@ -184,6 +184,9 @@ def run_generate(args: argparse.Namespace) -> int:
             bar.close()
             if take.status == "canceled":
                 raise KinoraError(f"Canceled; take {take_id} is recorded as canceled.")
+            paused = paused_note(lib, take_id)
+            if paused:
+                raise KinoraError(paused)
             raise KinoraError(take.error or f"Take {take_id} did not finish ({take.status}).")
         bar.close(f"Take {take_id} done in {take.timings.get('total_s', 0):.1f} s (seed {take.recipe.seed}).")
         if identity is not None:
@@ -195,7 +198,7 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_here(runner: Engine, take_id: int, bar: ProgressBar, failures: list[KinoraError]) -> None:
+def run_here(runner: Engine, take_id: int, bar: ProgressBar, failures: list[KinoraError]) -> None:
     """Run the take on this process's engine (holding the engine lock, unless --ray); Ctrl+C cancels it."""
     finished = threading.Event()
 
@@ -217,6 +220,16 @@ def _run_here(runner: Engine, take_id: int, bar: ProgressBar, failures: list[Kin
         bar.close("Canceling...")
         runner.cancel(take_id)
         finished.wait(60)
+
+
+def paused_note(lib: Library, take_id: int) -> str:
+    """For a take whose job is paused: what Resume will do and the command that does it; "" otherwise."""
+    from studio.engine.events import resume_sentence
+
+    job = next((j for j in lib.jobs_for_take(take_id) if j.status == "paused"), None)
+    if job is None:
+        return ""
+    return f"Take {take_id} is paused. {resume_sentence(job.resume_note)} `kinora resume {take_id}` resumes it."
 
 
 def _expectation(spec: ModelSpec, recipe: Recipe, override: str | None) -> str:

@@ -142,7 +142,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from studio.engine.events import RESUME_RESTARTS
+    from studio.engine.events import resume_sentence
 
     with open_library(args) as lib:
         take = lib.take(args.take_id)
@@ -153,7 +153,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["media_path"] = str(lib.media_path(media)) if media else None
         data["ancestors"] = [_row(lib, t) for t in lineage.ancestors]
         data["descendants"] = [_row(lib, t) for t in lineage.descendants]
-        data["jobs"] = [{**j.to_dict(), **({"note": f"{RESUME_RESTARTS}."} if j.status == "paused" else {})}
+        data["jobs"] = [{**j.to_dict(), **({"note": resume_sentence(j.resume_note)} if j.status == "paused" else {})}
                         for j in lib.jobs_for_take(take.id)]
     emit(args, data, lambda: _show_text(data))
     return 0

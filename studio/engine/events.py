@@ -32,11 +32,17 @@ ENDED_PHASES = frozenset({Phase.DONE, Phase.FAILED, Phase.CANCELED})
 FINAL_PHASES = ENDED_PHASES | {Phase.PAUSED}
 # Phases of a job that is not over but not on the GPU either (its clock is not running).
 WAITING_PHASES = frozenset({Phase.QUEUED, Phase.PAUSED})
-# What resuming a paused job does, said wherever a paused job is shown (the Queue dock, `kinora show`, the
-# paused event's message). NOT BUILT: continuing from the step it paused at (the paused job's latents kept in
-# the library cache and the schedule restarted from that step's sigma): every backend would have to accept
-# starting latents and a cut schedule. Until then a resumed job runs again from its first step.
+# What resuming a paused job does is said per job wherever a paused job is shown (the Queue dock, `kinora show`,
+# the paused event's message): "Resume continues from step k of N" when its backend kept a resume point
+# (studio.engine.resume), else this sentence with the reason (the mode or model keeps no point, or the pause
+# came outside the denoising steps).
 RESUME_RESTARTS = "Resume restarts it from the first step"
+
+
+def resume_sentence(note: str) -> str:
+    """What Resume does for a paused job, from its row's `resume_note` (empty: paused before it ran, so it starts
+    from its first step)."""
+    return f"{note or RESUME_RESTARTS}."
 
 
 @dataclass

@@ -14,6 +14,7 @@ from studio.recipe import MIN_SECONDS, Recipe
 
 from . import timing
 from .backends.base import Backend, GenerationResult, ProgressFn, SourceClip
+from .resume import Checkpoint
 
 FRESH_MODES = ("text", "image", "keyframes", "reference")
 
@@ -23,15 +24,23 @@ def segment_count(seconds: float, max_seconds: float) -> int:
     return max(1, math.ceil(seconds / max_seconds - 1e-9))
 
 
+def is_chained(backend: Backend, request: Recipe) -> bool:
+    """Whether `generate_clip` makes this request from several segments (a pause then restarts it: not built)."""
+    return (not request.auto_seconds and request.mode in FRESH_MODES
+            and request.seconds > backend.spec.max_seconds + 1e-6)
+
+
 def generate_clip(backend: Backend, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
-                  cancel: CancelToken) -> GenerationResult:
-    """`backend.generate`, chaining extends when the request is longer than the model's longest clip."""
+                  cancel: CancelToken, checkpoint: Checkpoint | None = None) -> GenerationResult:
+    """`backend.generate`, chaining extends when the request is longer than the model's longest clip.
+
+    `checkpoint` (resume points) serves a clip made in one go; a chained clip restarts after a pause."""
     spec = backend.spec
     if request.auto_seconds:  # the model picks one clip's length: never more than it makes in one go
         return backend.generate(request.replace(seconds=min(request.seconds, spec.max_seconds)), source=source,
-                                progress=progress, cancel=cancel)
-    if request.mode not in FRESH_MODES or request.seconds <= spec.max_seconds + 1e-6:
-        return backend.generate(request, source=source, progress=progress, cancel=cancel)
+                                progress=progress, cancel=cancel, checkpoint=checkpoint)
+    if not is_chained(backend, request):
+        return backend.generate(request, source=source, progress=progress, cancel=cancel, checkpoint=checkpoint)
     if "extend" not in spec.modes:
         raise EngineError(f"'{spec.id}' makes at most {spec.max_seconds:g} s and cannot extend a clip; "
                           f"ask for {spec.max_seconds:g} s or less, or pick another model.")

@@ -4,7 +4,8 @@ Jobs are rows in the library, so a crash loses nothing: jobs left behind come ba
 restart (Library.open does that) and the user resumes them. The runner keeps the last model warm,
 applies the memory policy, retries once with a more frugal policy after an out-of-memory error,
 and records every outcome as a take: done (with its file, final recipe and timings), failed (with a
-readable message), canceled, or back to queued when paused.
+readable message), canceled, or back to queued when paused. A job paused while denoising keeps a resume
+point (studio.engine.resume) where its backend allows; Resume then continues from that step.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from studio.errors import Cancelled, EngineError, KinoraError
 from studio.recipe import MAX_SECONDS, MIN_SECONDS, REMIX_MODES, Recipe
 from studio.scratch import ENGINE_PREFIX, owner_tag
 
+from . import resume as resume_points
 from .backends import Backend, load_backend
 from .backends.base import SourceClip
 from .events import FINAL_PHASES, RESUME_RESTARTS, EngineEvent, EventCallback
-from .longform import generate_clip
+from .longform import generate_clip, is_chained
 from .memory import (
     OOM_TIP,
     POLICIES,
@@ -91,7 +93,7 @@ class _Reporter:
         self.started = time.monotonic()
         self.phase_started: dict[str, float] = {}
         self._denoise_start: float | None = None
-        self._last_step_time: float | None = None
+        self._first_step = 0  # steps done before this run's first report (a resumed job starts past 0)
 
     def emit(self, event: EngineEvent) -> None:
         """Tell the listener, and write the job's place to its row for other processes (throttled)."""
@@ -118,9 +120,10 @@ class _Reporter:
         if phase == "denoising":
             if self._denoise_start is None:
                 # The first step report ends the first step: its start is when encoding ended.
-                self._denoise_start = self.phase_started.get("encoding", now)
-            if step:
-                per_step = (now - self._denoise_start) / step
+                self._denoise_start = self.phase_started.get("encoding", self.phase_started.get("loading", now))
+                self._first_step = max(0, step - 1)
+            if step > self._first_step:
+                per_step = (now - self._denoise_start) / (step - self._first_step)
                 eta = per_step * (total - step)
             if preview is not None and (step == 1 or step % self.preview_every == 0 or step == total):
                 image = preview()  # from the first step on, so the Queue never waits `preview_every` steps
@@ -294,44 +297,57 @@ class Runner:
                 self.library.set_job_status(job.id, reason)
                 if reason == "canceled":
                     self.library.update_take(take_id, status="canceled")
-                self.on_event(EngineEvent(take_id, job.id, reason))
+                    self._end_resume(job.id)
+                note = job.resume_note if reason == "paused" else ""  # a waiting job keeps the point it had
+                self.on_event(EngineEvent(take_id, job.id, reason, message=note))
 
     def _run_job(self, job_id: int, take_id: int) -> None:
         token = CancelToken("generation")
         with self._lock:
             self._current = (take_id, token)
 
-        def watch() -> None:  # another process (`kinora serve`, the CLI) may cancel it in the jobs table
-            if self.library.job(job_id).status == "canceled":
-                token.cancel("canceled")
+        def watch() -> None:  # another process (`kinora serve`, `kinora pause`) may cancel or pause it in the jobs table
+            status = self.library.job(job_id).status
+            if status in ("canceled", "paused"):
+                token.cancel(status)
 
         def record(event: EngineEvent) -> None:  # progress for the processes that did not start this job
             self.library.set_job_progress(job_id, event.phase, event.step, event.total, event.fraction)
 
         reporter = _Reporter(self.on_event, take_id, job_id, self.preview_every,
                              origin=self.library.job(job_id).origin, watch=watch, record=record)
+        checkpoint = resume_points.Checkpoint()
+        stored: Recipe | None = None
+        recipe: Recipe | None = None
+        spec: ModelSpec | None = None
         try:
             take = self.library.take(take_id)
             if take.recipe is None:
                 raise EngineError(f"Take {take_id} has no recipe to generate from.")
-            recipe = take.recipe
-            if recipe.seed is None:
-                recipe = recipe.replace(seed=random.SystemRandom().randrange(2**32))
+            stored = recipe = take.recipe
             spec = self.registry.get_model(recipe.model_id)
             _check_mode(spec, recipe)
             reporter.phase("loading", f"Loading {spec.title}")
+            checkpoint = self._resume_checkpoint(job_id, stored, spec, reporter)
+            if checkpoint.resume_from is not None:  # the noise of its first run is in the kept latents
+                recipe = recipe.replace(seed=checkpoint.resume_from.seed)
+            elif recipe.seed is None:
+                recipe = recipe.replace(seed=random.SystemRandom().randrange(2**32))
             source = load_source(self.library, recipe)
-            result = self._generate(spec, recipe, source, reporter, token)
+            result = self._generate(spec, recipe, source, reporter, token, checkpoint)
             token.raise_if_cancelled()
             reporter.phase("writing")
             self._store(take, recipe, result, reporter, token)
+            self._end_resume(job_id)
             reporter.phase("done")
         except Cancelled:
-            self._record_stop(take_id, job_id, token.reason, reporter)
+            note = self._keep_resume_point(job_id, stored, recipe, spec, checkpoint) if token.reason == "paused" else ""
+            self._record_stop(take_id, job_id, token.reason, reporter, note)
         except Exception as exc:  # every failure becomes a failed take with a readable message
             message = str(exc) if isinstance(exc, KinoraError) else f"Generation failed unexpectedly: {exc!r}"
             log.warning("take %s failed", take_id, exc_info=not isinstance(exc, KinoraError))
             self.library.set_job_status(job_id, "failed")
+            self._end_resume(job_id)
             self.library.update_take(take_id, status="failed", error=message, timings=reporter.timings())
             reporter.phase("failed", message)
         finally:
@@ -339,19 +355,75 @@ class Runner:
                 self._current = None
             release_memory()  # keeps the warm model; frees what the job left behind
 
-    def _record_stop(self, take_id: int, job_id: int, reason: str, reporter: _Reporter) -> None:
+    def _record_stop(self, take_id: int, job_id: int, reason: str, reporter: _Reporter, note: str) -> None:
         if reason == "paused":
             self.library.set_job_status(job_id, "paused")
             self.library.update_take(take_id, status="queued")
             self.unload()
-            reporter.phase(reason, f"{RESUME_RESTARTS}.")  # the steps done so far are not kept (see events.py)
+            reporter.phase(reason, f"{note}.")  # what Resume will do for this job
             return
         self.library.set_job_status(job_id, "canceled")
+        self._end_resume(job_id)
         self.library.update_take(take_id, status="canceled", timings=reporter.timings())
         reporter.phase(reason)
 
+    # ---- resume points -------------------------------------------------------------------------
+    def _resume_file(self, job_id: int) -> Path:
+        return resume_points.resume_path(self.library.cache_dir, job_id)
+
+    def _resume_checkpoint(self, job_id: int, stored: Recipe, spec: ModelSpec,
+                           reporter: _Reporter) -> resume_points.Checkpoint:
+        """The job's kept resume point, checked against its take; one that does not fit is dropped (job restarts)."""
+        path = self._resume_file(job_id)
+        if not path.exists():
+            return resume_points.Checkpoint()
+        try:
+            point = resume_points.load(path, model_id=spec.id, recipe=stored)
+        except resume_points.ResumeMismatch as exc:
+            log.warning("take %s: its resume point is not used, the job restarts: %s", reporter.take_id, exc)
+            self._end_resume(job_id)
+            reporter.phase("loading", f"Resume point not used ({exc}); starting again from the first step")
+            return resume_points.Checkpoint()
+        reporter.phase("loading", f"Continuing from step {point.take_step + 1} of {point.take_total}")
+        return resume_points.Checkpoint(resume_from=point)
+
+    def _keep_resume_point(self, job_id: int, stored: Recipe | None, recipe: Recipe | None, spec: ModelSpec | None,
+                           checkpoint: resume_points.Checkpoint) -> str:
+        """At a pause: write the point the backend kept (or keep the one this run started from) and record on the job
+        row what Resume will do; returns that sentence."""
+        point = checkpoint.kept or checkpoint.resume_from
+        reason = self._restart_reason(recipe)
+        if point is not None and stored is not None and spec is not None:
+            try:
+                resume_points.save(self._resume_file(job_id), point, model_id=spec.id, recipe=stored)
+            except Exception as exc:  # a full disk must not lose the pause itself: the job restarts instead
+                log.warning("could not write job %s's resume point", job_id, exc_info=True)
+                point, reason = None, f"its resume point could not be written ({exc})"
+        if point is None:
+            resume_points.discard(self._resume_file(job_id))
+            note = f"{RESUME_RESTARTS}: {reason}"
+            self.library.set_job_resume(job_id, None, note)
+            return note
+        note = resume_points.continues_note(point)
+        self.library.set_job_resume(job_id, point.take_step, note)
+        return note
+
+    def _restart_reason(self, recipe: Recipe | None) -> str:
+        """Why a pause of `recipe` kept no resume point (the warm backend says what it cannot keep)."""
+        backend = self._backend
+        if backend is None or recipe is None:
+            return "it was paused before its model was ready"
+        if is_chained(backend, recipe):
+            return "a clip made of several chained segments is not kept at a pause (not built)"
+        return backend.resume_support(recipe) or "it was paused before its first denoising step or at the end of a pass"
+
+    def _end_resume(self, job_id: int) -> None:
+        """The job is over: its resume point (if any) goes."""
+        resume_points.discard(self._resume_file(job_id))
+        self.library.set_job_resume(job_id, None, "")
+
     def _generate(self, spec: ModelSpec, recipe: Recipe, source: SourceClip | None, reporter: _Reporter,
-                  token: CancelToken):  # noqa: ANN202 (GenerationResult)
+                  token: CancelToken, checkpoint: resume_points.Checkpoint):  # noqa: ANN202 (GenerationResult)
         """Load (or reuse) the model and generate, stepping once to the next memory policy after running out of
         memory, whether that happened while loading the weights or during the steps."""
         job = JobShape(recipe.width, recipe.height, recipe.frame_count)
@@ -364,7 +436,8 @@ class Runner:
         while True:
             try:
                 backend = self._backend_for(spec, plan)
-                result = generate_clip(backend, recipe, source=source, progress=reporter, cancel=token)
+                result = generate_clip(backend, recipe, source=source, progress=reporter, cancel=token,
+                                       checkpoint=checkpoint)
                 if retried:
                     self._plan_floor[spec.id] = plan
                 return result

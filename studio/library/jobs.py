@@ -90,6 +90,12 @@ class JobsMixin:
             conn.execute("UPDATE jobs SET phase = ?, step = ?, total = ?, progress = ? WHERE id = ?",
                          (phase, step, total, progress, job_id))
 
+    def set_job_resume(self, job_id: int, step: int | None, note: str) -> None:
+        """Record a job's resume point (`step`: the take's steps done that Resume continues after; None: none) and
+        the sentence that says what Resume will do; `set_job_resume(id, None, "")` clears both."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE jobs SET resume_step = ?, resume_note = ? WHERE id = ?", (step, note, job_id))
+
     def record_api_take(self, take_id: int, api_key: str, idempotency_key: str | None) -> None:
         """Note that API key `api_key` asked for this take (with this Idempotency-Key, if one was sent)."""
         with self._db.transaction() as conn:

@@ -321,6 +321,18 @@ def _job_progress_and_idempotency(conn: sqlite3.Connection) -> None:
         "CREATE INDEX api_takes_by_key ON api_takes(api_key)",
     ])
 
+
+@migration(11, "jobs: a paused job's resume point (the step a Resume continues from) and what Resume will do")
+def _job_resume_points(conn: sqlite3.Connection) -> None:
+    # Issue 15: a job paused while denoising keeps its latents in a file in the library's scratch space
+    # (studio/engine/resume.py); the row says that the point exists (resume_step: steps of the take done, NULL: none)
+    # and, for every process that shows the job, what Resume will do (resume_note).
+    _run_all(conn, [
+        "ALTER TABLE jobs ADD COLUMN resume_step INTEGER",
+        "ALTER TABLE jobs ADD COLUMN resume_note TEXT NOT NULL DEFAULT ''",
+    ])
+
+
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -210,12 +210,17 @@ class JobRecord:
     step: int = 0
     total: int = 0
     progress: float = 0.0  # 0..1, EngineEvent.fraction
+    # A paused job's resume point: the take's steps already done that Resume continues after (None: Resume restarts
+    # it), and the sentence saying what Resume will do (the engine writes it when the job pauses).
+    resume_step: int | None = None
+    resume_note: str = ""
 
     @classmethod
     def from_row(cls, row: Row) -> JobRecord:
         return cls(id=row["id"], take_id=row["take_id"], status=JobStatus(row["status"]), position=row["position"],
                    created_at=row["created_at"], origin=row["origin"], phase=row["phase"], step=row["step"],
-                   total=row["total"], progress=row["progress"])
+                   total=row["total"], progress=row["progress"], resume_step=row["resume_step"],
+                   resume_note=row["resume_note"])
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.events import ENDED_PHASES, RESUME_RESTARTS, WAITING_PHASES
+from studio.engine.events import ENDED_PHASES, WAITING_PHASES, resume_sentence
 from studio.formatting import format_duration
 from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.remix import remix_mode
@@ -153,12 +153,17 @@ class JobCard(QFrame):
         label = ("API · " if s.origin == "api" else "") + PHASE_LABELS.get(s.phase, s.phase)
         if s.phase == "denoising" and s.total:
             label += f" {s.step}/{s.total}"
-        if s.phase == "paused" and s.step:  # the steps done so far are lost on resume (events.RESUME_RESTARTS)
-            label += f" at step {s.step}/{s.total} · resume restarts from step 1"
+        # What Resume does is the engine's word for this job (its paused message, or its row's note when restored).
+        resume = resume_sentence(s.message.rstrip(".")) if s.phase == "paused" else ""
+        if s.phase == "paused" and s.step:
+            continues = resume.startswith("Resume continues")
+            label += f" at step {s.step}/{s.total} · " + (
+                resume[:-1].replace("Resume", "resume", 1) if continues else "resume restarts from step 1")
         if s.message and s.phase in ("failed", "canceled"):
             label += f": {s.message}"
         self._elide(self.phase, label)
-        self.phase.setToolTip(label)
+        # The whole sentence, with the reason a job restarts (its mode or model keeps no resume point).
+        self.phase.setToolTip(f"{label}\n{resume}" if resume and (s.step or s.message) else label)
         self.bar.setValue(int(s.fraction * 1000))
         elapsed = s.elapsed_s
         if elapsed is not None and s.phase not in ENDED_PHASES and s.phase not in WAITING_PHASES:
@@ -167,8 +172,9 @@ class JobCard(QFrame):
         self.times.setText(f"{format_duration(elapsed)}{eta}" if elapsed is not None else "")
         paused = s.phase == "paused"
         self.pause.setIcon(icon("play" if paused else "pause"))
-        self.pause.setToolTip(f"Resume this job. {RESUME_RESTARTS}." if paused
-                              else f"Pause this job (it waits in the queue). {RESUME_RESTARTS}.")
+        self.pause.setToolTip(f"Resume this job. {resume}" if paused
+                              else "Pause this job (it waits in the queue; Resume continues from the step it paused "
+                                   "at where its model allows, otherwise restarts it)")
         final = s.phase in ENDED_PHASES
         self.pause.setEnabled(not final)
         self.cancel.setToolTip("Dismiss this finished job" if final else "Cancel this job")
@@ -283,11 +289,12 @@ class QueuePanel(QWidget):
         return order
 
     def add_job(self, take_id: int, job_id: int | None, prompt: str, phase: str = "queued",
-                remix_kind: str | None = None) -> JobCard:
-        """Show a job (submitted now, or restored from the durable queue)."""
+                remix_kind: str | None = None, note: str = "") -> JobCard:
+        """Show a job (submitted now, or restored from the durable queue: `note` is a paused job's row's
+        `resume_note`, what Resume will do)."""
         card = self._cards.get(take_id)
         if card is None:
-            card = JobCard(JobState(take_id, job_id, prompt, phase, remix_kind=remix_kind), self)
+            card = JobCard(JobState(take_id, job_id, prompt, phase, message=note, remix_kind=remix_kind), self)
             self._cards[take_id] = card
             self._list.layout_.insertWidget(self._list.layout_.count() - 1, card)
             self._list.empty.hide()
@@ -313,7 +320,7 @@ class QueuePanel(QWidget):
             s.elapsed_s = event.elapsed_s
         s.eta_s = event.eta_s
         s.seen_at = time.monotonic()
-        if event.phase in ("failed", "canceled"):
+        if event.phase in ("failed", "canceled", "paused"):  # a paused job's message says what Resume will do
             s.message = event.message or ""
         card.refresh()
         if event.preview_rgb is not None:

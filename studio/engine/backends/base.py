@@ -13,6 +13,7 @@ import numpy as np
 
 from studio.cancel import CancelToken
 from studio.engine.registry import ModelSpec
+from studio.engine.resume import Checkpoint
 from studio.recipe import Recipe
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class Backend(abc.ABC):
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
+        # The running job's resume point and the point kept at a pause (set by `generate` for one call).
+        self.checkpoint = Checkpoint()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,10 +88,11 @@ class Backend(abc.ABC):
         """Load the model behind `spec` (EngineError with the pull command when its weights are missing)."""
 
     def generate(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
-                 cancel: CancelToken) -> GenerationResult:
+                 cancel: CancelToken, checkpoint: Checkpoint | None = None) -> GenerationResult:
         """Make the clip with the method declared for `request.mode`. `request.seed` is set.
 
-        Raises Cancelled (via the token) within one step of a cancel.
+        Raises Cancelled (via the token) within one step of a cancel. `checkpoint`: where a paused run of this job
+        stopped (continue from there), and where this run's pause is kept; only where `resume_support` allows.
         """
         from studio.errors import EngineError
 
@@ -100,15 +104,26 @@ class Backend(abc.ABC):
         if request.mode in self.remix_modes and source is None:
             raise EngineError(f"Mode '{request.mode}' needs a parent clip, and none was given.")
         started = time.monotonic()
-        with self.inference_context():
-            if request.enhance_prompt and request.prompt.strip():  # before the length: the head reads the prompt
-                request = request.replace(prompt=self.enhance_prompt(request), enhance_prompt=False)
-            if request.auto_seconds:
-                request = request.replace(seconds=self.auto_seconds(request), auto_seconds=False)
-            result: GenerationResult = getattr(self, method)(request, source=source, progress=progress,
-                                                             cancel=cancel)
+        # The mode methods read the job's checkpoint here; a warm backend must not carry it into the next job.
+        resumable = checkpoint is not None and self.resume_support(request) is None
+        self.checkpoint = checkpoint if checkpoint is not None and resumable else Checkpoint()
+        try:
+            with self.inference_context():
+                if request.enhance_prompt and request.prompt.strip():  # before the length: the head reads the prompt
+                    request = request.replace(prompt=self.enhance_prompt(request), enhance_prompt=False)
+                if request.auto_seconds:
+                    request = request.replace(seconds=self.auto_seconds(request), auto_seconds=False)
+                result: GenerationResult = getattr(self, method)(request, source=source, progress=progress,
+                                                                 cancel=cancel)
+        finally:
+            self.checkpoint = Checkpoint()
         result.timings.setdefault("generate_s", time.monotonic() - started)
         return result
+
+    def resume_support(self, request: Recipe) -> str | None:
+        """None when a pause of `request` during its denoising steps can be continued from the step it stopped at;
+        otherwise why Resume restarts it (shown per job in the Queue dock and `kinora show`)."""
+        return f"'{self.spec.id}' does not keep its steps at a pause (not built for this model)"
 
     def enhance_prompt(self, request: Recipe) -> str:
         """`request.prompt` rewritten by the model's prompt enhancer (the recipe's opt-in `enhance_prompt`).
@@ -192,19 +207,32 @@ def read_image(path: str | None) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+# keep(pipe, index, tensors): called when a pause stops a pass after its step `index` (0-based), with the
+# callback's tensors, to keep where it stopped (studio.engine.resume).
+KeepFn = Callable[[Any, int, dict[str, Any]], None]
+
+
 def step_callback(total: int, progress: ProgressFn, cancel: CancelToken,
-                  preview: Callable[[Any], np.ndarray] | None, offset: int = 0) -> Callable[..., dict[str, Any]]:
+                  preview: Callable[[Any], np.ndarray] | None, offset: int = 0,
+                  keep: KeepFn | None = None) -> Callable[..., dict[str, Any]]:
     """A diffusers `callback_on_step_end` that reports each step and raises on cancel.
 
-    `offset` steps were done by earlier passes of the same take (a two-stage take reports one run).
+    `offset` steps were done by earlier passes of the same take (a two-stage take reports one run). A cancel stops
+    before the step is reported. A pause with a `keep` stops after it, so the step the user last saw is the step
+    kept (asked for during the report or during the step's work, it stops at this step), and `keep` gets it first.
     """
 
-    def on_step_end(_pipe: Any, index: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-        cancel.raise_if_cancelled()
+    def on_step_end(pipe: Any, index: int, _timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+        if keep is None or cancel.reason != "paused":
+            cancel.raise_if_cancelled()
         latents = tensors.get("latents")
         thunk = (lambda: preview(latents)) if preview is not None and latents is not None else None
         step = offset + index + 1
         progress("denoising", step, total, thunk)
+        if cancel.cancelled:
+            if keep is not None and cancel.reason == "paused":
+                keep(pipe, index, tensors)
+            cancel.raise_if_cancelled()
         if step == total:
             progress("decoding", total, total, None)
         return {}

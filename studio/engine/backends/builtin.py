@@ -49,6 +49,9 @@ class BuiltinBackend(Backend):
     def load(cls, spec: ModelSpec, plan: MemoryPlan, registry: Registry) -> BuiltinBackend:
         return cls(spec)
 
+    def resume_support(self, request: Recipe) -> str | None:
+        return "a built-in generator makes its clip in one step, so there is no step to continue from"
+
     @mode("text")
     def _text(self, request: Recipe, *, source: SourceClip | None, progress: ProgressFn,
               cancel: CancelToken) -> GenerationResult:

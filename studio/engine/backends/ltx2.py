@@ -20,6 +20,14 @@ Modes and how each is made:
   way: dynamic shifting would move the first sigma to 0.84-0.95 whatever the strength).
 - retake: video-to-video over the whole parent, then only the frames and sound inside [from, to) are
   replaced, with short ramps at both edges, so everything outside the range is the parent's.
+
+Resume (studio.engine.resume): a pause during an `LTX2Pipeline` pass (text on LTX-2.0/2.3, either stage of the
+two-stage path; video; retake) keeps the loop's packed latents, video and audio, with the pass's schedule as its
+scheduler ran it; the resumed pass gets them as `latents=` / `audio_latents=` with `noise_scale=0` and the sigmas
+from that step on, the scheduler's shift off (the saved sigmas are already shifted). The flow-match Euler step is
+deterministic given the latents, so the result is the uninterrupted run's within float rounding. NOT BUILT: the
+`LTX2ConditionPipeline` modes (image, keyframes, extend: their keyframe tokens and conditioning mask are rebuilt
+from 5-D latents at the start of a pass) and LTX-2.5's DFR passes and temporal refine rounds: Resume restarts those.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from studio.engine.loading import load_pipeline
 from studio.engine.memory import MemoryPlan, apply_plan, check_host_ram, torch_dtype
 from studio.engine.preview import packed_latents_preview
 from studio.engine.registry import ModelSpec, Registry, require_installed
+from studio.engine.resume import ResumePoint
 from studio.engine.styles import styled_prompts
 from studio.recipe import MIN_SECONDS, Recipe
 
@@ -89,6 +98,7 @@ class _Pass:
     steps: int
     offset: int
     total: int
+    stage: int = 0  # which pass of the take: 0 the first, 1 the refinement after the latent upsampler
 
 
 @register_backend
@@ -361,6 +371,49 @@ class LTX2Backend(Backend):
                                          max_seconds=max(request.seconds, MIN_SECONDS + 1 / request.fps))
         return min(request.seconds, max(MIN_SECONDS, frames / request.fps))
 
+    # ---- resume ---------------------------------------------------------------------------------
+    def resume_support(self, request: Recipe) -> str | None:
+        if request.mode in ("image", "keyframes", "extend"):
+            return (f"mode '{request.mode}' runs LTX2ConditionPipeline, whose steps are not kept at a pause "
+                    "(not built)")
+        if request.mode == "text" and self.version.pipeline == "LTX2DFRPipeline":
+            return "LTX-2.5's DFR passes and temporal refine rounds are not kept at a pause (not built)"
+        if request.enhance_prompt or request.auto_seconds:
+            return "a take whose prompt or length the model works out is not kept at a pause (not built)"
+        if self.pipe.scheduler.config.get("stochastic_sampling"):
+            # Its steps draw fresh noise: continuing would need the generator's state too (not built).
+            return "this model's scheduler samples stochastically, so its steps are not kept at a pause (not built)"
+        return None
+
+    def _keeper(self, request: Recipe, run: _Pass, point: ResumePoint | None) -> Any:
+        """The step callback's `keep`: the loop's latents at a pause, as this job's resume point."""
+        checkpoint = self.checkpoint
+
+        def keep(pipe: Any, index: int, tensors: dict[str, Any]) -> None:
+            sigmas = point.sigmas if point is not None else [float(s) for s in pipe.scheduler.sigmas[:-1].tolist()]
+            done = (point.step if point is not None else 0) + index + 1
+            if done >= len(sigmas) or "audio_latents" not in tensors:
+                return  # the pass is over (its output is not kept): Resume restarts the take
+            checkpoint.kept = ResumePoint(
+                stage=run.stage, step=done, steps=len(sigmas), sigmas=sigmas,
+                latents=tensors["latents"].detach().to("cpu", copy=True),
+                audio_latents=tensors["audio_latents"].detach().to("cpu", copy=True),
+                take_step=run.offset + done, take_total=run.total, seed=request.seed or 0)
+
+        return keep
+
+    @staticmethod
+    def _resume_args(pipe: Any, point: ResumePoint) -> dict[str, Any]:
+        """Pipeline arguments that continue a pass from `point`: the loop's latents, no fresh noise, the sigmas left.
+
+        Packed (3-D) video latents are used as given; packed audio latents are normalised by the pipeline on the
+        way in, so they go in denormalised."""
+        device = pipe._execution_device
+        audio = pipe._denormalize_audio_latents(point.audio_latents, pipe.audio_vae.latents_mean,
+                                                pipe.audio_vae.latents_std)
+        return {"latents": point.latents.to(device), "audio_latents": audio.to(device), "noise_scale": 0.0,
+                "sigmas": point.remaining_sigmas}
+
     # ---- one pass -------------------------------------------------------------------------------
     def _steps(self, request: Recipe) -> int:
         if self.version.sigmas is not None:
@@ -400,21 +453,33 @@ class LTX2Backend(Backend):
         cancel.raise_if_cancelled()
         if run.offset == 0:
             progress("encoding", 0, run.total, None)
-        callback = step_callback(run.total, progress, cancel, preview, offset=run.offset)
         if dfr:
+            callback = step_callback(run.total, progress, cancel, preview, offset=run.offset)
             return tuple(pipe(
                 prompt=prompt or " ", height=height, width=width, num_frames=num_frames, frame_rate=float(fps),
                 generator=generator, output_type="latent", return_dict=False, callback_on_step_end=callback,
                 use_cross_timestep=self.version.use_cross_timestep, **self.call_args, **extra))
+        point = self.checkpoint.start_for(run.stage)
         args = {**self.guidance_args(request, refine), **extra}
+        if point is not None:
+            args.update(self._resume_args(pipe, point))
         if "sigmas" not in args and self.version.sigmas is not None:
             args["sigmas"] = list(self.version.sigmas)
-        args["num_inference_steps"] = run.steps
-        video, audio = pipe(
-            prompt=prompt or " ", negative_prompt=negative, height=height, width=width, num_frames=num_frames,
-            frame_rate=float(fps), generator=generator, output_type="latent", return_dict=False,
-            callback_on_step_end=callback, **args,
-        )
+        args["num_inference_steps"] = len(args["sigmas"]) if "sigmas" in args else run.steps
+        callback = step_callback(run.total, progress, cancel, preview, offset=run.offset + (point.step if point else 0),
+                                 keep=self._keeper(request, run, point))
+        if "audio_latents" not in pipe._callback_tensor_inputs:
+            # The loop hands the callback any of its locals named here, but diffusers 0.42.1 lists only the video
+            # latents as allowed; the audio latents are needed too for a resume point.
+            pipe._callback_tensor_inputs = [*pipe._callback_tensor_inputs, "audio_latents"]
+        # A resumed pass's sigmas are already shifted: the scheduler must use them as given.
+        with self._unshifted(pipe) if point is not None else contextlib.nullcontext():
+            video, audio = pipe(
+                prompt=prompt or " ", negative_prompt=negative, height=height, width=width, num_frames=num_frames,
+                frame_rate=float(fps), generator=generator, output_type="latent", return_dict=False,
+                callback_on_step_end=callback, callback_on_step_end_tensor_inputs=["latents", "audio_latents"],
+                **args,
+            )
         return video, audio
 
     def _render(self, video: Any, audio: Any, count: int, width: int, height: int,
@@ -467,20 +532,23 @@ class LTX2Backend(Backend):
                                          cancel, _Pass(steps, 0, steps), **extra)
             return self._render(video, audio, count, request.width, request.height, request.fps)
         total = steps + len(STAGE_2_SIGMAS)
-        video, audio = self._denoise(pipe, request, half[0], half[1], num_frames, request.fps, generator, progress,
-                                     cancel, _Pass(steps, 0, total), **extra)
-        started = time.monotonic()
-        cancel.raise_if_cancelled()
-        upscaled = self._upsampler()(latents=video, latents_normalized=False, output_type="latent",
-                                     return_dict=False)[0]
-        upscale_s = time.monotonic() - started
+        timings: dict[str, float] = {}
+        upscaled = audio = None  # a job paused in the refinement continues from its own latents (stage 1 is done)
+        if self.checkpoint.start_for(1) is None:
+            video, audio = self._denoise(pipe, request, half[0], half[1], num_frames, request.fps, generator,
+                                         progress, cancel, _Pass(steps, 0, total), **extra)
+            started = time.monotonic()
+            cancel.raise_if_cancelled()
+            upscaled = self._upsampler()(latents=video, latents_normalized=False, output_type="latent",
+                                         return_dict=False)[0]
+            timings["upscale_s"] = time.monotonic() - started
         with self._refining(pipe):
             video, audio = self._denoise(
                 pipe, request, 2 * half[0], 2 * half[1], num_frames, request.fps, generator, progress, cancel,
-                _Pass(len(STAGE_2_SIGMAS), steps, total), refine=True, latents=upscaled, audio_latents=audio,
-                sigmas=list(STAGE_2_SIGMAS), noise_scale=STAGE_2_SIGMAS[0], **extra)
+                _Pass(len(STAGE_2_SIGMAS), steps, total, stage=1), refine=True, latents=upscaled,
+                audio_latents=audio, sigmas=list(STAGE_2_SIGMAS), noise_scale=STAGE_2_SIGMAS[0], **extra)
         result = self._render(video, audio, count, request.width, request.height, request.fps)
-        result.timings["upscale_s"] = upscale_s
+        result.timings.update(timings)
         return result
 
     def _fresh_dfr(self, request: Recipe, progress: ProgressFn, cancel: CancelToken) -> GenerationResult:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from studio.errors import EngineError, KinoraError, LibraryError
 from studio.recipe import Recipe
 
-from ..events import EngineEvent
+from ..events import RESUME_RESTARTS, EngineEvent
 from ..registry import DEFAULT_REGISTRY, ModelSpec, Registry
 from ..runner import ProgressRecorder, Runner
 from .pool import Slot, SlotPool
@@ -311,9 +311,13 @@ class ClusterEngine:
     # ---- outcomes -------------------------------------------------------------------------------
     def _record(self, run: _Run, phase: str, message: str) -> None:
         """A job that ended without a take (failed, canceled, paused) in this library's words."""
+        if phase == "paused":
+            # NOT BUILT: the actor keeps a resume point in its own scratch library, which the next actor never sees.
+            message = f"{RESUME_RESTARTS}: a job on a Ray cluster keeps no resume point (not built)."
         try:
             if phase == "paused":
                 self.library.set_job_status(run.job_id, "paused")
+                self.library.set_job_resume(run.job_id, None, message.rstrip("."))
                 self.library.update_take(run.take_id, status="queued")
             else:
                 self.library.set_job_status(run.job_id, phase)
