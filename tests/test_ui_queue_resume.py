@@ -93,3 +93,18 @@ def test_kinora_show_says_per_job_whether_resume_continues_or_restarts(tmp_path)
 
     assert f"job {kept_job.id}:   paused. Resume continues from step 3 of 4." in show(kept.id)
     assert json.loads(show(waiting.id, "--json"))["jobs"][0]["note"] == "Resume restarts it from the first step."
+
+
+def test_a_paused_job_restored_at_start_up_shows_its_own_sentence(qtbot, lib):
+    # The window restored paused jobs without their row's resume_note, so the card fell back to "restarts".
+    take = lib.create_take(tiny_recipe("a kite at dusk"))
+    job = lib.enqueue_job(take.id)
+    lib.set_job_status(job.id, "paused")
+    lib.set_job_resume(job.id, 41, "Resume continues from step 42 of 80.")
+    window = open_window(qtbot, lib, start_engine=False)
+    try:
+        qtbot.waitUntil(lambda: window.queue_panel.card(take.id) is not None, timeout=WAIT_MS)
+        card = window.queue_panel.card(take.id)
+        assert "Resume continues from step 42 of 80" in card.pause.toolTip()
+    finally:
+        window.shutdown()

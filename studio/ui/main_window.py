@@ -260,7 +260,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         for active in jobs:
             job = active.job
             self.queue_panel.add_job(job.take_id, job.id, active.title, phases.get(job.status, job.status),
-                                     active.remix_kind)
+                                     active.remix_kind, note=job.resume_note if job.status == "paused" else "")
         paused = sum(1 for active in jobs if active.job.status == "paused")
         if paused:
             self.notify(f"{paused} job(s) from the last session are paused in the queue: press Resume to run them.")
