@@ -4,6 +4,8 @@ the clock only moves when the test says, so nothing here depends on the machine'
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from playback_media import painted_frames, read_frame, wait_until
@@ -121,3 +123,47 @@ def test_reverse_play_centres_frames_on_their_end(clock_and_player):
     stats = player.stats()
     assert stats.frames_dropped == 0
     assert stats.max_av_drift_ms <= TICK / 2 * 1000 + 1e-6
+
+
+class StallingSource(ArraySource):
+    """Decoding frame `stall_at` waits until the test lets it go (a decoder starved on a busy machine);
+    records every frame asked for."""
+
+    def __init__(self, frames: np.ndarray, fps: float, stall_at: int) -> None:
+        super().__init__(frames, fps)
+        self.stall_at = stall_at
+        self.gate = threading.Event()
+        self.asked: list[int] = []
+
+    def frame_at(self, t, size=None):
+        index = int(t * self.fps)
+        self.asked.append(index)
+        if index == self.stall_at:
+            self.gate.wait(timeout=20.0)
+        return super().frame_at(t, size)
+
+
+def test_a_decoder_behind_the_clock_skips_to_it_instead_of_decoding_frames_already_past(clock_and_player):
+    # The old decoder, once behind, went on decoding every frame in order: each came due late or was
+    # passed over unshown, so it stayed behind and the picture trailed the sound by whole frames
+    # (the bench's edit under load: 1 s max drift). The old tests never let the decoder fall behind.
+    clock, player = clock_and_player
+    source = StallingSource(painted_frames(40), FPS, stall_at=5)
+    player.load(source)
+    player.play()
+    wait_until(lambda: 5 in source.asked)  # frames 0-4 are queued, the decoder is stuck in frame 5
+    wait_until(lambda: player.current_frame() is not None and player.clock_running)
+    shown = []
+    while clock.now < 12.5 / FPS:
+        clock.advance(TICK)
+        shown.append(read_frame(player.current_frame().image)[0])
+    due_at_release = player.frame_index()
+    source.gate.set()
+    while player.playing:
+        clock.advance(TICK)
+        shown.append(tick(player, clock, wanted_decoded=4)[1])
+    assert not [i for i in source.asked if 5 < i < due_at_release]  # nothing decoded only to be late
+    assert shown == sorted(shown) and shown[-1] == 39
+    stats = player.stats()
+    assert stats.frames_dropped == 40 - len(set(shown))  # every frame never shown is counted
+    assert stats.frames_dropped >= due_at_release - 5

@@ -82,21 +82,22 @@ class DecodeAhead:
             self._cond.notify_all()
             return True
 
-    def take_due(self, target: int) -> tuple[DecodedFrame | None, int]:
-        """The newest queued frame whose time has come at frame `target`, and how many were passed over.
+    def take_due(self, target: int) -> DecodedFrame | None:
+        """The newest queued frame whose time has come at frame `target` (older due ones are passed over).
 
-        Frames passed over were due but superseded before anyone showed them: dropped frames.
+        When the decoder is behind (what it decodes next is older than `target`), it skips ahead to the
+        frame after `target`: decoding frames that could only be shown late, then dropped, would keep it
+        behind for good. Frames never shown show as gaps in the indices shown (dropped frames).
         """
         shown: DecodedFrame | None = None
-        passed = 0
         with self._cond:
             while self._queue and self._reached(self._queue[0].index, target):
-                if shown is not None:
-                    passed += 1
                 shown = self._queue.popleft()
+            if not self._queue and self._reached(self._next, target - self._step):
+                self._next = target + self._step
             if shown is not None:
                 self._cond.notify_all()
-        return shown, passed
+        return shown
 
     def ready(self, count: int) -> bool:
         """True when `count` frames are queued, or the decoder has nothing more to decode."""

@@ -88,6 +88,7 @@ class Player:
         self._drift_n = 0
         self._ticks: deque[float] = deque(maxlen=TICKS_MEASURED)  # clock seconds between ticks
         self._last_tick: float | None = None  # the clock at the previous tick of this run
+        self._run_last: int | None = None  # index of the run's frame shown last (dropped frames are the gaps)
 
     # -- source ------------------------------------------------------------------------------
 
@@ -306,11 +307,11 @@ class Player:
         elif self._speed < 0 and position < 0.0:
             self._reach_end(forward=False)
             position = self.position
-        frame, passed = self._decoder.take_due(self.frame_index(self._presented_time(position)))
+        frame = self._decoder.take_due(self.frame_index(self._presented_time(position)))
         if frame is not None:
             self._stats.frames_shown += 1
             if self._speed != 0:
-                self._stats.frames_dropped += passed
+                self._count_dropped(frame.index)
                 self._measure_drift(frame, position)
             self._shown = frame
         if self._speed != 0:
@@ -330,6 +331,12 @@ class Player:
         # Never more than half a frame: past that the tick is too slow to show every frame anyway.
         lead = min(statistics.median(self._ticks), 1.0 / self.fps) / 2.0
         return position + self._speed * lead
+
+    def _count_dropped(self, index: int) -> None:
+        """Frames of the run between the last one shown and `index` were never shown."""
+        if self._run_last is not None:
+            self._stats.frames_dropped += max(0, (index - self._run_last) // self._speed - 1)
+        self._run_last = index
 
     def _measure_drift(self, frame: DecodedFrame, position: float) -> None:
         due = frame.pts if self._speed > 0 else frame.pts + 1.0 / self.fps
@@ -361,6 +368,7 @@ class Player:
         index = self.frame_index(t)
         if self._shown is not None and self._shown.index == index:
             index += speed  # already on screen: decode from the next one
+        self._run_last = index - speed  # the frame before the run's first: none of the run is dropped yet
         if not self._decoder.skip_to(index, speed):
             self._decoder.restart(index, speed)
         if self._feeder is not None:
