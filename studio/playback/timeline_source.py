@@ -45,7 +45,11 @@ class TimelineSource:
         self.missing = self.schedule.missing  # names of clips whose media is offline (they play as gaps)
         self.has_audio = bool(self.schedule.audio)
         self.size = size or self._first_picture_size() or DEFAULT_CANVAS
-        self._readers: dict[Path, FrameReader] = {}  # used by the decode thread only
+        # Used by the decode thread only. A file has one reader per picture of it shown at once, so a
+        # dissolve between two cuts of one take decodes each side straight on instead of seeking one
+        # decoder back and forth every frame (see _readers_for).
+        self._readers: dict[Path, list[FrameReader]] = {}
+        self._reader_of: dict[VideoPiece, FrameReader] = {}
         self._windows: dict[Path, AudioWindows] = {}
         self._windows_lock = threading.Lock()
 
@@ -72,17 +76,42 @@ class TimelineSource:
         first = next((i for i in range(len(shown) - 1, -1, -1) if shown[i].opacity(t) >= 1.0), 0)
         if not shown:
             return np.zeros((size[1], size[0], 3), dtype=np.uint8)
-        canvas = self._picture(shown[first], t, size)
-        for piece in shown[first + 1:]:
+        shown = [shown[first]] + [piece for piece in shown[first + 1:] if piece.opacity(t) > 0]
+        readers = self._readers_for(shown)
+        canvas = self._picture(shown[0], readers[0], t, size)
+        for piece, reader in zip(shown[1:], readers[1:]):
             alpha = piece.opacity(t)
-            if alpha > 0:
-                canvas = (canvas * (1 - alpha) + self._picture(piece, t, size) * alpha + 0.5).astype(np.uint8)
+            canvas = (canvas * (1 - alpha) + self._picture(piece, reader, t, size) * alpha + 0.5).astype(np.uint8)
         return canvas
 
-    def _picture(self, piece: VideoPiece, t: float, size: tuple[int, int]) -> np.ndarray:
-        reader = self._readers.get(piece.path)
-        if reader is None:
-            reader = self._readers[piece.path] = open_reader(piece.path)
+    def _readers_for(self, pieces: list[VideoPiece]) -> list[FrameReader]:
+        """A reader for each piece, no two alike. A file's first reader (the one with the scrub proxy, so
+        jumps stay fast) stays with the piece it read last; the others take it when it is free, else the
+        reader they read last, else any free one, else a new one (without a proxy)."""
+        chosen: dict[int, FrameReader] = {}
+        for n, piece in enumerate(pieces):
+            pool = self._readers.get(piece.path)
+            if pool and self._reader_of.get(piece) is pool[0]:
+                chosen[n] = pool[0]
+        for n, piece in enumerate(pieces):
+            if n in chosen:
+                continue
+            pool = self._readers.setdefault(piece.path, [])
+            free = [r for r in pool if all(r is not c for c in chosen.values())]
+            last = self._reader_of.get(piece)
+            if pool and free and free[0] is pool[0]:
+                reader = pool[0]
+            elif last is not None and any(last is r for r in free):
+                reader = last
+            elif free:
+                reader = free[0]
+            else:
+                reader = open_reader(piece.path, proxy=not pool)
+                pool.append(reader)
+            chosen[n] = self._reader_of[piece] = reader
+        return [chosen[n] for n in range(len(pieces))]
+
+    def _picture(self, piece: VideoPiece, reader: FrameReader, t: float, size: tuple[int, int]) -> np.ndarray:
         # Decoded straight at the size it shows at (scaling in the decoder's converter), then
         # letterboxed: never a full-size picture scaled again.
         native = (reader.info.width, reader.info.height)
@@ -115,6 +144,8 @@ class TimelineSource:
         return mix
 
     def close(self) -> None:
-        for reader in self._readers.values():
-            reader.close()
+        for pool in self._readers.values():
+            for reader in pool:
+                reader.close()
         self._readers.clear()
+        self._reader_of.clear()
