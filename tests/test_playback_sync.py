@@ -167,3 +167,21 @@ def test_a_decoder_behind_the_clock_skips_to_it_instead_of_decoding_frames_alrea
     stats = player.stats()
     assert stats.frames_dropped == 40 - len(set(shown))  # every frame never shown is counted
     assert stats.frames_dropped >= due_at_release - 5
+
+
+def test_small_pictures_are_decoded_further_ahead_than_large_ones():
+    # Eight frames (267 ms at 30 fps) were too little to ride out the stall where the edit's dissolve
+    # opens and seeks its second decoder (the bench: 35 ms late there); a fixed count ignored the size.
+    from studio.playback.decode_ahead import AHEAD_BYTES, MAX_AHEAD, MIN_AHEAD, DecodeAhead
+
+    for width, height, expected in ((64, 36, MAX_AHEAD), (960, 540, MAX_AHEAD), (3840, 2160, MIN_AHEAD)):
+        decoder = DecodeAhead()
+        try:
+            picture = np.zeros((height, width, 3), np.uint8)
+            decoder.set_source(ArraySource(np.broadcast_to(picture, (40, height, width, 3)), FPS))
+            wait_until(lambda: decoder.ready(40))  # fills until its limit, then "nothing more to do"
+            queued = len(decoder._queue)
+            assert queued == expected
+            assert queued == MIN_AHEAD or queued * width * height * 3 <= AHEAD_BYTES
+        finally:
+            decoder.close()

@@ -17,6 +17,12 @@ from studio.playback.sources import Source, frame_count
 
 log = logging.getLogger(__name__)
 
+# How far ahead to decode: up to AHEAD_BYTES of pictures, between MIN_AHEAD and MAX_AHEAD frames. A
+# few hundred ms absorbs the stall where an edit opens or jumps a decoder (a cut, a dissolve's
+# second picture: a seek and the pictures from the keyframe before it) while its clips play on.
+AHEAD_BYTES = 64 * 2**20
+MIN_AHEAD, MAX_AHEAD = 8, 30
+
 
 @dataclass(frozen=True)
 class DecodedFrame:
@@ -28,10 +34,14 @@ class DecodedFrame:
 
 
 class DecodeAhead:
-    """Decodes frames `start, start+step, ...` of a source ahead of time into a queue of `capacity`."""
+    """Decodes frames `start, start+step, ...` of a source ahead of time into a bounded queue.
 
-    def __init__(self, capacity: int = 8) -> None:
-        self._capacity = capacity
+    `capacity` fixes the queue's length; by default it follows the size of the pictures (AHEAD_BYTES).
+    """
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self._fixed_capacity = capacity
+        self._capacity = capacity or MIN_AHEAD
         self._cond = threading.Condition()
         self._queue: deque[DecodedFrame] = deque()
         self._source: Source | None = None
@@ -152,7 +162,10 @@ class DecodeAhead:
                 self._busy = False
                 if image is not None and generation == self._generation:
                     # Contiguous rows: the GUI wraps the pixels in an image without copying them.
-                    self._queue.append(DecodedFrame(index, index / fps, np.ascontiguousarray(image)))
+                    image = np.ascontiguousarray(image)
+                    self._queue.append(DecodedFrame(index, index / fps, image))
+                    if self._fixed_capacity is None:
+                        self._capacity = min(max(AHEAD_BYTES // max(image.nbytes, 1), MIN_AHEAD), MAX_AHEAD)
 
     def _has_work(self) -> bool:
         return (

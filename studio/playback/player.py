@@ -62,9 +62,10 @@ class PlaybackStats:
 class Player:
     """Plays a Source: play/pause, seek, frame and second steps, J/K/L shuttle, loop, scrubbing."""
 
-    def __init__(self, sink: Sink | None = None, *, queue_size: int = 8,
+    def __init__(self, sink: Sink | None = None, *, queue_size: int | None = None,
                  frame_size: tuple[int, int] | None = None) -> None:
-        """`sink=None` opens the audio device (or the silent wall clock); `frame_size` is (w, h) to decode at."""
+        """`sink=None` opens the audio device (or the silent wall clock); `frame_size` is (w, h) to decode at;
+        `queue_size` frames decoded ahead (default: by picture size, see decode_ahead.AHEAD_BYTES)."""
         self._owns_sink = sink is None
         self.sink: Sink = sink if sink is not None else open_audio_sink()
         self._frame_size = frame_size
