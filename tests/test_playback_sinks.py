@@ -48,6 +48,7 @@ class FakeStream:
     """Stands in for sounddevice.OutputStream: the test plays the device by calling `deliver`."""
 
     latency = 0.05
+    time = 0.0  # the stream's own clock (PortAudio's Pa_GetStreamTime), set by the test
 
     def __init__(self, *, samplerate, channels, dtype, latency, callback) -> None:
         assert (samplerate, channels, dtype) == (48000, 2, "float32")
@@ -58,9 +59,10 @@ class FakeStream:
     def start(self) -> None:
         pass
 
-    def deliver(self, frames: int = 1024) -> None:
+    def deliver(self, frames: int = 1024, *, current: float = 0.0, dac: float = 0.0) -> None:
+        """One device callback; `current`/`dac` are its timestamps (0: a host API that gives none)."""
         out = np.full((frames, 2), np.nan, dtype=np.float32)
-        self.callback(out, frames, SimpleNamespace(outputBufferDacTime=0.0, currentTime=0.0), None)
+        self.callback(out, frames, SimpleNamespace(outputBufferDacTime=dac, currentTime=current), None)
         self.heard.append(out)
 
     def abort(self) -> None:
@@ -120,6 +122,27 @@ def test_device_clock_counts_frames_consumed_minus_output_latency(device):
     held = sink.elapsed()
     stream.deliver(1000)
     assert sink.elapsed() == held  # stopped: the clock holds
+
+
+def test_the_device_clock_runs_on_the_stream_clock_between_callbacks(device):
+    # The clock counted from the moment the Python callback ran (plus the latency): a callback that
+    # waited for the GIL made the sound seem that much later, and the picture followed it late. The
+    # old test's stand-in device gave no timestamps, so only the fallback was ever checked.
+    sink, stream = device
+    sink.start(lambda n: np.zeros((n, 2), np.float32))
+    stream.deliver(1024, current=10.0, dac=10.05)  # the block sounds 50 ms from now
+    stream.time = 10.04
+    assert sink.elapsed() == 0.0  # not heard yet
+    stream.time = 10.06
+    assert sink.elapsed() == pytest.approx(0.01)  # 10 ms into the first block: interpolated
+    stream.time = 10.09  # a second callback, whatever moment Python ran it, keeps the same line
+    stream.deliver(1024, current=10.05 + 1024 / 48000 - 0.05, dac=10.05 + 1024 / 48000)
+    assert sink.elapsed() == pytest.approx(0.04)
+    # A host whose DAC estimate wobbles late never moves the clock backwards within a run.
+    stream.deliver(1024, current=10.05, dac=10.05 + 2 * 1024 / 48000 + 0.02)
+    assert sink.elapsed() == pytest.approx(0.04)
+    stream.time = 10.2
+    assert sink.elapsed() == pytest.approx(3 * 1024 / 48000)  # never past what the device was given
 
 
 def test_the_device_clock_waits_for_the_first_sound(device):

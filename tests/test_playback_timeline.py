@@ -195,3 +195,28 @@ def test_a_file_with_costly_jumps_is_scrubbed_from_a_proxy_and_a_cheap_one_needs
     finally:
         long_gop.close()
         short_gop.close()
+
+
+def test_a_dissolve_between_two_cuts_of_one_file_decodes_each_side_straight_on(tmp_path, monkeypatch):
+    # The edit path kept one decoder per file, so a dissolve between two cuts of one take (the bench's
+    # edit) sought that decoder back and forth on every frame of the dissolve, and the decode thread
+    # fell behind; the old tests dissolved between different files only.
+    from studio.media.decode import FrameReader
+
+    take = write_test_clip(tmp_path / "take.mp4", 64, clip_id=3)
+    seeks: list[float] = []
+    seek = FrameReader._seek
+    monkeypatch.setattr(FrameReader, "_seek", lambda self, t: seeks.append(t) or seek(self, t))
+    dissolve = otio.schema.Transition(in_offset=frames_at(6), out_offset=frames_at(6))
+    # Source frames 0-23 then 40-63: the two sides of the dissolve are 16 frames (1.3 s) apart in the
+    # file, beyond what a decoder reaches by decoding on.
+    source = TimelineSource(timeline_with([[clip(take, 64, 0, 24), dissolve, clip(take, 64, 40, 24)]], []), resolve)
+    try:
+        pictures = [source.frame_at((i + 0.5) / FPS) for i in range(48)]
+        assert [read_frame(p) for p in pictures[:18]] == [(i, 3) for i in range(18)]
+        assert [read_frame(p) for p in pictures[30:]] == [(40 + i - 24, 3) for i in range(30, 48)]
+        # Three: the start, the second side's decoder opening, and the first decoder (the one with the
+        # scrub proxy) taking the second side over after the dissolve. Not one for every frame of it.
+        assert len(seeks) <= 3
+    finally:
+        source.close()

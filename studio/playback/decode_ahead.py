@@ -17,6 +17,12 @@ from studio.playback.sources import Source, frame_count
 
 log = logging.getLogger(__name__)
 
+# How far ahead to decode: up to AHEAD_BYTES of pictures, between MIN_AHEAD and MAX_AHEAD frames. A
+# few hundred ms absorbs the stall where an edit opens or jumps a decoder (a cut, a dissolve's
+# second picture: a seek and the pictures from the keyframe before it) while its clips play on.
+AHEAD_BYTES = 64 * 2**20
+MIN_AHEAD, MAX_AHEAD = 8, 30
+
 
 @dataclass(frozen=True)
 class DecodedFrame:
@@ -28,10 +34,14 @@ class DecodedFrame:
 
 
 class DecodeAhead:
-    """Decodes frames `start, start+step, ...` of a source ahead of time into a queue of `capacity`."""
+    """Decodes frames `start, start+step, ...` of a source ahead of time into a bounded queue.
 
-    def __init__(self, capacity: int = 8) -> None:
-        self._capacity = capacity
+    `capacity` fixes the queue's length; by default it follows the size of the pictures (AHEAD_BYTES).
+    """
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self._fixed_capacity = capacity
+        self._capacity = capacity or MIN_AHEAD
         self._cond = threading.Condition()
         self._queue: deque[DecodedFrame] = deque()
         self._source: Source | None = None
@@ -82,21 +92,22 @@ class DecodeAhead:
             self._cond.notify_all()
             return True
 
-    def take_due(self, target: int) -> tuple[DecodedFrame | None, int]:
-        """The newest queued frame whose time has come at frame `target`, and how many were passed over.
+    def take_due(self, target: int) -> DecodedFrame | None:
+        """The newest queued frame whose time has come at frame `target` (older due ones are passed over).
 
-        Frames passed over were due but superseded before anyone showed them: dropped frames.
+        When the decoder is behind (what it decodes next is older than `target`), it skips ahead to the
+        frame after `target`: decoding frames that could only be shown late, then dropped, would keep it
+        behind for good. Frames never shown show as gaps in the indices shown (dropped frames).
         """
         shown: DecodedFrame | None = None
-        passed = 0
         with self._cond:
             while self._queue and self._reached(self._queue[0].index, target):
-                if shown is not None:
-                    passed += 1
                 shown = self._queue.popleft()
+            if not self._queue and self._reached(self._next, target - self._step):
+                self._next = target + self._step
             if shown is not None:
                 self._cond.notify_all()
-        return shown, passed
+        return shown
 
     def ready(self, count: int) -> bool:
         """True when `count` frames are queued, or the decoder has nothing more to decode."""
@@ -151,7 +162,10 @@ class DecodeAhead:
                 self._busy = False
                 if image is not None and generation == self._generation:
                     # Contiguous rows: the GUI wraps the pixels in an image without copying them.
-                    self._queue.append(DecodedFrame(index, index / fps, np.ascontiguousarray(image)))
+                    image = np.ascontiguousarray(image)
+                    self._queue.append(DecodedFrame(index, index / fps, image))
+                    if self._fixed_capacity is None:
+                        self._capacity = min(max(AHEAD_BYTES // max(image.nbytes, 1), MIN_AHEAD), MAX_AHEAD)
 
     def _has_work(self) -> bool:
         return (

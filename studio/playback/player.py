@@ -5,13 +5,18 @@ when there is one) drives the picture. A GUI timer calls `current_frame()` often
 only takes already decoded frames from the decode-ahead queue, so it never waits on a decoder.
 Each run (play, seek while playing, speed change) prerolls: its clock starts on the first tick
 after its first frames are decoded.
+A frame picked at one tick stays up until the next, so the tick picks the frame for the middle of that
+stretch (the clock plus half the callers' tick interval, measured on the clock itself): picking for the
+tick's own time showed every frame up to a whole tick (16 ms at 60 Hz) after its time, never before it.
 Call the Player from one thread (the GUI thread); position listeners run on that thread.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -28,23 +33,25 @@ SPEED_RAMP = (-4, -2, -1, 0, 1, 2, 4)
 # decoder or a just-opened file never makes the first frames late.
 PREROLL_FRAMES = 3
 PREROLL_MAX_S = 1.0
+TICKS_MEASURED = 15  # the tick interval is the median of this many, so one late tick does not move it
 
 
 @dataclass
 class PlaybackStats:
     """What playback did so far (since the source was loaded).
 
-    A/V drift is measured on every frame shown while playing: the master clock's position minus
-    the moment that frame became due, i.e. how far the picture trails the sound heard. A player in
-    sync keeps it below one timer tick plus one frame period.
+    A/V drift is measured on every frame shown while playing: the distance between the master
+    clock's position when the frame goes up and that frame's time (its pts; going backwards, its
+    end), early or late alike. A player in sync keeps it within half a timer tick (8 ms at 60 Hz)
+    plus how late the tick itself came.
     """
 
     clock: str  # "audio" (sound card is the master) or "wall" (silent, monotonic clock)
     frames_shown: int = 0
-    frames_dropped: int = 0  # frames that came due while playing but were superseded unshown
-    late_frames: int = 0  # frames shown more than one frame period after they came due
-    av_drift_ms: float = 0.0  # last measured
-    mean_av_drift_ms: float = 0.0
+    frames_dropped: int = 0  # frames of a run never shown (superseded, or skipped by a decoder behind the clock)
+    late_frames: int = 0  # frames shown more than one frame period away from their time
+    av_drift_ms: float = 0.0  # last measured, absolute
+    mean_av_drift_ms: float = 0.0  # of the absolute drifts
     max_av_drift_ms: float = 0.0
     audio_underruns: int = 0  # audio blocks the device played as silence because decoding lagged
 
@@ -55,9 +62,10 @@ class PlaybackStats:
 class Player:
     """Plays a Source: play/pause, seek, frame and second steps, J/K/L shuttle, loop, scrubbing."""
 
-    def __init__(self, sink: Sink | None = None, *, queue_size: int = 8,
+    def __init__(self, sink: Sink | None = None, *, queue_size: int | None = None,
                  frame_size: tuple[int, int] | None = None) -> None:
-        """`sink=None` opens the audio device (or the silent wall clock); `frame_size` is (w, h) to decode at."""
+        """`sink=None` opens the audio device (or the silent wall clock); `frame_size` is (w, h) to decode at;
+        `queue_size` frames decoded ahead (default: by picture size, see decode_ahead.AHEAD_BYTES)."""
         self._owns_sink = sink is None
         self.sink: Sink = sink if sink is not None else open_audio_sink()
         self._frame_size = frame_size
@@ -79,6 +87,9 @@ class Player:
         self._stats = PlaybackStats(clock="audio" if self.sink.has_audio else "wall")
         self._drift_sum = 0.0
         self._drift_n = 0
+        self._ticks: deque[float] = deque(maxlen=TICKS_MEASURED)  # clock seconds between ticks
+        self._last_tick: float | None = None  # the clock at the previous tick of this run
+        self._run_last: int | None = None  # index of the run's frame shown last (dropped frames are the gaps)
 
     # -- source ------------------------------------------------------------------------------
 
@@ -297,16 +308,36 @@ class Player:
         elif self._speed < 0 and position < 0.0:
             self._reach_end(forward=False)
             position = self.position
-        frame, passed = self._decoder.take_due(self.frame_index(position))
+        frame = self._decoder.take_due(self.frame_index(self._presented_time(position)))
         if frame is not None:
             self._stats.frames_shown += 1
             if self._speed != 0:
-                self._stats.frames_dropped += passed
+                self._count_dropped(frame.index)
                 self._measure_drift(frame, position)
             self._shown = frame
         if self._speed != 0:
             self._report(position)
         return self._shown
+
+    def _presented_time(self, position: float) -> float:
+        """The media time at the middle of the stretch a frame picked now stays up (see the module notes)."""
+        if not self.clock_running:
+            return position
+        now = self.sink.elapsed()
+        if self._last_tick is not None and now > self._last_tick:
+            self._ticks.append(now - self._last_tick)
+        self._last_tick = now
+        if not self._ticks:
+            return position
+        # Never more than half a frame: past that the tick is too slow to show every frame anyway.
+        lead = min(statistics.median(self._ticks), 1.0 / self.fps) / 2.0
+        return position + self._speed * lead
+
+    def _count_dropped(self, index: int) -> None:
+        """Frames of the run between the last one shown and `index` were never shown."""
+        if self._run_last is not None:
+            self._stats.frames_dropped += max(0, (index - self._run_last) // self._speed - 1)
+        self._run_last = index
 
     def _measure_drift(self, frame: DecodedFrame, position: float) -> None:
         due = frame.pts if self._speed > 0 else frame.pts + 1.0 / self.fps
@@ -338,6 +369,7 @@ class Player:
         index = self.frame_index(t)
         if self._shown is not None and self._shown.index == index:
             index += speed  # already on screen: decode from the next one
+        self._run_last = index - speed  # the frame before the run's first: none of the run is dropped yet
         if not self._decoder.skip_to(index, speed):
             self._decoder.restart(index, speed)
         if self._feeder is not None:
@@ -347,6 +379,7 @@ class Player:
 
     def _start_clock(self) -> None:
         self._preroll_since = None
+        self._last_tick = None
         self.sink.start(self._feeder.pull if self._feeder is not None else None)
 
     def _stop_run(self) -> None:

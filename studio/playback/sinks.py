@@ -2,8 +2,8 @@
 
 A sink is started with a `pull(n) -> (n, 2) float32` function and from then on reports `elapsed()`:
 the seconds of output the listener has actually heard since `start`. With a sound card that is the
-count of frames the device consumed, minus the stream's output latency, so the picture follows the
-sound the creator hears. Without one, `WallClockSink` counts seconds of `time.monotonic()` and plays
+count of frames the device consumed, minus the stream's output latency, interpolated between
+callbacks on the stream's own clock, so the picture follows the sound the creator hears. Without one, `WallClockSink` counts seconds of `time.monotonic()` and plays
 nothing; its `notice` says so, and the UI shows it.
 """
 
@@ -108,7 +108,9 @@ class SoundDeviceSink:
         self._grain: np.ndarray | None = None
         self._frames_before = 0  # frames delivered before the latest callback's block
         self._frames_after = 0  # frames delivered including the latest block
-        self._block_heard_at: float | None = None  # monotonic time the latest block starts to sound
+        self._block_heard_at: float | None = None  # when the latest block starts to sound, on `_clock`
+        self._clock: Callable[[], float] = time.monotonic
+        self._last = 0.0  # the clock never runs backwards within a run
         self._held = 0.0
         self._stream = sd_module.OutputStream(
             samplerate=rate, channels=CHANNELS, dtype="float32", latency=latency, callback=self._callback
@@ -133,20 +135,30 @@ class SoundDeviceSink:
             outdata[:] = 0.0
             return
         outdata[:] = samples
+        heard_at, clock = self._heard_at(time_info, now)
         with self._lock:
             if self._pull is not pull:
                 return  # restarted or stopped while we pulled: these frames belong to no run
             self._frames_before = self._frames_after
             self._frames_after += frames
-            self._block_heard_at = now + self._latency_of(time_info)
+            self._block_heard_at, self._clock = heard_at, clock
 
-    def _latency_of(self, time_info) -> float:
-        # The callback's own timestamps are the most precise; some host APIs leave them at zero.
+    def _heard_at(self, time_info, now: float) -> tuple[float, Callable[[], float]]:
+        """When the block starts to sound, and the clock that time is on.
+
+        The host's DAC time is on the stream's own clock, which `elapsed()` reads too: the Python
+        callback often runs milliseconds late (it waits for the GIL), and counting from when it ran
+        put the picture that much behind the sound. Some host APIs leave the timestamps at zero: then
+        the callback's monotonic time plus the stream's latency.
+        """
         dac = getattr(time_info, "outputBufferDacTime", 0.0) or 0.0
         current = getattr(time_info, "currentTime", 0.0) or 0.0
         if dac > 0.0 and current > 0.0 and dac >= current:
-            return dac - current
-        return float(self._stream.latency)
+            return dac, self._stream_time
+        return now + float(self._stream.latency), time.monotonic
+
+    def _stream_time(self) -> float:
+        return float(self._stream.time)
 
     def start(self, pull: Pull | None) -> None:
         with self._lock:
@@ -154,6 +166,7 @@ class SoundDeviceSink:
             self._grain = None
             self._frames_before = self._frames_after = 0
             self._block_heard_at = None
+            self._last = 0.0
             self._held = 0.0
 
     def stop(self) -> None:
@@ -168,9 +181,10 @@ class SoundDeviceSink:
             if self._block_heard_at is None:
                 return self._held
             # Interpolate inside the latest block, never past what the device has been given.
-            since = time.monotonic() - self._block_heard_at
-            heard = self._frames_before / self.rate + since
-            return min(max(heard, 0.0), self._frames_after / self.rate)
+            since = self._clock() - self._block_heard_at
+            heard = min(self._frames_before / self.rate + since, self._frames_after / self.rate)
+            self._last = max(self._last, heard)
+            return self._last
 
     def play_grain(self, samples: np.ndarray) -> None:
         with self._lock:

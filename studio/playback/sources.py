@@ -86,15 +86,16 @@ AUDIO_ONLY_SIZE = (640, 360)  # the picture of a sound file: its waveform
 PROXY_MAX_S = 180.0
 
 
-def open_reader(path: Path, info: MediaInfo | None = None) -> FrameReader:
+def open_reader(path: Path, info: MediaInfo | None = None, *, proxy: bool = True) -> FrameReader:
     """A FrameReader for playback; with a scrub proxy (built in the background) where a jump
-    would decode too much, so that jumps while scrubbing take milliseconds at viewer sizes."""
+    would decode too much, so that jumps while scrubbing take milliseconds at viewer sizes.
+    `proxy=False` for a second reader of a file that already has one (the pass costs a whole decode)."""
     from studio.media.decode import FrameReader
     from studio.media.probe import probe
 
     info = info or probe(path)
     jump_pixels = info.max_keyframe_interval * (info.fps or 30.0) * (info.width or 0) * (info.height or 0)
-    wants_proxy = jump_pixels > PROXY_JUMP_PIXELS and info.duration <= PROXY_MAX_S
+    wants_proxy = proxy and jump_pixels > PROXY_JUMP_PIXELS and info.duration <= PROXY_MAX_S
     return FrameReader(path, info=info, scrub_proxy=wants_proxy)
 
 
