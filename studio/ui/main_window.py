@@ -7,6 +7,7 @@ engine progress arrives through the EngineBridge's queued signal.
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,23 +22,19 @@ from studio.project.files import open_project_file
 from studio.recipe import REMIX_MODES
 from studio.ui import drop_import
 from studio.ui.api_server import ApiServerToggle
-from studio.ui.clip_inspector import ClipInspector
-from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.export_job import ExportQueue
-from studio.ui.feed_view import FeedView
 from studio.ui.first_frame import after_first_frame
-from studio.ui.inspector import InspectorPanel
+from studio.ui.lazy_dock import DockPanel, LazyDock
 from studio.ui.library.live import LibraryWatcher
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
-from studio.ui.lineage_view import LineageView
 from studio.ui.model_choices import load_model_choices
 from studio.ui.player import PreviewPlayer
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
-from studio.ui.settings import studio_settings
+from studio.ui.settings import FEED_SYNC_INTERVAL_MS, studio_settings
 from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
@@ -47,10 +44,13 @@ from studio.ui.window_menus import build_menus
 from studio.ui.window_projects import UNTITLED_PROJECT, WindowProjectsMixin
 
 if TYPE_CHECKING:
+    from studio.consent.service import CameoService
     from studio.engine.control import Engine
     from studio.engine.events import EngineEvent
+    from studio.feed.service import FeedService
     from studio.library import Library
     from studio.recipe import Recipe
+    from studio.ui.feed_view import FeedView
 
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,12 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     message_shown = Signal(str, bool)  # every notice the window gives (text, is_error): tests read these
     project_opened = Signal(int)
+    # Hidden tabs at launch: each panel is made when its dock is first shown or the panel first used.
+    inspector = DockPanel("inspector", "inspector")
+    clip_inspector = DockPanel("inspector", "clip_inspector")
+    credentials = DockPanel("credentials")
+    lineage = DockPanel("lineage")
+    feed = DockPanel("feed")
 
     def __init__(self, lib: Library, runner: Engine | None, bridge: EngineBridge, parent: QWidget | None = None, *,
                  project_id: int | None = None) -> None:
@@ -93,20 +99,9 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.queue_panel = QueuePanel()
         self.export_queue = ExportQueue()
         self.library_watcher = LibraryWatcher(lib, self)
-        self.inspector = InspectorPanel(lib)
-        self.clip_inspector = ClipInspector()
-        self.preview = PreviewPlayer()  # opens the sound card, or plays silently with a notice
+        # The sound card opens on a worker thread after the first frame, or plays silently with a notice.
+        self.preview = PreviewPlayer()
         self.timeline = TimelineEditor(lib)
-        self.credentials = CredentialsPanel()
-        self.lineage = LineageView(lib)
-        from studio.feed.service import FeedService
-
-        self.feed = FeedView(FeedService(lib))
-        from studio.consent.service import CameoService
-
-        self.cameos = CameoService(self.feed.service)  # @handle checks before queueing, receipts, removals
-        self.feed.after_sync = self.cameos.after_sync
-
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.stall_probe = StallProbe(parent=self)
@@ -115,17 +110,37 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._stall_label.hide()
         # Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py).
         self.api_server = ApiServerToggle(lib, self.notify, parent=self)
-        self.feed.served_at = lambda: self.api_server.url  # the invite links name it while it serves
         self.bridge.event.connect(self.api_server.on_engine_event)
         self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
         self._connect()
 
+    @cached_property
+    def feed_service(self) -> FeedService:
+        """The Feed of this library (made on first use: the Feed and cameo checks share it)."""
+        from studio.feed.service import FeedService
+
+        return FeedService(self.lib)
+
+    @cached_property
+    def cameos(self) -> CameoService:
+        """@handle checks before queueing, receipts, removals (made on first use)."""
+        from studio.consent.service import CameoService
+
+        return CameoService(self.feed_service)
+
     # -- construction ---------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"dock-{key}")
         dock.setWidget(widget)
+        return self._add_dock(key, dock)
+
+    def _lazy_dock(self, key: str, title: str, factory: Any) -> LazyDock:
+        """A dock hidden at launch: its panel is made by `factory()` when first shown or used."""
+        return self._add_dock(key, LazyDock(title, self, key, factory))
+
+    def _add_dock(self, key: str, dock: Any) -> Any:
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -147,12 +162,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         column.addWidget(self.queue_panel, 1)
         column.addWidget(self.export_queue)
         queue = self._dock("queue", "Queue", queue_box)
-        inspector_box = QWidget(objectName="inspectorBox")  # the selected timeline clip over the take it shows
-        box = QVBoxLayout(inspector_box)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.clip_inspector)
-        box.addWidget(self.inspector, 1)
-        inspector = self._dock("inspector", "Inspector", inspector_box)
+        inspector = self._lazy_dock("inspector", "Inspector", self._make_inspector)
         timeline = self._dock("timeline", "Timeline", self.timeline)
         # [Prompt | Preview | Library/Inspector] over [Queue | Timeline], all rearrangeable.
         self.addDockWidget(left, prompt)
@@ -161,16 +171,56 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.splitDockWidget(prompt, queue, Qt.Orientation.Vertical)
         self.splitDockWidget(preview, timeline, Qt.Orientation.Vertical)
         self.tabifyDockWidget(library, inspector)
-        for dock in (self._dock("credentials", "Credentials", self.credentials),
-                     self._dock("lineage", "Lineage", self.lineage),
-                     self._dock("history", "History", self.timeline.history_panel())):
+        for dock in (self._lazy_dock("credentials", "Credentials", self._make_credentials),
+                     self._lazy_dock("lineage", "Lineage", self._make_lineage),
+                     self._lazy_dock("history", "History", self.timeline.history_panel)):
             self.tabifyDockWidget(inspector, dock)
-        self.tabifyDockWidget(preview, self._dock("feed", "Feed", self.feed))  # tall, like the Preview
+        self.tabifyDockWidget(preview, self._lazy_dock("feed", "Feed", self._make_feed))  # tall, like the Preview
         preview.raise_()
         library.raise_()
         self.resizeDocks([prompt, preview, library], [320, 640, 420], Qt.Orientation.Horizontal)
         self.resizeDocks([preview, timeline], [420, 260], Qt.Orientation.Vertical)
         self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
+
+    def _make_inspector(self) -> QWidget:
+        """The selected timeline clip over the take it shows."""
+        from studio.ui.clip_inspector import ClipInspector
+        from studio.ui.inspector import InspectorPanel
+
+        box = QWidget(objectName="inspectorBox")
+        box.clip_inspector = ClipInspector()
+        box.inspector = InspectorPanel(self.lib)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(box.clip_inspector)
+        column.addWidget(box.inspector, 1)
+        box.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
+        return box
+
+    def _make_credentials(self) -> QWidget:
+        from studio.ui.credentials_panel import CredentialsPanel
+
+        panel = CredentialsPanel()
+        panel.remix_requested.connect(self._remix_recipe)
+        return panel
+
+    def _make_lineage(self) -> QWidget:
+        from studio.ui.lineage_view import LineageView
+
+        view = LineageView(self.lib)
+        view.take_activated.connect(self.library_panel.select_take)
+        return view
+
+    def _make_feed(self) -> FeedView:
+        from studio.ui.feed_view import FeedView
+
+        feed = FeedView(self.feed_service)
+        feed.after_sync = self.cameos.after_sync
+        feed.served_at = lambda: self.api_server.url  # the invite links name it while it serves
+        feed.remixRequested.connect(self._feed_remix)
+        feed.chainRequested.connect(self._feed_chain)
+        feed.message.connect(self.notify)
+        return feed
 
     def _connect(self) -> None:
         self.bridge.event.connect(self._on_engine_event)
@@ -200,19 +250,20 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.timeline.transportRequested.connect(self._timeline_transport)
         self.timeline.selectionChanged.connect(self._clip_selected)
         self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
-        self.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
         # The program monitor follows every edit (reloaded a moment after the last one, in place).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_EDIT_MS)
         self._follow_timer.timeout.connect(self._reload_edit)
         self.timeline.timelineChanged.connect(self._edit_changed)
         self.preview.loadFailed.connect(lambda text: self.notify(f"Preview: {text}", True))
-        self.lineage.take_activated.connect(self.library_panel.select_take)
-        self.credentials.remix_requested.connect(self._remix_recipe)
-        self.feed.remixRequested.connect(self._feed_remix)
-        self.feed.chainRequested.connect(self._feed_chain)
-        self.feed.message.connect(self.notify)
+        # The Feed syncs subscriptions in the background whether shown or not: unless shown before, it is
+        # made when its first sync is due, and syncs then (its own timer takes over from there).
+        QTimer.singleShot(FEED_SYNC_INTERVAL_MS, self, self._feed_sync_due)
         self._probe_label_timer = QTimer(self, interval=500)
         self._probe_label_timer.timeout.connect(self._show_probe)
+
+    def _feed_sync_due(self) -> None:
+        if not self.docks["feed"].built:
+            self.feed.sync_now()
 
     # -- start and stop -------------------------------------------------------------------------
     def start(self) -> None:
@@ -292,7 +343,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.library_watcher.stop()
         self._probe_label_timer.stop()
         self.preview.shutdown()
-        self.feed.shutdown()
+        if self.docks["feed"].built:  # a Feed never shown was never made
+            self.feed.shutdown()
         try:
             self.timeline.save()
         except KinoraError as exc:
