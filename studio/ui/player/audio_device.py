@@ -31,8 +31,9 @@ def open_audio_sink() -> Sink:
 class AudioDevice:
     """Opens one sink once, on whichever thread asks first; `close()` releases it (also if opened later)."""
 
-    def __init__(self, opener: Callable[[], Sink] = open_audio_sink) -> None:
-        self._opener = opener
+    def __init__(self, opener: Callable[[], Sink] | None = None) -> None:
+        """`opener` makes the sink (default: the sound card, else the silent wall clock with its notice)."""
+        self._opener = opener or open_audio_sink
         self._lock = threading.Lock()
         self._claimed = False  # someone is opening (or has opened) the device
         self._closed = False
