@@ -6,7 +6,7 @@ and object name, so the View menu lists it and the window's saved layout restore
 made the first time the dock becomes visible (shown, raised as a tab, floated) or code asks for it.
 
 Code that reaches for a panel at any time uses `content()` (or a `DockPanel` attribute on the window,
-which calls it); code that only wires the panel up uses `when_built`, so wiring does not build it.
+which calls it). Wiring a panel's signals belongs in its factory, so wiring does not build it.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ class LazyDock(QDockWidget):
 
     def __init__(self, title: str, window: QMainWindow, key: str, factory: Callable[[], QWidget]) -> None:
         super().__init__(title, window, objectName=f"dock-{key}")
-        self._factory: Callable[[], QWidget] | None = factory
+        self._factory = factory
         self._content: QWidget | None = None
-        self._waiting: list[Callable[[QWidget], None]] = []
         self.setWidget(QWidget(self, objectName=f"{key}-placeholder"))  # an empty page until first shown
         self.visibilityChanged.connect(self._visibility_changed)
 
@@ -35,24 +34,12 @@ class LazyDock(QDockWidget):
     def content(self) -> QWidget:
         """The panel, made now if it was not yet."""
         if self._content is None:
-            factory, self._factory = self._factory, None
-            assert factory is not None, "a LazyDock's factory made no panel"
-            self._content = factory()
+            self._content = self._factory()
             placeholder = self.widget()
             self.setWidget(self._content)
             if placeholder is not None:
                 placeholder.deleteLater()
-            waiting, self._waiting = self._waiting, []
-            for callback in waiting:
-                callback(self._content)
         return self._content
-
-    def when_built(self, callback: Callable[[QWidget], None]) -> None:
-        """Call `callback(panel)` once the panel exists: now if it does, else right after it is made."""
-        if self._content is not None:
-            callback(self._content)
-        else:
-            self._waiting.append(callback)
 
     def _visibility_changed(self, visible: bool) -> None:
         if visible and self._content is None:

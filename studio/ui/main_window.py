@@ -7,9 +7,10 @@ engine progress arrives through the EngineBridge's queued signal.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+
+_Dock = TypeVar("_Dock", bound=QDockWidget)
 
 LAYOUT_VERSION = 2  # bump when docks change, so an old saved layout is not applied to new docks
 FOLLOW_EDIT_MS = 150  # the program monitor reloads the edit this long after the last change
@@ -136,11 +139,11 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         dock.setWidget(widget)
         return self._add_dock(key, dock)
 
-    def _lazy_dock(self, key: str, title: str, factory: Any) -> LazyDock:
+    def _lazy_dock(self, key: str, title: str, factory: Callable[[], QWidget]) -> LazyDock:
         """A dock hidden at launch: its panel is made by `factory()` when first shown or used."""
         return self._add_dock(key, LazyDock(title, self, key, factory))
 
-    def _add_dock(self, key: str, dock: Any) -> Any:
+    def _add_dock(self, key: str, dock: _Dock) -> _Dock:
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -262,7 +265,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._probe_label_timer.timeout.connect(self._show_probe)
 
     def _feed_sync_due(self) -> None:
-        if not self.docks["feed"].built:
+        if not self.docks["feed"].built and self.isVisible():  # not for a window already closed
             self.feed.sync_now()
 
     # -- start and stop -------------------------------------------------------------------------
