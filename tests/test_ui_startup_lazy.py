@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from studio.playback import SILENT_NOTICE, WallClockSink
 from studio.ui.player import PreviewPlayer
 from studio.ui.player import audio_device as audio_module
 from studio.ui.player.audio_device import AudioDevice
+from studio.ui.player.preview import RESIZE_SETTLE_MS
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT_MS = 30_000
@@ -137,6 +139,26 @@ def test_the_preview_opens_the_sound_card_on_a_worker_after_its_first_frame(qtbo
     assert preview.notice.text() == SILENT_NOTICE and len(opener.threads) == 1
     preview.shutdown()
     assert opener.closed == 1  # the Preview releases the device it opened
+
+
+def test_the_preview_does_not_wait_for_a_slow_sound_card(qtbot, monkeypatch) -> None:
+    gate = threading.Event()  # the device takes as long as the test says
+    opener = CountingOpener(gate)
+    monkeypatch.setattr(audio_module, "open_audio_sink", opener)
+    preview = PreviewPlayer()
+    qtbot.addWidget(preview)
+    preview.resize(320, 260)
+    preview.show()
+    qtbot.waitUntil(lambda: len(opener.threads) == 1, timeout=WAIT_MS)
+    started = time.monotonic()
+    preview.resize(400, 300)  # a resize re-fits the decode size after a pause: no player is needed for that
+    qtbot.wait(2 * RESIZE_SETTLE_MS)
+    # A resize used to reach for `self.player` after the pause, which waited on the GUI thread for the device.
+    assert time.monotonic() - started < 5 and not preview.audio.opened
+    gate.set()
+    qtbot.waitUntil(lambda: preview.audio.opened, timeout=WAIT_MS)
+    assert opener.threads[0] is not threading.main_thread()
+    preview.shutdown()
 
 
 def test_playback_needed_before_the_worker_opens_the_device_there_and_then(qtbot, monkeypatch) -> None:

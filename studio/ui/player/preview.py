@@ -345,9 +345,11 @@ class PreviewPlayer(QWidget):
         return max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2)
 
     def _fit_decode_size(self) -> None:
-        source = self.player.source
+        if self._player is None:  # nothing loaded yet (and a resize is no reason to open the sound card)
+            return
+        source = self._player.source
         if source is not None and not self._closed:
-            self.player.set_frame_size(self.decode_size_for(source.size))
+            self._player.set_frame_size(self.decode_size_for(source.size))
 
     # -- transport -----------------------------------------------------------------------------
 
