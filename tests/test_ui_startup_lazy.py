@@ -7,17 +7,13 @@ its constructor. bench/startup.py measures what this buys; these tests check the
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from playback_media import write_test_clip
-from window_helpers import open_window, tiny_recipe
+from window_helpers import open_window, probe_fresh_process, tiny_recipe
 
 from studio.playback import SILENT_NOTICE, WallClockSink
 from studio.ui.player import PreviewPlayer
@@ -25,7 +21,6 @@ from studio.ui.player import audio_device as audio_module
 from studio.ui.player.audio_device import AudioDevice
 from studio.ui.player.preview import RESIZE_SETTLE_MS
 
-REPO = Path(__file__).resolve().parent.parent
 WAIT_MS = 30_000
 LAZY = ("inspector", "credentials", "lineage", "history", "feed")
 
@@ -49,12 +44,7 @@ window.shutdown()
 
 
 def test_the_window_constructs_without_the_sound_card_the_hidden_panels_or_numpy(tmp_path: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KINORA_LIBRARY": str(tmp_path / "lib"),
-           "KINORA_CONFIG": str(tmp_path / "cfg")}
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = probe_fresh_process(PROBE, tmp_path)
     assert seen["modules"] == dict.fromkeys(seen["modules"], False)  # none of them imported
     assert seen["built"] == dict.fromkeys(LAZY, False)
     assert seen["audio_opened"] is False
