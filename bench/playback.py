@@ -11,8 +11,8 @@
    and after, and the same for the footage played as one file (the baseline, measured in the same
    run), and a control with nothing to decode (what is left there is the ticking, not the decoder).
    Target: 0 dropped, drift <= 10 ms (the max).
-2. Start-up: launch to an interactive window (`python -m studio` in a scratch library, first frame
-   painted) against a bare PySide6 QMainWindow measured in the same run. Target <= 2.5x the bare window.
+2. Start-up: launch to an interactive window against a bare PySide6 window measured in the same run
+   (bench/startup.py, which also runs alone). Target <= 2.5x the bare window.
 
     .venv/bin/python bench/playback.py      (needs a display or Xvfb for part 2; skipped without)
 """
@@ -20,9 +20,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -35,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _media_fixtures import FPS, bench_folder, our_clip  # noqa: E402
+from startup import startup  # noqa: E402
 
 from studio.playback import ArraySource, FileSource, Player, TimelineSource, WallClockSink  # noqa: E402
 from studio.playback.sinks import SoundDeviceSink  # noqa: E402
@@ -129,53 +128,6 @@ def play(label: str, source, clock: str) -> None:
           f", audio underruns {stats.audio_underruns}")
     print(f"  A/V drift mean {stats.mean_av_drift_ms:.1f} ms, max {stats.max_av_drift_ms:.1f} ms (target <= 10 ms)")
     print(f"  load average {load_before} before, {load_average()} after")
-
-
-BARE = """
-import sys, time
-t0 = time.monotonic()
-from PySide6.QtWidgets import QApplication, QMainWindow
-from PySide6.QtCore import QTimer
-app = QApplication(sys.argv)
-w = QMainWindow(); w.resize(1440, 900); w.show()
-QTimer.singleShot(0, lambda: (print(time.monotonic() - t0), app.quit()))
-app.exec()
-"""
-
-STUDIO = """
-import sys, time
-t0 = time.monotonic()
-from studio.app import create_main_window, make_application
-from studio.library import Library
-from studio.ui.first_frame import after_first_frame
-app = make_application()
-w = create_main_window(Library.open(), start_engine=False); w.show(); w.start()
-after_first_frame(w, lambda: (print(time.monotonic() - t0), app.quit()))
-app.exec()
-"""
-
-
-def startup(runs: int = 3) -> None:
-    if not os.environ.get("DISPLAY"):
-        print("start-up: no DISPLAY (run under xvfb-run); skipped")
-        return
-    env = dict(os.environ)
-    # As a user launches it: from compiled bytecode. With PYTHONDONTWRITEBYTECODE set (as in CI shells) every
-    # run would compile the studio's modules again; a scratch cache and one untimed warm-up run avoid that.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    with tempfile.TemporaryDirectory() as tmp:
-        env.update(KINORA_LIBRARY=str(Path(tmp) / "lib"), KINORA_CONFIG=str(Path(tmp) / "cfg"),
-                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc"))
-        times: dict[str, list[float]] = {"bare": [], "studio": []}
-        for run in range(runs + 1):
-            for name, code in (("bare", BARE), ("studio", STUDIO)):
-                out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
-                                     cwd=Path(__file__).resolve().parent.parent)
-                if run:  # run 0 is the warm-up
-                    times[name].append(float(out.stdout.strip().splitlines()[-1]))
-    bare, studio = min(times["bare"]), min(times["studio"])
-    print(f"start-up (best of {runs}): bare PySide6 window {bare:.2f} s, studio {studio:.2f} s, "
-          f"ratio {studio / bare:.1f}x (target <= 2.5x)")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ Its methods come in two kinds, so that listeners always run on the thread that o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -97,13 +98,9 @@ class Studio:
                  start_project: int | None = None) -> None:
         """`start_project` is what `open_start_project` opens (default: the most recently changed project).
         Without `cameos`, the library's own feed identity checks cameo mentions."""
-        if cameos is None:
-            from studio.consent.service import CameoService
-            from studio.feed.service import FeedService
-
-            cameos = CameoService(FeedService(lib))
         self.lib = lib
-        self.cameos = cameos
+        self._cameos = cameos
+        self._cameos_lock = threading.Lock()
         self.start_project = start_project
         self.project_id: int | None = None
         self.project_name = UNTITLED_PROJECT
@@ -112,7 +109,20 @@ class Studio:
         self._selection = Selection()
         self._listeners: list[Listener] = []
 
+    @property
+    def cameos(self) -> CameoService:
+        """@handle checks before queueing, receipts, removals: made on first use (from a worker thread or the
+        window), since the consent and feed modules cost ~30 ms of the studio's start-up."""
+        with self._cameos_lock:
+            if self._cameos is None:
+                from studio.consent.service import CameoService
+                from studio.feed.service import FeedService
+
+                self._cameos = CameoService(FeedService(self.lib))
+            return self._cameos
+
     # -- listeners --------------------------------------------------------------------------------
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(change)` after each state change; returns the call that unsubscribes it."""
         self._listeners.append(listener)

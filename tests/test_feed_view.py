@@ -139,7 +139,8 @@ def test_window_shows_the_feed_and_a_remix_opens_the_prompt_panel_on_the_post(qt
     _alice, bob = two
     win = open_window(qtbot, bob.lib, start_engine=False)
     try:
-        assert win.docks["feed"].widget() is win.feed
+        feed = win.feed  # made on first use (studio/ui/lazy_dock.py)
+        assert win.docks["feed"].widget() is feed
         with qtbot.waitSignal(win.feed.cardShown, timeout=20000):
             win.show_feed()
         post = win.feed.current

@@ -7,7 +7,7 @@ import pytest
 
 from studio.errors import ProjectError
 from studio.media.compose import place_framed
-from studio.media.schedule import Framing
+from studio.media.framing import Framing
 from studio.project.framing import clip_framing, framing_metadata, make_framing
 
 

@@ -6,13 +6,9 @@ only honest check: this test process has loaded both long ago, which is why no e
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from window_helpers import probe_fresh_process
 
 PROBE = """
 import json, sys
@@ -28,10 +24,5 @@ window.shutdown()
 
 
 def test_the_first_frame_loads_neither_pyav_nor_opencv(tmp_path: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KINORA_LIBRARY": str(tmp_path / "lib"),
-           "KINORA_CONFIG": str(tmp_path / "cfg")}
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    loaded = probe_fresh_process(PROBE, tmp_path)
     assert loaded == {"av": False, "cv2": False, "torch": False}

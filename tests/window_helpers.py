@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from studio.app import create_main_window, make_application
@@ -21,3 +26,14 @@ def open_window(qtbot: Any, lib: Any, **kwargs: Any) -> Any:
     win.show()
     win.start()
     return win
+
+
+def probe_fresh_process(code: str, tmp_path: Path) -> Any:
+    """Run `code` in a fresh interpreter (offscreen, a scratch library and config under tmp_path) and return
+    the JSON it prints last: what a launch loads can only be seen in a process that has loaded nothing yet."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KINORA_LIBRARY": str(tmp_path / "lib"),
+           "KINORA_CONFIG": str(tmp_path / "cfg")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # only in an annotation: importing the events (the studio's queue panel) loads no numpy
+    import numpy as np
 
 
 class Phase(StrEnum):

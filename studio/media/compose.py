@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from studio.media.schedule import Framing
+from studio.media.framing import Framing
 
 BLACK_Y, BLACK_C = 16, 128  # limited-range black
 

@@ -16,30 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.media.framing import Framing
+
 SAMPLE_RATE = 48_000
 FADE_SAMPLES = int(0.004 * SAMPLE_RATE)  # de-click at a cut mid-waveform
 DEFAULT_MEDIA_FPS = 24.0  # for a file whose rate the probe could not tell
-
-
-FILLS = ("blur", "black")  # what shows around a reframed picture where nothing is beneath it
-
-
-@dataclass(frozen=True)
-class Framing:
-    """A clip's own place in the output frame (the "custom" reframe), instead of the export's fit.
-
-    `scale` 1 fits the whole picture inside the frame (letterbox); 2 is twice that (cropped by the
-    frame's edges). `x`, `y` move the picture's centre from the frame's centre by that fraction of
-    the frame's width and height (0.25: a quarter of the width to the right; y grows downwards).
-    Where the picture leaves the frame uncovered, the pictures of the tracks beneath show (picture in
-    picture); where there are none, `fill`: "blur" (a blurred, dimmed fill of the picture itself) or
-    "black".
-    """
-
-    scale: float = 1.0
-    x: float = 0.0
-    y: float = 0.0
-    fill: str = "blur"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import opentimelineio as otio
+
 from studio.errors import ProjectError
 
 MIN_DB, MAX_DB = -60.0, 24.0
@@ -93,3 +95,12 @@ def rebased(data: dict[str, Any], offset_s: float, length_s: float, *, head: boo
     part = SoundProps(props.gain_db, props.fade_in_s if head else 0.0, props.fade_out_s if tail else 0.0,
                       tuple(keys))
     return part.to_metadata()
+
+
+def clip_speed(clip: otio.schema.Clip) -> float:
+    """How fast the clip plays its media: the product of its LinearTimeWarp effects (FreezeFrame is 0)."""
+    speed = 1.0
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            speed *= float(effect.time_scalar)
+    return max(0.0, speed)

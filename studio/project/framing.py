@@ -2,7 +2,7 @@
 beside its other properties and read by the schedule, so the Preview and export place it the same.
 
 Key: "reframe": {"mode": "custom", "scale": 1.0, "x": 0.0, "y": 0.0, "fill": "blur"} (see
-`studio.media.schedule.Framing` for what the numbers mean). Without it (or with mode "fit") the clip
+`studio.media.framing.Framing` for what the numbers mean). Without it (or with mode "fit") the clip
 follows the export's fit: letterbox, fill, or fit over a blurred fill. Values are checked here, once,
 for every caller.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.errors import ProjectError
-from studio.media.schedule import FILLS, Framing
+from studio.media.framing import FILLS, Framing
 
 MODES = ("fit", "custom")  # "fit": as the export's preset places it
 MIN_SCALE, MAX_SCALE = 0.05, 10.0

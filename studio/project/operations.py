@@ -21,8 +21,7 @@ from typing import Any, TypeAlias
 import opentimelineio as otio
 
 from studio.errors import ProjectError
-from studio.project.clip_props import rebased
-from studio.project.schedule import clip_speed
+from studio.project.clip_props import clip_speed, rebased
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
 # Aliases, not variables: OTIO has no type stubs, so a type checker reads these as Any.

@@ -31,7 +31,7 @@ from pathlib import Path
 import opentimelineio as otio
 
 from studio.media.schedule import SAMPLE_RATE, AudioPiece, Schedule, VideoPiece
-from studio.project.clip_props import SoundProps, sound_props
+from studio.project.clip_props import SoundProps, clip_speed, sound_props
 from studio.project.framing import clip_framing
 from studio.project.timeline import audio_tracks, duration_seconds, kinora_data, seconds, timeline_rate, video_tracks
 
@@ -105,15 +105,6 @@ def build_schedule(timeline: otio.schema.Timeline, resolve: Resolve, kinds: Kind
         audio.extend(_with_fades(raw))
     return Schedule(timeline_rate(timeline), duration_seconds(timeline), layers, audio,
                     missing)
-
-
-def clip_speed(clip: otio.schema.Clip) -> float:
-    """How fast the clip plays its media: the product of its LinearTimeWarp effects (FreezeFrame is 0)."""
-    speed = 1.0
-    for effect in clip.effects:
-        if isinstance(effect, otio.schema.LinearTimeWarp):
-            speed *= float(effect.time_scalar)
-    return max(0.0, speed)
 
 
 def _crossfades(track: otio.schema.Track) -> dict[int, tuple[tuple[float, float] | None, tuple[float, float] | None]]:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import ProjectError
-from studio.media.schedule import FILLS, Framing
+from studio.media.framing import FILLS, Framing
 from studio.media.text_positions import POSITIONS  # not overlay: that loads OpenCV
 from studio.project.clip_props import MAX_DB, MIN_DB, SoundProps, format_keys, make_props, parse_keys
 from studio.project.framing import MAX_OFFSET, MAX_SCALE, MIN_SCALE, framing_metadata, make_framing

@@ -38,9 +38,9 @@ from studio.feed.store import FeedPost
 from studio.playback import Sink
 from studio.ui.feed_cards import CardPlayer
 from studio.ui.player.video_surface import VideoSurface
+from studio.ui.settings import FEED_SYNC_INTERVAL_MS as SYNC_INTERVAL_MS
 from studio.ui.tasks import run_async
 
-SYNC_INTERVAL_MS = 5 * 60 * 1000
 WHEEL_STEP = 120  # one notch of a mouse wheel (angleDelta units)
 
 

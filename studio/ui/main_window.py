@@ -7,8 +7,9 @@ engine progress arrives through the EngineBridge's queued signal.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -20,23 +21,19 @@ from studio.importing import Imported
 from studio.recipe import REMIX_MODES
 from studio.studio_model import ActiveJob, Change, JobAction, Opened, Studio, Submitted
 from studio.ui.api_server import ApiServerToggle
-from studio.ui.clip_inspector import ClipInspector
-from studio.ui.credentials_panel import CredentialsPanel
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_dialog import ExportDialog
 from studio.ui.export_job import ExportQueue
-from studio.ui.feed_view import FeedView
 from studio.ui.first_frame import after_first_frame
-from studio.ui.inspector import InspectorPanel
+from studio.ui.lazy_dock import DockPanel, LazyDock
 from studio.ui.library.live import LibraryWatcher
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
-from studio.ui.lineage_view import LineageView
 from studio.ui.model_choices import load_model_choices
 from studio.ui.monitors import Monitors
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
-from studio.ui.settings import studio_settings
+from studio.ui.settings import FEED_SYNC_INTERVAL_MS, studio_settings
 from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
@@ -49,11 +46,15 @@ if TYPE_CHECKING:
     from studio.consent.service import CameoService
     from studio.engine.control import Engine
     from studio.engine.events import EngineEvent
+    from studio.feed.service import FeedService
     from studio.library import Library
     from studio.recipe import Recipe
+    from studio.ui.feed_view import FeedView
 
 
 log = logging.getLogger(__name__)
+
+_Dock = TypeVar("_Dock", bound=QDockWidget)
 
 LAYOUT_VERSION = 3  # bump when docks change, so an old saved layout is not applied to new docks
 SAVE_ON_CLOSE_S = 30  # the longest the window waits for the project to be written as it closes
@@ -64,6 +65,12 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     message_shown = Signal(str, bool)  # every notice the window gives (text, is_error): tests read these
     project_opened = Signal(int)
+    # Hidden tabs at launch: each panel is made when its dock is first shown or the panel first used.
+    inspector = DockPanel("inspector", "inspector")
+    clip_inspector = DockPanel("inspector", "clip_inspector")
+    credentials = DockPanel("credentials")
+    lineage = DockPanel("lineage")
+    feed = DockPanel("feed")
 
     def __init__(self, lib: Library, runner: Engine | None, bridge: EngineBridge, parent: QWidget | None = None, *,
                  project_id: int | None = None) -> None:
@@ -86,15 +93,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.queue_panel = QueuePanel()
         self.export_queue = ExportQueue()
         self.library_watcher = LibraryWatcher(lib, self)
-        self.inspector = InspectorPanel(lib)
-        self.clip_inspector = ClipInspector()
         self.timeline = TimelineEditor(lib)
-        self.monitors = Monitors(lib, self.timeline, self)  # Source (library takes) and Program (the edit)
-        self.credentials = CredentialsPanel()
-        self.lineage = LineageView(lib)
-        self.feed = FeedView(self.studio.cameos.feed)  # the cameo checks use the Feed's identity
-        self.feed.after_sync = self.cameos.after_sync
-
+        # Source (library takes) and Program (the edit); each opens the sound card on a worker thread after its
+        # first frame, or plays silently with a notice.
+        self.monitors = Monitors(lib, self.timeline, self)
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.stall_probe = StallProbe(parent=self)
@@ -103,7 +105,6 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._stall_label.hide()
         # Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py).
         self.api_server = ApiServerToggle(lib, self.notify, parent=self)
-        self.feed.served_at = lambda: self.api_server.url  # the invite links name it while it serves
         self.bridge.event.connect(self.api_server.on_engine_event)
         self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
@@ -134,7 +135,11 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     @property
     def cameos(self) -> CameoService:
-        return self.studio.cameos  # @handle checks before queueing, receipts, removals
+        return self.studio.cameos  # @handle checks before queueing, receipts, removals (made on first use)
+
+    @property
+    def feed_service(self) -> FeedService:
+        return self.cameos.feed  # the cameo checks use the Feed's identity
 
     def _studio_changed(self, change: Change) -> None:
         if change in (Change.PROJECT, Change.NAME):
@@ -146,6 +151,13 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     def _dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"dock-{key}")
         dock.setWidget(widget)
+        return self._add_dock(key, dock)
+
+    def _lazy_dock(self, key: str, title: str, factory: Callable[[], QWidget]) -> LazyDock:
+        """A dock hidden at launch: its panel is made by `factory()` when first shown or used."""
+        return self._add_dock(key, LazyDock(title, self, key, factory))
+
+    def _add_dock(self, key: str, dock: _Dock) -> _Dock:
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -169,12 +181,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         column.addWidget(self.queue_panel, 1)
         column.addWidget(self.export_queue)
         queue = self._dock("queue", "Queue", queue_box)
-        inspector_box = QWidget(objectName="inspectorBox")  # the selected timeline clip over the take it shows
-        box = QVBoxLayout(inspector_box)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.clip_inspector)
-        box.addWidget(self.inspector, 1)
-        inspector = self._dock("inspector", "Inspector", inspector_box)
+        inspector = self._lazy_dock("inspector", "Inspector", self._make_inspector)
         timeline = self._dock("timeline", "Timeline", self.timeline)
         # [Prompt over Queue] | [Source | Program] over [Library/Inspector/... | Timeline], as editors lay out
         # their monitors (side by side, above the bin and the timeline); all rearrangeable. Fits 1440x900.
@@ -185,10 +192,10 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.splitDockWidget(library, timeline, Qt.Orientation.Horizontal)
         self.splitDockWidget(prompt, queue, Qt.Orientation.Vertical)
         self.tabifyDockWidget(library, inspector)
-        feed = self._dock("feed", "Feed", self.feed)
-        for dock in (self._dock("credentials", "Credentials", self.credentials),
-                     self._dock("lineage", "Lineage", self.lineage),
-                     self._dock("history", "History", self.timeline.history_panel()), feed):
+        for dock in (self._lazy_dock("credentials", "Credentials", self._make_credentials),
+                     self._lazy_dock("lineage", "Lineage", self._make_lineage),
+                     self._lazy_dock("history", "History", self.timeline.history_panel),
+                     feed := self._lazy_dock("feed", "Feed", self._make_feed)):
             self.tabifyDockWidget(inspector, dock)
         feed.hide()  # View > Feed opens it: its ~830 px minimum would squeeze the timeline at 1440 wide
         library.raise_()
@@ -196,6 +203,47 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.resizeDocks([library, timeline], [520, 640], Qt.Orientation.Horizontal)
         self.resizeDocks([source, library], [440, 400], Qt.Orientation.Vertical)
         self.resizeDocks([prompt, queue], [640, 200], Qt.Orientation.Vertical)
+
+    def _make_inspector(self) -> QWidget:
+        """The selected timeline clip over the take it shows."""
+        from studio.ui.clip_inspector import ClipInspector
+        from studio.ui.inspector import InspectorPanel
+
+        box = QWidget(objectName="inspectorBox")
+        box.clip_inspector = ClipInspector()
+        box.inspector = InspectorPanel(self.lib)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(box.clip_inspector)
+        column.addWidget(box.inspector, 1)
+        box.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
+        self.timeline.clipEditRefused.connect(box.clip_inspector.show_error)
+        return box
+
+    def _make_credentials(self) -> QWidget:
+        from studio.ui.credentials_panel import CredentialsPanel
+
+        panel = CredentialsPanel()
+        panel.remix_requested.connect(self._remix_recipe)
+        return panel
+
+    def _make_lineage(self) -> QWidget:
+        from studio.ui.lineage_view import LineageView
+
+        view = LineageView(self.lib)
+        view.take_activated.connect(self.library_panel.select_take)
+        return view
+
+    def _make_feed(self) -> FeedView:
+        from studio.ui.feed_view import FeedView
+
+        feed = FeedView(self.feed_service)
+        feed.after_sync = self.cameos.after_sync
+        feed.served_at = lambda: self.api_server.url  # the invite links name it while it serves
+        feed.remixRequested.connect(self._feed_remix)
+        feed.chainRequested.connect(self._feed_chain)
+        feed.message.connect(self.notify)
+        return feed
 
     def _connect(self) -> None:
         self.studio.subscribe(self._studio_changed)  # the title and project_opened follow the app model
@@ -223,15 +271,15 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.monitors.shown.connect(lambda key: (self.docks[key].show(), self.docks[key].raise_()))
         self.timeline.selectionChanged.connect(self._clip_selected)
         self.export_queue.exported.connect(lambda path: self.notify(f"Exported {path}."))
-        self.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
-        self.timeline.clipEditRefused.connect(self.clip_inspector.show_error)
-        self.lineage.take_activated.connect(self.library_panel.select_take)
-        self.credentials.remix_requested.connect(self._remix_recipe)
-        self.feed.remixRequested.connect(self._feed_remix)
-        self.feed.chainRequested.connect(self._feed_chain)
-        self.feed.message.connect(self.notify)
+        # The Feed syncs subscriptions in the background whether shown or not: unless shown before, it is
+        # made when its first sync is due, and syncs then (its own timer takes over from there).
+        QTimer.singleShot(FEED_SYNC_INTERVAL_MS, self, self._feed_sync_due)
         self._probe_label_timer = QTimer(self, interval=500)
         self._probe_label_timer.timeout.connect(self._show_probe)
+
+    def _feed_sync_due(self) -> None:
+        if not self.docks["feed"].built and self.isVisible():  # not for a window already closed
+            self.feed.sync_now()
 
     # -- start and stop -------------------------------------------------------------------------
     def start(self) -> None:
@@ -290,7 +338,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.library_watcher.stop()
         self._probe_label_timer.stop()
         self.monitors.shutdown()
-        self.feed.shutdown()
+        if self.docks["feed"].built:  # a Feed never shown was never made
+            self.feed.shutdown()
         # The edit is written on a worker thread and waited for, within a bound: a stuck disk must not hang the
         # close. A failed write is logged (AutosaveController.failed), as the synchronous save's was.
         if not self.timeline.save(wait=False).wait(SAVE_ON_CLOSE_S):

@@ -11,6 +11,8 @@ from PySide6.QtCore import QSettings
 from studio.paths import config_dir
 
 SETTINGS_FILE = "studio.ini"
+# The Feed syncs its subscriptions this often while the window is open, whether the Feed is shown or not.
+FEED_SYNC_INTERVAL_MS = 5 * 60 * 1000
 
 
 def studio_settings() -> QSettings:

@@ -47,7 +47,7 @@ def window_slots(window: MainWindow) -> dict[str, Callable[..., Any]]:
         "library.export_take": window.export_selected_take,
         "library.share": lambda: window.share_selected_take("public"),
         "library.share_friends": lambda: window.share_selected_take("friends"),
-        "library.feed_invites": window.feed.show_invites,
+        "library.feed_invites": lambda: window.feed.show_invites(),  # the Feed is made on first use
         "library.delete": window.library_panel.delete_selected,
         "library.reload": window.library_panel.model.reload,
         "view.feed": window.show_feed,

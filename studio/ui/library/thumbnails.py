@@ -11,13 +11,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from studio.ui.tasks import TaskPool, run_async
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ CACHE_ITEMS = 600
 
 def rgb_to_qimage(frame: np.ndarray) -> QImage:
     """A QImage that owns a copy of an (H, W, 3) uint8 RGB array (safe off the GUI thread)."""
+    import numpy as np  # not at import: the library panel is on screen before any picture is decoded
+
     frame = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
     h, w = frame.shape[:2]
     return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()

@@ -11,21 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import opentimelineio as otio
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QImage, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QImage, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
 
-from studio.media.resolver import ResolveMedia
-from studio.playback import DecodedFrame, FileSource, PlaybackStats, Player, Sink, Source, TimelineSource
 from studio.ui.actions import make_action, user_bindings
+from studio.ui.first_frame import after_first_frame
+from studio.ui.player.audio_device import AudioDevice
 from studio.ui.player.transport_bar import TransportBar
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
 from studio.ui.theme import icon
 from studio.ui.timeline.timescale import timecode
+
+if TYPE_CHECKING:  # studio.playback (numpy, PyAV) is imported where playback starts, not with the window
+    import numpy as np
+    import opentimelineio as otio
+
+    from studio.media.resolver import ResolveMedia
+    from studio.playback import DecodedFrame, PlaybackStats, Player, Sink, Source
 
 TICK_MS = 16
 OVERLAY_EVERY = 15  # ticks between refreshes of the stats overlay
@@ -59,12 +65,15 @@ class PreviewPlayer(QWidget):
     loadFailed = Signal(str)  # a creator-readable reason, also shown in the notice line
 
     def __init__(self, sink: Sink | None = None, parent: QWidget | None = None) -> None:
-        """`sink=None` opens the sound card (falling back to a silent wall clock with a notice)."""
+        """`sink=None` plays through the sound card (falling back to a silent wall clock with a notice), opened
+        on a worker thread once the Preview's first frame is on screen, or when playback needs it sooner."""
         super().__init__(parent)
         self.setObjectName("previewPlayer")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.player = Player(sink)
-        self.player.add_position_listener(self._on_position)
+        self.audio = AudioDevice() if sink is None else None
+        self._player: Player | None = None
+        if sink is not None:
+            self._make_player(sink)
         self._was_playing = False
         self._k_held = False
         self._load_token = 0
@@ -108,6 +117,38 @@ class PreviewPlayer(QWidget):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+
+    # -- the player core and its sound card ----------------------------------------------------
+
+    @property
+    def player(self) -> Player:
+        """The player core (studio.playback.Player), made on first use: over the sound card, opened now if
+        the worker has not opened it yet."""
+        if self._player is None:
+            assert self.audio is not None
+            if self._closed:
+                from studio.playback import WallClockSink
+
+                self._make_player(WallClockSink(notice=None))  # asked for after shutdown: a silent, idle core
+            else:
+                self._make_player(self.audio.sink())
+        assert self._player is not None
+        return self._player
+
+    def _make_player(self, sink: Sink) -> None:
+        from studio.playback import Player
+
+        self._player = Player(sink)
+        self._player.add_position_listener(self._on_position)
+
+    def _audio_opened(self, sink: Sink) -> None:
+        if self._player is None and not self._closed:
+            self._make_player(sink)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.audio is not None and self._player is None and not self._closed:
+            after_first_frame(self, lambda: self.audio.open_soon(self._audio_opened, self))
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -213,7 +254,13 @@ class PreviewPlayer(QWidget):
     def load_file(self, path: str | Path) -> None:
         """Open a media file (probed on a pool thread); `sourceLoaded` or `loadFailed` follows."""
         path = Path(path)
-        self._load_async(lambda: FileSource(path))
+
+        def make() -> Source:
+            from studio.playback import FileSource
+
+            return FileSource(path)
+
+        self._load_async(make)
 
     def load_timeline(self, timeline: otio.schema.Timeline,
                       resolve_media: ResolveMedia, *, keep_position: bool = False,
@@ -229,12 +276,22 @@ class PreviewPlayer(QWidget):
             resume = (self.player.position, self.player.playing)
         else:
             resume = (start or 0.0, False)
-        self._load_async(lambda: TimelineSource(snapshot, resolve_media), resume)
+
+        def make() -> Source:
+            from studio.playback import TimelineSource
+
+            return TimelineSource(snapshot, resolve_media)
+
+        self._load_async(make, resume)
 
     @property
     def showing_timeline(self) -> bool:
         """True while the Preview plays the edit (not a single take or file)."""
-        return isinstance(self.player.source, TimelineSource)
+        if self._player is None:
+            return False
+        from studio.playback import TimelineSource
+
+        return isinstance(self._player.source, TimelineSource)
 
     def load_source(self, source: Source, resume: tuple[float, bool] | None = None) -> None:
         """Show a ready source now (e.g. an ArraySource of a generated clip), paused at its start."""
@@ -288,9 +345,11 @@ class PreviewPlayer(QWidget):
         return max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2)
 
     def _fit_decode_size(self) -> None:
-        source = self.player.source
+        if self._player is None:  # nothing loaded yet (and a resize is no reason to open the sound card)
+            return
+        source = self._player.source
         if source is not None and not self._closed:
-            self.player.set_frame_size(self.decode_size_for(source.size))
+            self._player.set_frame_size(self.decode_size_for(source.size))
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -326,7 +385,10 @@ class PreviewPlayer(QWidget):
             return
         self._closed = True
         self._timer.stop()
-        self.player.close()
+        if self._player is not None:
+            self._player.close()
+        if self.audio is not None:
+            self.audio.close()  # the Player does not own a sink it was handed
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.media.schedule import Framing
+from studio.media.framing import Framing
 from studio.project.clip_props import SoundProps
 
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import opentimelineio as otio
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from studio.project.timeline import file_path_of, kinora_data
+from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.tasks import run_async
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from studio.library import Library
     from studio.media.thumbnails import ThumbnailCache
     from studio.media.waveform import WaveformCache
@@ -170,7 +172,7 @@ class MediaCatalog(QObject):
             return thumbnails.filmstrip(media.path, media.sha256, count, FILMSTRIP_HEIGHT)
 
         def store(frames: list[np.ndarray]) -> None:
-            self._filmstrips[media.sha256] = [_to_qimage(f) for f in frames]
+            self._filmstrips[media.sha256] = [rgb_to_qimage(f) for f in frames]
 
         self._start(("film", media.sha256), load, store, media.sha256)
         return None
@@ -189,9 +191,3 @@ class MediaCatalog(QObject):
             log.warning("could not prepare %s for the timeline: %s", key, exc)
 
         run_async(work, done, failed)
-
-
-def _to_qimage(frame: np.ndarray) -> QImage:
-    frame = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
-    h, w = frame.shape[:2]
-    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()

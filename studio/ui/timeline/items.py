@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import opentimelineio as otio
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
@@ -30,7 +29,7 @@ _COLORS = {
 }
 _SELECTED = QColor("#f2c14e")
 _WAVE = QColor("#b9f0cf")
-_WAVE_ARGB = np.uint32(_WAVE.rgba())
+_WAVE_ARGB = _WAVE.rgba()  # as a uint32 pixel in the waveform image
 _BADGE = QColor("#c0476b")
 
 
@@ -195,13 +194,16 @@ class WaveformItem(_ContentItem):
 
             peaks = db_scale(peaks)
         # One pixel column per peak pair, filled from min to max with numpy and drawn as one image:
-        # the cost follows the visible width only, and no Python loop runs per column.
+        # the cost follows the visible width only, and no Python loop runs per column. (numpy is loaded by
+        # then, with the peaks; imported here so the window's first frame does not wait for it.)
+        import numpy as np
+
         height = max(1, int(self.height))
         mid, half = height / 2, height / 2 - 1
         top = np.floor(mid - peaks[:, 1] * half)
         bottom = np.ceil(mid - peaks[:, 0] * half)
         rows = np.arange(height)[:, None]
-        pixels = np.where((rows >= top) & (rows <= bottom), _WAVE_ARGB, np.uint32(0)).astype(np.uint32)
+        pixels = np.where((rows >= top) & (rows <= bottom), np.uint32(_WAVE_ARGB), np.uint32(0)).astype(np.uint32)
         pixels[int(mid), :] = _WAVE_ARGB  # the zero line, so silence still shows where the clip is
         image = QImage(pixels.data, pixels.shape[1], height, 4 * pixels.shape[1],
                        QImage.Format.Format_ARGB32_Premultiplied)

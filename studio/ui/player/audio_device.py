@@ -1,0 +1,99 @@
+"""The Preview's sound card, opened off the launch path.
+
+Importing sounddevice and opening an output stream (PortAudio scans the devices; PulseAudio or PipeWire
+is connected to) takes from tens to hundreds of milliseconds. The window's first frame waits for none of
+it: the Preview starts the open on a worker thread once its first frame is on screen (`open_soon`), and
+whatever needs the device sooner (`sink()`) opens it there and then, or waits for the worker already at it.
+Without a device, `studio.playback.open_audio_sink` gives the silent wall clock with its notice, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from studio.ui.tasks import run_async
+
+if TYPE_CHECKING:
+    from studio.playback import Sink
+
+
+def open_audio_sink() -> Sink:
+    """studio.playback's opener, imported here: with it come numpy and PyAV, on the thread that opens."""
+    from studio.playback import open_audio_sink as open_sink
+
+    return open_sink()
+
+
+class AudioDevice:
+    """Opens one sink once, on whichever thread asks first; `close()` releases it (also if opened later)."""
+
+    def __init__(self, opener: Callable[[], Sink] | None = None) -> None:
+        """`opener` makes the sink (default: the sound card, else the silent wall clock with its notice)."""
+        self._opener = opener or open_audio_sink
+        self._lock = threading.Lock()
+        self._claimed = False  # someone is opening (or has opened) the device
+        self._closed = False
+        self._requested = False  # open_soon was called
+        self._done = threading.Event()
+        self._sink: Sink | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self._sink is not None
+
+    def open_soon(self, on_open: Callable[[Sink], None], receiver: QObject) -> None:
+        """Open the device on a worker thread; `on_open(sink)` runs on the GUI thread after (not once closed).
+        Only the first call does anything."""
+        if self._requested:
+            return
+        self._requested = True
+
+        def opened(sink: Sink) -> None:
+            if not self._closed:
+                on_open(sink)
+
+        run_async(self._open_or_wait, opened, receiver=receiver)
+
+    def sink(self) -> Sink:
+        """The device's sink: opened on this thread if nobody has started to, else once the worker has it."""
+        sink = self._open_or_wait()
+        if sink is None:
+            raise RuntimeError("the audio device was closed")
+        return sink
+
+    def close(self) -> None:
+        """Release the device; one still being opened is released by its opener as soon as it is open."""
+        with self._lock:
+            self._closed = True
+            sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.close()
+
+    def _open_or_wait(self) -> Sink | None:
+        with self._lock:
+            mine = not self._claimed
+            self._claimed = True
+        if mine:
+            try:
+                sink = self._opener()
+            except BaseException as exc:  # handed to whoever waits, not lost on a worker thread
+                self._error = exc
+                self._done.set()
+                raise
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._sink = sink
+            if closed:  # closed while it opened: nobody will play through it
+                sink.close()
+            self._done.set()
+            return None if closed else sink
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._sink

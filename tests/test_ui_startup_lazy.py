@@ -1,0 +1,184 @@
+"""Start-up (issue 15): the window is built with only what is on screen at launch.
+
+The hidden tabs (Inspector, Credentials, Lineage, History, Feed) are LazyDocks whose panels are made when
+first shown or used, and the Preview opens the sound card on a worker thread after its first frame, not in
+its constructor. bench/startup.py measures what this buys; these tests check the behaviour, not the time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from playback_media import write_test_clip
+from window_helpers import open_window, probe_fresh_process, tiny_recipe
+
+from studio.playback import SILENT_NOTICE, WallClockSink
+from studio.ui.player import PreviewPlayer
+from studio.ui.player import audio_device as audio_module
+from studio.ui.player.audio_device import AudioDevice
+from studio.ui.player.preview import RESIZE_SETTLE_MS
+
+WAIT_MS = 30_000
+LAZY = ("inspector", "credentials", "lineage", "history", "feed")
+
+# Constructed, not yet shown: a fresh interpreter, because this test process loaded everything long ago.
+PROBE = """
+import json, sys
+from studio.app import create_main_window, make_application
+from studio.library import Library
+app = make_application()
+window = create_main_window(Library.open(), start_engine=False)
+print(json.dumps({
+    "modules": {name: name in sys.modules for name in (
+        "sounddevice", "numpy", "studio.playback", "studio.ui.feed_view", "studio.consent.service",
+        "studio.ui.lineage_view", "studio.ui.credentials_panel", "studio.ui.inspector")},
+    "built": {key: window.docks[key].built for key in LAZY_KEYS},
+    "audio_opened": any(player.audio.opened for player in (window.monitors.source, window.monitors.program)),
+    "titles": {key: window.docks[key].windowTitle() for key in LAZY_KEYS},
+}))
+window.shutdown()
+""".replace("LAZY_KEYS", repr(LAZY))
+
+
+def test_the_window_constructs_without_the_sound_card_the_hidden_panels_or_numpy(tmp_path: Path) -> None:
+    seen = probe_fresh_process(PROBE, tmp_path)
+    assert seen["modules"] == dict.fromkeys(seen["modules"], False)  # none of them imported
+    assert seen["built"] == dict.fromkeys(LAZY, False)
+    assert seen["audio_opened"] is False
+    # The docks themselves exist with their titles: the View menu and the saved layout need them.
+    assert seen["titles"] == {"inspector": "Inspector", "credentials": "Credentials", "lineage": "Lineage",
+                              "history": "History", "feed": "Feed"}
+
+
+@pytest.fixture
+def idle_window(qtbot, lib):
+    win = open_window(qtbot, lib, start_engine=False)
+    qtbot.waitUntil(lambda: win.project_id is not None, timeout=WAIT_MS)
+    yield win
+    win.shutdown()
+
+
+def test_showing_a_hidden_dock_builds_its_panel_wired_to_the_window(qtbot, idle_window, lib) -> None:
+    window = idle_window
+    assert [key for key in LAZY if window.docks[key].built] == []
+    take = lib.create_take(tiny_recipe("a red kite"))
+    window.library_panel.model.reload()
+    qtbot.waitUntil(lambda: window.library_panel.model.row_of(take.id) is not None, timeout=WAIT_MS)
+
+    dock = window.docks["lineage"]
+    dock.raise_()  # its tab brought forward, as a click on it does
+    qtbot.waitUntil(lambda: dock.built, timeout=WAIT_MS)
+    assert dock.widget() is window.lineage and window.lineage.isVisible()
+    # Its signal reaches the window as before: activating a take in the lineage selects it in the library.
+    window.lineage.take_activated.emit(take.id)
+    qtbot.waitUntil(lambda: (item := window.library_panel.current_item()) is not None and item.take_id == take.id,
+                    timeout=WAIT_MS)
+    assert not window.docks["feed"].built  # showing one builds that one only
+
+
+def test_code_that_reaches_for_a_hidden_panel_gets_it_built(qtbot, idle_window) -> None:
+    window = idle_window
+    assert not window.docks["inspector"].built
+    window.clip_inspector.show_clip(None)  # the clip inspector and the take inspector share one dock
+    assert window.docks["inspector"].built and window.docks["inspector"].widget().inspector is window.inspector
+    window.docks["history"].raise_()
+    qtbot.waitUntil(lambda: window.docks["history"].built, timeout=WAIT_MS)
+    assert window.docks["history"].widget().stack() is window.timeline.undo_stack()  # the edit history list
+
+
+class CountingOpener:
+    """Stands in for the sound card: counts opens and closes and notes the thread that opened."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.threads: list[threading.Thread] = []
+        self.closed = 0
+        self.gate = gate
+
+    def __call__(self) -> WallClockSink:
+        self.threads.append(threading.current_thread())
+        if self.gate is not None:
+            self.gate.wait(10)
+        sink = WallClockSink(SILENT_NOTICE)
+        close = sink.close
+
+        def counted_close() -> None:
+            self.closed += 1
+            close()
+
+        sink.close = counted_close
+        return sink
+
+
+def test_the_preview_opens_the_sound_card_on_a_worker_after_its_first_frame(qtbot, monkeypatch, tmp_path) -> None:
+    opener = CountingOpener()
+    monkeypatch.setattr(audio_module, "open_audio_sink", opener)
+    preview = PreviewPlayer()
+    qtbot.addWidget(preview)
+    assert opener.threads == [] and not preview.audio.opened  # not in the constructor
+    preview.resize(320, 260)
+    preview.show()
+    qtbot.waitUntil(lambda: preview.audio.opened, timeout=WAIT_MS)
+    assert len(opener.threads) == 1 and opener.threads[0] is not threading.main_thread()
+    # Without a device it still plays silently with the notice, as before.
+    preview.load_file(write_test_clip(tmp_path / "take.mp4", 6))
+    with qtbot.waitSignal(preview.sourceLoaded, timeout=WAIT_MS):
+        pass
+    assert preview.notice.text() == SILENT_NOTICE and len(opener.threads) == 1
+    preview.shutdown()
+    assert opener.closed == 1  # the Preview releases the device it opened
+
+
+def test_the_preview_does_not_wait_for_a_slow_sound_card(qtbot, monkeypatch) -> None:
+    gate = threading.Event()  # the device takes as long as the test says
+    opener = CountingOpener(gate)
+    monkeypatch.setattr(audio_module, "open_audio_sink", opener)
+    preview = PreviewPlayer()
+    qtbot.addWidget(preview)
+    preview.resize(320, 260)
+    preview.show()
+    qtbot.waitUntil(lambda: len(opener.threads) == 1, timeout=WAIT_MS)
+    started = time.monotonic()
+    preview.resize(400, 300)  # a resize re-fits the decode size after a pause: no player is needed for that
+    qtbot.wait(2 * RESIZE_SETTLE_MS)
+    # A resize used to reach for `self.player` after the pause, which waited on the GUI thread for the device.
+    assert time.monotonic() - started < 5 and not preview.audio.opened
+    gate.set()
+    qtbot.waitUntil(lambda: preview.audio.opened, timeout=WAIT_MS)
+    assert opener.threads[0] is not threading.main_thread()
+    preview.shutdown()
+
+
+def test_playback_needed_before_the_worker_opens_the_device_there_and_then(qtbot, monkeypatch) -> None:
+    opener = CountingOpener()
+    monkeypatch.setattr(audio_module, "open_audio_sink", opener)
+    preview = PreviewPlayer()  # never shown: no worker is asked
+    qtbot.addWidget(preview)
+    assert preview.player.sink.rate > 0
+    assert opener.threads == [threading.main_thread()] and preview.audio.opened
+    preview.shutdown()
+    assert opener.closed == 1
+
+
+def test_a_device_closed_while_it_opens_is_released_by_its_opener() -> None:
+    gate = threading.Event()
+    opener = CountingOpener(gate)
+    device = AudioDevice(opener)
+    failures: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            device.sink()
+        except RuntimeError as exc:  # closed before it was open: nobody plays through it
+            failures.append(exc)
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    while not opener.threads:
+        threading.Event().wait(0.01)
+    device.close()
+    gate.set()
+    asking.join(10)
+    assert opener.closed == 1 and not device.opened and len(failures) == 1
