@@ -70,6 +70,7 @@ class InvitesDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(buttons)
         self.tokens: list[InviteToken] = []
+        self._reads = 0  # reads of the tokens asked for; only the latest one's answer is shown
         self.reload()
 
     def link_for(self, token: str) -> str:
@@ -78,7 +79,15 @@ class InvitesDialog(QDialog):
     def reload(self, select: str | None = None, said: str = "") -> None:
         """Read the tokens in the background; then select `select` and say `said` (if given)."""
         store = self.service.store
-        run_async(store.tokens, lambda tokens: self._show(tokens, select, said),
+        # Only the latest read is shown: the one the dialog starts with may finish after a newer one (made
+        # after a token was created) and would wipe what that one says.
+        self._reads = asked = self._reads + 1
+
+        def show(tokens: list[InviteToken]) -> None:
+            if asked == self._reads:
+                self._show(tokens, select, said)
+
+        run_async(store.tokens, show,
                   lambda exc: self.hint.setText(f"Could not read the invite tokens: {exc}"), receiver=self)
 
     def _show(self, tokens: list[InviteToken], select: str | None = None, said: str = "") -> None:
