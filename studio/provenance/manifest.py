@@ -18,6 +18,7 @@ and a timeline an `org.kinora.timeline` assertion listing its takes and their re
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -123,8 +124,35 @@ def generated_take_plan(recipe: Recipe, *, title: str, parent: IngredientSource 
                             "description": f"Remixed by {recipe.model_id} ({recipe.mode})"}]
     assertions = [recipe_assertion(recipe)]
     if consent:
-        assertions.append({"label": CONSENT_LABEL, "data": {"cameos": consent}})
+        assertions.append({"label": CONSENT_LABEL, "data": {"cameos": [consent_entry(c) for c in consent]}})
     return ManifestPlan(title=title, actions=actions, assertions=assertions, ingredients=ingredients)
+
+
+# The owner's signed grant rides in the consent entry as JSON text, not as an object: c2pa parses the manifest
+# definition's numbers with serde_json's default float parser, which can land one ULP off (its exact
+# `float_roundtrip` mode is opt-in), and a grant's `issued_at` changed by one ULP no longer matches its
+# signature. Text keeps the signed bytes' values exactly. Files written before carry the object ("grant").
+GRANT_TEXT_KEY = "grant_json"
+
+
+def consent_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A cameo's consent as the manifest carries it: its signed grant (if any) as exact JSON text."""
+    grant = entry.get("grant")
+    if not isinstance(grant, dict):
+        return entry
+    return {**{k: v for k, v in entry.items() if k != "grant"}, GRANT_TEXT_KEY: json.dumps(grant)}
+
+
+def consent_from_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A cameo's consent read back from a manifest, its signed grant an object again."""
+    text = entry.get(GRANT_TEXT_KEY)
+    if not isinstance(text, str):
+        return entry
+    try:
+        grant = json.loads(text)
+    except ValueError:
+        grant = None  # judged "the signed grant is missing" (studio.consent.credentials)
+    return {**{k: v for k, v in entry.items() if k != GRANT_TEXT_KEY}, "grant": grant}
 
 
 def imported_take_plan(source: IngredientSource, *, title: str, recipe: Recipe | None = None,

@@ -32,6 +32,7 @@ from studio.provenance.manifest import (
     RECIPE_LABEL,
     TIMELINE_LABEL,
     TimelineTake,
+    consent_from_entry,
 )
 from studio.recipe import Recipe
 
@@ -426,7 +427,7 @@ def _timeline_takes(manifest: dict[str, Any]) -> tuple[TimelineTake, ...]:
 def _cameo_consent(manifest: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     data = _assertion_data(manifest, CONSENT_LABEL)
     cameos = data.get("cameos") if isinstance(data, dict) else None
-    return tuple(c for c in cameos if isinstance(c, dict)) if isinstance(cameos, list) else ()
+    return tuple(consent_from_entry(c) for c in cameos if isinstance(c, dict)) if isinstance(cameos, list) else ()
 
 
 def _creator(manifest: dict[str, Any]) -> dict[str, Any]:
