@@ -140,8 +140,8 @@ def shoot(out_dir: Path, scratch: Path) -> None:
     wait(app, lambda: not inspector.isHidden() and inspector.source_in.text() == "00:00:00:12", 30,
          "the Inspector to show the applied clip")
     window.timeline.ruler.scrubbed.emit(8.0)  # the monitor follows the edit: the reframed bars, titled
-    wait(app, lambda: window.previewing_edit and abs(window.preview.player.position - 8.0) < 0.05, 60,
-         "the program monitor at 8 s")
+    wait(app, lambda: monitors.program.showing_timeline and abs(monitors.program.player.position - 8.0) < 0.05, 60,
+         "the Program monitor at 8 s")
     grab_screen(app, out_dir / "screenshot-inspector.png")
 
     # 4. An export running in the Queue dock (In/Out marked on the timeline).

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio import __version__
 from studio.errors import ConsentError
@@ -141,6 +150,11 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     def feed_service(self) -> FeedService:
         return self.cameos.feed  # the cameo checks use the Feed's identity
 
+    def _clean_changed(self, clean: bool) -> None:
+        # A method, not a lambda: Qt drops a dead window's method slots, while a lambda outlived the window
+        # and raised "Internal C++ object already deleted" when the undo stack went at exit.
+        self.setWindowModified(not clean)
+
     def _studio_changed(self, change: Change) -> None:
         if change in (Change.PROJECT, Change.NAME):
             self._show_title()
@@ -210,15 +224,19 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         from studio.ui.inspector import InspectorPanel
 
         box = QWidget(objectName="inspectorBox")
-        box.clip_inspector = ClipInspector()
-        box.inspector = InspectorPanel(self.lib)
+        clip_inspector, inspector = ClipInspector(), InspectorPanel(self.lib)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(box.clip_inspector)
-        column.addWidget(box.inspector, 1)
-        box.clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
-        self.timeline.clipEditRefused.connect(box.clip_inspector.show_error)
-        return box
+        column.addWidget(clip_inspector)
+        column.addWidget(inspector, 1)
+        clip_inspector.apply_requested.connect(self.timeline.set_selected_properties)
+        self.timeline.clipEditRefused.connect(clip_inspector.show_error)
+        # Scrolled: a clip's twenty fields would otherwise set the column's minimum height and squeeze the
+        # monitors above it to a strip (seen in a screenshot at 1440x900).
+        panel = QScrollArea(objectName="inspectorScroll", widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        panel.setWidget(box)
+        panel.clip_inspector, panel.inspector = clip_inspector, inspector
+        return panel
 
     def _make_credentials(self) -> QWidget:
         from studio.ui.credentials_panel import CredentialsPanel
@@ -265,7 +283,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.stall_probe.stalled.connect(lambda ms: log.debug("GUI thread stalled %.0f ms", ms))
         self.timeline.remixRequested.connect(self._timeline_remix)
         self.timeline.errorOccurred.connect(lambda text: self.notify(text, True))
-        self.timeline.undo_stack().cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.timeline.undo_stack().cleanChanged.connect(self._clean_changed)
         self.timeline.autosave.failed.connect(lambda text: self.notify(text, True))
         self.monitors.message.connect(self.notify)  # the timeline <-> Program link is the monitors' own
         self.monitors.shown.connect(lambda key: (self.docks[key].show(), self.docks[key].raise_()))

@@ -107,7 +107,7 @@ class PromptPanel(QWidget):
         adv = QFormLayout(self.advanced)
         adv.addRow("Steps", self.steps)
         adv.addRow("Guidance", self.guidance)
-        self.enhance = QCheckBox("Let the model rewrite the prompt first",
+        self.enhance = QCheckBox("Enhance the prompt",
                                  toolTip="The model's prompt enhancer expands the prompt before generating "
                                          "(LTX-2.3 and LTX-2.5 folders that ship one)")
         adv.addRow("", self.enhance)
@@ -115,6 +115,10 @@ class PromptPanel(QWidget):
         self._advanced_toggled(False)
 
         self.model = QComboBox()
+        # Long model titles are elided in the box (the list shows them whole): they set the panel's width otherwise,
+        # which scrolled sideways in the default layout.
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model.setMinimumContentsLength(12)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.model_note = QLabel(objectName="notice", wordWrap=True,
                                  textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)

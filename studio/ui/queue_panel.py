@@ -257,7 +257,7 @@ class QueuePanel(QWidget):
         super().__init__(parent)
         self._cards: dict[int, JobCard] = {}
         self._list = _CardList(self)
-        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll = self._scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._list)
         self.clear = QPushButton("Clear finished", toolTip="Dismiss every done, failed or canceled job")
@@ -298,6 +298,10 @@ class QueuePanel(QWidget):
             self._cards[take_id] = card
             self._list.layout_.insertWidget(self._list.layout_.count() - 1, card)
             self._list.empty.hide()
+            # A scroll area does not pass its content's minimum width on: without this the dock could be
+            # narrower than a card, whose times and buttons were then cut off at its right edge.
+            room = card.minimumSizeHint().width() + self._scroll.verticalScrollBar().sizeHint().width()
+            self._scroll.setMinimumWidth(max(self._scroll.minimumWidth(), room))
         else:  # engine events got here first: they know the phase better than the caller
             card.state.job_id = job_id if job_id is not None else card.state.job_id
             card.state.prompt = prompt or card.state.prompt
