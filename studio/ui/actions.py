@@ -45,7 +45,8 @@ def remap(action_id: str, keys: tuple[str, ...] | None) -> tuple[dict[str, tuple
     wanted = keymap.default_bindings()[action_id] if keys is None else keys
     clashes = keymap.conflicts({**bindings, action_id: wanted})
     if clashes:
-        return bindings, f"{', '.join(wanted)} is not free: {clashes[0]}."
+        return bindings, f"{', '.join(wanted)} is taken: {_holder(bindings, action_id, wanted)} uses it. Choose " \
+                         "another key, or give that action another key first."
     settings = studio_settings()
     if keys is None:
         settings.remove(f"shortcuts/{action_id}")
@@ -53,6 +54,17 @@ def remap(action_id: str, keys: tuple[str, ...] | None) -> tuple[dict[str, tuple
         settings.setValue(f"shortcuts/{action_id}", ", ".join(keys))
     settings.sync()
     return {**bindings, action_id: wanted}, None
+
+
+def _holder(bindings: dict[str, tuple[str, ...]], action_id: str, keys: tuple[str, ...]) -> str:
+    """The name a creator knows for the action that already has one of `keys` ("Undo", "the Queue dock")."""
+    wanted = {QKeySequence(k).toString() for k in keys}
+    for other, other_keys in bindings.items():
+        if other != action_id and wanted & {QKeySequence(k).toString() for k in other_keys}:
+            if other.startswith("dock."):
+                return f"showing the {other.removeprefix('dock.').title()} dock"
+            return keymap.spec(other).text.replace("&", "").rstrip(".…")
+    return "another action"
 
 
 def rebind_all(root: QObject, bindings: dict[str, tuple[str, ...]]) -> None:
