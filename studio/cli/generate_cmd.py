@@ -19,7 +19,6 @@ DEFAULT_MODEL = "ltx-2"
 if TYPE_CHECKING:
     from studio.cli.progress import ProgressBar
     from studio.engine.control import Engine
-    from studio.engine.events import EngineEvent
     from studio.engine.registry import ModelSpec
     from studio.library import Library, TakeRecord
 
@@ -134,10 +133,6 @@ def run_generate(args: argparse.Namespace) -> int:
     bar = ProgressBar()
     failures: list[KinoraError] = []
 
-    def on_event(event: EngineEvent) -> None:
-        detail = f"step {event.step}/{event.total}" if event.phase == "denoising" and event.total else event.message
-        bar.update(event.phase, event.fraction, event.eta_s, detail)
-
     with open_library(args) as lib:
         parent = _remix_parent(lib, args.remix) if args.remix else None
         model_id = args.model or (parent.recipe.model_id if parent is not None and parent.recipe else DEFAULT_MODEL)
@@ -150,7 +145,7 @@ def run_generate(args: argparse.Namespace) -> int:
             print(_expectation(spec, recipe, args.memory_policy), file=sys.stderr)
         settings = EngineSettings.ray(args.ray, storage=args.ray_storage) if args.ray else EngineSettings()
         # --ray asked for the cluster: when it cannot be used, say why and stop rather than run here.
-        runner = make_engine(lib, settings, on_event=on_event, memory_policy=args.memory_policy, in_process=True,
+        runner = make_engine(lib, settings, on_event=bar.show_event, memory_policy=args.memory_policy, in_process=True,
                              fallback=False)
         # Cameos (@handle) and the content rules are checked before anything is queued (studio.consent).
         identity = ensure_identity() if mentions(recipe.prompt) else None

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from studio.formatting import format_duration
+
+if TYPE_CHECKING:
+    from studio.engine.events import EngineEvent
 
 
 class ProgressBar:
@@ -18,6 +21,11 @@ class ProgressBar:
         self.started = time.monotonic()
         self._last_phase: str | None = None
         self._tty = self.stream.isatty()
+
+    def show_event(self, event: EngineEvent) -> None:
+        """An engine's progress event: its phase, the step while denoising, else its message."""
+        detail = f"step {event.step}/{event.total}" if event.phase == "denoising" and event.total else event.message
+        self.update(event.phase, event.fraction, event.eta_s, detail)
 
     def update(self, phase: str, fraction: float, eta: float | None = None, detail: str = "") -> None:
         fraction = min(1.0, max(0.0, fraction))

@@ -70,15 +70,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from studio.cli.generate_cmd import paused_note, run_here
     from studio.cli.progress import ProgressBar
     from studio.engine import EngineSettings, make_engine
-    from studio.engine.events import EngineEvent, resume_sentence
+    from studio.engine.events import resume_sentence
     from studio.library.owner import EngineLock
 
     bar = ProgressBar()
     failures: list[KinoraError] = []
-
-    def on_event(event: EngineEvent) -> None:
-        detail = f"step {event.step}/{event.total}" if event.phase == "denoising" and event.total else event.message
-        bar.update(event.phase, event.fraction, event.eta_s, detail)
 
     with open_library(args) as lib:
         job = _active_job(lib, args.take_id, ("paused",))
@@ -86,7 +82,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             raise KinoraError(f"Take {args.take_id} is not paused (it is {lib.take(args.take_id).status}); "
                               "only a paused take can be resumed.")
         print(f"Take {args.take_id}: {resume_sentence(job.resume_note)}", flush=True)
-        runner = make_engine(lib, EngineSettings(), on_event=on_event, in_process=True, fallback=False)
+        runner = make_engine(lib, EngineSettings(), on_event=bar.show_event, in_process=True, fallback=False)
         runner.resume(args.take_id)  # pending: an engine that owns the GPU (the studio's) takes it up
         lock = EngineLock(lib.root, "cli")
         try:
