@@ -12,9 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import IO
-
-import opentimelineio as otio
+from typing import IO, TYPE_CHECKING
 
 from studio.errors import LibraryError
 from studio.library import migrations
@@ -28,6 +26,9 @@ from studio.library.takes import TakesMixin
 from studio.library.timeline_format import kinora_data
 from studio.media.resolver import file_path_of
 from studio.scratch import sweep_library
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
