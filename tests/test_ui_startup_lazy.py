@@ -36,7 +36,9 @@ print(json.dumps({
         "sounddevice", "numpy", "studio.playback", "studio.ui.feed_view", "studio.consent.service",
         "studio.ui.lineage_view", "studio.ui.credentials_panel", "studio.ui.inspector",
         # OpenTimelineIO (~45 ms): the project's timeline is read on a worker after the first frame.
-        "opentimelineio")},
+        "opentimelineio",
+        # psutil (~10 ms): the library's session (its process start time) is made when a job needs it.
+        "psutil")},
     "built": {key: window.docks[key].built for key in LAZY_KEYS},
     "audio_opened": any(player.audio.opened for player in (window.monitors.source, window.monitors.program)),
     "titles": {key: window.docks[key].windowTitle() for key in LAZY_KEYS},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -44,7 +45,8 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         self._db = database
         self._store = MediaStore(root)
         self._owner_lock = owner_lock
-        self.session = Owner.new()  # owns the jobs this handle queues or claims, until close()
+        self._session: Owner | None = None
+        self._session_lock = threading.Lock()
         self.last_backup: Path | None = None
 
     @classmethod
@@ -83,8 +85,19 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         """Whether this process opened the library first (and so runs its recovery)."""
         return self._owner_lock is not None
 
+    @property
+    def session(self) -> Owner:
+        """Owns the jobs this handle queues or claims, until close(). Made on first use: its process start time
+        needs psutil, which the studio window's launch does without."""
+        with self._session_lock:
+            if self._session is None:
+                self._session = Owner.new()
+            return self._session
+
     def close(self) -> None:
-        self.session.end()
+        with self._session_lock:
+            if self._session is not None:
+                self._session.end()
         self._db.close()
         if self._owner_lock is not None:
             self._owner_lock.close()  # closing the file releases the lock
