@@ -157,9 +157,11 @@ def test_a_missing_model_offers_the_download_and_says_what_a_job_needs(qtbot, pa
 
 
 def test_the_expectation_follows_the_card_and_the_job(qtbot, panel, monkeypatch):
+    import studio.engine.device_probe as device_probe
     import studio.engine.memory as memory
 
-    monkeypatch.setattr(memory, "detect_device",
+    # The panel reads the card through the child-process check (device_probe), not detect_device in-process.
+    monkeypatch.setattr(device_probe, "probe_device",
                         lambda: memory.DeviceInfo("cuda", "NVIDIA H100 80GB HBM3", 80, 80, 100, True, 128))
     panel.model.setCurrentIndex(panel.model.findData("ltx-2"))
     panel.resolution.setCurrentIndex(panel.resolution.findData(512))

@@ -17,7 +17,9 @@ class JobsMixin:
     """Job-queue methods of `Library`."""
 
     _db: Database
-    session: Owner  # this open library's owner record (Library makes it)
+    @property
+    def session(self) -> Owner:  # this open library's owner record (Library makes it)
+        raise NotImplementedError
 
     def _owner_columns(self) -> dict[str, object]:
         return {"owner_pid": self.session.pid, "owner_started": self.session.started,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import IO
-
-import opentimelineio as otio
+from typing import IO, TYPE_CHECKING
 
 from studio.errors import LibraryError
 from studio.library import migrations
@@ -28,6 +27,9 @@ from studio.library.takes import TakesMixin
 from studio.library.timeline_format import kinora_data
 from studio.media.resolver import file_path_of
 from studio.scratch import sweep_library
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 DB_NAME = "library.db"
 OWNER_LOCK = ".owner.lock"
@@ -43,7 +45,8 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         self._db = database
         self._store = MediaStore(root)
         self._owner_lock = owner_lock
-        self.session = Owner.new()  # owns the jobs this handle queues or claims, until close()
+        self._session: Owner | None = None
+        self._session_lock = threading.Lock()
         self.last_backup: Path | None = None
 
     @classmethod
@@ -82,8 +85,19 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         """Whether this process opened the library first (and so runs its recovery)."""
         return self._owner_lock is not None
 
+    @property
+    def session(self) -> Owner:
+        """Owns the jobs this handle queues or claims, until close(). Made on first use: its process start time
+        needs psutil, which the studio window's launch does without."""
+        with self._session_lock:
+            if self._session is None:
+                self._session = Owner.new()
+            return self._session
+
     def close(self) -> None:
-        self.session.end()
+        with self._session_lock:
+            if self._session is not None:
+                self._session.end()
         self._db.close()
         if self._owner_lock is not None:
             self._owner_lock.close()  # closing the file releases the lock

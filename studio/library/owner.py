@@ -11,6 +11,7 @@ queue. A lock whose process is gone is stale and is simply replaced; nothing has
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import threading
@@ -18,8 +19,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import psutil
 
 ENGINE_LOCK = "engine.lock"
 _START_SLACK_S = 1.0  # process start times are read in clock ticks; equal within this
@@ -29,13 +28,18 @@ _live_lock = threading.Lock()
 
 def process_started(pid: int) -> float | None:
     """When process `pid` started (seconds since the epoch), or None if there is no such process."""
+    import psutil  # here, not at the top: the studio window opens its library before psutil is needed (~10 ms)
+
     try:
         return psutil.Process(pid).create_time()
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return None
 
 
-_THIS_STARTED = process_started(os.getpid()) or 0.0
+@functools.cache
+def this_process_started() -> float:
+    """When this process started (read once)."""
+    return process_started(os.getpid()) or 0.0
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Owner:
     @classmethod
     def new(cls, role: str = "") -> Owner:
         """A fresh live session of this process (call `end()` when it is over)."""
-        owner = cls(os.getpid(), _THIS_STARTED, uuid.uuid4().hex, role)
+        owner = cls(os.getpid(), this_process_started(), uuid.uuid4().hex, role)
         with _live_lock:
             _live_sessions.add(owner.session)
         return owner
@@ -71,7 +75,7 @@ def owner_alive(pid: int | None, started: float | None, session: str | None) -> 
     """Whether the owner so named still runs. Unknown owners (rows from before owners were recorded) are gone."""
     if pid is None or started is None:
         return False
-    if pid == os.getpid() and abs(started - _THIS_STARTED) < _START_SLACK_S:
+    if pid == os.getpid() and abs(started - this_process_started()) < _START_SLACK_S:
         with _live_lock:
             return session in _live_sessions
     actual = process_started(pid)

@@ -10,14 +10,14 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import opentimelineio as otio
-
 from studio.errors import LibraryError
 from studio.library.records import SNAPSHOT_KINDS, ProjectRecord, SnapshotRecord
 from studio.library.schema_check import check_timeline_json
 from studio.library.timeline_format import new_timeline
 
 if TYPE_CHECKING:
+    import opentimelineio as otio
+
     from studio.library.database import Database
 
 HOUR = 3600.0

@@ -8,13 +8,14 @@ Kinora likewise. Both are refused with a message naming the schema.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import ProjectError
 from studio.library.document_check import parse_document
 from studio.library.timeline_format import KINORA_KEY, TIMELINE_SCHEMA
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 # Value types OTIO serializes without registering them as schemas, and old names it still reads.
 _VALUE_TYPES = {"RationalTime": 1, "TimeRange": 1, "TimeTransform": 1, "Sequence": 1, "Filler": 1,
@@ -26,6 +27,8 @@ _BARE_INF = re.compile(r"(?<=[:\[,\s])(-?)Inf(?=[\s,\]}])")
 
 def known_schemas() -> dict[str, int]:
     """Schema name -> newest version this OTIO reads."""
+    import opentimelineio as otio
+
     return {**_VALUE_TYPES, **dict(otio.core.type_version_map())}
 
 
@@ -51,6 +54,8 @@ def _walk(node: Any, known: dict[str, int], source: str, in_metadata: bool = Fal
 
 def check_timeline_json(text: str, source: str) -> otio.schema.Timeline:
     """Parse OTIO JSON after checking its schemas; ProjectError (naming `source`) when refused."""
+    import opentimelineio as otio
+
     # Bare Inf (as OTIO writes it) read as JSON's Infinity; the structure is checked before OTIO's C++ sees it.
     document = parse_document(_BARE_INF.sub(r"\1Infinity", text), source)
     _walk(document, known_schemas(), source)

@@ -8,11 +8,12 @@ operations on a timeline and re-exports them from `studio.project.timeline`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import ProjectError
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 KINORA_KEY = "kinora"
 TIMELINE_SCHEMA = 1
@@ -21,6 +22,8 @@ DEFAULT_RATE = 24.0
 
 def new_timeline(name: str, rate: float = DEFAULT_RATE) -> otio.schema.Timeline:
     """An empty timeline with one video track "V1" and one audio track "A1"."""
+    import opentimelineio as otio
+
     if rate <= 0:
         raise ProjectError(f"Frame rate must be positive, not {rate:g}.")
     timeline = otio.schema.Timeline(name=name)
@@ -47,6 +50,8 @@ def _plain(value: Any) -> Any:
 
 def iter_clips(timeline: otio.schema.Timeline) -> Iterator[tuple[otio.schema.Track, int, otio.schema.Clip]]:
     """Every clip of every track, with its track and index."""
+    import opentimelineio as otio
+
     for track in timeline.tracks:
         for index, item in enumerate(track):
             if isinstance(item, otio.schema.Clip):

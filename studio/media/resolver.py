@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
-
-import opentimelineio as otio
 
 from studio.errors import MediaError
 
+if TYPE_CHECKING:
+    import opentimelineio as otio
+
 # The clip's file, or None when it has none (a resolver may instead raise a KinoraError that says why).
-ResolveMedia = Callable[[otio.schema.Clip], Path | None]
+ResolveMedia = Callable[["otio.schema.Clip"], Path | None]  # a string: OTIO is imported where used
 
 
 def file_path_of(clip: otio.schema.Clip) -> Path | None:
     """The local file a clip's ExternalReference names (file:// URL or plain path), if any."""
+    import opentimelineio as otio
+
     reference = clip.media_reference
     if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
         return None

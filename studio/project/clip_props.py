@@ -9,11 +9,12 @@ last). Values are checked here, once, for every caller (Inspector, CLI, API).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import ProjectError
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 MIN_DB, MAX_DB = -60.0, 24.0
 
@@ -99,6 +100,8 @@ def rebased(data: dict[str, Any], offset_s: float, length_s: float, *, head: boo
 
 def clip_speed(clip: otio.schema.Clip) -> float:
     """How fast the clip plays its media: the product of its LinearTimeWarp effects (FreezeFrame is 0)."""
+    import opentimelineio as otio
+
     speed = 1.0
     for effect in clip.effects:
         if isinstance(effect, otio.schema.LinearTimeWarp):

@@ -12,9 +12,7 @@ No Qt here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeAlias
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, TypeAlias
 
 from studio.errors import ProjectError
 from studio.project.operations import (
@@ -34,9 +32,11 @@ from studio.project.operations import (
 from studio.project.timeline import KINORA_KEY, audio_tracks, find_track, item_range, kinora_data, video_tracks
 from studio.project.track_operations import AddTrack, SetTrackData
 
-Timeline: TypeAlias = otio.schema.Timeline
-Clip: TypeAlias = otio.schema.Clip
-Plan: TypeAlias = Callable[[Timeline], Iterator[Operation]]
+if TYPE_CHECKING:  # OTIO is imported by the functions that use it, off the window's launch path
+    import opentimelineio as otio
+    Timeline: TypeAlias = otio.schema.Timeline
+    Clip: TypeAlias = otio.schema.Clip
+Plan: TypeAlias = Callable[["Timeline"], Iterator[Operation]]
 
 
 def locate(timeline: Timeline, clip: Clip) -> tuple[otio.schema.Track, int]:
@@ -58,6 +58,8 @@ def _kind_tracks(timeline: Timeline, kind: str) -> list[otio.schema.Track]:
 
 
 def _kind_of(track: otio.schema.Track) -> str:
+    import opentimelineio as otio
+
     return "video" if track.kind == otio.schema.TrackKind.Video else "audio"
 
 
@@ -233,6 +235,8 @@ def alternate_clip(old: Clip, replacement: Clip, link_id: str | None) -> Clip:
 
     metadata["kinora"]["takes"] lists every take of the shot, so any of them can be swapped back in.
     """
+    import opentimelineio as otio
+
     old_data = kinora_data(old)
     new_data = kinora_data(replacement)
     takes = list(old_data.get("takes") or [old_data.get("take_id")])

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING
 
 from studio.library.timeline_format import deleted_take_changes as deleted_take_changes
 from studio.library.timeline_format import mark_take_deleted as mark_take_deleted
 from studio.project.timeline import kinora_data, seconds
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 
 def relink_changes(take_id: int, media_sha256: str) -> dict[str, object]:
@@ -43,6 +45,8 @@ class OfflineClip:
 def offline_clips(timeline: otio.schema.Timeline,
                   check: Callable[[otio.schema.Clip], str | None]) -> list[OfflineClip]:
     """Every enabled clip for which `check(clip)` names a problem (None: the clip is fine)."""
+    import opentimelineio as otio
+
     found = []
     for track in timeline.tracks:
         if not track.enabled:

@@ -16,18 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from studio.errors import ProjectError
 from studio.project.clip_props import clip_speed, rebased
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
-# Aliases, not variables: OTIO has no type stubs, so a type checker reads these as Any.
-RationalTime: TypeAlias = otio.opentime.RationalTime
-TimeRange: TypeAlias = otio.opentime.TimeRange
-Item: TypeAlias = otio.core.Item
+if TYPE_CHECKING:
+    import opentimelineio as otio
+    # Aliases, not variables: OTIO has no type stubs, so a type checker reads these as Any. For the checker only:
+    # OTIO is imported by the functions that use it, off the window's launch path.
+    RationalTime: TypeAlias = otio.opentime.RationalTime
+    TimeRange: TypeAlias = otio.opentime.TimeRange
+    Item: TypeAlias = otio.core.Item
 
 
 @dataclass
@@ -89,7 +90,9 @@ def _rate(timeline: otio.schema.Timeline) -> float:
 
 def _at(rate: float, t: RationalTime) -> RationalTime:
     """`t` as whole frames at `rate`."""
-    return RationalTime(round(t.rescaled_to(rate).value), rate)
+    import opentimelineio as otio
+
+    return otio.opentime.RationalTime(round(t.rescaled_to(rate).value), rate)
 
 
 def _range(track: otio.schema.Track, index: int, rate: float) -> tuple[RationalTime, RationalTime]:
@@ -98,18 +101,22 @@ def _range(track: otio.schema.Track, index: int, rate: float) -> tuple[RationalT
 
 
 def _gap(duration: RationalTime) -> otio.schema.Gap:
-    return otio.schema.Gap(source_range=TimeRange(RationalTime(0, duration.rate), duration))
+    import opentimelineio as otio
+
+    return otio.schema.Gap(source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, duration.rate), duration))
 
 
 def _piece(item: Item, offset: RationalTime, duration: RationalTime) -> Item:
     """A copy of `item` showing `duration` of it (track time) starting `offset` into it, its media
     advanced at the clip's speed and its sound keys moved to its own start."""
+    import opentimelineio as otio
+
     if isinstance(item, otio.schema.Gap):
         return _gap(duration)
     rate = duration.rate
     source = item.trimmed_range()
     copy = item.deepcopy()
-    copy.source_range = TimeRange(_at(rate, source.start_time) + _media_offset(item, offset), duration)
+    copy.source_range = otio.opentime.TimeRange(_at(rate, source.start_time) + _media_offset(item, offset), duration)
     _rebase_sound(copy, offset, duration, head=offset.value == 0,
                   tail=offset + duration >= _at(rate, source.duration))
     return copy
@@ -117,8 +124,10 @@ def _piece(item: Item, offset: RationalTime, duration: RationalTime) -> Item:
 
 def _media_offset(clip: Item, offset: RationalTime) -> RationalTime:
     """How far into its media a clip has got `offset` (track time) after its start: at 2x, twice as far."""
+    import opentimelineio as otio
+
     speed = clip_speed(clip)
-    return offset if speed == 1.0 else RationalTime(round(offset.value * speed), offset.rate)
+    return offset if speed == 1.0 else otio.opentime.RationalTime(round(offset.value * speed), offset.rate)
 
 
 def _rebase_sound(clip: Item, offset: RationalTime, duration: RationalTime, *, head: bool, tail: bool) -> None:
@@ -138,11 +147,15 @@ def _rebase_sound(clip: Item, offset: RationalTime, duration: RationalTime, *, h
 
 
 def _is_gap(item: Item | None) -> bool:
+    import opentimelineio as otio
+
     return isinstance(item, otio.schema.Gap)
 
 
 def _track_end(track: otio.schema.Track, rate: float) -> RationalTime:
-    return _at(rate, track.duration()) if len(track) else RationalTime(0, rate)
+    import opentimelineio as otio
+
+    return _at(rate, track.duration()) if len(track) else otio.opentime.RationalTime(0, rate)
 
 
 def _lift(track: otio.schema.Track, index: int, rate: float, *, leave_gap: bool) -> Splice:
@@ -167,6 +180,8 @@ def _lift(track: otio.schema.Track, index: int, rate: float, *, leave_gap: bool)
 
 def _overwrite(track: otio.schema.Track, start: RationalTime, item: Item, rate: float) -> Splice:
     """Place `item` at `start`, cutting away whatever it covers (gaps are made where needed)."""
+    import opentimelineio as otio
+
     end = start + _at(rate, item.duration())
     track_end = _track_end(track, rate)
     if start >= track_end:
@@ -177,7 +192,7 @@ def _overwrite(track: otio.schema.Track, start: RationalTime, item: Item, rate: 
     new: list[Item] = []
     first_start, _ = _range(track, first, rate)
     if first_start < start:
-        new.append(_piece(track[first], RationalTime(0, rate), start - first_start))
+        new.append(_piece(track[first], otio.opentime.RationalTime(0, rate), start - first_start))
     new.append(item)
     last_start, last_end = _range(track, last, rate)
     if last_end > end:
@@ -187,6 +202,8 @@ def _overwrite(track: otio.schema.Track, start: RationalTime, item: Item, rate: 
 
 def _insert_at(track: otio.schema.Track, at: RationalTime, item: Item, rate: float) -> Splice:
     """Insert `item` at `at`, pushing everything after it later (an item under `at` is cut in two)."""
+    import opentimelineio as otio
+
     track_end = _track_end(track, rate)
     if at >= track_end:
         filler = [_gap(at - track_end)] if at > track_end else []
@@ -197,7 +214,7 @@ def _insert_at(track: otio.schema.Track, at: RationalTime, item: Item, rate: flo
             return Splice(track.name, index, [], [item])
         if start < at < end:
             old = track[index]
-            left = _piece(old, RationalTime(0, rate), at - start)
+            left = _piece(old, otio.opentime.RationalTime(0, rate), at - start)
             right = _piece(old, at - start, end - at)
             return Splice(track.name, index, [old], [left, item, right])
     raise ProjectError(f"Cannot find time {at.to_seconds():.3f} s on track {track.name}.")
@@ -209,6 +226,8 @@ def _detached(item: Item) -> None:
 
 
 def _clip_at(track: otio.schema.Track, index: int) -> otio.schema.Clip:
+    import opentimelineio as otio
+
     check_index(track, index)
     clip = track[index]
     if not isinstance(clip, otio.schema.Clip):
@@ -283,6 +302,8 @@ class MoveClip(Operation):
         self.track, self.index, self.time, self.to_track = track, index, time, to_track or track
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        import opentimelineio as otio
+
         rate = _rate(timeline)
         source = find_track(timeline, self.track)
         check_index(source, self.index)
@@ -310,6 +331,8 @@ class TrimInPlace(Operation):
         self.track, self.index, self.edge, self.time = track, index, edge, time
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        import opentimelineio as otio
+
         rate = _rate(timeline)
         track = find_track(timeline, self.track)
         clip = _clip_at(track, self.index)
@@ -323,7 +346,7 @@ class TrimInPlace(Operation):
             if not free <= new_edge < end:
                 raise ProjectError(f"The head of '{clip.name}' can move between {free.to_seconds():.3f} s and "
                                    f"{end.to_seconds():.3f} s; {self.time:.3f} s is outside.")
-            new_range = TimeRange(src_in + _media_offset(clip, new_edge - start), end - new_edge)
+            new_range = otio.opentime.TimeRange(src_in + _media_offset(clip, new_edge - start), end - new_edge)
             first = before if before is not None else self.index
             lead = new_edge - free
             trimmed = _with_range(clip, new_range)
@@ -339,7 +362,7 @@ class TrimInPlace(Operation):
             if not start < new_edge <= free:
                 raise ProjectError(f"The tail of '{clip.name}' can move between {start.to_seconds():.3f} s and "
                                    f"{free.to_seconds():.3f} s; {self.time:.3f} s is outside.")
-            new_range = TimeRange(src_in, new_edge - start)
+            new_range = otio.opentime.TimeRange(src_in, new_edge - start)
             first = self.index
             last = after if after is not None else self.index
             trail = free - new_edge
@@ -369,6 +392,8 @@ class PlaceClip(Operation):
         self.placed: otio.schema.Clip | None = None  # the clip as placed, once applied
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        import opentimelineio as otio
+
         rate = _rate(timeline)
         track = find_track(timeline, self.track)
         clip = _clip_at(track, self.index)
@@ -396,10 +421,10 @@ class PlaceClip(Operation):
                         f"'{clip.name}' would cover '{item.name}' on {track.name} ({a.to_seconds():.3f} s to "
                         f"{b.to_seconds():.3f} s); choose a free place, shorten it, or allow overwriting.")
         old_in = _at(rate, clip.trimmed_range().start_time)
-        placed = _with_range(clip, TimeRange(source_in, source_out - source_in))
+        placed = _with_range(clip, otio.opentime.TimeRange(source_in, source_out - source_in))
         speed = clip_speed(clip)
         moved = source_in - old_in  # media time; the keys count track time
-        moved = moved if speed in (0.0, 1.0) else RationalTime(round(moved.value / speed), rate)
+        moved = moved if speed in (0.0, 1.0) else otio.opentime.RationalTime(round(moved.value / speed), rate)
         _rebase_sound(placed, moved, source_out - source_in, head=True, tail=True)
         self.placed = placed
         yield _lift(track, self.index, rate, leave_gap=True)
@@ -452,6 +477,8 @@ class SplitClip(Operation):
         self.track, self.time = track, time
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        import opentimelineio as otio
+
         rate = _rate(timeline)
         track = find_track(timeline, self.track)
         at = frames(self.time, rate)
@@ -461,7 +488,7 @@ class SplitClip(Operation):
                 clip = track[index]
                 if not isinstance(clip, otio.schema.Clip):
                     break
-                left = _piece(clip, RationalTime(0, rate), at - start)
+                left = _piece(clip, otio.opentime.RationalTime(0, rate), at - start)
                 right = _piece(clip, at - start, end - at)
                 _relink_right_half(right)
                 yield Splice(track.name, index, [clip], [left, right])
@@ -487,6 +514,8 @@ class DeleteClip(Operation):
         self.track, self.index = track, index
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
+        import opentimelineio as otio
+
         track = find_track(timeline, self.track)
         check_index(track, self.index)
         if not isinstance(track[self.index], otio.schema.Clip):

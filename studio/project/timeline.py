@@ -15,8 +15,6 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-import opentimelineio as otio
-
 from studio.errors import ProjectError
 
 # Re-exported (`X as X`): callers import these from here; they are defined below this layer.
@@ -30,12 +28,15 @@ from studio.library.timeline_format import new_timeline as new_timeline
 from studio.media.resolver import file_path_of as file_path_of
 
 if TYPE_CHECKING:  # annotations only
+    import opentimelineio as otio
+
     from studio.library.records import MediaRecord, TakeRecord
 
 # An image placed on the timeline lasts this long until the user trims it.
 STILL_SECONDS = 3.0
 
-Item: TypeAlias = otio.core.Item  # an alias (not a variable), so a type checker accepts it as a type
+if TYPE_CHECKING:  # OTIO is imported by the functions that use it, off the window's launch path
+    Item: TypeAlias = otio.core.Item  # an alias (not a variable), so a type checker accepts it as a type
 
 
 def timeline_rate(timeline: otio.schema.Timeline) -> float:
@@ -53,6 +54,8 @@ def timeline_rate(timeline: otio.schema.Timeline) -> float:
 
 def frames(seconds: float, rate: float) -> otio.opentime.RationalTime:
     """`seconds` rounded to whole frames at `rate`."""
+    import opentimelineio as otio
+
     return otio.opentime.RationalTime(round(seconds * rate), rate)
 
 
@@ -69,6 +72,8 @@ def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
     An image gives a video clip of STILL_SECONDS and no audio; an audio-only file gives
     (None, audio clip). Media with neither raises ProjectError.
     """
+    import opentimelineio as otio
+
     has_video = media.kind in ("video", "image")
     has_audio = media.kind == "audio" or (media.kind == "video" and bool(media.sample_rate))
     if not has_video and not has_audio:
@@ -105,10 +110,14 @@ def find_track(timeline: otio.schema.Timeline, name: str) -> otio.schema.Track:
 
 
 def video_tracks(timeline: otio.schema.Timeline) -> list[otio.schema.Track]:
+    import opentimelineio as otio
+
     return [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
 
 
 def audio_tracks(timeline: otio.schema.Timeline) -> list[otio.schema.Track]:
+    import opentimelineio as otio
+
     return [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
 
 
@@ -145,6 +154,8 @@ def duration_seconds(timeline: otio.schema.Timeline) -> float:
 
 def trimmed_to(timeline: otio.schema.Timeline, start: float, end: float) -> otio.schema.Timeline:
     """A copy of the timeline holding only [start, end) seconds (In to Out), starting at 0."""
+    import opentimelineio as otio
+
     if not end > start >= 0:
         raise ProjectError(f"The In mark ({start:.2f} s) must come before the Out mark ({end:.2f} s).")
     rate = timeline_rate(timeline)

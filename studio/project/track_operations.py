@@ -6,13 +6,14 @@ on the same timeline), so the editor's undo stack takes them like any other oper
 
 from __future__ import annotations
 
-from typing import Any
-
-import opentimelineio as otio
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import ProjectError
 from studio.project.operations import Operation
 from studio.project.timeline import KINORA_KEY, find_track, kinora_data
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 
 class SetTrackData(Operation):
@@ -50,6 +51,8 @@ class AddTrack(Operation):
         self.track: otio.schema.Track | None = None
 
     def apply(self, timeline: otio.schema.Timeline) -> None:
+        import opentimelineio as otio
+
         otio_kind = otio.schema.TrackKind.Video if self.kind == "video" else otio.schema.TrackKind.Audio
         same = [i for i, t in enumerate(timeline.tracks) if t.kind == otio_kind]
         names = {t.name for t in timeline.tracks}

@@ -5,9 +5,15 @@ Both read files (the Hugging Face cache, the presets), so the window loads them 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from studio.errors import KinoraError
+
+if TYPE_CHECKING:
+    from studio.engine.memory import DeviceInfo
 
 TINY_MODEL = "tiny-random"
 
@@ -43,7 +49,25 @@ class ModelChoice:
 
 def load_model_choices() -> list[ModelChoice]:
     """Every model that makes video, as the registry declares it, with its install state and the memory it
-    needs on this card. Touches the disk and imports torch: call off the GUI thread."""
+    needs on this card. Touches the disk and may run a child process: call off the GUI thread.
+
+    Reading the card and counting a model's parameters import torch; in a process that has not loaded it (the
+    studio's window) a child does that (engine.device_probe), since torch's initialisation holds the
+    interpreter lock and froze the window. The child also leaves the footprints in their disk cache, so the
+    estimates (`expectation_text`) then need no torch either."""
+    from studio.engine.device_probe import device_from_dict, remember_device, run_in_child, torch_loaded
+
+    if torch_loaded():
+        from studio.engine.memory import detect_device
+
+        return model_choices_on(detect_device())
+    data = run_in_child(__name__, "print_model_choices")
+    remember_device(device_from_dict(data["device"]))
+    return [ModelChoice(**choice) for choice in data["choices"]]
+
+
+def model_choices_on(device: DeviceInfo) -> list[ModelChoice]:
+    """`load_model_choices` for a known device, read in this process (imports torch for uncached footprints)."""
     from studio.engine.backends import chooses_length
     from studio.engine.model_status import model_statuses
 
@@ -53,17 +77,29 @@ def load_model_choices() -> list[ModelChoice]:
                         needs_weights=s.spec.needs_weights, default_steps=s.spec.default_steps,
                         default_guidance=s.spec.default_guidance, state=s.state.value, plan=s.plan,
                         chooses_length=chooses_length(s.spec))
-            for s in model_statuses() if s.spec.modes]
+            for s in model_statuses(device) if s.spec.modes]
+
+
+def print_model_choices() -> None:
+    """The child's side of `load_model_choices`: the device and the choices as one line of JSON."""
+    from studio.engine.memory import detect_device
+
+    device = detect_device()
+    print(json.dumps({"device": dataclasses.asdict(device),
+                      "choices": [dataclasses.asdict(choice) for choice in model_choices_on(device)]}))
 
 
 def expectation_text(model_id: str, width: int, height: int, seconds: float, fps: float) -> str:
-    """What a job of this size will need here (plan, peak VRAM, RAM, time). Imports torch: off the GUI thread."""
+    """What a job of this size will need here (plan, peak VRAM, RAM, time). Off the GUI thread: the device
+    comes from engine.device_probe (a child process the first time), the footprints from the cache that
+    `load_model_choices` filled, so torch is not imported here."""
+    from studio.engine.device_probe import probe_device
     from studio.engine.memory import JobShape, expect
     from studio.engine.registry import get_model
 
     spec = get_model(model_id)
     job = JobShape(width, height, spec.valid_frame_count(max(1, round(seconds * fps))))
-    return expect(spec, job).text()
+    return expect(spec, job, probe_device()).text()
 
 
 def default_model(choices: list[ModelChoice]) -> ModelChoice | None:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import opentimelineio as otio
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
@@ -23,6 +22,7 @@ from studio.ui.tasks import run_async
 
 if TYPE_CHECKING:
     import numpy as np
+    import opentimelineio as otio
 
     from studio.library import Library
     from studio.media.thumbnails import ThumbnailCache

@@ -8,13 +8,17 @@ operations again on the very same state, so both are exact.
 
 from __future__ import annotations
 
-import opentimelineio as otio
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from studio.errors import ProjectError
 from studio.project.edit_plans import Plan
 from studio.project.operations import Operation
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 
 class TimelineDocument(QObject):

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import opentimelineio as otio
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
@@ -54,6 +53,8 @@ from studio.ui.timeline.timescale import ZOOM_STEP, timecode
 from studio.ui.timeline.view import MoveRequest, TimelineView, TrimRequest
 
 if TYPE_CHECKING:
+    import opentimelineio as otio
+
     from studio.library import Library
 
 def clips_of(library: Library, take_id: int, rate: float) -> tuple[Any, Any]:
@@ -205,6 +206,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         On an empty timeline they start at 0. The library is read on a worker thread; the edit is made
         when the clips are ready.
         """
+        import opentimelineio as otio
+
         timeline = self.document.timeline
         if timeline is None:
             self.errorOccurred.emit("Open a project before adding takes to its timeline.")
@@ -480,6 +483,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
 
     def clip_facts(self, item: ClipItem) -> ClipFacts:
         """What the Inspector shows of a clip on the timeline; the sound is its audio partner's."""
+        import opentimelineio as otio
+
         clip = item.clip
         audio = next((i.clip for i in self.view.items_linked_to([item])
                       if self.document.timeline.tracks[i.ref.track_index].kind == otio.schema.TrackKind.Audio),

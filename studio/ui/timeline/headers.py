@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import opentimelineio as otio
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from studio.project.timeline import kinora_data
 from studio.ui.timeline.view import ROW_GAP, TimelineView
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 HEADER_W = 132
 FLAGS = (("mute", "M", "Mute this track in playback and export"),

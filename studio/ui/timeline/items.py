@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import opentimelineio as otio
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
@@ -19,6 +19,9 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from studio.project.timeline import kinora_data
 from studio.ui.timeline.clip_media import ClipMedia, MediaCatalog, take_id_of
 from studio.ui.timeline.timescale import TimeScale
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 HANDLE_PX = 7.0
 LABEL_H = 16.0

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import opentimelineio as otio
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from studio.errors import KinoraError
@@ -20,6 +20,9 @@ from studio.project.offline import offline_reason, relink_changes
 from studio.project.timeline import clips_of_take, kinora_data, timeline_rate
 from studio.ui.tasks import run_async
 from studio.ui.timeline.items import ClipItem
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 
 class TakeMenuMixin:

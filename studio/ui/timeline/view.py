@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import opentimelineio as otio
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
@@ -22,6 +22,9 @@ from studio.ui.library.model import TAKE_MIME, decode_take_ids
 from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.items import ClipItem, ClipRef
 from studio.ui.timeline.timescale import ZOOM_STEP, TimeScale, fit_pps, snap, snap_range
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
 
 VIDEO_ROW_H = 72.0
 AUDIO_ROW_H = 60.0
@@ -67,6 +70,8 @@ class TrimRequest:
 
 def track_rows(timeline: otio.schema.Timeline) -> list[TrackRow]:
     """Video tracks top-down from the highest (V2 above V1), then audio tracks A1, A2, ..."""
+    import opentimelineio as otio
+
     tracks = list(enumerate(timeline.tracks))
     video = [(i, t) for i, t in tracks if t.kind == otio.schema.TrackKind.Video][::-1]
     audio = [(i, t) for i, t in tracks if t.kind == otio.schema.TrackKind.Audio]
@@ -115,6 +120,8 @@ class TimelineView(QGraphicsView):
 
     def show_timeline(self, timeline: otio.schema.Timeline) -> None:
         """Rebuild every item from the timeline (edits are few and small; this keeps one truth)."""
+        import opentimelineio as otio
+
         # Selection follows clip objects (moves keep them; a deleted clip is simply gone).
         selected = [i.clip for i in self.selected_clips()]
         scene = self.scene()
