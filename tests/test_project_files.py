@@ -11,6 +11,7 @@ import opentimelineio as otio
 import pytest
 from timeline_helpers import append_clip
 
+from bench.reliability import hostile
 from studio.errors import ProjectError
 from studio.library import Library
 from studio.project import bundle
@@ -128,47 +129,19 @@ def test_otio_referencing_local_media_adopts_it_into_the_store(clip_file: Path, 
 
 # --- hostile bundles ---------------------------------------------------------------------------
 
-def _content(target_url: str = "media/a.mp4", schema: str = "Timeline.1", kinora_schema: int = 1) -> str:
-    timeline = otio.schema.Timeline(name="Hostile")
-    track = otio.schema.Track(name="V1")
-    timeline.tracks.append(track)
-    track.append(otio.schema.Clip(name="a", media_reference=otio.schema.ExternalReference(target_url),
-                                  source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24),
-                                                                       otio.opentime.RationalTime(24, 24))))
-    timeline.metadata["kinora"] = {"schema": kinora_schema, "rate": 24.0}
-    data = json.loads(timeline.to_json_string())
-    data["OTIO_SCHEMA"] = schema
-    return json.dumps(data)
-
-
-def _bundle(path: Path, members: dict[str, bytes | str], links: tuple[str, ...] = ()) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-        for name in links:
-            info = zipfile.ZipInfo(name)
-            info.external_attr = 0o120777 << 16
-            zf.writestr(info, "/etc/passwd")
-    return path
-
-
-def _good_members(clip_bytes: bytes) -> dict[str, bytes | str]:
-    return {"version.txt": "1.0.0", "content.otio": _content(), "media/a.mp4": clip_bytes}
-
-
 HOSTILE = {
     "absolute": (lambda m: {**m, "/tmp/evil.mp4": b"x"}, (), "absolute path"),
     "dotdot": (lambda m: {**m, "media/../../evil.mp4": b"x"}, (), "'..'"),
     "windows-drive": (lambda m: {**m, "C:/evil.mp4": b"x"}, (), "absolute path"),
     "symlink": (lambda m: m, ("media/link.mp4",), "symbolic link"),
     "no-content": (lambda m: {k: v for k, v in m.items() if k != "content.otio"}, (), "no content.otio"),
-    "newer-otio-schema": (lambda m: {**m, "content.otio": _content(schema="Timeline.9")}, (), "newer than"),
-    "unknown-schema": (lambda m: {**m, "content.otio": _content(schema="Frobnicator.1")}, (), "does not know"),
-    "newer-kinora": (lambda m: {**m, "content.otio": _content(kinora_schema=99)}, (), "newer Kinora"),
+    "newer-otio-schema": (lambda m: {**m, "content.otio": hostile.timeline_json(schema="Timeline.9")}, (), "newer than"),
+    "unknown-schema": (lambda m: {**m, "content.otio": hostile.timeline_json(schema="Frobnicator.1")}, (), "does not know"),
+    "newer-kinora": (lambda m: {**m, "content.otio": hostile.timeline_json(kinora_schema=99)}, (), "newer Kinora"),
     "newer-bundle": (lambda m: {**m, "version.txt": "2.0.0"}, (), "bundle version 2.0.0"),
-    "points-outside": (lambda m: {**m, "content.otio": _content(target_url="file:///etc/passwd")}, (),
+    "points-outside": (lambda m: {**m, "content.otio": hostile.timeline_json(target="file:///etc/passwd")}, (),
                        "points outside the bundle"),
-    "points-up": (lambda m: {**m, "content.otio": _content(target_url="../secret.mp4")}, (),
+    "points-up": (lambda m: {**m, "content.otio": hostile.timeline_json(target="../secret.mp4")}, (),
                   "points outside the bundle"),
     "media-lacking": (lambda m: {k: v for k, v in m.items() if k != "media/a.mp4"}, (), "which the bundle lacks"),
     "bad-checksum": (lambda m: {**m, "kinora.json": json.dumps({"schema": 1, "members": {
@@ -180,7 +153,7 @@ HOSTILE = {
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_bundle_is_refused_before_anything_is_written(case: str, clip_file: Path, tmp_path: Path) -> None:
     change, links, message = HOSTILE[case]
-    path = _bundle(tmp_path / f"{case}.otioz", change(_good_members(clip_file.read_bytes())), links)
+    path = hostile.bundle(tmp_path / f"{case}.otioz", change(hostile.good_members(clip_file.read_bytes())), links=links)
     with Library.open(tmp_path / "lib") as lib:
         with pytest.raises(ProjectError, match=message.replace("(", r"\(").replace(".", r"\.")):
             import_project_file(lib, path)
@@ -191,7 +164,7 @@ def test_hostile_bundle_is_refused_before_anything_is_written(case: str, clip_fi
 
 def test_the_unmodified_test_bundle_is_accepted(clip_file: Path, tmp_path: Path) -> None:
     """The hostile cases above differ from this one by their one defect only."""
-    path = _bundle(tmp_path / "good.otioz", _good_members(clip_file.read_bytes()))
+    path = hostile.bundle(tmp_path / "good.otioz", hostile.good_members(clip_file.read_bytes()))
     with Library.open(tmp_path / "lib") as lib:
         record = import_project_file(lib, path)
         assert lib.resolve_clip_media(lib.load_timeline(record.id).tracks[0][0]).is_file()
@@ -205,7 +178,7 @@ def test_the_unmodified_test_bundle_is_accepted(clip_file: Path, tmp_path: Path)
 def test_oversize_bundles_are_refused(limit: str, value: int, message: str, clip_file: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bundle, limit, value)
-    path = _bundle(tmp_path / "big.otioz", _good_members(clip_file.read_bytes()))
+    path = hostile.bundle(tmp_path / "big.otioz", hostile.good_members(clip_file.read_bytes()))
     with pytest.raises(ProjectError, match=message):
         bundle.check_bundle(path)
 

@@ -20,13 +20,17 @@ TRACKS_NULL = '{"OTIO_SCHEMA":"Timeline.1","name":"n","metadata":{},"tracks":nul
 
 
 def timeline_json(*, target: str = "media/a.mp4", clip_kinora: object = None, rate: object = 24,
-                  value: object = 24, schema: str = "Timeline.1") -> str:
+                  value: object = 24, schema: str = "Timeline.1", kinora_schema: int | None = None) -> str:
+    """A one-clip timeline as OTIO JSON, with the given field made hostile (`kinora_schema`: the timeline's
+    Kinora metadata claims that schema version)."""
     timeline = otio.schema.Timeline(name="Hostile")
     track = otio.schema.Track(name="V1")
     timeline.tracks.append(track)
     track.append(otio.schema.Clip(name="a", media_reference=otio.schema.ExternalReference(target),
                                   source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24),
                                                                        otio.opentime.RationalTime(24, 24))))
+    if kinora_schema is not None:
+        timeline.metadata["kinora"] = {"schema": kinora_schema, "rate": 24.0}
     data = json.loads(timeline.to_json_string())
     data["OTIO_SCHEMA"] = schema
     clip = data["tracks"]["children"][0]["children"][0]
