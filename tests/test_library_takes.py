@@ -185,6 +185,19 @@ def test_complete_take_stores_media_and_finishes_the_job(lib: Library, corpus: P
     assert lib.list_jobs() == []
 
 
+def test_a_pause_that_comes_after_the_last_step_leaves_no_paused_job_on_a_done_take(lib: Library,
+                                                                                 corpus: Path) -> None:
+    # Seen running `kinora pause` as a user: the pause reached the jobs row while the clip was being written;
+    # the take finished, its job stayed "paused", and `kinora resume` would have queued the done take again.
+    take = lib.create_take(Recipe(prompt="clip"))
+    job = lib.enqueue_job(take.id)
+    assert lib.claim_next_job().id == job.id
+    lib.set_job_status(job.id, "paused")  # `kinora pause` from another process, during writing
+    lib.complete_take(take.id, corpus / "video" / "sample.mp4", recipe=Recipe(prompt="clip", seed=1), timings={})
+    assert lib.job(job.id).status == "done"
+    assert lib.list_jobs(active_only=True) == []
+
+
 def test_imported_take_is_done_and_titled(lib: Library, corpus: Path) -> None:
     media = lib.import_media(corpus / "audio" / "bear.opus")
     take = lib.add_imported_take(media.id, title="bear")

@@ -13,6 +13,7 @@ import time
 from studio.cli.library_access import open_library
 from studio.cli.output import emit
 from studio.errors import KinoraError
+from studio.library.records import JobRecord
 
 PAUSE_WAIT_S = 120.0  # how long `kinora pause` waits for the running engine to stop the job (one step, at most)
 POLL_S = 0.2
@@ -52,17 +53,24 @@ def cmd_pause(args: argparse.Namespace) -> int:
             lib.set_job_resume(job.id, None, "")  # the engine writes what Resume will do once it has stopped
         Runner(lib).pause(args.take_id)  # through the jobs table: the engine running it stops within a step
         deadline = time.monotonic() + PAUSE_WAIT_S
-        while running and not lib.job(job.id).resume_note and time.monotonic() < deadline:
+        while running and not _settled(lib.job(job.id)) and time.monotonic() < deadline:
             time.sleep(POLL_S)
         job = lib.job(job.id)
-        if running and not job.resume_note:
+        if job.status == "done":  # the pause came after its last step: nothing was left to pause
+            note = "It finished before it could stop."
+        elif running and not job.resume_note:
             note = "Its engine has not stopped it yet; it stops within one step."
         else:
             note = resume_sentence(job.resume_note)
         data = {"take_id": args.take_id, "job_id": job.id, "status": job.status, "resume_step": job.resume_step,
                 "note": note}
-    emit(args, data, f"Take {args.take_id} paused. {note}")
+    emit(args, data, f"Take {args.take_id} {'is done' if job.status == 'done' else 'paused'}. {note}")
     return 0
+
+
+def _settled(job: JobRecord) -> bool:
+    """The engine has answered a pause: it wrote what Resume will do, or the job finished first."""
+    return bool(job.resume_note) or job.status == "done"
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

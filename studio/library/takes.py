@@ -142,7 +142,9 @@ class TakesMixin:
         """Store a finished take's file (and poster) and mark it done, all in one transaction.
 
         The files are copied into the store first (outside the lock: copying can be slow); the
-        rows and the take change together. The take's running or pending jobs become "done".
+        rows and the take change together. The take's running, pending or paused jobs become "done": a pause
+        written by another process after the last denoising step arrives too late to stop the job, and a done
+        take must not keep a paused job that Resume would run again.
         """
         self.take(take_id)
         media = self._store_media(Path(media_file))
@@ -156,7 +158,7 @@ class TakesMixin:
                 "timings_json": json.dumps(timings), "finished_at": time.time(),
             })
             conn.execute("UPDATE jobs SET status = 'done', updated_at = ? WHERE take_id = ? "
-                         "AND status IN ('pending', 'running')", (time.time(), take_id))
+                         "AND status IN ('pending', 'running', 'paused')", (time.time(), take_id))
         return self.take(take_id)
 
     def set_favorite(self, take_id: int, favorite: bool = True) -> None:
