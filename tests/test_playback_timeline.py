@@ -160,7 +160,9 @@ def test_timeline_pictures_are_decoded_at_the_size_they_show(media, monkeypatch)
         shown = source.frame_at(3.5 / FPS, (96, 32))  # a wide box: the square clip fits at 32x32
         assert asked == [(32, 32)]  # decoded at that size, not at 64x64 and scaled down
         assert shown.shape == (32, 96, 3)
-        assert not shown[:, :32].any() and not shown[:, 64:].any()  # letterboxed on black
+        # Around it the project's framing, as export's presets place it: a blurred, dimmed fill, not black.
+        for side in (shown[:, :32], shown[:, 64:]):
+            assert 10 < side.mean() < shown[:, 32:64].mean()
         assert read_frame(shown[:, 32:64]) == (3, 1)
     finally:
         source.close()

@@ -36,12 +36,25 @@ def _resolve(clip: otio.schema.Clip) -> Path:
 
 FRAMED = (20, 32)  # timeline frames where V3's reframed clip plays
 FRAMED_BOX = (slice(16, 48), slice(32, 64))  # where it sits in a 64 x 64 frame: half size, a quarter right
+TALL = (34, 40)  # timeline frames where V4's portrait clip (no reframe of its own) plays
+TALL_BOX = (slice(0, 64), slice(16, 48))  # where it sits in the 64 x 64 canvas: whole, 32 x 64, centred
+
+
+def _write_tall_clip(path: Path, count: int, clip_id: int) -> Path:
+    """A 32 x 64 (portrait) clip of painted frames: each stripe of paint_frame at half its width."""
+    from playback_media import painted_frames, tone
+
+    from studio.media.encode import write_clip
+
+    return write_clip(np.ascontiguousarray(painted_frames(count, clip_id)[:, :, ::2]), tone(count, hz=550.0), FPS,
+                      48000, path)
 
 
 def _edit(folder: Path) -> otio.schema.Timeline:
     """Three clips cut, trimmed and layered, a gap, a second audio track, and a muted one; on V3 a clip
-    reframed to half size in the right half, over the others (picture in picture). The timeline
-    names no rate of its own: both sides must find the same one (its clips' 12 fps)."""
+    reframed to half size in the right half, over the others (picture in picture); on V4 a portrait clip
+    with no reframe of its own, on the square canvas V1's first clip sets. The timeline names no rate of
+    its own: both sides must find the same one (its clips' 12 fps)."""
     from studio.project.framing import framing_metadata, make_framing
 
     framed = _clip(folder / "c.mp4", 30, 2, FRAMED[1] - FRAMED[0])
@@ -49,11 +62,13 @@ def _edit(folder: Path) -> otio.schema.Timeline:
     a = write_test_clip(folder / "a.mp4", 30, clip_id=1, hz=440.0)
     b = write_test_clip(folder / "b.mp4", 30, clip_id=2, hz=660.0)
     c = write_test_clip(folder / "c.mp4", 30, clip_id=3, hz=330.0)
+    tall = _write_tall_clip(folder / "tall.mp4", 30, clip_id=1)
     timeline = otio.schema.Timeline("agreement")
     tracks = [
         ("V1", "Video", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
         ("V2", "Video", [_gap(9), _clip(c, 30, 0, 6)]),
         ("V3", "Video", [_gap(FRAMED[0]), framed]),
+        ("V4", "Video", [_gap(TALL[0]), _clip(tall, 30, 20, TALL[1] - TALL[0])]),
         ("A1", "Audio", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
         ("A2", "Audio", [_gap(5), _clip(b, 30, 12, 8)]),
         ("A3", "Audio", [_clip(c, 30, 0, 20)]),
@@ -62,7 +77,7 @@ def _edit(folder: Path) -> otio.schema.Timeline:
         track = otio.schema.Track(name=name, kind=kind)
         track.extend(items)
         timeline.tracks.append(track)
-    timeline.tracks[5].metadata["kinora"] = {"mute": True}
+    timeline.tracks[6].metadata["kinora"] = {"mute": True}
     return timeline
 
 
@@ -77,18 +92,28 @@ def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_pa
         total = int(round(preview.duration * FPS))
         with FrameReader(out) as reader:
             assert reader.info.fps == FPS and abs(reader.duration - preview.duration) < 1 / FPS
-            framed_seen = 0
-            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 30)):
+            # The old edit's clips all had the canvas's shape, so neither side ever drew bars: the Preview's
+            # black letterbox against the export's fill, and the Preview's canvas (its top track's first
+            # picture) against export's (V1's first), went untested.
+            assert preview.size == (reader.info.width, reader.info.height) == (64, 64)
+            framed_seen = tall_seen = 0
+            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 30)) + [(TALL[0] + 2.5) / FPS]:
                 k = min(int(t * FPS), total - 1)  # the exported frame on screen at t
-                shown = preview.frame_at(t, (64, 64))
+                shown = preview.frame_at(t)  # at the project's canvas, as the Program monitor shows it
                 theirs = reader.frame_at((k + 0.5) / FPS)
                 if FRAMED[0] <= k < FRAMED[1]:  # the reframed clip's frame in its box, the edit around it
                     framed_seen += 1
                     assert read_frame(shown[FRAMED_BOX]) == read_frame(theirs[FRAMED_BOX]) == (2 + k - FRAMED[0], 3)
                     assert np.abs(shown.astype(int) - theirs).mean() < 12, f"t={t:.3f}"
+                elif TALL[0] <= k < TALL[1]:  # the portrait clip whole in the middle, over its blurred fill
+                    tall_seen += 1
+                    assert read_frame(shown[TALL_BOX]) == read_frame(theirs[TALL_BOX]) == (20 + k - TALL[0], 1)
+                    for side in (slice(0, 14), slice(50, 64)):
+                        assert 20 < shown[:, side].mean() < 200 and 20 < theirs[:, side].mean() < 200  # not black
+                    assert np.abs(shown.astype(int) - theirs).mean() < 12, f"t={t:.3f}"
                 else:
                     assert read_frame(shown) == read_frame(theirs), f"t={t:.3f}"
-            assert framed_seen >= 3
+            assert framed_seen >= 3 and tall_seen >= 1
         for t in rng.uniform(0, preview.duration - 0.05, 12):
             first = int(round(t * 48000))
             mine = preview.audio(first / 48000, (first + 2400) / 48000)[:, 0]

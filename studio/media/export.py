@@ -32,8 +32,8 @@ from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
 from studio.media.overlay import blend_text_yuv
 from studio.media.presets import ExportPreset, get_preset
-from studio.media.probe import probe
-from studio.media.schedule import AudioPiece, Schedule, VideoPiece, read_sound, shape_sound, source_time
+from studio.media.schedule import (AudioPiece, Schedule, VideoPiece, canvas_size, read_sound, shape_sound,
+                                   source_time)
 from studio.media.watermark import WatermarkSettings, YuvWatermark
 
 DEFAULT_WATERMARK = WatermarkSettings()
@@ -119,11 +119,7 @@ def plan_render(schedule: Schedule, preset: ExportPreset) -> RenderPlan:
         raise MediaError("the timeline is empty; add a clip before exporting")
     width, height = preset.width, preset.height
     if width is None or height is None:
-        first = next((piece for layer in schedule.layers for piece in layer), None)
-        width, height = _NO_VIDEO_SIZE
-        if first is not None:
-            info = probe(first.path)
-            width, height = info.width, info.height
+        width, height = canvas_size(schedule) or _NO_VIDEO_SIZE
     width, height = max(2, width - width % 2), max(2, height - height % 2)
     return RenderPlan(width, height, rate, total, schedule)
 

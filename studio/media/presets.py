@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from studio.errors import MediaError
+from studio.media.framing import PROJECT_FIT
 
 FITS = ("fit", "fill", "blur")
 
@@ -24,7 +25,7 @@ class ExportPreset:
     name: str
     width: int | None
     height: int | None
-    fit: str = "fit"
+    fit: str = PROJECT_FIT
     fps: Fraction | None = None
     crf: int = 20
     x264_preset: str = "medium"
@@ -50,12 +51,15 @@ class ExportPreset:
 
 
 PRESETS: dict[str, ExportPreset] = {
-    # Other shapes fit whole over a blurred fill by default: a 16:9 title is not cropped in 9:16.
-    "9:16": ExportPreset("9:16", 1080, 1920, "blur"),
-    "16:9": ExportPreset("16:9", 1920, 1080, "fit"),
-    "1:1": ExportPreset("1:1", 1080, 1080, "blur"),
-    "720p": ExportPreset("720p", 1280, 720, "fit"),
-    "source": ExportPreset("source", None, None, "fit"),
+    # Every preset places a clip without its own reframe as the Program monitor does (the project's
+    # framing: whole over a blurred fill), so an export at the project's canvas is what was previewed
+    # and a 16:9 title is not cropped in 9:16. A fit chosen at export (--fit, the dialog) is the
+    # export's own choice; the Program monitor keeps showing the project's framing.
+    "9:16": ExportPreset("9:16", 1080, 1920, PROJECT_FIT),
+    "16:9": ExportPreset("16:9", 1920, 1080, PROJECT_FIT),
+    "1:1": ExportPreset("1:1", 1080, 1080, PROJECT_FIT),
+    "720p": ExportPreset("720p", 1280, 720, PROJECT_FIT),
+    "source": ExportPreset("source", None, None, PROJECT_FIT),
 }
 
 

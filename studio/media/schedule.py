@@ -35,7 +35,7 @@ class VideoPiece:
     speed: float = 1.0  # seconds of the file per second of timeline (OTIO LinearTimeWarp); 0 holds a frame
     text: str = ""  # drawn over the picture (studio.media.overlay)
     text_position: str = "bottom"
-    framing: Framing | None = None  # None: placed by the export's fit (the Preview letterboxes)
+    framing: Framing | None = None  # None: the project's framing (framing.PROJECT_FIT) or the export's --fit
 
     def opacity(self, t: float) -> float:
         if self.fade is None:
@@ -168,6 +168,23 @@ def _envelope(piece: AudioPiece, offset: int, n: int) -> np.ndarray:
     if piece.fade_out_s > 0:
         gain *= np.clip((length_s - t) / piece.fade_out_s, 0.0, 1.0)
     return gain.astype(np.float32)
+
+
+def canvas_size(schedule: Schedule) -> tuple[int, int] | None:
+    """The project's canvas (width, height): the size of its first picture, the first clip of the lowest
+    video track that plays one, made even (as the encoder needs). None: the edit shows no picture.
+
+    The one definition: the Program monitor shows this canvas and export's "source" preset renders it.
+    """
+    from studio.media.probe import probe
+
+    first = next((piece for layer in schedule.layers for piece in layer), None)
+    if first is None:
+        return None
+    info = probe(first.path)
+    if not (info.width and info.height):
+        return None
+    return max(2, info.width - info.width % 2), max(2, info.height - info.height % 2)
 
 
 def media_kinds(path: Path) -> tuple[bool, bool]:

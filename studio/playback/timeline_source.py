@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import opentimelineio as otio
 
-from studio.media.framing import Framing
-from studio.media.schedule import Schedule, VideoPiece, media_kinds, read_sound, shape_sound, source_time
+from studio.media.framing import PROJECT_FRAMING, Framing
+from studio.media.schedule import (Schedule, VideoPiece, canvas_size, media_kinds, read_sound, shape_sound,
+                                   source_time)
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
 from studio.playback.sources import fit_into, fitted_size, open_reader, sample_span
@@ -46,7 +47,7 @@ class TimelineSource:
         self.duration = self.schedule.duration
         self.missing = self.schedule.missing  # names of clips whose media is offline (they play as gaps)
         self.has_audio = bool(self.schedule.audio)
-        self.size = size or self._first_picture_size() or DEFAULT_CANVAS
+        self.size = size or canvas_size(self.schedule) or DEFAULT_CANVAS  # the project's canvas, as export
         # Used by the decode thread only. A file has one reader per picture of it shown at once, so a
         # dissolve between two cuts of one take decodes each side straight on instead of seeking one
         # decoder back and forth every frame (see _readers_for).
@@ -54,16 +55,6 @@ class TimelineSource:
         self._reader_of: dict[VideoPiece, FrameReader] = {}
         self._windows: dict[Path, AudioWindows] = {}
         self._windows_lock = threading.Lock()
-
-    def _first_picture_size(self) -> tuple[int, int] | None:
-        from studio.media.probe import probe
-
-        for layer in reversed(self.schedule.layers):
-            for piece in layer:
-                info = probe(piece.path)
-                if info.width and info.height:
-                    return info.width, info.height
-        return None
 
     # -- picture ------------------------------------------------------------------------------
 
@@ -85,8 +76,9 @@ class TimelineSource:
         canvas = self._picture(shown[0], readers[0], t, size)
         for piece, reader in zip(shown[1:], readers[1:]):
             alpha = piece.opacity(t)
-            if piece.framing is not None:
-                canvas = self._framed(piece, piece.framing, reader, t, size, canvas, alpha)
+            framing = self._framing(piece, reader, size)
+            if framing is not None:
+                canvas = self._framed(piece, framing, reader, t, size, canvas, alpha)
                 continue
             import cv2  # loads OpenCV: not before the studio's first frame
 
@@ -138,11 +130,24 @@ class TimelineSource:
             chosen[n] = self._reader_of[piece] = reader
         return [chosen[n] for n in range(len(pieces))]
 
-    def _picture(self, piece: VideoPiece, reader: FrameReader, t: float, size: tuple[int, int]) -> np.ndarray:
+    @staticmethod
+    def _framing(piece: VideoPiece, reader: FrameReader, size: tuple[int, int]) -> Framing | None:
+        """How the piece is placed: its own reframe; else, where its shape differs from the frame's, the
+        project's framing (PROJECT_FRAMING: whole over a blurred fill, as export's presets place a clip);
+        None: it fills the frame exactly."""
         if piece.framing is not None:
-            return self._framed(piece, piece.framing, reader, t, size, None, 1.0)
-        # Decoded straight at the size it shows at (scaling in the decoder's converter), then
-        # letterboxed: never a full-size picture scaled again.
+            return piece.framing
+        native = (reader.info.width, reader.info.height)
+        if all(native) and fitted_size(native, size) != size:
+            return PROJECT_FRAMING
+        return None
+
+    def _picture(self, piece: VideoPiece, reader: FrameReader, t: float, size: tuple[int, int]) -> np.ndarray:
+        framing = self._framing(piece, reader, size)
+        if framing is not None:
+            return self._framed(piece, framing, reader, t, size, None, 1.0)
+        # Decoded straight at the size it shows at (scaling in the decoder's converter): never a
+        # full-size picture scaled again.
         native = (reader.info.width, reader.info.height)
         shown = fitted_size(native, size) if all(native) else None
         picture = fit_into(reader.frame_at(source_time(piece, t, reader.info.fps, self.schedule.rate), shown), size)

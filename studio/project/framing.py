@@ -3,7 +3,8 @@ beside its other properties and read by the schedule, so the Preview and export 
 
 Key: "reframe": {"mode": "custom", "scale": 1.0, "x": 0.0, "y": 0.0, "fill": "blur"} (see
 `studio.media.framing.Framing` for what the numbers mean). Without it (or with mode "fit") the clip
-follows the export's fit: letterbox, fill, or fit over a blurred fill. Values are checked here, once,
+follows the project's framing (`studio.media.framing.PROJECT_FIT`: whole, over a blurred fill), in the
+Preview and in export, unless the export chooses another fit. Values are checked here, once,
 for every caller.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from studio.errors import ProjectError
 from studio.media.framing import FILLS, Framing
 
-MODES = ("fit", "custom")  # "fit": as the export's preset places it
+MODES = ("fit", "custom")  # "fit": the project's framing (or the export's --fit)
 MIN_SCALE, MAX_SCALE = 0.05, 10.0
 MAX_OFFSET = 1.0  # a picture moved a whole frame away is out of sight
 
@@ -33,7 +34,7 @@ def make_framing(scale: float, x: float, y: float, fill: str = "blur") -> Framin
 
 
 def clip_framing(data: dict[str, Any]) -> Framing | None:
-    """The custom framing in a clip's metadata["kinora"] (as `kinora_data` gives it); None: the export's fit.
+    """The custom framing in a clip's metadata["kinora"] (as `kinora_data` gives it); None: the project's framing.
 
     A value another tool wrote out of range is refused with the clip's properties named (ProjectError).
     """
@@ -49,7 +50,7 @@ def clip_framing(data: dict[str, Any]) -> Framing | None:
 
 
 def framing_metadata(framing: Framing | None) -> dict[str, Any]:
-    """The metadata["kinora"] change that stores `framing` (None: back to the export's fit)."""
+    """The metadata["kinora"] change that stores `framing` (None: back to the project's framing)."""
     if framing is None:
         return {"reframe": None}
     return {"reframe": {"mode": "custom", "scale": framing.scale, "x": framing.x, "y": framing.y,

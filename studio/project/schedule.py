@@ -18,7 +18,7 @@ over earlier ones, and pieces of sound on the 48 kHz grid) with:
   is varispeed (resampled: pitch follows the speed).
 - text over a clip's picture (metadata["kinora"]["text"] and "text_position").
 - a clip's own reframe, position and scale (metadata["kinora"]["reframe"], studio.project.framing);
-  clips without one follow the export's fit (letterbox, fill, or fit over a blurred fill).
+  clips without one follow the project's framing (whole over a blurred fill), or the export's --fit.
 Only flat tracks are played: clips and gaps; a nested stack or track inside a track plays as a gap.
 """
 

@@ -53,7 +53,7 @@ class ClipInspector(QGroupBox):
         for position in POSITIONS:
             self.text_position.addItem(position.capitalize(), position)
         self.reframe = QComboBox()
-        self.reframe.addItem("As the export fits it", "fit")
+        self.reframe.addItem("Whole, over a blurred fill", "fit")
         self.reframe.addItem("Custom position and scale", "custom")
         self.scale = QDoubleSpinBox(suffix=" %", decimals=0, singleStep=5.0)
         self.scale.setRange(MIN_SCALE * 100, MAX_SCALE * 100)
@@ -182,7 +182,7 @@ class ClipInspector(QGroupBox):
         return start, source_in, source_out
 
     def framing(self) -> Framing | None:
-        """The reframe as entered (None: as the export fits it); ProjectError names a value out of range."""
+        """The reframe as entered (None: the project's framing, whole over a blurred fill); ProjectError names a value out of range."""
         if self.reframe.currentData() != "custom":
             return None
         return make_framing(self.scale.value() / 100, self.offset_x.value() / 100, self.offset_y.value() / 100,

@@ -26,7 +26,7 @@ class ClipFacts:
     text: str = ""
     text_position: str = "bottom"
     media: tuple[float, float] | None = None  # the media's own span (seconds), where known
-    framing: Framing | None = None  # its own reframe; None: the export's fit
+    framing: Framing | None = None  # its own reframe; None: the project's framing
 
 
 @dataclass(frozen=True)
