@@ -32,8 +32,7 @@ from studio.media.decode import FrameReader
 from studio.media.encode import AUDIO_RATE, ClipWriter, as_rate
 from studio.media.overlay import blend_text_yuv
 from studio.media.presets import ExportPreset, get_preset
-from studio.media.schedule import (AudioPiece, Schedule, VideoPiece, canvas_size, read_sound, shape_sound,
-                                   source_time)
+from studio.media.schedule import AudioPiece, Schedule, VideoPiece, canvas_size, read_sound, shape_sound, source_time
 from studio.media.watermark import WatermarkSettings, YuvWatermark
 
 DEFAULT_WATERMARK = WatermarkSettings()

@@ -17,8 +17,7 @@ import numpy as np
 import opentimelineio as otio
 
 from studio.media.framing import PROJECT_FRAMING, Framing
-from studio.media.schedule import (Schedule, VideoPiece, canvas_size, media_kinds, read_sound, shape_sound,
-                                   source_time)
+from studio.media.schedule import Schedule, VideoPiece, canvas_size, media_kinds, read_sound, shape_sound, source_time
 from studio.playback.audio_window import AudioWindows
 from studio.playback.sinks import SAMPLE_RATE
 from studio.playback.sources import fit_into, fitted_size, open_reader, sample_span
