@@ -125,3 +125,25 @@ def test_untouched_volume_keys_follow_the_media_when_in_moves_and_typed_ones_are
     inspector.keys.setText("0:-3")  # typed with the new in point: as typed, from the clip's new start
     inspector.apply()
     assert keys() == ((0.0, -3.0),)
+
+
+def test_in_and_out_of_a_sped_up_clip_show_and_set_the_media_it_plays(inspected):
+    # Before, Out showed in + the clip's length on the track: a 2x clip seemed to use half its media,
+    # and typing an out point made it twice as long as asked. The old tests had no sped-up clip.
+    import opentimelineio as otio
+
+    editor, inspector = inspected
+    timeline = editor.timeline().deepcopy()
+    for track in ("V1", "A1"):  # the second take at 2x for half a second: all of its 1 s of media
+        clip = [c for c in timeline.tracks if c.name == track][0][2]
+        half = otio.opentime.RationalTime(clip.source_range.duration.value / 2, clip.source_range.duration.rate)
+        clip.source_range = otio.opentime.TimeRange(clip.source_range.start_time, half)
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
+    editor.set_project(editor.project_id, timeline, save_previous=False)
+    select_only(editor, clip_items(editor, "V1")[1])
+    assert (inspector.source_in.text(), inspector.source_out.text()) == ("00:00:00:00", "00:00:01:00")
+    inspector.source_out.setText("00:00:00:12")  # half a second of media: a quarter second at 2x
+    inspector.apply()
+    assert inspector.error.isHidden(), inspector.error.text()
+    assert spans(editor, "V1")[1] == spans(editor, "A1")[1] == (2.0, 2.25, 0.0)
+    assert inspector.source_out.text() == "00:00:00:12"

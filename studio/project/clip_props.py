@@ -107,3 +107,27 @@ def clip_speed(clip: otio.schema.Clip) -> float:
         if isinstance(effect, otio.schema.LinearTimeWarp):
             speed *= float(effect.time_scalar)
     return max(0.0, speed)
+
+
+def media_length(speed: float, length: float) -> float:
+    """Seconds of its media a clip at `speed` plays in `length` seconds of track.
+
+    OpenTimelineIO keeps a clip's source_range starting in its media's time and lasting as long as the
+    clip lasts on its track (OTIO's own adapters write a sped-up EDL event so); a LinearTimeWarp plays
+    `time_scalar` seconds of media per second of track. A held frame (speed 0) counts its hold: its
+    in and out say how long it is held, the only length they can give it.
+    """
+    return length * speed if speed > 0 else length
+
+
+def track_length(speed: float, media: float) -> float:
+    """Seconds of track a clip at `speed` takes to play `media` seconds of its media (`media_length`'s inverse)."""
+    return media / speed if speed > 0 else media
+
+
+def media_in_out(clip: otio.schema.Clip) -> tuple[float, float]:
+    """The clip's in and out, in seconds of its media (as trimmed_range's start counts them): what the
+    Inspector shows and `PlaceClip` takes. At 2x a 1 s clip plays 2 s of its media."""
+    source = clip.trimmed_range()
+    start = source.start_time.to_seconds()
+    return start, start + media_length(clip_speed(clip), source.duration.to_seconds())

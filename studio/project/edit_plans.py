@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 from studio.errors import ProjectError
+from studio.project.clip_props import media_in_out
 from studio.project.operations import (
     AppendClip,
     DeleteClip,
@@ -173,20 +174,18 @@ def plan_clip_edit(clip: Clip, partners: Sequence[Clip], changes: dict[str, obje
     given here count from the clip's start as it is after the placement)."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
         delta = None
-        if placement is not None:
-            start, source = span(timeline, clip)[0], clip.trimmed_range()
-            delta = (placement[0] - start, placement[1] - source.start_time.to_seconds(),
-                     placement[2] - source.end_time_exclusive().to_seconds())
+        if placement is not None:  # in and out count media time (at 2x, out - in is twice the length)
+            start, (media_in, media_out) = span(timeline, clip)[0], media_in_out(clip)
+            delta = (placement[0] - start, placement[1] - media_in, placement[2] - media_out)
             if not any(abs(d) > 1e-9 for d in delta):
                 delta = None
         for each in [clip, *partners]:
             track, index = locate(timeline, each)
             if delta is not None:
                 _check_unlocked(track)
-                source = each.trimmed_range()
+                media_in, media_out = media_in_out(each)
                 place = PlaceClip(track.name, index, item_range(track, index)[0] + delta[0],
-                                  source.start_time.to_seconds() + delta[1],
-                                  source.end_time_exclusive().to_seconds() + delta[2], overwrite)
+                                  media_in + delta[1], media_out + delta[2], overwrite)
                 yield place
                 track, index = locate(timeline, place.placed)
             if changes:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from studio.errors import ProjectError
-from studio.project.clip_props import clip_speed, rebased
+from studio.project.clip_props import clip_speed, rebased, track_length
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
 if TYPE_CHECKING:
@@ -128,6 +128,19 @@ def _media_offset(clip: Item, offset: RationalTime) -> RationalTime:
 
     speed = clip_speed(clip)
     return offset if speed == 1.0 else otio.opentime.RationalTime(round(offset.value * speed), offset.rate)
+
+
+def _track_offset(clip: Item, media: RationalTime) -> RationalTime:
+    """How much track time a clip takes to play `media` of its media (`_media_offset`'s inverse, in whole
+    frames, never more media than asked); a held frame counts its hold (clip_props.track_length)."""
+    import math
+
+    import opentimelineio as otio
+
+    speed = clip_speed(clip)
+    if speed in (0.0, 1.0):
+        return media
+    return otio.opentime.RationalTime(math.floor(track_length(speed, media.value) + 1e-6), media.rate)
 
 
 def _rebase_sound(clip: Item, offset: RationalTime, duration: RationalTime, *, head: bool, tail: bool) -> None:
@@ -370,8 +383,9 @@ class TrimInPlace(Operation):
             keeps_gap = trail.value > 0 and last != len(track) - 1
             new_items = [_with_range(clip, new_range)] + ([_gap(trail)] if keeps_gap else [])
         available = clip.available_range() if clip.media_reference.available_range else None
+        media_end = new_range.start_time + _media_offset(clip, new_range.duration)  # at 2x, twice its length
         if available is not None and (new_range.start_time < available.start_time
-                                      or new_range.end_time_exclusive() > available.end_time_exclusive()):
+                                      or media_end > available.end_time_exclusive()):
             raise ProjectError(f"'{clip.name}' has no media beyond {available.end_time_exclusive().to_seconds():.3f} s"
                                " of its file; trim within it.")
         yield Splice(track.name, first, list(track[first:last + 1]), new_items)
@@ -379,8 +393,9 @@ class TrimInPlace(Operation):
 
 class PlaceClip(Operation):
     """Put the clip at `index` of `track` at `time` seconds showing its media from `source_in` to
-    `source_out` (seconds of the media, as `trimmed_range` counts them): the Inspector's position and
-    in/out. Its old place becomes a gap. It may not cover another clip unless `overwrite` (the editor's
+    `source_out` (seconds of the media, as `trimmed_range`'s start counts them; a sped-up clip lasts
+    (out - in) / speed on the track: clip_props.media_in_out): the Inspector's position and in/out.
+    Its old place becomes a gap. It may not cover another clip unless `overwrite` (the editor's
     overwrite rule: what it covers is cut away); in must come before out, both within the media.
     """
 
@@ -410,7 +425,11 @@ class PlaceClip(Operation):
                 raise ProjectError(f"'{clip.name}' has media from {first.to_seconds():.3f} s to "
                                    f"{last.to_seconds():.3f} s; set in and out within it.")
         start = frames(self.time, rate)
-        end = start + (source_out - source_in)
+        length = _track_offset(clip, source_out - source_in)  # track time
+        if length.value < 1:
+            raise ProjectError(f"'{clip.name}' at {clip_speed(clip):g}x would last less than a frame; "
+                               "set its out point further from its in point.")
+        end = start + length
         if not self.overwrite:
             for i, item in enumerate(track):
                 if i == self.index or not isinstance(item, otio.schema.Clip):
@@ -421,11 +440,11 @@ class PlaceClip(Operation):
                         f"'{clip.name}' would cover '{item.name}' on {track.name} ({a.to_seconds():.3f} s to "
                         f"{b.to_seconds():.3f} s); choose a free place, shorten it, or allow overwriting.")
         old_in = _at(rate, clip.trimmed_range().start_time)
-        placed = _with_range(clip, otio.opentime.TimeRange(source_in, source_out - source_in))
-        speed = clip_speed(clip)
+        placed = _with_range(clip, otio.opentime.TimeRange(source_in, length))
         moved = source_in - old_in  # media time; the keys count track time
-        moved = moved if speed in (0.0, 1.0) else otio.opentime.RationalTime(round(moved.value / speed), rate)
-        _rebase_sound(placed, moved, source_out - source_in, head=True, tail=True)
+        moved = moved if clip_speed(clip) in (0.0, 1.0) else otio.opentime.RationalTime(
+            round(track_length(clip_speed(clip), moved.value)), rate)
+        _rebase_sound(placed, moved, length, head=True, tail=True)
         self.placed = placed
         yield _lift(track, self.index, rate, leave_gap=True)
         yield _overwrite(track, start, placed, rate)

@@ -157,15 +157,23 @@ def _with_fades(raw: list[tuple[int, int, Path, int, int | None, SoundProps, flo
     for i, (first, length, path, source_first, media_end, props, speed) in enumerate(raw):
         prev = raw[i - 1] if i > 0 else None
         nxt = raw[i + 1] if i + 1 < len(raw) else None
-        continues_prev = (prev is not None and prev[2] == path and prev[0] + prev[1] == first
-                          and prev[3] + prev[1] == source_first)
-        continued_by_next = (nxt is not None and nxt[2] == path and first + length == nxt[0]
-                             and source_first + length == nxt[3])
+        used = int(round(length * speed))  # samples of the file the piece reads: at 2x, twice its length
+        continues_prev = prev is not None and _continues(prev, first, path, source_first, speed)
+        continued_by_next = nxt is not None and _continues(raw[i], nxt[0], nxt[2], nxt[3], nxt[6])
         trimmed_head = source_first > 0
-        trimmed_tail = media_end is None or source_first + length < media_end
+        trimmed_tail = media_end is None or source_first + used < media_end
         pieces.append(AudioPiece(first, length, path, source_first,
                                  fade_in=trimmed_head and not continues_prev,
                                  fade_out=trimmed_tail and not continued_by_next, gain_db=props.gain_db,
                                  fade_in_s=props.fade_in_s, fade_out_s=props.fade_out_s,
                                  volume_keys=props.volume_keys, speed=speed))
     return pieces
+
+
+def _continues(prev: tuple[int, int, Path, int, int | None, SoundProps, float], first: int, path: Path,
+               source_first: int, speed: float) -> bool:
+    """Whether a piece starting at `first`, reading `path` from `source_first` at `speed`, simply goes on
+    where `prev` stopped (as after a split, also of a sped-up clip): no cut in the waveform to de-click."""
+    p_first, p_length, p_path, p_source, _end, _props, p_speed = prev
+    return (p_path == path and p_first + p_length == first and p_speed == speed
+            and abs(p_source + p_length * p_speed - source_first) <= 2)  # rounding of the two starts

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidge
 
 from studio.errors import KinoraError, ProjectError
 from studio.project import edit_plans as edits
-from studio.project.clip_props import sound_props
+from studio.project.clip_props import media_in_out, sound_props
 from studio.project.framing import clip_framing
 from studio.project.offline import deleted_take_changes, offline_reason
 from studio.project.timeline import (
@@ -489,7 +489,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         audio = next((i.clip for i in self.view.items_linked_to([item])
                       if self.document.timeline.tracks[i.ref.track_index].kind == otio.schema.TrackKind.Audio),
                      clip)
-        source = clip.trimmed_range()
+        source_in, source_out = media_in_out(clip)  # media time: at 2x, out - in is twice its length
         available = clip.media_reference.available_range if clip.media_reference is not None else None
         media = ((available.start_time.to_seconds(), available.end_time_exclusive().to_seconds())
                  if available is not None else None)
@@ -499,7 +499,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         except ProjectError:
             framing = None  # unreadable values another tool wrote: the Inspector offers to set them again
         return ClipFacts(clip.name, self.document.timeline.tracks[item.ref.track_index].name, item.ref.start,
-                         item.ref.end, source.start_time.to_seconds(), source.end_time_exclusive().to_seconds(),
+                         item.ref.end, source_in, source_out,
                          self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip),
                          str(data.get("text") or ""), str(data.get("text_position") or "bottom"), media, framing)
 

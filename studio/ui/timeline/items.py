@@ -46,10 +46,15 @@ class ClipRef:
     start: float
     duration: float
     source_start: float
+    speed: float = 1.0  # seconds of media per second of track (LinearTimeWarp; 0 holds a frame)
 
     @property
     def end(self) -> float:
         return self.start + self.duration
+
+    def media_at(self, elapsed: float) -> float:
+        """The media time shown `elapsed` seconds of track after the clip's start (at 2x, twice as far)."""
+        return self.source_start + elapsed * self.speed
 
 
 class ClipItem(QGraphicsItem):
@@ -147,7 +152,7 @@ class _ContentItem(QGraphicsItem):
         self.clip_item = clip_item
         self.catalog = catalog
         self._scale = TimeScale()
-        self._source_start = clip_item.ref.source_start
+        self._shown = clip_item.ref
         self._width = 0.0
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -155,7 +160,7 @@ class _ContentItem(QGraphicsItem):
     def relayout(self, scale: TimeScale, shown: ClipRef) -> None:
         self.prepareGeometryChange()
         self._scale = TimeScale(scale.pixels_per_second)
-        self._source_start = shown.source_start
+        self._shown = shown
         self._width = self.clip_item.boundingRect().width()
         self.setPos(0, LABEL_H + 1)
 
@@ -167,8 +172,8 @@ class _ContentItem(QGraphicsItem):
         return QRectF(0, 0, self._width, self.height)
 
     def media_time(self, local_x: float) -> float:
-        """Media time shown at local x: the clip's source start plus the elapsed track time."""
-        return self._source_start + self._scale.t(local_x)
+        """Media time shown at local x: the clip's source start plus the elapsed track time, at its speed."""
+        return self._shown.media_at(self._scale.t(local_x))
 
     def source_span(self) -> tuple[float, float]:
         """Media times at the item's left and right edges (the clip's trimmed source range)."""

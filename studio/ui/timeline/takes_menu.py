@@ -16,13 +16,21 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from studio.errors import KinoraError
 from studio.project import edit_plans as edits
+from studio.project.clip_props import media_length
 from studio.project.offline import offline_reason, relink_changes
 from studio.project.timeline import clips_of_take, kinora_data, timeline_rate
 from studio.ui.tasks import run_async
-from studio.ui.timeline.items import ClipItem
+from studio.ui.timeline.items import ClipItem, ClipRef
 
 if TYPE_CHECKING:
     import opentimelineio as otio
+
+
+def media_span(ref: ClipRef, lo: float, hi: float) -> tuple[float, float]:
+    """The media times (take time) of track times [lo, hi) of the clip: at 2x, twice as long; a held
+    frame counts its hold (clip_props.media_length), as its in and out do."""
+    return (ref.source_start + media_length(ref.speed, lo - ref.start),
+            ref.source_start + media_length(ref.speed, hi - ref.start))
 
 
 class TakeMenuMixin:
@@ -96,7 +104,7 @@ class TakeMenuMixin:
             return None
         menu = QMenu(self)
         take_id = item.take_id
-        source = (item.ref.source_start, item.ref.source_start + item.ref.duration)
+        source = media_span(item.ref, item.ref.start, item.ref.end)
         if take_id is not None:
             menu.addAction("Remix…", lambda: self.remixRequested.emit(take_id, "remix", *source))
             menu.addAction("Extend…", lambda: self.remixRequested.emit(take_id, "extend", *source))
@@ -155,5 +163,4 @@ class TakeMenuMixin:
         if hi <= lo:
             self.errorOccurred.emit("The in/out range does not overlap this clip; mark a range over it first.")
             return
-        offset = item.ref.source_start - item.ref.start
-        self.remixRequested.emit(item.take_id, "retake", lo + offset, hi + offset)
+        self.remixRequested.emit(item.take_id, "retake", *media_span(item.ref, lo, hi))

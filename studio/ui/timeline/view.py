@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
+from studio.project.clip_props import clip_speed
 from studio.project.timeline import kinora_data
 from studio.ui.library.model import TAKE_MIME, decode_take_ids
 from studio.ui.timeline.clip_media import MediaCatalog
@@ -135,7 +136,8 @@ class TimelineView(QGraphicsView):
                     continue
                 span = track.range_of_child_at_index(index)
                 ref = ClipRef(row.track_index, index, row.kind, span.start_time.to_seconds(),
-                              span.duration.to_seconds(), child.trimmed_range().start_time.to_seconds())
+                              span.duration.to_seconds(), child.trimmed_range().start_time.to_seconds(),
+                              clip_speed(child))
                 item = ClipItem(ref, child, self.catalog.media_for(child), self.catalog, self.scale,
                                 row.height, row.locked)
                 item.setY(row.y)
@@ -335,16 +337,16 @@ class TimelineView(QGraphicsView):
                 free_from = max((r.end for r in neighbours if r.end <= item.ref.start), default=0.0)
                 delta = min(delta, item.ref.duration - min_len)
                 delta = max(delta, free_from - item.ref.start)
-                if available is not None:
-                    delta = max(delta, available.start_time.to_seconds() - item.ref.source_start)
+                if available is not None and item.ref.speed > 0:  # the media moves speed x delta
+                    delta = max(delta, (available.start_time.to_seconds() - item.ref.source_start) / item.ref.speed)
             else:
                 free_until = min((r.start for r in neighbours if r.start >= item.ref.end), default=None)
                 delta = max(delta, min_len - item.ref.duration)
                 if free_until is not None:
                     delta = min(delta, free_until - item.ref.end)
-                if available is not None:
+                if available is not None and item.ref.speed > 0:
                     media_end = available.end_time_exclusive().to_seconds()
-                    delta = min(delta, media_end - (item.ref.source_start + item.ref.duration))
+                    delta = min(delta, (media_end - item.ref.source_start) / item.ref.speed - item.ref.duration)
         return delta
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -448,5 +450,5 @@ class _Drag:
 def _trimmed(ref: ClipRef, edge: str, delta: float) -> ClipRef:
     if edge == "head":
         return dataclasses.replace(ref, start=ref.start + delta, duration=ref.duration - delta,
-                                   source_start=ref.source_start + delta)
+                                   source_start=ref.media_at(delta))
     return dataclasses.replace(ref, duration=ref.duration + delta)
