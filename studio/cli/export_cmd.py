@@ -23,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--take", action="store_true", help="export the take with this id instead of a project")
     parser.add_argument("--preset", default="source", choices=tuple(PRESETS),
                         help="frame size: 9:16 (1080x1920), 16:9 (1920x1080), 1:1, 720p, or source (default)")
-    parser.add_argument("--fit", choices=FITS, help="letterbox (fit) or crop (fill) when the shape differs "
-                                                    "(default: the preset's)")
+    parser.add_argument("--fit", choices=FITS, help="where a clip's shape differs from the frame: letterbox "
+                                                    "(fit), crop (fill), or whole over a blurred fill (blur: the "
+                                                    "default, as the Program monitor shows it)")
     parser.add_argument("--no-watermark", action="store_true", help="leave out the visible AI-generated mark")
     parser.add_argument("--no-credentials", action="store_true", help="do not sign the file with Content Credentials")
     parser.set_defaults(handler=run_export)
