@@ -94,3 +94,22 @@ def test_a_split_2x_clip_plays_its_media_on_and_its_sound_without_a_de_click_dip
     assert second.source_first == first.source_first + 2 * first.length
     pieces = schedule.layers[0]
     assert pieces[1].source_start == pytest.approx(pieces[0].source_start + 2 * (pieces[0].end - pieces[0].start))
+
+
+def test_another_take_swapped_into_a_2x_clip_keeps_its_speed_and_needs_twice_its_length() -> None:
+    # Before, the swapped-in take lost the LinearTimeWarp (played at 1x) and was checked against the
+    # clip's length on the track, not the media it plays.
+    from studio.project.edit_plans import alternate_clip
+
+    old = _fast("a", 2)  # plays media 1 s .. 5 s
+    swapped = alternate_clip(old, clip_from_1s("b", 9), None)  # b: 10 s of media, 1 s .. 10 s offered
+    assert layout_of(swapped) == (2.0, 2.0) and media_in_out(swapped) == pytest.approx((1.0, 5.0))
+    with pytest.raises(ProjectError, match="needs 4.00 s of it"):
+        alternate_clip(old, clip_from_1s("short", 3), None)  # 3 s of media: enough at 1x, not at 2x
+
+
+def layout_of(clip: otio.schema.Clip) -> tuple[float, float]:
+    """(length on the track, speed) of a clip."""
+    from studio.project.clip_props import clip_speed
+
+    return clip.duration().to_seconds(), clip_speed(clip)

@@ -242,16 +242,21 @@ def alternate_clip(old: Clip, replacement: Clip, link_id: str | None) -> Clip:
     if new_data.get("take_id") not in takes:
         takes.append(new_data.get("take_id"))
     available = replacement.trimmed_range()
-    duration = old.duration().rescaled_to(available.duration.rate)
-    if available.duration < duration:
+    rate = available.duration.rate
+    duration = old.duration().rescaled_to(rate)
+    # The clip keeps its speed (the editor's property, not the take's): at 2x it needs twice its length of media.
+    media_in, media_out = media_in_out(old)
+    needed = otio.opentime.RationalTime(round((media_out - media_in) * rate), rate)
+    if available.duration < needed:
         raise ProjectError(f"Take {new_data.get('take_id')} is {available.duration.to_seconds():.2f} s long; "
-                           f"the clip needs {duration.to_seconds():.2f} s. Trim the clip first.")
+                           f"the clip needs {needed.to_seconds():.2f} s of it. Trim the clip first.")
     # A retake keeps the parent's timing, so show the same moment of it where the new take allows.
-    start = old.trimmed_range().start_time.rescaled_to(available.duration.rate)
-    if start < available.start_time or start + duration > available.end_time_exclusive():
+    start = old.trimmed_range().start_time.rescaled_to(rate)
+    if start < available.start_time or start + needed > available.end_time_exclusive():
         start = available.start_time
     clip = replacement.deepcopy()
     clip.source_range = otio.opentime.TimeRange(start, duration)
+    clip.effects.extend(e.deepcopy() for e in old.effects if isinstance(e, otio.schema.TimeEffect))
     new_data.update({"takes": takes, "link_id": link_id})
     if link_id is None:
         new_data.pop("link_id")
