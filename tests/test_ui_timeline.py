@@ -556,3 +556,27 @@ def test_edits_never_recompute_a_waveform(editor, lib, tmp_path, qtbot, monkeypa
         editor.view.viewport().grab()
     wait_for_tasks()
     assert len(builds) == 1
+
+
+def test_a_2x_clip_s_trim_handle_stops_at_the_end_of_its_media(editor, lib, tmp_path):
+    # Before, the handle's limit counted the clip's length on the track as media: a 2x clip could be
+    # dragged to play twice the media its file has. The old trim tests had no sped-up clip.
+    import opentimelineio as otio
+
+    editor.insert_take(generated_take(lib, tmp_path, "fast", 2.0, 440), 0.0)
+    editor.set_snapping(False)
+    timeline = editor.timeline().deepcopy()
+    for track in timeline.tracks:  # at 2x for half a second: media 0 s .. 1 s of the 2 s take
+        clip = track[0]
+        clip.source_range = otio.opentime.TimeRange(clip.source_range.start_time,
+                                                    otio.opentime.RationalTime(12, 24).rescaled_to(
+                                                        clip.source_range.duration.rate))
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=2.0))
+    editor.set_project(editor.project_id, timeline, save_previous=False)
+    video = clip_items(editor, "V1")[0]
+    assert video.ref.speed == 2.0
+    select_only(editor, video)
+    start = editor.view.mapFromScene(video.mapToScene(QPointF(video.boundingRect().width() - 2, 30)))
+    QtBotMouse.drag(editor.view.viewport(), start, start + QPoint(round(editor.view.scale.x(1.0)), 0))
+    for track in ("V1", "A1"):  # 1 s on the track plays all 2 s of the take, and no further
+        assert clip_items(editor, track)[0].ref.duration == pytest.approx(1.0, abs=1 / 24)
