@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import opentimelineio as otio
 
 MIN_DB, MAX_DB = -60.0, 24.0
+MIN_SPEED, MAX_SPEED = 0.1, 10.0  # what an editor sets (imported timelines may carry any LinearTimeWarp)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,37 @@ def clip_speed(clip: otio.schema.Clip) -> float:
         if isinstance(effect, otio.schema.LinearTimeWarp):
             speed *= float(effect.time_scalar)
     return max(0.0, speed)
+
+
+def check_speed(speed: float) -> float:
+    """A speed an editor may set, 0.1x to 10x; ProjectError names one outside it. (Reverse and a held
+    frame are not set here: they arrive only with imported timelines.)"""
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise ProjectError(f"Speed must be between {MIN_SPEED * 100:g} % and {MAX_SPEED * 100:g} %, "
+                           f"not {speed * 100:g} %.")
+    return float(speed)
+
+
+def set_speed(clip: otio.schema.Clip, speed: float) -> None:
+    """Make `clip` (a copy not yet on a track) play its media at `speed`: its LinearTimeWarp effects (a
+    FreezeFrame is one) give way to a single LinearTimeWarp of `speed`, none at 1x, written as
+    OpenTimelineIO's EDL adapter writes an M2 speed (unnamed; effect_name "LinearTimeWarp"), so it goes
+    out to other editors and comes back as `clip_speed` reads it. Its source_range is the caller's."""
+    import opentimelineio as otio
+
+    check_speed(speed)
+    kept = [e for e in clip.effects if not isinstance(e, otio.schema.LinearTimeWarp)]
+    del clip.effects[:]
+    clip.effects.extend(kept)
+    if speed != 1.0:
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=float(speed)))
+
+
+def retimed_keys(data: dict[str, Any], factor: float) -> list[list[float]] | None:
+    """The volume keys of metadata["kinora"] (`kinora_data`) for the clip played `factor` times as long
+    (the old speed over the new one): each key stays on the moment of the media it was set on."""
+    keys = sound_props(data).volume_keys
+    return [[t * factor, db] for t, db in keys] or None
 
 
 def media_length(speed: float, length: float) -> float:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 from studio.errors import ProjectError
-from studio.project.clip_props import media_in_out
+from studio.project.clip_props import clip_speed, media_in_out
 from studio.project.operations import (
     AppendClip,
     DeleteClip,
@@ -167,17 +167,21 @@ def plan_set_clip_data(clips: Sequence[Clip], changes: dict[str, object]) -> Pla
 
 
 def plan_clip_edit(clip: Clip, partners: Sequence[Clip], changes: dict[str, object],
-                   placement: tuple[float, float, float] | None = None, overwrite: bool = False) -> Plan:
+                   placement: tuple[float, float, float] | None = None, overwrite: bool = False,
+                   speed: float | None = None) -> Plan:
     """The Inspector's Apply as one gesture: place `clip` (`placement`: start, source in, source out,
-    seconds), its linked `partners` moving and trimming by as much so picture and sound stay in sync
-    (their volume keys follow the media), then set metadata["kinora"] keys on each (`changes`: keys
-    given here count from the clip's start as it is after the placement)."""
+    seconds) and set its `speed` (a LinearTimeWarp; it keeps its media in and out, so it lasts
+    (out - in) / speed), its linked `partners` moving, trimming and changing speed with it so picture
+    and sound stay in sync (their volume keys follow the media), then set metadata["kinora"] keys on each
+    (`changes`: keys given here count from the clip's start as it is after the placement)."""
     def plan(timeline: Timeline) -> Iterator[Operation]:
         delta = None
-        if placement is not None:  # in and out count media time (at 2x, out - in is twice the length)
+        retime = speed if speed is not None and abs(speed - clip_speed(clip)) > 1e-9 else None
+        if placement is not None or retime is not None:  # in and out count media time (2x: out - in = twice its length)
             start, (media_in, media_out) = span(timeline, clip)[0], media_in_out(clip)
-            delta = (placement[0] - start, placement[1] - media_in, placement[2] - media_out)
-            if not any(abs(d) > 1e-9 for d in delta):
+            target = placement or (start, media_in, media_out)
+            delta = (target[0] - start, target[1] - media_in, target[2] - media_out)
+            if not any(abs(d) > 1e-9 for d in delta) and retime is None:
                 delta = None
         for each in [clip, *partners]:
             track, index = locate(timeline, each)
@@ -185,7 +189,7 @@ def plan_clip_edit(clip: Clip, partners: Sequence[Clip], changes: dict[str, obje
                 _check_unlocked(track)
                 media_in, media_out = media_in_out(each)
                 place = PlaceClip(track.name, index, item_range(track, index)[0] + delta[0],
-                                  media_in + delta[1], media_out + delta[2], overwrite)
+                                  media_in + delta[1], media_out + delta[2], overwrite, retime)
                 yield place
                 track, index = locate(timeline, place.placed)
             if changes:

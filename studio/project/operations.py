@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from studio.errors import ProjectError
-from studio.project.clip_props import clip_speed, rebased, track_length
+from studio.project.clip_props import clip_speed, rebased, retimed_keys, set_speed, track_length
 from studio.project.timeline import KINORA_KEY, check_index, find_track, frames, item_range, kinora_data, timeline_rate
 
 if TYPE_CHECKING:
@@ -397,13 +397,16 @@ class PlaceClip(Operation):
     (out - in) / speed on the track: clip_props.media_in_out): the Inspector's position and in/out.
     Its old place becomes a gap. It may not cover another clip unless `overwrite` (the editor's
     overwrite rule: what it covers is cut away); in must come before out, both within the media.
+    `speed` (None: as it is) sets the clip's LinearTimeWarp (clip_props.set_speed), so it lasts
+    (out - in) / speed; its volume keys stay on their moments of the media.
     """
 
     def __init__(self, track: str, index: int, time: float, source_in: float, source_out: float,
-                 overwrite: bool = False) -> None:
+                 overwrite: bool = False, speed: float | None = None) -> None:
         super().__init__()
         self.track, self.index, self.time = track, index, time
         self.source_in, self.source_out, self.overwrite = source_in, source_out, overwrite
+        self.speed = speed
         self.placed: otio.schema.Clip | None = None  # the clip as placed, once applied
 
     def _edits(self, timeline: otio.schema.Timeline) -> Iterator[Splice]:
@@ -425,9 +428,14 @@ class PlaceClip(Operation):
                 raise ProjectError(f"'{clip.name}' has media from {first.to_seconds():.3f} s to "
                                    f"{last.to_seconds():.3f} s; set in and out within it.")
         start = frames(self.time, rate)
-        length = _track_offset(clip, source_out - source_in)  # track time
+        timed = clip  # the clip at the speed it will play
+        if self.speed is not None and self.speed != clip_speed(clip):
+            timed = clip.deepcopy()
+            set_speed(timed, self.speed)
+        speed = clip_speed(timed)
+        length = _track_offset(timed, source_out - source_in)  # track time
         if length.value < 1:
-            raise ProjectError(f"'{clip.name}' at {clip_speed(clip):g}x would last less than a frame; "
+            raise ProjectError(f"'{clip.name}' at {speed:g}x would last less than a frame; "
                                "set its out point further from its in point.")
         end = start + length
         if not self.overwrite:
@@ -440,10 +448,14 @@ class PlaceClip(Operation):
                         f"'{clip.name}' would cover '{item.name}' on {track.name} ({a.to_seconds():.3f} s to "
                         f"{b.to_seconds():.3f} s); choose a free place, shorten it, or allow overwriting.")
         old_in = _at(rate, clip.trimmed_range().start_time)
-        placed = _with_range(clip, otio.opentime.TimeRange(source_in, length))
+        placed = _with_range(timed, otio.opentime.TimeRange(source_in, length))
+        if timed is not clip and kinora_data(placed).get("volume_keys"):  # a held frame's keys count as at 1x
+            data = kinora_data(placed)
+            data["volume_keys"] = retimed_keys(data, (clip_speed(clip) or 1.0) / (speed or 1.0))
+            placed.metadata[KINORA_KEY] = data
         moved = source_in - old_in  # media time; the keys count track time
-        moved = moved if clip_speed(clip) in (0.0, 1.0) else otio.opentime.RationalTime(
-            round(track_length(clip_speed(clip), moved.value)), rate)
+        moved = moved if speed in (0.0, 1.0) else otio.opentime.RationalTime(
+            round(track_length(speed, moved.value)), rate)
         _rebase_sound(placed, moved, length, head=True, tail=True)
         self.placed = placed
         yield _lift(track, self.index, rate, leave_gap=True)
