@@ -34,6 +34,7 @@ def _resolve(clip: otio.schema.Clip) -> Path:
     return Path(clip.media_reference.target_url.removeprefix("file://"))
 
 
+OVER = (9, 15)  # timeline frames where V2's clip plays over V1's
 FRAMED = (20, 32)  # timeline frames where V3's reframed clip plays
 FRAMED_BOX = (slice(16, 48), slice(32, 64))  # where it sits in a 64 x 64 frame: half size, a quarter right
 TALL = (34, 40)  # timeline frames where V4's portrait clip (no reframe of its own) plays
@@ -66,7 +67,7 @@ def _edit(folder: Path) -> otio.schema.Timeline:
     timeline = otio.schema.Timeline("agreement")
     tracks = [
         ("V1", "Video", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
-        ("V2", "Video", [_gap(9), _clip(c, 30, 0, 6)]),
+        ("V2", "Video", [_gap(OVER[0]), _clip(c, 30, 0, OVER[1] - OVER[0])]),
         ("V3", "Video", [_gap(FRAMED[0]), framed]),
         ("V4", "Video", [_gap(TALL[0]), _clip(tall, 30, 20, TALL[1] - TALL[0])]),
         ("A1", "Audio", [_clip(a, 30, 3, 14), _clip(b, 30, 0, 10), _gap(4), _clip(c, 30, 7, 12)]),
@@ -81,8 +82,22 @@ def _edit(folder: Path) -> otio.schema.Timeline:
     return timeline
 
 
-def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_path: Path) -> None:
+@pytest.mark.parametrize("speed", [None, 2.0, 0.5])
+def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_path: Path, speed) -> None:
     timeline = _edit(tmp_path)
+    sped: list[float] = []  # times inside the clip given a speed, as the Inspector sets it
+    if speed is not None:  # V1's first clip and its sound (A1) retimed; at 0.5x they cover part of the next
+        from studio.project.clip_props import clip_speed
+        from studio.project.edit_plans import plan_clip_edit
+
+        clip, sound = timeline.tracks[0][0], timeline.tracks[4][0]
+        for op in plan_clip_edit(clip, [sound], {}, None, True, speed)(timeline):
+            op.apply(timeline)
+        first = timeline.tracks[0][0]
+        assert clip_speed(first) == clip_speed(timeline.tracks[4][0]) == speed
+        length = first.duration().to_seconds()
+        assert length == pytest.approx(14 / FPS / speed)
+        sped = [length * f for f in (0.1, 0.35, 0.6, 0.9)]
     out = render_timeline(timeline, tmp_path / "edit.mp4", "source", resolve_media=_resolve, watermark=None)
     preview = TimelineSource(timeline, _resolve)
     exported = read_audio(out)
@@ -97,7 +112,7 @@ def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_pa
             # picture) against export's (V1's first), went untested.
             assert preview.size == (reader.info.width, reader.info.height) == (64, 64)
             framed_seen = tall_seen = 0
-            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 30)) + [(TALL[0] + 2.5) / FPS]:
+            for t in sorted(rng.uniform(0, preview.duration - 1e-3, 30)) + [(TALL[0] + 2.5) / FPS] + sped:
                 k = min(int(t * FPS), total - 1)  # the exported frame on screen at t
                 shown = preview.frame_at(t)  # at the project's canvas, as the Program monitor shows it
                 theirs = reader.frame_at((k + 0.5) / FPS)
@@ -113,8 +128,10 @@ def test_preview_and_export_show_the_same_frame_and_sound_at_random_times(tmp_pa
                     assert np.abs(shown.astype(int) - theirs).mean() < 12, f"t={t:.3f}"
                 else:
                     assert read_frame(shown) == read_frame(theirs), f"t={t:.3f}"
+                    if t in sped and not OVER[0] <= k < OVER[1]:  # the retimed clip: its media from in (3) at its speed
+                        assert read_frame(shown) == (3 + int(k * speed), 1), f"t={t:.3f}"
             assert framed_seen >= 3 and tall_seen >= 1
-        for t in rng.uniform(0, preview.duration - 0.05, 12):
+        for t in list(rng.uniform(0, preview.duration - 0.05, 12)) + [t - 0.025 for t in sped[1:]]:
             first = int(round(t * 48000))
             mine = preview.audio(first / 48000, (first + 2400) / 48000)[:, 0]
             theirs = exported[first:first + 2400, 0]

@@ -147,3 +147,51 @@ def test_in_and_out_of_a_sped_up_clip_show_and_set_the_media_it_plays(inspected)
     assert inspector.error.isHidden(), inspector.error.text()
     assert spans(editor, "V1")[1] == spans(editor, "A1")[1] == (2.0, 2.25, 0.0)
     assert inspector.source_out.text() == "00:00:00:12"
+
+
+def test_speed_2x_halves_the_clip_and_its_sound_in_one_undo_step(inspected):
+    from studio.project.clip_props import clip_speed
+
+    editor, inspector = inspected
+    before = editor.timeline().to_json_string()
+    select_only(editor, clip_items(editor, "V1")[0])
+    assert inspector.speed.value() == 100.0 and inspector.speed.isEnabled()
+    inspector.speed.setValue(200.0)
+    inspector.apply()
+    assert inspector.error.isHidden(), inspector.error.text()
+    # The same media (in 0, out 1 s) in half the time, picture and linked sound; the next take stays.
+    assert spans(editor, "V1") == spans(editor, "A1") == [(0.0, 0.5, 0.0), (2.0, 3.0, 0.0)]
+    assert [clip_speed(i.clip) for i in clip_items(editor, "V1") + clip_items(editor, "A1")] == [2.0, 1.0, 2.0, 1.0]
+    assert inspector.speed.value() == 200.0 and inspector.source_out.text() == "00:00:01:00"  # still on it
+    assert editor.undo_stack().count() == 3  # two inserts, one Apply
+    editor.undo_stack().undo()
+    assert editor.timeline().to_json_string() == before
+
+
+def test_a_slower_clip_that_would_cover_the_next_is_refused_unless_overwrite(inspected):
+    editor, inspector = inspected
+    before = editor.timeline().to_json_string()
+    select_only(editor, clip_items(editor, "V1")[0])
+    inspector.speed.setValue(40.0)  # 1 s of media at 40 %: 2.5 s, over the take at 2 s
+    inspector.apply()
+    assert "would cover 'second'" in inspector.error.text() and "overwriting" in inspector.error.text()
+    assert editor.timeline().to_json_string() == before
+    inspector.overwrite.setChecked(True)
+    inspector.apply()
+    assert [s[:2] for s in spans(editor, "V1")] == [s[:2] for s in spans(editor, "A1")] == [(0.0, 2.5), (2.5, 3.0)]
+
+
+def test_a_held_frame_shows_its_hold_and_offers_no_speed(inspected):
+    import opentimelineio as otio
+
+    editor, inspector = inspected
+    timeline = editor.timeline().deepcopy()
+    timeline.tracks[0][0].effects.append(otio.schema.FreezeFrame())  # as an EDL's freeze frame imports
+    editor.set_project(editor.project_id, timeline, save_previous=False)
+    select_only(editor, clip_items(editor, "V1")[0])
+    assert not inspector.speed.isEnabled() and inspector.speed.text() == "Held frame"
+    inspector.gain.setValue(-6.0)
+    inspector.apply()  # other fields still apply; the hold stays
+    assert inspector.error.isHidden() and spans(editor, "V1")[0] == (0.0, 1.0, 0.0)
+    select_only(editor, clip_items(editor, "V1")[1])
+    assert inspector.speed.isEnabled() and inspector.speed.text() == "100.0 %"

@@ -1,6 +1,6 @@
 """The Inspector's clip section: the selected timeline clip's position and source in/out (in the
-project's timecode), its sound (gain, fades, volume keyframes), the text over its picture and its
-reframe (position and scale), applied as one undoable edit."""
+project's timecode), its speed, its sound (gain, fades, volume keyframes), the text over its picture and
+its reframe (position and scale), applied as one undoable edit."""
 
 from __future__ import annotations
 
@@ -21,7 +21,16 @@ from PySide6.QtWidgets import (
 from studio.errors import ProjectError
 from studio.media.framing import FILLS, Framing
 from studio.media.text_positions import POSITIONS  # not overlay: that loads OpenCV
-from studio.project.clip_props import MAX_DB, MIN_DB, SoundProps, format_keys, make_props, parse_keys
+from studio.project.clip_props import (
+    MAX_DB,
+    MAX_SPEED,
+    MIN_DB,
+    MIN_SPEED,
+    SoundProps,
+    format_keys,
+    make_props,
+    parse_keys,
+)
 from studio.project.framing import MAX_OFFSET, MAX_SCALE, MIN_SCALE, framing_metadata, make_framing
 from studio.ui.timeline.clip_facts import ClipEdit, ClipFacts
 from studio.ui.timeline.timescale import parse_timecode, timecode
@@ -42,6 +51,9 @@ class ClipInspector(QGroupBox):
         self.start = QLineEdit(placeholderText="HH:MM:SS:FF")
         self.source_in = QLineEdit(placeholderText="HH:MM:SS:FF")
         self.source_out = QLineEdit(placeholderText="HH:MM:SS:FF")
+        self.speed = QDoubleSpinBox(suffix=" %", decimals=1, singleStep=10.0)
+        self.speed.setRange(MIN_SPEED * 100, MAX_SPEED * 100)
+        self._shown_speed = 100.0  # the spin's value for the clip's speed, as shown (rounded to its decimals)
         self.media = QLabel(wordWrap=True, objectName="hint")
         self.overwrite = QCheckBox("Cover clips in the way (overwrite)")
         self.gain = self._db_spin()
@@ -68,6 +80,8 @@ class ClipInspector(QGroupBox):
         self.start.setToolTip("Where the clip starts on its track (HH:MM:SS:FF, or seconds)")
         self.source_in.setToolTip("The first frame of its media it shows (HH:MM:SS:FF, or seconds)")
         self.source_out.setToolTip("Where in its media it ends (HH:MM:SS:FF, or seconds)")
+        self.speed.setToolTip("How fast it plays its media, picture and sound (pitch follows): at 200 % its In "
+                              "to Out takes half the time on the track; In stays")
         self.reframe.currentIndexChanged.connect(self._reframe_mode_changed)
         self.error = QLabel(wordWrap=True, objectName="clipError")
         self.error.setStyleSheet("color: #f2a64e;")
@@ -79,6 +93,7 @@ class ClipInspector(QGroupBox):
         form.addRow("Start", self.start)
         form.addRow("In", self.source_in)
         form.addRow("Out", self.source_out)
+        form.addRow("Speed", self.speed)
         form.addRow("", self.media)
         form.addRow("", self.overwrite)
         form.addRow("Gain", self.gain)
@@ -136,6 +151,11 @@ class ClipInspector(QGroupBox):
         self.source_in.setText(tc(facts.source_in))
         self.source_out.setText(tc(facts.source_out))
         self.media.setText(f"Media {tc(facts.media[0])} – {tc(facts.media[1])}" if facts.media else "")
+        # A held frame (an imported FreezeFrame) has no speed to set here: shown, not editable.
+        self.speed.setSpecialValueText("Held frame" if facts.speed <= 0 else "")
+        self.speed.setValue(facts.speed * 100 if facts.speed > 0 else self.speed.minimum())
+        self.speed.setEnabled(facts.speed > 0)
+        self._shown_speed = self.speed.value()
         self.overwrite.setChecked(False)
         self.gain.setValue(facts.sound.gain_db)
         self.fade_in.setValue(facts.sound.fade_in_s)
@@ -181,6 +201,12 @@ class ClipInspector(QGroupBox):
                              f"({self.source_in.text().strip()}).")
         return start, source_in, source_out
 
+    def new_speed(self) -> float | None:
+        """The speed as entered (1.0 is normal); None where it is as shown."""
+        if not self.speed.isEnabled() or self.speed.value() == self._shown_speed:
+            return None
+        return self.speed.value() / 100
+
     def framing(self) -> Framing | None:
         """The reframe as entered (None: the project's framing, whole over a blurred fill); ProjectError names a value out of range."""
         if self.reframe.currentData() != "custom":
@@ -210,7 +236,7 @@ class ClipInspector(QGroupBox):
         shown = (self._metadata(facts.sound, facts.text, facts.text_position, facts.framing)
                  if facts is not None else {})
         changes = {key: value for key, value in entered.items() if shown.get(key, None) != value}
-        self.apply_requested.emit(ClipEdit(changes, placement, self.overwrite.isChecked()))
+        self.apply_requested.emit(ClipEdit(changes, placement, self.overwrite.isChecked(), self.new_speed()))
 
     @staticmethod
     def _metadata(sound: SoundProps, text: str, text_position: str, framing: Framing | None) -> dict[str, object]:

@@ -27,13 +27,16 @@ class ClipFacts:
     text_position: str = "bottom"
     media: tuple[float, float] | None = None  # the media's own span (seconds), where known
     framing: Framing | None = None  # its own reframe; None: the project's framing
+    speed: float = 1.0  # media seconds per track second (LinearTimeWarp); 0: a held frame
 
 
 @dataclass(frozen=True)
 class ClipEdit:
     """One Apply of the Inspector: metadata["kinora"] changes (None removes a key) and, where the creator
-    changed them, the clip's new start, source in and out (seconds); `overwrite` lets it cover clips."""
+    changed them, the clip's new start, source in and out (seconds) and speed (it keeps its media in and
+    out, so it lasts (out - in) / speed); `overwrite` lets it cover clips."""
 
     changes: dict[str, Any] = field(default_factory=dict)
     placement: tuple[float, float, float] | None = None
     overwrite: bool = False
+    speed: float | None = None

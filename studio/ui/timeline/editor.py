@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidge
 
 from studio.errors import KinoraError, ProjectError
 from studio.project import edit_plans as edits
-from studio.project.clip_props import media_in_out, sound_props
+from studio.project.clip_props import clip_speed, media_in_out, sound_props
 from studio.project.framing import clip_framing
 from studio.project.offline import deleted_take_changes, offline_reason
 from studio.project.timeline import (
@@ -501,12 +501,13 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         return ClipFacts(clip.name, self.document.timeline.tracks[item.ref.track_index].name, item.ref.start,
                          item.ref.end, source_in, source_out,
                          self.ruler.fps, sound_props(kinora_data(audio)), offline_reason(clip),
-                         str(data.get("text") or ""), str(data.get("text_position") or "bottom"), media, framing)
+                         str(data.get("text") or ""), str(data.get("text_position") or "bottom"), media, framing,
+                         clip_speed(clip))
 
     def set_selected_properties(self, edit: ClipEdit) -> bool:
         """Apply the Inspector's `ClipEdit` as one undoable edit: its metadata["kinora"] changes (sound,
         text, reframe; None removes a key) on the selected clips and their linked partners, and its
-        placement (start, source in, out) to the selected clip, its linked partners following.
+        placement (start, source in, out) and speed to the selected clip, its linked partners following.
 
         A refusal (it would cover another clip, in after out, ...) changes nothing and is said through
         `clipEditRefused` (the Inspector shows it) as well as `errorOccurred`.
@@ -515,8 +516,8 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         if not selected:
             self.clipEditRefused.emit("Select a clip on the timeline first.")
             return False
-        if edit.placement is not None and len(selected) > 1:
-            self.clipEditRefused.emit("Select one clip to change its position or in and out.")
+        if (edit.placement is not None or edit.speed is not None) and len(selected) > 1:
+            self.clipEditRefused.emit("Select one clip to change its position, in and out or speed.")
             return False
         primary = selected[0]
         partners = [i.clip for i in self.view.items_linked_to(selected) if i is not primary]
@@ -525,7 +526,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         try:
             done = self.document.edit("Clip properties",
                                       edits.plan_clip_edit(primary.clip, partners, edit.changes, edit.placement,
-                                                           edit.overwrite))
+                                                           edit.overwrite, edit.speed))
         except KinoraError as exc:
             self.clipEditRefused.emit(str(exc))
             self.errorOccurred.emit(str(exc))

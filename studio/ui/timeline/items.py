@@ -131,6 +131,8 @@ class ClipItem(QGraphicsItem):
         label = self.title if self.media else f"{self.title} (offline)"
         if kinora_data(self.clip).get("takes"):
             label += f"  [{len(kinora_data(self.clip)['takes'])} takes]"
+        if self.ref.speed != 1.0:  # a retimed clip says so, as other editors mark it
+            label += f"  ({self.ref.speed * 100:.0f} %)" if self.ref.speed > 0 else "  (held)"
         painter.drawText(QRectF(x_text, 0, max(0.0, self._width - x_text - 4), LABEL_H),
                          Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
         if self.isSelected() and not self.locked:
