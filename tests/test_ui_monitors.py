@@ -4,6 +4,9 @@ on the active monitor. Offscreen, tiny one-colour clips, the silent wall clock w
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -225,3 +228,48 @@ def test_source_in_and_out_put_only_that_part_of_the_take_on_the_timeline(qtbot,
     assert monitors.source_marks == (None, 0.875)
     monitors.play_take(describe_take(lib, lib.take(light)))  # marks belong to the take they were set on
     assert monitors.source_marks == (None, None)
+
+
+def files_held_open(path) -> list[str]:
+    """What this process holds open at `path` (Linux: /proc/self/fd; a deleted file reads "path (deleted)")."""
+    held = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith(str(path)):
+            held.append(target)
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads open files from /proc")
+def test_deleting_the_take_shown_in_source_unloads_it(qtbot, window, lib):
+    # Before, Source kept playing the deleted take from its still-open file, and A/V/B could put it back.
+    dark, _light = window.test_takes
+    path = describe_take(lib, lib.take(dark)).media_path
+    monitors = window.monitors
+    monitors.play_take(describe_take(lib, lib.take(dark)))
+    source = monitors.source
+    qtbot.waitUntil(lambda: source.player.playing and near(shade_of(source), 40), timeout=WAIT_MS)
+    assert files_held_open(path)
+    report = lib.delete_take(dark)  # what the library panel does on a worker thread, then it tells the window
+    assert report.file_deleted
+    window.library_panel.take_deleted.emit(report)
+    assert not source.player.playing and source.player.source is None and source.current_image() is None
+    assert f"Take {dark} was deleted" in source.surface.placeholder
+    assert monitors.source_take is None
+    qtbot.waitUntil(lambda: not files_held_open(path), timeout=WAIT_MS)  # the decode thread closed it
+    qtbot.wait(200)
+    assert source.player.current_frame() is None and not source.player.playing  # nothing comes back
+    window.actions["source.insert"].trigger()
+    assert any("Source monitor first" in text for text, error in window.messages if error)
+
+
+def test_deleting_another_take_leaves_source_playing(qtbot, window, lib):
+    dark, light = window.test_takes
+    window.monitors.play_take(describe_take(lib, lib.take(dark)))
+    source = window.monitors.source
+    qtbot.waitUntil(lambda: source.player.playing, timeout=WAIT_MS)
+    window.library_panel.take_deleted.emit(lib.delete_take(light))
+    assert source.player.playing and window.monitors.source_take == dark

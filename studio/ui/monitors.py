@@ -81,6 +81,7 @@ class Monitors(QObject):
         self._follow_timer.timeout.connect(self._reload_program)
         self.source_take: int | None = None  # the library take Source shows (None: a file, or nothing)
         self.source_marks: tuple[float | None, float | None] = (None, None)  # In, Out (seconds into the take)
+        self._play_source_when_loaded = False  # play_file plays the file once it is loaded
         self._marks_label = QLabel(self.source, objectName="sourceMarks")  # under the picture, while marked
         self._marks_label.setContentsMargins(6, 2, 6, 2)
         self._marks_label.hide()
@@ -96,6 +97,8 @@ class Monitors(QObject):
             player.playingChanged.connect(lambda playing, kind=kind: self._playing_changed(kind, playing))
             for name in ("loop", "stats"):  # the menu's check marks follow the active monitor's
                 player.transport_actions_by_name()[name].toggled.connect(lambda _on, kind=kind: self._sync_checks(kind))
+        self.source.sourceLoaded.connect(self._source_loaded)
+        self.source.loadFailed.connect(self._source_load_failed)
         self.program.sourceLoaded.connect(self._program_loaded)
         self.program.loadFailed.connect(lambda _text: self._after_program_load.clear())  # nothing waits forever
         # Program and the timeline share one clock: the playhead follows Program, and a ruler click or a
@@ -186,14 +189,27 @@ class Monitors(QObject):
         self._set_source_marks(None, None)  # marks belong to the take they were set on
         self.activate(Monitor.SOURCE)
         self.shown.emit(str(Monitor.SOURCE))
-        source = self.source
+        self.source.surface.placeholder = SOURCE_PLACEHOLDER
+        self._play_source_when_loaded = True
+        self.source.load_file(path)
 
-        def start() -> None:
-            source.sourceLoaded.disconnect(start)
-            source.play()
+    def _source_loaded(self) -> None:
+        if self._play_source_when_loaded:
+            self._play_source_when_loaded = False
+            self.source.play()
 
-        source.sourceLoaded.connect(start)
-        source.load_file(path)
+    def _source_load_failed(self, _text: str) -> None:
+        self._play_source_when_loaded = False  # a later load is not played by surprise
+
+    def take_deleted(self, take_id: int) -> None:
+        """Take `take_id` left the library: if Source shows it, Source stops, lets go of its file and says so
+        (the take can no longer go onto the timeline)."""
+        if self.source_take != take_id:
+            return
+        self.source_take = None
+        self._play_source_when_loaded = False
+        self._set_source_marks(None, None)
+        self.source.unload(f"Take {take_id} was deleted from the library.\n{SOURCE_PLACEHOLDER}")
 
     # -- Program: the edit ----------------------------------------------------------------------
 

@@ -332,6 +332,24 @@ class PreviewPlayer(QWidget):
         self._timer.start()
         self.sourceLoaded.emit()
 
+    def unload(self, placeholder: str) -> None:
+        """Show nothing but `placeholder`: playback stops, a load on its way is dropped, and the source is
+        closed, so its file is no longer held (e.g. its take was deleted)."""
+        self._load_token += 1
+        self._timer.stop()
+        if self._player is not None:
+            self._player.load(None)
+        self._shown = None
+        self.surface.placeholder = placeholder
+        self.surface.set_image(None)
+        self.transport.scrub.blockSignals(True)
+        self.transport.scrub.setRange(0, 0)
+        self.transport.scrub.blockSignals(False)
+        self._set_notice(None)
+        if self._player is not None:
+            self._on_position(0.0)
+            self._playing_changed()
+
     def decode_size_for(self, source_size: tuple[int, int]) -> tuple[int, int] | None:
         """The (width, height) to decode at for the surface's current size; None to keep the native size."""
         ratio = self.surface.devicePixelRatioF()
