@@ -12,6 +12,8 @@
 - In Source, I and O mark the part of the take to use (Out includes the frame on screen) and A, V, B (or
   the Playback menu) append that part to the edit, insert it at the playhead or overwrite from there, as
   Shotcut does; without marks the whole take goes on. Program's In/Out are the timeline's own marks.
+  Dragging Source's picture onto the timeline drops that part where it lands, through the same drop
+  path as a drag from the library (insertion marker, snapping, Alt to overwrite).
 
 The window creates one `Monitors`, puts `source` and `program` in docks, and connects `message` and
 `shown`; everything about playback lives here.
@@ -24,13 +26,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
 from studio.project.timeline import duration_seconds
 from studio.ui import keymap
 from studio.ui.actions import make_action, user_bindings
+from studio.ui.library.model import encode_take_ids
 from studio.ui.player import PreviewPlayer
 from studio.ui.tasks import run_async
 from studio.ui.timeline.timescale import timecode
@@ -74,6 +77,7 @@ class Monitors(QObject):
         self.program.setObjectName("programMonitor")
         self.source.surface.placeholder = SOURCE_PLACEHOLDER
         self.program.surface.placeholder = PROGRAM_PLACEHOLDER
+        self.source.surface.drag_data = self.source_drag_data  # drag the take onto the timeline
         self.active = Monitor.PROGRAM
         self._after_program_load: list[Callable[[], None]] = []
         self._program_project: int | None = None  # the project whose edit Program shows
@@ -348,7 +352,7 @@ class Monitors(QObject):
         fps = self.source.player.fps
         start, end = mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration
         self._marks_label.setText(f"In {timecode(start, fps)}   Out {timecode(end - 1 / fps, fps)}   "
-                                  f"({end - start:.2f} s go onto the timeline with A, V or B)")
+                                  f"({end - start:.2f} s go onto the timeline with A, V, B or a drag)")
         self._marks_label.show()
 
     def put_source_take(self, where: str) -> None:
@@ -359,11 +363,21 @@ class Monitors(QObject):
             return
         timeline = self.timeline.timeline()
         at = duration_seconds(timeline) if where == "end" and timeline is not None else self.timeline.playhead()
+        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite", span=self._source_span())
+
+    def _source_span(self) -> tuple[float, float] | None:
+        """The part of the Source take between its marks (seconds), or None for all of it."""
         mark_in, mark_out = self.source_marks
-        span = None
-        if mark_in is not None or mark_out is not None:
-            span = (mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration)
-        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite", span=span)
+        if mark_in is None and mark_out is None:
+            return None
+        return mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration
+
+    def source_drag_data(self) -> QMimeData | None:
+        """What dragging Source's picture carries: the take with its In/Out part, as a library drag carries
+        takes, so the timeline's one drop path (marker, snapping, Alt to overwrite) places it."""
+        if self.source_take is None:
+            return None
+        return encode_take_ids([self.source_take], self._source_span())
 
     def _check_on_active(self, name: str, on: bool) -> None:
         self.active_player().transport_actions_by_name()[name].setChecked(on)
