@@ -186,3 +186,29 @@ def test_a_device_closed_while_it_opens_is_released_by_its_opener() -> None:
     gate.set()
     asking.join(10)
     assert opener.closed == 1 and not device.opened and len(failures) == 1
+
+
+def test_the_source_and_program_monitors_share_one_sound_card_opened_once_on_a_worker(qtbot, monkeypatch, lib,
+                                                                                    tmp_path) -> None:
+    # Before, each monitor opened an output stream of its own: on bare ALSA the second one got no device and
+    # played silently with the no-device notice.
+    opener = CountingOpener()
+    monkeypatch.setattr(audio_module, "open_audio_sink", opener)
+    window = open_window(qtbot, lib, start_engine=False)
+    monitors = window.monitors
+    try:
+        qtbot.waitUntil(lambda: monitors.source.audio.opened and monitors.program.audio.opened, timeout=WAIT_MS)
+        clip = write_test_clip(tmp_path / "take.mp4", 6)
+        for player in (monitors.source, monitors.program):
+            with qtbot.waitSignal(player.sourceLoaded, timeout=WAIT_MS):
+                player.load_file(clip)
+        assert len(opener.threads) == 1 and opener.threads[0] is not threading.main_thread()
+        monitors.source.play()
+        monitors.program.play()  # one plays at a time, as before: Program's start pauses Source
+        assert monitors.program.player.playing and not monitors.source.player.playing
+        qtbot.waitUntil(lambda: monitors.program.player.clock_running, timeout=WAIT_MS)
+        monitors.source.shutdown()  # one monitor closing leaves the device to the other
+        assert opener.closed == 0 and monitors.program.player.playing
+    finally:
+        window.shutdown()
+    assert opener.closed == 1

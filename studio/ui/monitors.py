@@ -8,7 +8,8 @@
 - The transport keys (Space, J/K/L, Home/End, arrows) act on the monitor that has the focus, and on
   Program when the timeline has it (the timeline's own `timeline.*` actions). The Playback menu acts
   on the *active* monitor: the one that last had the focus or last started playing.
-- One plays at a time: starting one pauses the other (each player has its own clock and sound).
+- One plays at a time: starting one pauses the other. Both play through one sound card (one output
+  stream, opened once), each player with its own handle on it.
 - In Source, I and O mark the part of the take to use (Out includes the frame on screen) and A, V, B (or
   the Playback menu) append that part to the edit, insert it at the playhead or overwrite from there, as
   Shotcut does; without marks the whole take goes on. Program's In/Out are the timeline's own marks.
@@ -35,6 +36,7 @@ from studio.ui import keymap
 from studio.ui.actions import make_action, user_bindings
 from studio.ui.library.model import encode_take_ids
 from studio.ui.player import PreviewPlayer
+from studio.ui.player.audio_device import AudioDevice
 from studio.ui.tasks import run_async
 from studio.ui.timeline.timescale import timecode
 
@@ -71,8 +73,11 @@ class Monitors(QObject):
         super().__init__(parent)
         self.lib = lib
         self.timeline = timeline
-        self.source = PreviewPlayer()  # each opens the sound card, or plays silently with a notice
-        self.program = PreviewPlayer()
+        # One sound card for both (opened on a worker after the first frame; silent with a notice without one):
+        # a second stream may not open at all on bare ALSA, and only one monitor plays at a time.
+        self.audio = AudioDevice()
+        self.source = PreviewPlayer(audio=self.audio)
+        self.program = PreviewPlayer(audio=self.audio)
         self.source.setObjectName("sourceMonitor")
         self.program.setObjectName("programMonitor")
         self.source.surface.placeholder = SOURCE_PLACEHOLDER
@@ -114,6 +119,7 @@ class Monitors(QObject):
         app = QApplication.instance()
         if app is not None:
             app.focusChanged.connect(self._focus_changed)
+            app.aboutToQuit.connect(self.shutdown)  # the players stop themselves; the sound card is ours
 
     # -- the two players ------------------------------------------------------------------------
 
@@ -397,7 +403,8 @@ class Monitors(QObject):
             menu_action.blockSignals(False)
 
     def shutdown(self) -> None:
-        """Stop both players and release their audio devices (idempotent)."""
+        """Stop both players and release the sound card (idempotent)."""
         self._follow_timer.stop()
         self.source.shutdown()
         self.program.shutdown()
+        self.audio.close()
