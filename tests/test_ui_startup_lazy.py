@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playback_media import write_test_clip
+from PySide6.QtCore import QObject
 from window_helpers import open_window, probe_fresh_process, tiny_recipe
 
 from studio.playback import SILENT_NOTICE, WallClockSink
@@ -211,4 +212,22 @@ def test_the_source_and_program_monitors_share_one_sound_card_opened_once_on_a_w
         assert opener.closed == 0 and monitors.program.player.playing
     finally:
         window.shutdown()
+    assert opener.closed == 1
+
+
+def test_players_asking_for_one_device_get_one_open_and_a_sink_each(qtbot) -> None:
+    gate = threading.Event()
+    opener = CountingOpener(gate)
+    device = AudioDevice(opener)
+    got: list[tuple[str, object]] = []
+    first, second = QObject(), QObject()
+    device.open_soon(lambda sink: got.append(("first", sink)), first)
+    device.open_soon(lambda sink: got.append(("second", sink)), second)  # waits for the same open
+    qtbot.waitUntil(lambda: len(opener.threads) == 1, timeout=WAIT_MS)
+    gate.set()
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=WAIT_MS)
+    assert [who for who, _sink in got] == ["first", "second"] and got[0][1] is not got[1][1]
+    device.open_soon(lambda sink: got.append(("late", sink)), first)  # already open: handed out at once
+    assert [who for who, _sink in got][-1] == "late" and len(opener.threads) == 1
+    device.close()
     assert opener.closed == 1

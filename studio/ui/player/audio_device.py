@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject
 
 from studio.ui.tasks import run_async
@@ -42,6 +43,8 @@ class AudioDevice:
         self._lock = threading.Lock()
         self._claimed = False  # someone is opening (or has opened) the device
         self._closed = False
+        self._requested = False  # open_soon has started a worker
+        self._waiting: list[tuple[Callable[[Sink], None], QObject]] = []  # open_soon's callers (GUI thread)
         self._done = threading.Event()
         self._shared: SharedSink | None = None
         self._error: BaseException | None = None
@@ -51,14 +54,23 @@ class AudioDevice:
         return self._shared is not None
 
     def open_soon(self, on_open: Callable[[Sink], None], receiver: QObject) -> None:
-        """Open the device on a worker thread (unless someone already is); `on_open(sink)` runs on the GUI
-        thread after, with a sink of the caller's own on the device (not once closed)."""
+        """Open the device on a worker thread (the first call starts that); `on_open(sink)` runs on the GUI
+        thread once it is open, with a sink of the caller's own on it (not once closed, nor once `receiver`
+        is deleted). Call on the GUI thread; later callers wait for the same open, no worker waits for it."""
+        self._waiting.append((on_open, receiver))
+        if self._shared is not None:
+            self._hand_out(self._shared)
+        elif not self._requested:
+            self._requested = True
+            run_async(self._open_or_wait, self._hand_out)
 
-        def opened(shared: SharedSink | None) -> None:
-            if shared is not None and not self._closed:
+    def _hand_out(self, shared: SharedSink | None) -> None:
+        waiting, self._waiting = self._waiting, []
+        if shared is None or self._closed:
+            return
+        for on_open, receiver in waiting:
+            if shiboken6.isValid(receiver):
                 on_open(shared.handle())
-
-        run_async(self._open_or_wait, opened, receiver=receiver)
 
     def sink(self) -> Sink:
         """A sink of the caller's own on the device: opened on this thread if nobody has started to, else
