@@ -13,6 +13,7 @@ from playback_media import FPS, painted_frames, tone, wait_until
 
 from studio.playback import SILENT_NOTICE, ArraySource, Player, SoundDeviceSink, WallClockSink, open_audio_sink
 from studio.playback.audio_feed import AudioFeeder
+from studio.playback.shared_sink import SharedSink
 
 
 def test_no_output_device_falls_back_to_a_silent_wall_clock(monkeypatch):
@@ -184,3 +185,68 @@ def test_a_late_feeder_costs_silence_not_sync():
         assert feeder.pull(1000).all()
     finally:
         feeder.close()
+
+
+def heard_next(stream: FakeStream, player: Player, blocks: int = 2) -> np.ndarray:
+    """What the device plays over the next `blocks` callbacks of 1024 frames, fed by `player`."""
+    for _ in range(blocks):
+        wait_until(lambda: player._feeder.buffered_frames() >= 1024)
+        stream.deliver()
+    return np.concatenate(stream.heard[-blocks:])
+
+
+def test_two_players_share_one_device_and_the_idle_one_never_stops_the_sound(device):
+    # The Source and Program monitors used to open a device each (bare ALSA gave the second one silence);
+    # sharing one naively would let the idle player's load, seek or pause stop the other's sound.
+    sink, stream = device
+    shared = SharedSink(sink)
+    low, high = tone(24, hz=220.0), tone(24, hz=660.0)
+    source, program = Player(shared.handle()), Player(shared.handle())
+    try:
+        source.load(ArraySource(painted_frames(24), FPS, low))
+        program.load(ArraySource(painted_frames(24), FPS, high))
+        program.play()
+        wait_until(lambda: program.current_frame() is not None and program.clock_running)
+        first = heard_next(stream, program)
+        source.load(ArraySource(painted_frames(24), FPS, low))  # the idle player: load, seek, pause
+        source.seek(0.5)
+        source.pause()
+        np.testing.assert_array_equal(np.concatenate([first, heard_next(stream, program)]), high[: 4 * 1024])
+        assert program.position > 0.0 and source.position == 0.5
+        program.pause()  # the other one plays now (the monitors pause one before the other starts)
+        held = program.position
+        source.play()
+        wait_until(lambda: source.current_frame() is not None and source.clock_running)
+        np.testing.assert_array_equal(heard_next(stream, source), low[24000 : 24000 + 2 * 1024])
+        assert program.position == held and not program.playing
+    finally:
+        source.close()
+        program.close()
+
+
+def test_a_handle_whose_run_was_taken_holds_its_clock_and_grains_wait_for_silence(device):
+    sink, stream = device
+    shared = SharedSink(sink)
+    one, two = shared.handle(), shared.handle()
+    assert (one.rate, one.has_audio, one.notice) == (sink.rate, True, None)
+    one.start(lambda n: np.full((n, 2), 0.25, np.float32))
+    for _ in range(5):
+        stream.deliver(4800)
+    held = one.elapsed()
+    assert held > 0.0
+    two.play_grain(np.ones((512, 2), np.float32))  # a scrub in the idle player: not over the sound playing
+    stream.deliver(1024)
+    assert (stream.heard[-1] == 0.25).all()
+    two.start(lambda n: np.full((n, 2), 0.5, np.float32))  # takes the device
+    taken_at = one.elapsed()
+    assert taken_at >= held
+    stream.deliver(4800)
+    stream.deliver(4800)
+    assert one.elapsed() == taken_at and two.elapsed() > 0.0 and (stream.heard[-1] == 0.5).all()
+    one.stop()  # not playing: leaves the device alone
+    stream.deliver(1024)
+    assert (stream.heard[-1] == 0.5).all()
+    two.close()  # a handle's close ends its run, not the device
+    one.play_grain(np.ones((512, 2), np.float32))
+    stream.deliver(1024)
+    assert stream.heard[-1][:512].all() and not stream.heard[-1][512:].any()

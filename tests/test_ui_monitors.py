@@ -4,15 +4,21 @@ on the active monitor. Offscreen, tiny one-colour clips, the silent wall clock w
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from window_helpers import open_window, tiny_recipe
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+from window_helpers import drop_on_track, open_window, tiny_recipe
 
 from studio.media.encode import write_clip
 from studio.project.timeline import kinora_data
 from studio.ui.library.query import describe_take
 from studio.ui.monitors import Monitor
+from studio.ui.player import video_surface
 from studio.ui.tasks import wait_for_tasks
 
 WAIT_MS = 30_000
@@ -225,3 +231,120 @@ def test_source_in_and_out_put_only_that_part_of_the_take_on_the_timeline(qtbot,
     assert monitors.source_marks == (None, 0.875)
     monitors.play_take(describe_take(lib, lib.take(light)))  # marks belong to the take they were set on
     assert monitors.source_marks == (None, None)
+
+
+def files_held_open(path) -> list[str]:
+    """What this process holds open at `path` (Linux: /proc/self/fd; a deleted file reads "path (deleted)")."""
+    held = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith(str(path)):
+            held.append(target)
+    return held
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads open files from /proc")
+def test_deleting_the_take_shown_in_source_unloads_it(qtbot, window, lib):
+    # Before, Source kept playing the deleted take from its still-open file, and A/V/B could put it back.
+    dark, _light = window.test_takes
+    path = describe_take(lib, lib.take(dark)).media_path
+    monitors = window.monitors
+    monitors.play_take(describe_take(lib, lib.take(dark)))
+    source = monitors.source
+    qtbot.waitUntil(lambda: source.player.playing and near(shade_of(source), 40), timeout=WAIT_MS)
+    assert files_held_open(path)
+    report = lib.delete_take(dark)  # what the library panel does on a worker thread, then it tells the window
+    assert report.file_deleted
+    window.library_panel.take_deleted.emit(report)
+    assert not source.player.playing and source.player.source is None and source.current_image() is None
+    assert f"Take {dark} was deleted" in source.surface.placeholder
+    assert monitors.source_take is None
+    qtbot.waitUntil(lambda: not files_held_open(path), timeout=WAIT_MS)  # the decode thread closed it
+    qtbot.wait(200)
+    assert source.player.current_frame() is None and not source.player.playing  # nothing comes back
+    window.actions["source.insert"].trigger()
+    assert any("Source monitor first" in text for text, error in window.messages if error)
+
+
+def test_deleting_another_take_leaves_source_playing(qtbot, window, lib):
+    dark, light = window.test_takes
+    window.monitors.play_take(describe_take(lib, lib.take(dark)))
+    source = window.monitors.source
+    qtbot.waitUntil(lambda: source.player.playing, timeout=WAIT_MS)
+    window.library_panel.take_deleted.emit(lib.delete_take(light))
+    assert source.player.playing and window.monitors.source_take == dark
+
+
+class RecordedDrag:
+    """Stands in for QDrag (whose exec() waits for a real pointer): keeps what a drag started with."""
+
+    started: list[RecordedDrag] = []
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self.mime = None
+        self.pixmap = None
+
+    def setMimeData(self, mime) -> None:
+        self.mime = mime
+
+    def setPixmap(self, pixmap) -> None:
+        self.pixmap = pixmap
+
+    def setHotSpot(self, _point) -> None:
+        pass
+
+    def exec(self, action):
+        RecordedDrag.started.append(self)
+        return action
+
+
+def drag_picture(widget) -> None:
+    """Press on the middle of `widget` and move 40 px with the button held, as a hand starts a drag."""
+    middle = QPointF(widget.width() / 2, widget.height() / 2)
+    for kind, pos, buttons in ((QMouseEvent.Type.MouseButtonPress, middle, Qt.MouseButton.LeftButton),
+                               (QMouseEvent.Type.MouseMove, middle + QPointF(40, 0), Qt.MouseButton.LeftButton),
+                               (QMouseEvent.Type.MouseButtonRelease, middle + QPointF(40, 0), Qt.MouseButton.NoButton)):
+        QApplication.sendEvent(widget, QMouseEvent(kind, pos, QPointF(widget.mapToGlobal(pos.toPoint())),
+                                                   Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier))
+
+
+def test_dragging_the_source_picture_onto_the_timeline_drops_its_marked_part_where_it_lands(
+        qtbot, window, lib, monkeypatch):
+    # Before, Source's take reached the timeline only through A/V/B at the playhead: its picture did not drag.
+    monkeypatch.setattr(video_surface, "QDrag", RecordedDrag)
+    RecordedDrag.started = []
+    dark, light = window.test_takes
+    assert window.timeline.insert_take(light, 0.0)
+    monitors = window.monitors
+    source = monitors.source
+    drag_picture(source.surface)
+    assert RecordedDrag.started == []  # nothing in Source: nothing to drag
+    monitors.play_take(describe_take(lib, lib.take(dark)))
+    qtbot.waitUntil(lambda: source.player.playing and source.current_image() is not None, timeout=WAIT_MS)
+    source.pause()
+    source.setFocus()
+    source.seek(0.25)
+    qtbot.keyClick(source, Qt.Key.Key_I)
+    source.seek(0.75)
+    qtbot.keyClick(source, Qt.Key.Key_O)  # frames 2..6: 0.625 s
+    drag_picture(source.surface)
+    assert len(RecordedDrag.started) == 1
+    drag = RecordedDrag.started[0]
+    assert drag.source is source.surface and drag.pixmap is not None and not drag.pixmap.isNull()
+    # Released past the light take's end: the timeline's own drop path places it there (it snaps to the end).
+    drop_on_track(window.timeline.view, drag.mime, 1.02, "V1")
+    qtbot.waitUntil(lambda: video_layout(window) == [(light, 0.0, 1.0), (dark, 1.0, 1.625)], timeout=WAIT_MS)
+    placed = window.timeline.timeline().video_tracks()[0].find_clips()[1]
+    assert placed.source_range.start_time.to_seconds() == 0.25
+    # With Alt held the drop overwrites: the part covers the start of the light take and nothing moves.
+    drop_on_track(window.timeline.view, drag.mime, 0.0, "V1", Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: video_layout(window) == [(dark, 0.0, 0.625), (light, 0.625, 1.0), (dark, 1.0, 1.625)],
+                    timeout=WAIT_MS)
+    qtbot.keyClick(source, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)  # no marks: the whole take drags
+    drag_picture(source.surface)
+    drop_on_track(window.timeline.view, RecordedDrag.started[-1].mime, 1.625, "V1")
+    qtbot.waitUntil(lambda: video_layout(window)[-1] == (dark, 1.625, 2.625), timeout=WAIT_MS)

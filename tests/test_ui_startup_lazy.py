@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playback_media import write_test_clip
+from PySide6.QtCore import QObject
 from window_helpers import open_window, probe_fresh_process, tiny_recipe
 
 from studio.playback import SILENT_NOTICE, WallClockSink
@@ -186,3 +187,47 @@ def test_a_device_closed_while_it_opens_is_released_by_its_opener() -> None:
     gate.set()
     asking.join(10)
     assert opener.closed == 1 and not device.opened and len(failures) == 1
+
+
+def test_the_source_and_program_monitors_share_one_sound_card_opened_once_on_a_worker(qtbot, monkeypatch, lib,
+                                                                                    tmp_path) -> None:
+    # Before, each monitor opened an output stream of its own: on bare ALSA the second one got no device and
+    # played silently with the no-device notice.
+    opener = CountingOpener()
+    monkeypatch.setattr(audio_module, "open_audio_sink", opener)
+    window = open_window(qtbot, lib, start_engine=False)
+    monitors = window.monitors
+    try:
+        qtbot.waitUntil(lambda: monitors.source.audio.opened and monitors.program.audio.opened, timeout=WAIT_MS)
+        clip = write_test_clip(tmp_path / "take.mp4", 6)
+        for player in (monitors.source, monitors.program):
+            with qtbot.waitSignal(player.sourceLoaded, timeout=WAIT_MS):
+                player.load_file(clip)
+        assert len(opener.threads) == 1 and opener.threads[0] is not threading.main_thread()
+        monitors.source.play()
+        monitors.program.play()  # one plays at a time, as before: Program's start pauses Source
+        assert monitors.program.player.playing and not monitors.source.player.playing
+        qtbot.waitUntil(lambda: monitors.program.player.clock_running, timeout=WAIT_MS)
+        monitors.source.shutdown()  # one monitor closing leaves the device to the other
+        assert opener.closed == 0 and monitors.program.player.playing
+    finally:
+        window.shutdown()
+    assert opener.closed == 1
+
+
+def test_players_asking_for_one_device_get_one_open_and_a_sink_each(qtbot) -> None:
+    gate = threading.Event()
+    opener = CountingOpener(gate)
+    device = AudioDevice(opener)
+    got: list[tuple[str, object]] = []
+    first, second = QObject(), QObject()
+    device.open_soon(lambda sink: got.append(("first", sink)), first)
+    device.open_soon(lambda sink: got.append(("second", sink)), second)  # waits for the same open
+    qtbot.waitUntil(lambda: len(opener.threads) == 1, timeout=WAIT_MS)
+    gate.set()
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=WAIT_MS)
+    assert [who for who, _sink in got] == ["first", "second"] and got[0][1] is not got[1][1]
+    device.open_soon(lambda sink: got.append(("late", sink)), first)  # already open: handed out at once
+    assert [who for who, _sink in got][-1] == "late" and len(opener.threads) == 1
+    device.close()
+    assert opener.closed == 1

@@ -7,16 +7,17 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QMouseEvent
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QToolButton
+from window_helpers import drop_on_track
 
 from studio.library import Library
 from studio.media.encode import write_clip
 from studio.project import edit_plans as edits
 from studio.project.timeline import find_track
 from studio.recipe import Recipe
-from studio.ui.library.model import encode_take_ids
+from studio.ui.library.model import TAKE_SPAN_MIME, encode_take_ids
 from studio.ui.tasks import wait_for_tasks
 from studio.ui.timeline import TimelineEditor, find_recoverable
 from studio.ui.timeline.items import ClipItem, WaveformItem
@@ -136,11 +137,7 @@ class QtBotMouse:
 
 
 def drop(editor: TimelineEditor, mime: QMimeData, x_seconds: float, track: str) -> None:
-    row = next(r for r in editor.view.rows if r.name == track)
-    pos = editor.view.mapFromScene(QPointF(editor.view.scale.x(x_seconds), row.y + row.height / 2))
-    event = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
-    editor.view.dropEvent(event)
+    drop_on_track(editor.view, mime, x_seconds, track)
 
 
 def test_dropping_a_media_file_imports_it_and_places_it_where_it_was_dropped(editor, lib, tmp_path, qtbot):
@@ -205,6 +202,21 @@ def test_dropping_takes_from_the_library_inserts_them_in_order(editor, lib, tmp_
     qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2, timeout=10_000)
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "V1")] == [(first, 0.0), (second, 1.0)]
     assert [(i.take_id, i.ref.start) for i in clip_items(editor, "A1")] == [(first, 0.0), (second, 1.0)]
+
+
+def test_a_drop_carrying_a_span_places_only_that_part_of_the_take(editor, lib, tmp_path, qtbot):
+    # Before, a drop always placed whole takes: the Source monitor's In/Out could not travel with a drag.
+    take = generated_take(lib, tmp_path, "long", 2.0, 440)
+    drop(editor, encode_take_ids([take], span=(0.5, 1.25)), 0.0, "V1")
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 1, timeout=10_000)
+    for track in ("V1", "A1"):
+        item = clip_items(editor, track)[0]
+        assert (item.ref.start, item.ref.duration, item.ref.source_start) == pytest.approx((0.0, 0.75, 0.5))
+    garbled = encode_take_ids([take])
+    garbled.setData(TAKE_SPAN_MIME, QByteArray(b"1.0 nan"))  # not a span: the whole take, never a wrong cut
+    drop(editor, garbled, 0.75, "V1")
+    qtbot.waitUntil(lambda: len(clip_items(editor, "V1")) == 2, timeout=10_000)
+    assert clip_items(editor, "V1")[1].ref.duration == pytest.approx(2.0)
 
 
 def waveform_of(item: ClipItem) -> WaveformItem:

@@ -1,4 +1,5 @@
-"""The studio window in tests: opening it on a library, and the tiny recipe its tests generate with."""
+"""The studio window in tests: opening it on a library, the tiny recipe its tests generate with, and drops on
+its timeline."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDropEvent
 
 from studio.app import create_main_window, make_application
 from studio.recipe import Recipe
@@ -37,3 +41,11 @@ def probe_fresh_process(code: str, tmp_path: Path) -> Any:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def drop_on_track(view: Any, mime: QMimeData, seconds: float, track: str,
+                  modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """Release a drag carrying `mime` over the timeline view at `seconds` on track `track` ("V1", "A1")."""
+    row = next(r for r in view.rows if r.name == track)
+    pos = view.mapFromScene(QPointF(view.scale.x(seconds), row.y + row.height / 2))
+    view.dropEvent(QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, modifiers))

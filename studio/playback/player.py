@@ -107,8 +107,9 @@ class Player:
         """The last picture the decoder could not make (that frame is skipped), or None."""
         return self._decoder.last_error
 
-    def load(self, source: Source) -> None:
-        """Show `source` from its first frame, paused. The previous source is closed."""
+    def load(self, source: Source | None) -> None:
+        """Show `source` from its first frame, paused. The previous source is closed (by the decode thread,
+        which releases its file); `None` leaves the player empty."""
         self._stop_run()
         self._source = source
         self._speed = 0

@@ -512,6 +512,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             self.docks["inspector"].raise_()
 
     def _take_deleted(self, report: Any) -> None:
+        self.monitors.take_deleted(report.take_id)  # Source lets go of the deleted take
         if self.timeline.detach_deleted_take(report.take_id, report.file_deleted):
             state = "offline" if report.file_deleted else "detached from it (the file stays)"
             self.notify(f"The clips of take {report.take_id} on this timeline are {state}.")

@@ -8,10 +8,13 @@
 - The transport keys (Space, J/K/L, Home/End, arrows) act on the monitor that has the focus, and on
   Program when the timeline has it (the timeline's own `timeline.*` actions). The Playback menu acts
   on the *active* monitor: the one that last had the focus or last started playing.
-- One plays at a time: starting one pauses the other (each player has its own clock and sound).
+- One plays at a time: starting one pauses the other. Both play through one sound card (one output
+  stream, opened once), each player with its own handle on it.
 - In Source, I and O mark the part of the take to use (Out includes the frame on screen) and A, V, B (or
   the Playback menu) append that part to the edit, insert it at the playhead or overwrite from there, as
   Shotcut does; without marks the whole take goes on. Program's In/Out are the timeline's own marks.
+  Dragging Source's picture onto the timeline drops that part where it lands, through the same drop
+  path as a drag from the library (insertion marker, snapping, Alt to overwrite).
 
 The window creates one `Monitors`, puts `source` and `program` in docks, and connects `message` and
 `shown`; everything about playback lives here.
@@ -24,14 +27,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
 from studio.project.timeline import duration_seconds
 from studio.ui import keymap
 from studio.ui.actions import make_action, user_bindings
+from studio.ui.library.model import encode_take_ids
 from studio.ui.player import PreviewPlayer
+from studio.ui.player.audio_device import AudioDevice
 from studio.ui.tasks import run_async
 from studio.ui.timeline.timescale import timecode
 
@@ -68,12 +73,16 @@ class Monitors(QObject):
         super().__init__(parent)
         self.lib = lib
         self.timeline = timeline
-        self.source = PreviewPlayer()  # each opens the sound card, or plays silently with a notice
-        self.program = PreviewPlayer()
+        # One sound card for both (opened on a worker after the first frame; silent with a notice without one):
+        # a second stream may not open at all on bare ALSA, and only one monitor plays at a time.
+        self.audio = AudioDevice()
+        self.source = PreviewPlayer(audio=self.audio)
+        self.program = PreviewPlayer(audio=self.audio)
         self.source.setObjectName("sourceMonitor")
         self.program.setObjectName("programMonitor")
         self.source.surface.placeholder = SOURCE_PLACEHOLDER
         self.program.surface.placeholder = PROGRAM_PLACEHOLDER
+        self.source.surface.drag_data = self.source_drag_data  # drag the take onto the timeline
         self.active = Monitor.PROGRAM
         self._after_program_load: list[Callable[[], None]] = []
         self._program_project: int | None = None  # the project whose edit Program shows
@@ -81,6 +90,7 @@ class Monitors(QObject):
         self._follow_timer.timeout.connect(self._reload_program)
         self.source_take: int | None = None  # the library take Source shows (None: a file, or nothing)
         self.source_marks: tuple[float | None, float | None] = (None, None)  # In, Out (seconds into the take)
+        self._play_source_when_loaded = False  # play_file plays the file once it is loaded
         self._marks_label = QLabel(self.source, objectName="sourceMarks")  # under the picture, while marked
         self._marks_label.setContentsMargins(6, 2, 6, 2)
         self._marks_label.hide()
@@ -96,6 +106,8 @@ class Monitors(QObject):
             player.playingChanged.connect(lambda playing, kind=kind: self._playing_changed(kind, playing))
             for name in ("loop", "stats"):  # the menu's check marks follow the active monitor's
                 player.transport_actions_by_name()[name].toggled.connect(lambda _on, kind=kind: self._sync_checks(kind))
+        self.source.sourceLoaded.connect(self._source_loaded)
+        self.source.loadFailed.connect(self._source_load_failed)
         self.program.sourceLoaded.connect(self._program_loaded)
         self.program.loadFailed.connect(lambda _text: self._after_program_load.clear())  # nothing waits forever
         # Program and the timeline share one clock: the playhead follows Program, and a ruler click or a
@@ -107,6 +119,7 @@ class Monitors(QObject):
         app = QApplication.instance()
         if app is not None:
             app.focusChanged.connect(self._focus_changed)
+            app.aboutToQuit.connect(self.shutdown)  # the players stop themselves; the sound card is ours
 
     # -- the two players ------------------------------------------------------------------------
 
@@ -186,14 +199,27 @@ class Monitors(QObject):
         self._set_source_marks(None, None)  # marks belong to the take they were set on
         self.activate(Monitor.SOURCE)
         self.shown.emit(str(Monitor.SOURCE))
-        source = self.source
+        self.source.surface.placeholder = SOURCE_PLACEHOLDER
+        self._play_source_when_loaded = True
+        self.source.load_file(path)
 
-        def start() -> None:
-            source.sourceLoaded.disconnect(start)
-            source.play()
+    def _source_loaded(self) -> None:
+        if self._play_source_when_loaded:
+            self._play_source_when_loaded = False
+            self.source.play()
 
-        source.sourceLoaded.connect(start)
-        source.load_file(path)
+    def _source_load_failed(self, _text: str) -> None:
+        self._play_source_when_loaded = False  # a later load is not played by surprise
+
+    def take_deleted(self, take_id: int) -> None:
+        """Take `take_id` left the library: if Source shows it, Source stops, lets go of its file and says so
+        (the take can no longer go onto the timeline)."""
+        if self.source_take != take_id:
+            return
+        self.source_take = None
+        self._play_source_when_loaded = False
+        self._set_source_marks(None, None)
+        self.source.unload(f"Take {take_id} was deleted from the library.\n{SOURCE_PLACEHOLDER}")
 
     # -- Program: the edit ----------------------------------------------------------------------
 
@@ -332,7 +358,7 @@ class Monitors(QObject):
         fps = self.source.player.fps
         start, end = mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration
         self._marks_label.setText(f"In {timecode(start, fps)}   Out {timecode(end - 1 / fps, fps)}   "
-                                  f"({end - start:.2f} s go onto the timeline with A, V or B)")
+                                  f"({end - start:.2f} s go onto the timeline with A, V, B or a drag)")
         self._marks_label.show()
 
     def put_source_take(self, where: str) -> None:
@@ -343,11 +369,21 @@ class Monitors(QObject):
             return
         timeline = self.timeline.timeline()
         at = duration_seconds(timeline) if where == "end" and timeline is not None else self.timeline.playhead()
+        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite", span=self._source_span())
+
+    def _source_span(self) -> tuple[float, float] | None:
+        """The part of the Source take between its marks (seconds), or None for all of it."""
         mark_in, mark_out = self.source_marks
-        span = None
-        if mark_in is not None or mark_out is not None:
-            span = (mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration)
-        self.timeline.insert_takes([self.source_take], at, overwrite=where == "overwrite", span=span)
+        if mark_in is None and mark_out is None:
+            return None
+        return mark_in or 0.0, mark_out if mark_out is not None else self.source.player.duration
+
+    def source_drag_data(self) -> QMimeData | None:
+        """What dragging Source's picture carries: the take with its In/Out part, as a library drag carries
+        takes, so the timeline's one drop path (marker, snapping, Alt to overwrite) places it."""
+        if self.source_take is None:
+            return None
+        return encode_take_ids([self.source_take], self._source_span())
 
     def _check_on_active(self, name: str, on: bool) -> None:
         self.active_player().transport_actions_by_name()[name].setChecked(on)
@@ -367,7 +403,8 @@ class Monitors(QObject):
             menu_action.blockSignals(False)
 
     def shutdown(self) -> None:
-        """Stop both players and release their audio devices (idempotent)."""
+        """Stop both players and release the sound card (idempotent)."""
         self._follow_timer.stop()
         self.source.shutdown()
         self.program.shutdown()
+        self.audio.close()

@@ -7,6 +7,7 @@ costs the GUI thread only the rows scrolled past.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,17 +22,21 @@ if TYPE_CHECKING:
 
 
 TAKE_MIME = "application/x-kinora-take"  # payload: take ids as ASCII decimal, one a line
+TAKE_SPAN_MIME = "application/x-kinora-take-span"  # payload: "IN OUT", seconds into each take (Source's marks)
 ItemRole = Qt.ItemDataRole.UserRole + 1
 TakeIdRole = Qt.ItemDataRole.UserRole + 2
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-def encode_take_ids(take_ids: list[int]) -> QMimeData:
-    """Mime data for dragging takes (to the timeline)."""
+def encode_take_ids(take_ids: list[int], span: tuple[float, float] | None = None) -> QMimeData:
+    """Mime data for dragging takes (to the timeline); `span` (in, out seconds) puts only that part of each
+    on it (a drag from the Source monitor with In/Out marks)."""
     mime = QMimeData()
     mime.setData(TAKE_MIME, QByteArray("\n".join(str(i) for i in take_ids).encode("ascii")))
     mime.setText(", ".join(f"take {i}" for i in take_ids))
+    if span is not None:
+        mime.setData(TAKE_SPAN_MIME, QByteArray(f"{span[0]!r} {span[1]!r}".encode("ascii")))
     return mime
 
 
@@ -41,6 +46,18 @@ def decode_take_ids(mime: QMimeData) -> list[int]:
         return []
     text = bytes(mime.data(TAKE_MIME).data()).decode("ascii", "replace")
     return [int(part) for part in text.split() if part.isdigit()]
+
+
+def decode_take_span(mime: QMimeData) -> tuple[float, float] | None:
+    """The (in, out) seconds of a drag made by `encode_take_ids` with a span; None for whole takes (or a
+    span that is not one: it is ignored rather than cut wrong)."""
+    if not mime.hasFormat(TAKE_SPAN_MIME):
+        return None
+    try:
+        mark_in, mark_out = (float(part) for part in bytes(mime.data(TAKE_SPAN_MIME).data()).decode("ascii").split())
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return (mark_in, mark_out) if 0.0 <= mark_in < mark_out and math.isfinite(mark_out) else None
 
 
 class TakeListModel(QAbstractListModel):

@@ -64,13 +64,17 @@ class PreviewPlayer(QWidget):
     sourceLoaded = Signal()  # a load_* call finished and its first frame is on its way
     loadFailed = Signal(str)  # a creator-readable reason, also shown in the notice line
 
-    def __init__(self, sink: Sink | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, sink: Sink | None = None, parent: QWidget | None = None, *,
+                 audio: AudioDevice | None = None) -> None:
         """`sink=None` plays through the sound card (falling back to a silent wall clock with a notice), opened
-        on a worker thread once the Preview's first frame is on screen, or when playback needs it sooner."""
+        on a worker thread once the Preview's first frame is on screen, or when playback needs it sooner:
+        `audio`'s, shared with other players and closed by whoever made it, or else one of its own."""
         super().__init__(parent)
         self.setObjectName("previewPlayer")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.audio = AudioDevice() if sink is None else None
+        self.audio = (audio or AudioDevice()) if sink is None else None
+        self._owns_audio = sink is None and audio is None
+        self._audio_asked = False  # open_soon was called
         self._player: Player | None = None
         if sink is not None:
             self._make_player(sink)
@@ -147,7 +151,8 @@ class PreviewPlayer(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.audio is not None and self._player is None and not self._closed:
+        if self.audio is not None and self._player is None and not self._closed and not self._audio_asked:
+            self._audio_asked = True
             after_first_frame(self, lambda: self.audio.open_soon(self._audio_opened, self))
 
     # -- actions -------------------------------------------------------------------------------
@@ -332,6 +337,24 @@ class PreviewPlayer(QWidget):
         self._timer.start()
         self.sourceLoaded.emit()
 
+    def unload(self, placeholder: str) -> None:
+        """Show nothing but `placeholder`: playback stops, a load on its way is dropped, and the source is
+        closed, so its file is no longer held (e.g. its take was deleted)."""
+        self._load_token += 1
+        self._timer.stop()
+        if self._player is not None:
+            self._player.load(None)
+        self._shown = None
+        self.surface.placeholder = placeholder
+        self.surface.set_image(None)
+        self.transport.scrub.blockSignals(True)
+        self.transport.scrub.setRange(0, 0)
+        self.transport.scrub.blockSignals(False)
+        self._set_notice(None)
+        if self._player is not None:
+            self._on_position(0.0)
+            self._playing_changed()
+
     def decode_size_for(self, source_size: tuple[int, int]) -> tuple[int, int] | None:
         """The (width, height) to decode at for the surface's current size; None to keep the native size."""
         ratio = self.surface.devicePixelRatioF()
@@ -387,7 +410,7 @@ class PreviewPlayer(QWidget):
         self._timer.stop()
         if self._player is not None:
             self._player.close()
-        if self.audio is not None:
+        if self.audio is not None and self._owns_audio:
             self.audio.close()  # the Player does not own a sink it was handed
 
     def closeEvent(self, event) -> None:

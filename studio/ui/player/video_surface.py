@@ -1,12 +1,18 @@
-"""The picture of the Preview: the current frame scaled to fit on black, and an optional stats overlay."""
+"""The picture of the Preview: the current frame scaled to fit on black, and an optional stats overlay.
+
+Given `drag_data`, the picture can be dragged out (the Source monitor's take onto the timeline).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QDrag, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 PLACEHOLDER = "Double-click a take in the Library to preview it"
+DRAG_PIXMAP_WIDTH = 160  # the picture under the pointer while it is dragged
 
 
 class VideoSurface(QWidget):
@@ -23,6 +29,9 @@ class VideoSurface(QWidget):
         self._image: QImage | None = None
         self._overlay: str | None = None
         self.placeholder = PLACEHOLDER  # shown until the first picture (the Source and Program monitors say theirs)
+        # What a drag of the picture carries (None: nothing to drag now); unset, the picture is not draggable.
+        self.drag_data: Callable[[], QMimeData | None] | None = None
+        self._press_at: QPoint | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(480, 270)
@@ -49,6 +58,34 @@ class VideoSurface(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.resized.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.drag_data is not None:
+            self._press_at = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        start = self._press_at
+        if (start is None or self.drag_data is None or not event.buttons() & Qt.MouseButton.LeftButton
+                or (event.position().toPoint() - start).manhattanLength() < QApplication.startDragDistance()):
+            super().mouseMoveEvent(event)
+            return
+        self._press_at = None
+        mime = self.drag_data()
+        if mime is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        if self._image is not None and not self._image.isNull():
+            pixmap = QPixmap.fromImage(self._image.scaledToWidth(DRAG_PIXMAP_WIDTH,
+                                                                 Qt.TransformationMode.SmoothTransformation))
+            drag.setPixmap(pixmap)
+            drag.setHotSpot(QPoint(pixmap.width() // 2, pixmap.height() // 2))
+        drag.exec(Qt.DropAction.CopyAction)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press_at = None
+        super().mouseReleaseEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

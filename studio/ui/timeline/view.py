@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from studio.project.clip_props import clip_speed
 from studio.project.timeline import kinora_data
-from studio.ui.library.model import TAKE_MIME, decode_take_ids
+from studio.ui.library.model import TAKE_MIME, decode_take_ids, decode_take_span
 from studio.ui.timeline.clip_media import MediaCatalog
 from studio.ui.timeline.items import ClipItem, ClipRef
 from studio.ui.timeline.timescale import ZOOM_STEP, TimeScale, fit_pps, snap, snap_range
@@ -92,7 +92,8 @@ class TimelineView(QGraphicsView):
     trimRequested = Signal(object)  # TrimRequest
     scrubbed = Signal(float)
     zoomChanged = Signal()
-    takeDropped = Signal(list, float, int, bool)  # take ids, time, track index, overwrite (Alt held)
+    # take ids, time, track index, overwrite (Alt held), span: (in, out) seconds of each take or None (whole)
+    takeDropped = Signal(list, float, int, bool, object)
     filesDropped = Signal(list, float, int)  # paths, time, track index
     contextMenuRequested = Signal(object, QPoint)  # ClipItem | None, global position
 
@@ -428,7 +429,7 @@ class TimelineView(QGraphicsView):
         take_ids = decode_take_ids(mime)
         if take_ids:
             overwrite = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
-            self.takeDropped.emit(take_ids, t, track_index, overwrite)
+            self.takeDropped.emit(take_ids, t, track_index, overwrite, decode_take_span(mime))
         elif mime.hasUrls():
             paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if paths:
