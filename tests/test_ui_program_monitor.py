@@ -96,3 +96,12 @@ def test_inspector_shows_the_selected_clip_and_applies_its_sound_as_one_undoable
     window.timeline.undo_stack().undo()
     assert all(sound_props(kinora_data(c)).neutral and "text" not in kinora_data(c)
                for c in window.timeline.timeline().find_clips())
+
+
+def test_the_offline_notice_names_a_take_once_though_its_picture_and_sound_are_both_offline():
+    # Seen as a user: deleting a take on V1 and A1 read "Bars and tone, Bars and tone" (one name per clip).
+    from studio.ui.player.preview import offline_notice
+
+    notice = offline_notice(["Bars and tone", "Bars and tone", "Countdown", "a", "b"])
+    assert "Bars and tone, Countdown, a and 1 more" in notice
+    assert notice.count("Bars and tone") == 1

@@ -56,6 +56,14 @@ def format_stats(stats: PlaybackStats, speed: int) -> str:
     ])
 
 
+
+def offline_notice(missing: list[str]) -> str:
+    """The notice for clips whose media is offline, each name once: a take's picture and its linked sound are two
+    clips of one name."""
+    names = list(dict.fromkeys(missing))
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"Media offline, playing as gaps: {shown}. Relink or re-import the files."
+
 class PreviewPlayer(QWidget):
     """The Preview dock's widget. See the module notes; `player` is the core (studio.playback.Player)."""
 
@@ -482,8 +490,7 @@ class PreviewPlayer(QWidget):
         lines = [self.player.notice] if self.player.notice else []
         missing = getattr(source, "missing", None)
         if missing:
-            names = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-            lines.append(f"Media offline, playing as gaps: {names}. Relink or re-import the files.")
+            lines.append(offline_notice(missing))
         return "\n".join(lines) or None
 
     def _set_notice(self, text: str | None) -> None:
