@@ -46,8 +46,8 @@ TICKS_MEASURED = 15  # the tick interval is the median of this many, so one late
 # needs only two ticks a frame at 24-30 fps, no more than the old 16 ms grid) and the shortest (no busy loop).
 TICK_CEILING_MS = 21
 TICK_FLOOR_MS = 1
-# While the next frame is due but not decoded yet, look again this soon.
-OVERDUE_POLL_MS = 2
+# While the next frame is due but not decoded yet (the decoder is behind), look again this soon:
+OVERDUE_POLL_MS = 4  # a late frame waits at most this much more; a starved decoder costs <= 250 ticks a second
 # A tick armed for a frame's time may find the clock a hair short of it (a sound card's clock steps
 # between callbacks): a frame due within this much is shown now, not left for a tick after it.
 DUE_TOLERANCE_S = 0.001
