@@ -1,11 +1,12 @@
 """The Preview dock: plays a take or the edit with picture and sound in sync.
 
-A GUI timer asks the player core for the frame whose time has come by the master clock, armed after
-each tick, once, for the moment the next frame is due (the core's `next_tick_ms`: at most ~20 ms away, so
-the position and level keep moving while paused); decoding happens on the core's decode-ahead thread, and sources are opened on a pool thread, so
-the GUI thread never waits on media. Keys (when the Preview has focus): Space play/pause, J/K/L
-shuttle (hold K and tap J/L to step a frame), Left/Right a frame, Shift+Left/Right a second,
-Home/End. The same actions, with their shortcuts, are offered to the window's menus.
+A GUI timer asks the player core for the frame whose time has come by the master clock. It is a single
+shot, armed after each tick for the moment the next frame is due (the core's `next_tick_ms`: at most
+~20 ms away, so the position and level keep moving while paused). Decoding happens on the core's
+decode-ahead thread, and sources are opened on a pool thread, so the GUI thread never waits on media.
+Keys (when the Preview has focus): Space play/pause, J/K/L shuttle (hold K and tap J/L to step a
+frame), Left/Right a frame, Shift+Left/Right a second, Home/End. The same actions, with their
+shortcuts, are offered to the window's menus.
 """
 
 from __future__ import annotations
