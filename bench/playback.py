@@ -13,7 +13,8 @@
    CPU seconds the process used, the load average before and after, and the same for the footage
    played as one file (the baseline, measured in the same run), and a control with nothing to decode
    (what is left there is the ticking, not the decoder). Each is played first on the fixed 16 ms grid
-   the Preview ticked on before frame-timed ticks (the "before" in the same minute; --no-grid skips it).
+   the Preview ticked on before frame-timed ticks, where the Player picks the frame due half a tick
+   ahead as it does for any caller on a fixed timer (the "before" in the same minute; --no-grid skips it).
    Target: 0 dropped, drift <= 10 ms (the max).
 2. Start-up: launch to an interactive window against a bare PySide6 window measured in the same run
    (bench/startup.py, which also runs alone). Target <= 2.5x the bare window.
