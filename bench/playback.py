@@ -2,13 +2,12 @@
 
 1. Playback: a 20 s 1080p30 edit of three clips (cut from the shared 1080p30 bench footage at different
    offsets, a one-second crossfade into the second, the last one with a 2 s volume fade-out and -6 dB
-   of gain) played through the program
-   monitor's path (TimelineSource from the one schedule, the Player, viewer size 960x540), ticked as
-   the Preview ticks: each tick sleeps what `Player.next_tick_ms()` says, as the Preview arms its
-   single-shot timer with it (until the next frame is due by the master clock, 1-16 ms), against two
-   clocks: a stand-in sound card (the real SoundDeviceSink
-   and audio feeder over a thread that takes 1024-sample blocks in real time, each heard 100 ms after
-   its callback is due, as a DAC reports it) and the silent wall clock. Prints dropped and late frames
+   of gain) played through the program monitor's path (TimelineSource from the one schedule, the
+   Player, viewer size 960x540), ticked as the Preview ticks: after each tick it sleeps what
+   `Player.next_tick_ms()` says, as the Preview arms its single-shot timer with it (until the next
+   frame is due by the master clock, 1-21 ms), against two clocks: a stand-in sound card (the real
+   SoundDeviceSink and audio feeder over a thread that takes 1024-sample blocks in real time, each
+   heard 100 ms after its callback is due, as a DAC reports it) and the silent wall clock. Prints dropped and late frames
    and A/V drift (mean and max of |clock - frame time| as each frame goes up), ticks per second, the
    CPU seconds the process used, the load average before and after, and the same for the footage
    played as one file (the baseline, measured in the same run), and a control with nothing to decode
