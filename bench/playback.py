@@ -2,23 +2,28 @@
 
 1. Playback: a 20 s 1080p30 edit of three clips (cut from the shared 1080p30 bench footage at different
    offsets, a one-second crossfade into the second, the last one with a 2 s volume fade-out and -6 dB
-   of gain) played through the program
-   monitor's path (TimelineSource from the one schedule, the Player, viewer size 960x540), ticked on
-   the Preview's 16 ms timer grid, against two clocks: a stand-in sound card (the real SoundDeviceSink
-   and audio feeder over a thread that takes 1024-sample blocks in real time, each heard 100 ms after
-   its callback is due, as a DAC reports it) and the silent wall clock. Prints dropped and late frames
-   and A/V drift (mean and max of |clock - frame time| as each frame goes up), the load average before
-   and after, and the same for the footage played as one file (the baseline, measured in the same
-   run), and a control with nothing to decode (what is left there is the ticking, not the decoder).
+   of gain) played through the program monitor's path (TimelineSource from the one schedule, the
+   Player, viewer size 960x540), ticked as the Preview ticks: after each tick it sleeps what
+   `Player.next_tick_ms()` says, as the Preview arms its single-shot timer with it (until the next
+   frame is due by the master clock, 1-21 ms), against two clocks: a stand-in sound card (the real
+   SoundDeviceSink and audio feeder over a thread that takes 1024-sample blocks in real time, each
+   heard 100 ms after its callback is due, as a DAC reports it) and the silent wall clock. Prints dropped and late frames
+   and A/V drift (mean and max of |clock - frame time| as each frame goes up), ticks per second, the
+   CPU seconds the process used, the load average before and after, and the same for the footage
+   played as one file (the baseline, measured in the same run), and a control with nothing to decode
+   (what is left there is the ticking, not the decoder). Each is played first on the fixed 16 ms grid
+   the Preview ticked on before frame-timed ticks, where the Player picks the frame due half a tick
+   ahead as it does for any caller on a fixed timer (the "before" in the same minute; --no-grid skips it).
    Target: 0 dropped, drift <= 10 ms (the max).
 2. Start-up: launch to an interactive window against a bare PySide6 window measured in the same run
    (bench/startup.py, which also runs alone). Target <= 2.5x the bare window.
 
-    .venv/bin/python bench/playback.py      (needs a display or Xvfb for part 2; skipped without)
+    .venv/bin/python bench/playback.py [--no-grid]      (needs a display or Xvfb for part 2; skipped without)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import threading
@@ -41,7 +46,7 @@ from studio.project.clip_props import make_props  # noqa: E402
 from studio.project.timeline import new_timeline  # noqa: E402
 
 VIEWER = (960, 540)
-TICK_S = 0.016
+GRID_TICK_S = 0.016  # the Preview's repeating timer before frame-timed ticks
 RT, TR = otio.opentime.RationalTime, otio.opentime.TimeRange
 
 
@@ -107,39 +112,56 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else f"{os.getloadavg()[0]:.2f}"
 
 
-def play(label: str, source, clock: str) -> None:
+def play(label: str, source, clock: str, *, grid: bool = False) -> None:
     sink = SoundDeviceSink(SimpleNamespace(OutputStream=StandInStream)) if clock == "audio" else WallClockSink(notice=None)
     player = Player(sink)
     player.set_frame_size(VIEWER)
     player.load(source)
     time.sleep(1.0)  # let decode-ahead fill, as the monitor does while the creator reaches for Space
     load_before = load_average()
+    cpu_before = time.process_time()
     player.play()
     started = next_tick = time.monotonic()
+    ticks = 0
     while player.playing and time.monotonic() - started < source.duration + 5:
         player.current_frame()
-        next_tick += TICK_S  # the Preview's PreciseTimer: a fixed 16 ms grid, not 16 ms after each tick's work
-        time.sleep(max(0.0, next_tick - time.monotonic()))
+        ticks += 1
+        if grid:
+            next_tick += GRID_TICK_S  # a repeating PreciseTimer: a fixed grid, not 16 ms after each tick's work
+            time.sleep(max(0.0, next_tick - time.monotonic()))
+        else:
+            time.sleep(player.next_tick_ms() / 1000.0)  # the Preview's single-shot timer, armed after each tick
+    played = time.monotonic() - started
+    cpu = time.process_time() - cpu_before
     stats = player.stats()
     player.close()
     sink.close()
-    print(f"{label}, {clock} clock: {source.duration:.1f} s of 1080p30 at {VIEWER[0]}x{VIEWER[1]}")
+    ticking = "fixed 16 ms grid (before)" if grid else "frame-timed ticks"
+    print(f"{label}, {clock} clock, {ticking}: {source.duration:.1f} s of 1080p30 at {VIEWER[0]}x{VIEWER[1]}")
     print(f"  frames shown {stats.frames_shown}, dropped {stats.frames_dropped} (target 0), late {stats.late_frames}"
           f", audio underruns {stats.audio_underruns}")
     print(f"  A/V drift mean {stats.mean_av_drift_ms:.1f} ms, max {stats.max_av_drift_ms:.1f} ms (target <= 10 ms)")
+    print(f"  {ticks / played:.0f} ticks a second, {cpu:.1f} CPU seconds (all threads)")
     print(f"  load average {load_before} before, {load_average()} after")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-grid", action="store_true", help="skip the fixed 16 ms grid (the before figures)")
+    args = parser.parse_args()
+    ticking = (False,) if args.no_grid else (True, False)
     footage = our_clip(bench_folder())
     # Baseline in the same run: the same footage as one file, so a loaded machine shows in both figures.
     for clock in ("audio", "wall"):
-        play("baseline, the footage as one file", FileSource(footage), clock)
-        play("the three-clip edit", TimelineSource(three_clip_edit(footage), lambda clip: footage), clock)
+        for grid in ticking:
+            play("baseline, the footage as one file", FileSource(footage), clock, grid=grid)
+        for grid in ticking:
+            play("the three-clip edit", TimelineSource(three_clip_edit(footage), lambda clip: footage), clock, grid=grid)
     # Control: the same player, clock and tick with nothing to decode (one picture, shown 600 times), so
     # what is left is the picking of frames and the machine's tick lateness, not the decoder keeping up.
     still = np.broadcast_to(np.zeros((VIEWER[1], VIEWER[0], 3), np.uint8), (20 * FPS, VIEWER[1], VIEWER[0], 3))
-    play("control, nothing to decode", ArraySource(still, FPS), "audio")
+    for grid in ticking:
+        play("control, nothing to decode", ArraySource(still, FPS), "audio", grid=grid)
     startup()
 
 

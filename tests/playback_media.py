@@ -85,3 +85,35 @@ def frames_shown(player: Player) -> list[tuple[int, int]]:
 
     wait_until(tick, timeout=30.0, poll=0.002)
     return shown
+
+
+class ManualClock:
+    """A silent sink whose clock is whatever the test set (`advance`, or `now` itself): the sync tests
+    move it by hand, so which frame a tick shows never depends on the machine's speed."""
+
+    has_audio = False
+    notice = None
+    rate = RATE
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.running = False
+
+    def start(self, pull) -> None:
+        self.now, self.running = 0.0, True
+
+    def stop(self) -> None:
+        self.running = False
+
+    def elapsed(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        if self.running:
+            self.now += seconds
+
+    def play_grain(self, samples: np.ndarray) -> None:
+        return None
+
+    def close(self) -> None:
+        self.stop()

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 import pytest
-from playback_media import FPS, painted_frames, read_frame, write_test_clip
+from playback_media import FPS, ManualClock, painted_frames, read_frame, write_test_clip
 from PySide6.QtCore import Qt
 
 from studio.playback import SILENT_NOTICE, ArraySource, WallClockSink
+from studio.playback.player import TICK_CEILING_MS
 from studio.project.timeline import new_timeline
 from studio.ui.player import PreviewPlayer
 
@@ -194,3 +195,29 @@ def test_the_edit_opens_at_the_given_start_and_names_offline_media(qtbot, previe
     assert preview.showing_timeline
     wait_for_frame(qtbot, preview, 4)
     assert "gone" in preview.notice.text() and "offline" in preview.notice.text()
+
+
+def test_the_preview_arms_each_tick_for_when_the_next_frame_is_due(qtbot):
+    # The old Preview ticked on a repeating 16 ms timer whatever the frames' times (up to 8 ms off them,
+    # 10-24 ms on the bench's max); the old tests checked which frames went up, never when.
+    clock = ManualClock()  # moved by hand: the timer's interval follows it, whatever the machine's speed
+    widget = PreviewPlayer(clock)
+    qtbot.addWidget(widget)
+    widget.show()
+    timer = widget._timer
+    try:
+        widget.load_source(ArraySource(painted_frames(40), FPS))
+        assert timer.isSingleShot()
+        qtbot.waitUntil(lambda: timer.isActive() and timer.interval() == TICK_CEILING_MS, timeout=WAIT_MS)  # paused
+        widget.play()
+        qtbot.waitUntil(lambda: widget.player.clock_running and widget._shown is not None, timeout=WAIT_MS)
+        assert on_screen(widget)[0] == 0
+        clock.now = 1 / FPS - 0.0045  # frame 1 is due in 4.5 ms: the next tick is armed for then
+        qtbot.waitUntil(lambda: timer.interval() == 5, timeout=WAIT_MS)
+        assert timer.isActive() and on_screen(widget)[0] == 0
+        clock.now = 1 / FPS
+        qtbot.waitUntil(lambda: on_screen(widget)[0] == 1, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: timer.interval() == TICK_CEILING_MS, timeout=WAIT_MS)  # frame 2: 83 ms
+        assert widget.stats().max_av_drift_ms <= 1e-3
+    finally:
+        widget.shutdown()

@@ -1,13 +1,20 @@
 """The player core: transport, the master clock, decode-ahead and statistics. No Qt.
 
 Media time while playing is `anchor + speed * sink.elapsed()`: the sink's clock (the audio device
-when there is one) drives the picture. A GUI timer calls `current_frame()` often (about 60 Hz); it
-only takes already decoded frames from the decode-ahead queue, so it never waits on a decoder.
+when there is one) drives the picture. A GUI timer calls `current_frame()`; it only takes already
+decoded frames from the decode-ahead queue, so it never waits on a decoder.
 Each run (play, seek while playing, speed change) prerolls: its clock starts on the first tick
 after its first frames are decoded.
-A frame picked at one tick stays up until the next, so the tick picks the frame for the middle of that
-stretch (the clock plus half the callers' tick interval, measured on the clock itself): picking for the
-tick's own time showed every frame up to a whole tick (16 ms at 60 Hz) after its time, never before it.
+
+When to tick: the Preview arms each tick, one at a time, from `next_tick_ms()`: at the moment the run's
+next frame is due by the master clock (media time to clock time through the run's anchor and speed),
+never more than TICK_CEILING_MS away (the position, level meter and overlay keep moving while paused or
+between frames) nor less than TICK_FLOOR_MS. A tick so armed arrives at its frame's time, and shows the
+frame due then (or within DUE_TOLERANCE_S, for a clock that steps): the frame goes up within a timer's
+lateness of its time, where a fixed 16 ms grid put it up to half a tick away (8 ms) plus that lateness.
+A caller on its own fixed timer (the Feed's cards, tests polling) gets the frame due at the middle of
+the stretch it stays up, until its next tick (the clock plus half its tick interval, measured on the
+clock itself): picking for a grid tick's own time put every frame up to a whole tick after its time.
 Call the Player from one thread (the GUI thread); position listeners run on that thread.
 """
 
@@ -34,6 +41,16 @@ SPEED_RAMP = (-4, -2, -1, 0, 1, 2, 4)
 PREROLL_FRAMES = 3
 PREROLL_MAX_S = 1.0
 TICKS_MEASURED = 15  # the tick interval is the median of this many, so one late tick does not move it
+# Frame-timed ticks (`next_tick_ms`), in the whole milliseconds GUI timers take: the longest wait (so the
+# position, level and overlay keep flowing while paused or between frames: ~48 Hz; the shortest that
+# needs only two ticks a frame at 24-30 fps, no more than the old 16 ms grid) and the shortest (no busy loop).
+TICK_CEILING_MS = 21
+TICK_FLOOR_MS = 1
+# While the next frame is due but not decoded yet (the decoder is behind), look again this soon:
+OVERDUE_POLL_MS = 4  # a late frame waits at most this much more; a starved decoder costs <= 250 ticks a second
+# A tick armed for a frame's time may find the clock a hair short of it (a sound card's clock steps
+# between callbacks): a frame due within this much is shown now, not left for a tick after it.
+DUE_TOLERANCE_S = 0.001
 
 
 @dataclass
@@ -42,8 +59,9 @@ class PlaybackStats:
 
     A/V drift is measured on every frame shown while playing: the distance between the master
     clock's position when the frame goes up and that frame's time (its pts; going backwards, its
-    end), early or late alike. A player in sync keeps it within half a timer tick (8 ms at 60 Hz)
-    plus how late the tick itself came.
+    end), early or late alike. Ticking when frames are due (`Player.next_tick_ms`) keeps it within the
+    timer's rounding (1 ms) plus how late the tick itself came; a fixed 60 Hz timer, within half a tick
+    (8 ms) plus that lateness.
     """
 
     clock: str  # "audio" (sound card is the master) or "wall" (silent, monotonic clock)
@@ -90,6 +108,7 @@ class Player:
         self._ticks: deque[float] = deque(maxlen=TICKS_MEASURED)  # clock seconds between ticks
         self._last_tick: float | None = None  # the clock at the previous tick of this run
         self._run_last: int | None = None  # index of the run's frame shown last (dropped frames are the gaps)
+        self._frame_timed = False  # the caller arms its ticks from next_tick_ms() (see the module notes)
 
     # -- source ------------------------------------------------------------------------------
 
@@ -320,10 +339,43 @@ class Player:
             self._report(position)
         return self._shown
 
+    def next_due_in(self) -> float | None:
+        """Clock seconds until the run's next frame is due (0.0: due and not shown yet, its decoding is late),
+        or None when no frame is coming: paused, or prerolling (the clock starts on a tick).
+
+        Past the last frame (the first going backwards), the end is due: there the run stops or loops.
+        """
+        if not self.clock_running or self._run_last is None:
+            return None
+        index = self._run_last + self._speed
+        if self._speed > 0:
+            due = min(index / self.fps, self.duration)
+        else:  # backwards a frame is due at its end
+            due = (index + 1) / self.fps if index >= 0 else 0.0
+        return max(0.0, (due - self.position) / self._speed)
+
+    def next_tick_ms(self) -> int:
+        """Milliseconds until the caller should tick (`current_frame()`) again: when the next frame is due,
+        within TICK_FLOOR_MS..TICK_CEILING_MS (OVERDUE_POLL_MS while a due frame is still decoding).
+
+        Whole milliseconds, rounded up, so a tick is not early by the timer's rounding. A caller that
+        arms every tick from this gets the frame due at each tick (see the module notes).
+        """
+        self._frame_timed = True
+        due_in = self.next_due_in()
+        if due_in is None:
+            return TICK_CEILING_MS
+        if due_in == 0.0:
+            return OVERDUE_POLL_MS
+        return min(max(math.ceil(due_in * 1000.0), TICK_FLOOR_MS), TICK_CEILING_MS)
+
     def _presented_time(self, position: float) -> float:
-        """The media time at the middle of the stretch a frame picked now stays up (see the module notes)."""
+        """The media time whose frame goes up now (see the module notes): the clock's, for a caller ticking
+        when frames are due; else that at the middle of the stretch until the caller's next tick."""
         if not self.clock_running:
             return position
+        if self._frame_timed:
+            return position + self._speed * DUE_TOLERANCE_S
         now = self.sink.elapsed()
         if self._last_tick is not None and now > self._last_tick:
             self._ticks.append(now - self._last_tick)

@@ -1,10 +1,12 @@
 """The Preview dock: plays a take or the edit with picture and sound in sync.
 
-A GUI timer (~60 Hz) asks the player core for the frame whose time has come by the master clock;
-decoding happens on the core's decode-ahead thread, and sources are opened on a pool thread, so
-the GUI thread never waits on media. Keys (when the Preview has focus): Space play/pause, J/K/L
-shuttle (hold K and tap J/L to step a frame), Left/Right a frame, Shift+Left/Right a second,
-Home/End. The same actions, with their shortcuts, are offered to the window's menus.
+A GUI timer asks the player core for the frame whose time has come by the master clock. It is a single
+shot, armed after each tick for the moment the next frame is due (the core's `next_tick_ms`: at most
+~20 ms away, so the position and level keep moving while paused). Decoding happens on the core's
+decode-ahead thread, and sources are opened on a pool thread, so the GUI thread never waits on media.
+Keys (when the Preview has focus): Space play/pause, J/K/L shuttle (hold K and tap J/L to step a
+frame), Left/Right a frame, Shift+Left/Right a second, Home/End. The same actions, with their
+shortcuts, are offered to the window's menus.
 """
 
 from __future__ import annotations
@@ -33,8 +35,7 @@ if TYPE_CHECKING:  # studio.playback (numpy, PyAV) is imported where playback st
     from studio.media.resolver import ResolveMedia
     from studio.playback import DecodedFrame, PlaybackStats, Player, Sink, Source
 
-TICK_MS = 16
-OVERLAY_EVERY = 15  # ticks between refreshes of the stats overlay
+OVERLAY_EVERY = 15  # ticks between refreshes of the stats overlay (about 4 a second)
 RESIZE_SETTLE_MS = 150  # a resize drag settles this long before frames are decoded at the new size
 
 
@@ -122,9 +123,9 @@ class PreviewPlayer(QWidget):
         self._resize_debounce.timeout.connect(self._fit_decode_size)
         self.surface.resized.connect(self._resize_debounce.start)
 
-        self._timer = QTimer(self)
+        # One shot at a time, armed by each tick for when the next frame is due (see _arm).
+        self._timer = QTimer(self, singleShot=True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         app = QCoreApplication.instance()
         if app is not None:
@@ -342,7 +343,7 @@ class PreviewPlayer(QWidget):
                 self.player.play()
         self._on_position(self.player.position)
         self._playing_changed()
-        self._timer.start()
+        self._arm()
         self.sourceLoaded.emit()
 
     def unload(self, placeholder: str) -> None:
@@ -427,7 +428,18 @@ class PreviewPlayer(QWidget):
 
     # -- the tick ------------------------------------------------------------------------------
 
+    def _arm(self) -> None:
+        """The next tick: when the player's next frame is due by its clock (at most ~20 ms away)."""
+        if not self._closed:
+            self._timer.start(self.player.next_tick_ms())
+
     def _tick(self) -> None:
+        try:
+            self._show_due_frame()
+        finally:  # a single-shot timer not armed again would freeze the picture for good
+            self._arm()
+
+    def _show_due_frame(self) -> None:
         was_playing = self.player.playing
         frame = self.player.current_frame()
         if frame is not None and frame is not self._shown:
