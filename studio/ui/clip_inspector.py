@@ -23,6 +23,7 @@ from studio.media.framing import FILLS, Framing
 from studio.media.text_positions import POSITIONS  # not overlay: that loads OpenCV
 from studio.project.clip_props import MAX_DB, MIN_DB, SoundProps, format_keys, make_props, parse_keys
 from studio.project.framing import MAX_OFFSET, MAX_SCALE, MIN_SCALE, framing_metadata, make_framing
+from studio.ui.theme import Tone, tone
 from studio.ui.timeline.clip_facts import ClipEdit, ClipFacts
 from studio.ui.timeline.timescale import parse_timecode, timecode
 
@@ -42,7 +43,7 @@ class ClipInspector(QGroupBox):
         self.start = QLineEdit(placeholderText="HH:MM:SS:FF")
         self.source_in = QLineEdit(placeholderText="HH:MM:SS:FF")
         self.source_out = QLineEdit(placeholderText="HH:MM:SS:FF")
-        self.media = QLabel(wordWrap=True, objectName="hint")
+        self.media = tone(QLabel(wordWrap=True), Tone.HINT)
         self.overwrite = QCheckBox("Cover clips in the way (overwrite)")
         self.gain = self._db_spin()
         self.fade_in = self._seconds_spin()
