@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleFactory,
     QStyleOption,
+    QStyleOptionButton,
+    QStyleOptionComplex,
+    QStyleOptionToolButton,
     QTextEdit,
     QWidget,
 )
@@ -119,13 +122,19 @@ def dark_palette() -> QPalette:
 
 _DOCK_TITLE = QStyle.ControlElement.CE_DockWidgetTitle
 _SHAPED_FRAME = QStyle.ControlElement.CE_ShapedFrame
+_PUSH_BUTTON = QStyle.ControlElement.CE_PushButton
+_TOOL_BUTTON = QStyle.ComplexControl.CC_ToolButton
 _HAS_FOCUS = QStyle.StateFlag.State_HasFocus
+_ON = QStyle.StateFlag.State_On
+_AUTO_RAISE = QStyle.StateFlag.State_AutoRaise
+_RAISED = QStyle.StateFlag.State_Raised
 
 
 class KinoraStyle(QProxyStyle):
-    """Fusion, plus the few shapes a palette cannot give. Only `drawControl` is overridden (a Python call per
-    control drawn, cheap beside a style sheet): dock titles, and the frames of job cards, the drop zone and
-    multi-line text fields."""
+    """Fusion, plus the few shapes a palette cannot give: dock titles; the frames of job cards, the drop zone
+    and multi-line text fields; tool buttons with a face even in a toolbar; checked buttons in the accent.
+    Only `drawControl` and `drawComplexControl` are overridden: a Python call per control drawn, cheap beside
+    a style sheet (primitives, called far more often, stay in C++)."""
 
     def __init__(self) -> None:
         super().__init__(QStyleFactory.create("Fusion"))
@@ -134,8 +143,29 @@ class KinoraStyle(QProxyStyle):
                     widget: QWidget | None = None) -> None:
         if element is _DOCK_TITLE and widget is not None:
             _dock_title(option, painter, widget)
-        elif not (element is _SHAPED_FRAME and widget is not None and _frame(option, painter, widget)):
-            super().drawControl(element, option, painter, widget)
+            return
+        if element is _SHAPED_FRAME and widget is not None and _frame(option, painter, widget):
+            return
+        if element is _PUSH_BUTTON and option.state & _ON:
+            option = QStyleOptionButton(option)
+            _checked_colours(option.palette)
+        super().drawControl(element, option, painter, widget)
+
+    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOptionComplex, painter: QPainter,
+                           widget: QWidget | None = None) -> None:
+        if control is _TOOL_BUTTON:
+            # Toolbar buttons (Split, Loop, Snap...) keep a button face when the mouse is away, as before.
+            option = QStyleOptionToolButton(option)
+            option.state = (option.state & ~_AUTO_RAISE) | _RAISED
+            if option.state & _ON:
+                _checked_colours(option.palette)
+        super().drawComplexControl(control, option, painter, widget)
+
+
+def _checked_colours(palette: QPalette) -> None:
+    """A checked (toggled on) button: the selection blue with white text."""
+    palette.setColor(QPalette.ColorRole.Button, QColor(SELECTION))
+    palette.setColor(QPalette.ColorRole.ButtonText, QColor("#ffffff"))
 
 
 def _dock_title(option: QStyleOption, painter: QPainter, dock: QWidget) -> None:
