@@ -14,7 +14,22 @@ from studio.ui.image_drop import ImageDropZone
 from studio.ui.model_choices import ModelChoice
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
-from studio.ui.theme import ACCENT, ACCENT_BUTTON, ERROR, HINT, INVALID, NOTICE, TEXT, KinoraStyle, Tone, set_flag, tone
+from studio.ui.theme import (
+    ACCENT,
+    ACCENT_BUTTON,
+    ERROR,
+    HINT,
+    INVALID,
+    NOTICE,
+    TEXT,
+    TIMECODE,
+    TIMECODE_BACKGROUND,
+    WARNING,
+    KinoraStyle,
+    Tone,
+    set_flag,
+    tone,
+)
 
 
 @pytest.fixture
@@ -51,6 +66,10 @@ def test_tones_colour_the_text_and_the_default_stays_plain(app, qtbot):
     assert text_colour(tone(QLabel(), Tone.HINT)) == HINT
     assert text_colour(tone(QLabel(), "error")) == ERROR
     assert text_colour(tone(QLabel(), Tone.NOTICE)) == NOTICE
+    assert text_colour(tone(QLabel(), Tone.WARNING)) == WARNING
+    clock = tone(QLabel(), Tone.TIMECODE)
+    assert text_colour(clock) == TIMECODE and clock.autoFillBackground()
+    assert clock.palette().color(QPalette.ColorRole.Window).name() == TIMECODE_BACKGROUND
 
 
 def test_the_prompt_panel_keeps_its_tones_and_its_blue_generate_button(app, qtbot):

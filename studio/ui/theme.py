@@ -53,6 +53,9 @@ HINT = "#8d95a3"
 ERROR = "#ff7b7b"
 INVALID = "#e05a5a"
 NOTICE = "#f5c542"
+WARNING = "#f2a64e"
+TIMECODE = "#ff8a80"
+TIMECODE_BACKGROUND = "#17181b"
 
 
 class Tone(StrEnum):
@@ -61,10 +64,12 @@ class Tone(StrEnum):
     HINT = "hint"  # secondary text: counts, explanations, times
     ERROR = "error"
     NOTICE = "notice"  # a warning that is not an error (a model that makes noise)
+    WARNING = "warning"  # an edit that was refused or needs a look (the timeline's status line)
+    TIMECODE = "timecode"  # the timeline's playhead time: monospace, red on near-black
     ACCENT = "accent"  # the one main action of a panel (Generate): a bold blue button
 
 
-_TONE_TEXT = {Tone.HINT: HINT, Tone.ERROR: ERROR, Tone.NOTICE: NOTICE}
+_TONE_TEXT = {Tone.HINT: HINT, Tone.ERROR: ERROR, Tone.NOTICE: NOTICE, Tone.WARNING: WARNING, Tone.TIMECODE: TIMECODE}
 W = TypeVar("W", bound=QWidget)
 
 
@@ -87,6 +92,13 @@ def tone(widget: W, kind: Tone | str) -> W:
         for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
             palette.setColor(QPalette.ColorGroup.Active, role, colour)
             palette.setColor(QPalette.ColorGroup.Inactive, role, colour)
+        if kind is Tone.TIMECODE:
+            palette.setColor(QPalette.ColorRole.Window, QColor(TIMECODE_BACKGROUND))
+            widget.setAutoFillBackground(True)
+            font = widget.font()
+            font.setFamily("monospace")
+            font.setStyleHint(QFont.StyleHint.TypeWriter)
+            widget.setFont(font)
     widget.setPalette(palette)
     return widget
 
