@@ -32,6 +32,7 @@ from studio.project.clip_props import (
     parse_keys,
 )
 from studio.project.framing import MAX_OFFSET, MAX_SCALE, MIN_SCALE, framing_metadata, make_framing
+from studio.ui.theme import Tone, tone
 from studio.ui.timeline.clip_facts import ClipEdit, ClipFacts
 from studio.ui.timeline.timescale import parse_timecode, timecode
 
@@ -54,7 +55,7 @@ class ClipInspector(QGroupBox):
         self.speed = QDoubleSpinBox(suffix=" %", decimals=1, singleStep=10.0)
         self.speed.setRange(MIN_SPEED * 100, MAX_SPEED * 100)
         self._shown_speed = 100.0  # the spin's value for the clip's speed, as shown (rounded to its decimals)
-        self.media = QLabel(wordWrap=True, objectName="hint")
+        self.media = tone(QLabel(wordWrap=True), Tone.HINT)
         self.overwrite = QCheckBox("Cover clips in the way (overwrite)")
         self.gain = self._db_spin()
         self.fade_in = self._seconds_spin()
@@ -83,8 +84,7 @@ class ClipInspector(QGroupBox):
         self.speed.setToolTip("How fast it plays its media, picture and sound (pitch follows): at 200 % its In "
                               "to Out takes half the time on the track; In stays")
         self.reframe.currentIndexChanged.connect(self._reframe_mode_changed)
-        self.error = QLabel(wordWrap=True, objectName="clipError")
-        self.error.setStyleSheet("color: #f2a64e;")
+        self.error = tone(QLabel(wordWrap=True, objectName="clipError"), Tone.WARNING)
         self.error.hide()
         apply = QPushButton("Apply")
         apply.clicked.connect(self.apply)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine import EngineKind, EngineSettings
 from studio.ui.settings import studio_settings
+from studio.ui.theme import Tone, tone
 
 _KEYS = ("engine/kind", "engine/address", "engine/namespace", "engine/storage")
 
@@ -58,8 +59,8 @@ class EngineSettingsDialog(QDialog):
         form.addRow("Address", self.address)
         form.addRow("Namespace", self.namespace)
         form.addRow("Storage", self.storage)
-        note = QLabel("The library, the queue and Content Credentials stay on this computer; the cluster only "
-                      "generates. A change takes effect the next time Kinora Studio starts.", objectName="hint")
+        note = tone(QLabel("The library, the queue and Content Credentials stay on this computer; the cluster only "
+                           "generates. A change takes effect the next time Kinora Studio starts."), Tone.HINT)
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImageReader, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QToolButton
 
-from studio.ui.theme import icon
+from studio.ui.theme import Tone, icon, set_flag, tone
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 
@@ -34,7 +34,7 @@ class ImageDropZone(QFrame):
         self._thumb = QLabel()
         self._thumb.setFixedSize(56, 40)
         self._thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._text = QLabel("Drop an image here to animate it (or click to choose)", objectName="hint")
+        self._text = tone(QLabel("Drop an image here to animate it (or click to choose)"), Tone.HINT)
         self._text.setWordWrap(True)
         self._clear = QToolButton(icon=icon("cancel"), toolTip="Remove the image", autoRaise=True)
         self._clear.clicked.connect(lambda: self.set_path(None))
@@ -79,16 +79,13 @@ class ImageDropZone(QFrame):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _image_path(event) is not None:
             event.acceptProposedAction()
-            self.setProperty("hover", True)
-            self.style().polish(self)
+            set_flag(self, "hover", True)
 
     def dragLeaveEvent(self, event) -> None:
-        self.setProperty("hover", False)
-        self.style().polish(self)
+        set_flag(self, "hover", False)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        self.setProperty("hover", False)
-        self.style().polish(self)
+        set_flag(self, "hover", False)
         path = _image_path(event)
         if path is not None:
             event.acceptProposedAction()

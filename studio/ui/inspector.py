@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from studio.ui.library.query import TakeItem
 from studio.ui.tasks import run_async
+from studio.ui.theme import Tone, tone
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,7 +120,7 @@ class InspectorPanel(QWidget):
 
     def _add(self, label: str, value: str) -> None:
         text = QLabel(value, wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._form.addRow(QLabel(label, objectName="hint"), text)
+        self._form.addRow(tone(QLabel(label), Tone.HINT), text)
 
     def _clear(self) -> None:
         while self._form.rowCount():

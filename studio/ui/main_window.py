@@ -46,7 +46,7 @@ from studio.ui.settings import FEED_SYNC_INTERVAL_MS, studio_settings
 from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
-from studio.ui.theme import icon
+from studio.ui.theme import Tone, icon, tone
 from studio.ui.timeline.editor import TimelineEditor
 from studio.ui.window_menus import build_menus
 from studio.ui.window_projects import WindowProjectsMixin
@@ -109,7 +109,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.stall_probe = StallProbe(parent=self)
-        self._stall_label = QLabel(objectName="stallLabel")
+        self._stall_label = tone(QLabel(objectName="stallLabel", indent=6), Tone.HINT)
         self.statusBar().addPermanentWidget(self._stall_label)
         self._stall_label.hide()
         # Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py).

@@ -38,6 +38,7 @@ from studio.ui.library.model import encode_take_ids
 from studio.ui.player import PreviewPlayer
 from studio.ui.player.audio_device import AudioDevice
 from studio.ui.tasks import run_async
+from studio.ui.theme import set_flag
 from studio.ui.timeline.timescale import timecode
 
 if TYPE_CHECKING:
@@ -141,13 +142,11 @@ class Monitors(QObject):
             self.players()[kind].setFocus()
 
     def mark_active_dock(self) -> None:
-        """Underline the active monitor's dock title (the theme styles the `activeMonitor` property)."""
+        """Underline the active monitor's dock title (the theme draws the `activeMonitor` property)."""
         for kind, player in self.players().items():
             dock = player.parentWidget()
             if isinstance(dock, QDockWidget):
-                dock.setProperty("activeMonitor", kind == self.active)
-                dock.style().unpolish(dock)
-                dock.style().polish(dock)
+                set_flag(dock, "activeMonitor", kind == self.active)
 
     def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
         while now is not None:

@@ -37,7 +37,7 @@ from studio.ui.image_drop import ImageDropZone
 from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, expectation_text, load_styles
 from studio.ui.remix import REMIXES, RemixMode, remix_mode
 from studio.ui.tasks import run_async
-from studio.ui.theme import icon
+from studio.ui.theme import Tone, icon, set_flag, tone
 
 ASPECT_CHOICES = ("16:9", "9:16", "1:1")
 RESOLUTIONS = (32, 64, 128, 256, 384, 512, 720, 1080)  # short side in pixels; tiny ones are for tiny-random
@@ -120,15 +120,15 @@ class PromptPanel(QWidget):
         self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model.setMinimumContentsLength(12)
         self.model.currentIndexChanged.connect(self._model_changed)
-        self.model_note = QLabel(objectName="notice", wordWrap=True,
-                                 textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_note = tone(QLabel(wordWrap=True,
+                                      textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse), Tone.NOTICE)
         self.model_note.hide()
         self.download_button = QPushButton(icon("import"), "Download…")
         self.download_button.setToolTip("Open the Models page and download this model (resumable)")
         self.download_button.clicked.connect(lambda: self.download_requested.emit(self.model.currentData() or ""))
         self.download_button.hide()
         # The plan, peak VRAM and time this job should take here; computed off the GUI thread (imports torch).
-        self.expectation = QLabel(objectName="hint", wordWrap=True)
+        self.expectation = tone(QLabel(wordWrap=True), Tone.HINT)
         self._expect_timer = QTimer(self, singleShot=True, interval=150)
         self._expect_timer.timeout.connect(self._ask_expectation)
         self._expect_asked = 0
@@ -139,7 +139,7 @@ class PromptPanel(QWidget):
         self.remix_mode = QComboBox()
         for mode in REMIXES:
             self.remix_mode.addItem(mode.label, mode.kind)
-        self.remix_hint = QLabel(objectName="hint", wordWrap=True)
+        self.remix_hint = tone(QLabel(wordWrap=True), Tone.HINT)
         self.range_from = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, suffix=" s")
         self.range_to = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, value=1.0, suffix=" s")
         self.range_row = QWidget()
@@ -166,9 +166,9 @@ class PromptPanel(QWidget):
         self.remix_mode.currentIndexChanged.connect(self._remix_mode_changed)
         self.remix_box.hide()
 
-        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error = tone(QLabel(wordWrap=True), Tone.ERROR)
         self.error.hide()
-        self.generate_button = QPushButton(icon("generate"), "Generate", objectName="generateButton")
+        self.generate_button = tone(QPushButton(icon("generate"), "Generate", objectName="generateButton"), Tone.ACCENT)
         self.generate_button.setToolTip("Generate a take (Ctrl+Enter)")
         self.generate_button.clicked.connect(self.generate)
 
@@ -363,14 +363,12 @@ class PromptPanel(QWidget):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
-        self.prompt.setProperty("invalid", "empty" in text.lower())
-        self.prompt.style().polish(self.prompt)
+        set_flag(self.prompt, "invalid", "empty" in text.lower())
 
     def _clear_error(self) -> None:
         if not self.error.isHidden():
             self.error.hide()
-            self.prompt.setProperty("invalid", False)
-            self.prompt.style().polish(self.prompt)
+            set_flag(self.prompt, "invalid", False)
 
     # -- remix ----------------------------------------------------------------------------------
     def fill_from_recipe(self, recipe: Recipe) -> None:

@@ -30,7 +30,7 @@ from studio.engine.events import ENDED_PHASES, WAITING_PHASES, resume_sentence
 from studio.formatting import format_duration
 from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.remix import remix_mode
-from studio.ui.theme import icon
+from studio.ui.theme import Tone, icon, tone
 
 JOB_MIME = "application/x-kinora-job"
 PHASE_LABELS = {
@@ -80,8 +80,8 @@ class JobState:
 
 
 class _TimesLabel(QLabel):
-    """As wide as the widest time it can show, measured in its own font once styled (the theme's #hint font
-    applies at polish, after construction): the ETA never clips and the buttons beside it never move."""
+    """As wide as the widest time it can show, measured in its own font when asked (the application font can
+    change after construction): the ETA never clips and the buttons beside it never move."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -110,9 +110,9 @@ class JobCard(QFrame):
         self.preview.setStyleSheet("background: #0e1014; border-radius: 3px;")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.prompt = QLabel()
-        self.kind = QLabel(objectName="hint")  # the remix kind ("Extend"), empty for a take made from scratch
-        self.phase = QLabel(objectName="hint")
-        self.times = _TimesLabel(objectName="hint")
+        self.kind = tone(QLabel(), Tone.HINT)  # the remix kind ("Extend"), empty for a take made from scratch
+        self.phase = tone(QLabel(), Tone.HINT)
+        self.times = tone(_TimesLabel(), Tone.HINT)
         self.times.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.bar = QProgressBar(maximum=1000, textVisible=False)
         self.bar.setFixedHeight(8)
@@ -223,7 +223,7 @@ class _CardList(QWidget):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(4, 4, 4, 4)
         self.layout_.setSpacing(6)
-        self.empty = QLabel("No jobs. Write a prompt and press Generate (Ctrl+Enter).", objectName="hint")
+        self.empty = tone(QLabel("No jobs. Write a prompt and press Generate (Ctrl+Enter)."), Tone.HINT)
         self.empty.setWordWrap(True)
         self.layout_.addWidget(self.empty)
         self.layout_.addStretch(1)

@@ -29,7 +29,7 @@ from studio.ui.library.model import ItemRole, TakeListModel
 from studio.ui.library.query import DATE_FILTERS, SORTS, LibraryQuery, TakeItem
 from studio.ui.library.thumbnails import ThumbnailLoader
 from studio.ui.tasks import run_async
-from studio.ui.theme import icon
+from studio.ui.theme import Tone, icon, tone
 
 if TYPE_CHECKING:
     from studio.library import Library
@@ -91,7 +91,7 @@ class LibraryPanel(QWidget):
         self.sort_box.addItems(list(SORTS))
         self.sort_box.setToolTip("Order of the takes")
         self.set_model_ids(model_ids or [])
-        self.count_label = QLabel(objectName="hint")
+        self.count_label = tone(QLabel(), Tone.HINT)
         self._total: int | None = None
 
         self.view = QListView()

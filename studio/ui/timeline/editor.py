@@ -40,6 +40,7 @@ from studio.project.timeline import (
 )
 from studio.ui.actions import bind, make_action, user_bindings
 from studio.ui.tasks import run_async
+from studio.ui.theme import Tone, tone
 from studio.ui.timeline.autosave import AutosaveController
 from studio.ui.timeline.clip_facts import ClipEdit, ClipFacts
 from studio.ui.timeline.clip_media import MediaCatalog
@@ -381,7 +382,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self._time_label.setFixedWidth(HEADER_W)
         self._time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._time_label.setStyleSheet("font-family: monospace; color: #ff8a80; background: #17181b;")
+        tone(self._time_label, Tone.TIMECODE)
         grid.addWidget(self._time_label, 0, 0)
         grid.addWidget(self.ruler, 0, 1)
         grid.addWidget(self.headers, 1, 0)
@@ -391,7 +392,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         layout.setSpacing(0)
         layout.addWidget(toolbar)
         layout.addLayout(grid, 1)
-        self._status.setStyleSheet("color: #f2a64e; padding: 2px 6px;")
+        tone(self._status, Tone.WARNING).setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self._status)
 
     def _action(self, action_id: str, slot: Any, *, short: str | None = None, toolbar: bool = True,
