@@ -36,7 +36,7 @@ from studio.ui.lazy_dock import DockPanel, LazyDock
 from studio.ui.library.live import LibraryWatcher
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
-from studio.ui.model_choices import load_model_choices
+from studio.ui.model_choices import load_model_choices, load_styles
 from studio.ui.monitors import Monitors
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
@@ -325,6 +325,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.prompt_panel.set_models([])
         run_async(load_model_choices, self._models_loaded,
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
+        run_async(load_styles, self.prompt_panel.set_styles)  # the style presets (none when unreadable)
         run_async(self.studio.active_jobs, self._jobs_loaded,
                   lambda exc: self.notify(f"Could not read the queue: {exc}", True), receiver=self)
         run_async(self.studio.open_start_project, self._project_ready,
