@@ -260,3 +260,37 @@ def test_the_api_servers_menu_action_makes_its_toggle_and_follows_the_server(qtb
     action.trigger()
     qtbot.waitUntil(lambda: window.api_url() == "", timeout=WAIT_MS)
     assert not action.isChecked()
+
+
+def test_the_dialogs_made_on_first_use_open_from_the_window(qtbot, idle_window) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+    window = idle_window
+    seen: list[str] = []
+
+    def answer(act) -> None:  # the next modal dialog, once it is up: note its class, then act on it
+        def check() -> None:
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                QTimer.singleShot(20, check)
+                return
+            seen.append(type(dialog).__name__)
+            act(dialog)
+        QTimer.singleShot(0, check)
+
+    answer(lambda d: d.reject())
+    window.show_shortcuts()  # Help > Keyboard Shortcuts (modal)
+
+    def named(dialog: QInputDialog) -> None:
+        dialog.setTextValue("  Second cut ")
+        dialog.accept()
+
+    answer(named)
+    assert window.ask_name(window, "New Project", "Name of the new project:", "Untitled") == "Second cut"
+    answer(lambda d: d.button(QMessageBox.StandardButton.Yes).click())
+    assert window.confirm_delete_project(window, "Untitled") is True
+    project = window.lib.list_projects()[0]
+    answer(lambda d: d.accept())  # Enter on the first row opens it
+    assert window.choose_switch([project]) == project.id
+    assert seen == ["ShortcutsDialog", "QInputDialog", "QMessageBox", "ProjectSwitcher"]
