@@ -16,6 +16,7 @@ from playback_media import write_test_clip
 from PySide6.QtCore import QObject
 from window_helpers import open_window, probe_fresh_process, tiny_recipe
 
+from studio.library import Library
 from studio.playback import SILENT_NOTICE, WallClockSink
 from studio.ui.player import PreviewPlayer
 from studio.ui.player import audio_device as audio_module
@@ -28,8 +29,10 @@ LAZY = ("inspector", "credentials", "lineage", "history", "feed")
 # Constructed, not yet shown: a fresh interpreter, because this test process loaded everything long ago.
 PROBE = """
 import json, sys
+from PySide6.QtWidgets import QAbstractSpinBox
 from studio.app import create_main_window, make_application
 from studio.library import Library
+from studio.ui.prompt_panel import RemixBox
 app = make_application()
 window = create_main_window(Library.open(), start_engine=False)
 print(json.dumps({
@@ -39,7 +42,16 @@ print(json.dumps({
         # OpenTimelineIO (~45 ms): the project's timeline is read on a worker after the first frame.
         "opentimelineio",
         # psutil (~10 ms): the library's session (its process start time) is made when a job needs it.
-        "psutil")},
+        "psutil",
+        # A library at the current schema opens without its migrations; nothing is hashed and no session made.
+        "studio.library.migrations", "hashlib", "uuid",
+        # Dialogs the launch does not show, and the API server's toggle (made by its menu action).
+        "studio.ui.export_dialog", "studio.ui.shortcuts_dialog", "studio.ui.projects", "studio.ui.api_server",
+        # The style presets are read on a worker after the first frame.
+        "studio.engine.styles")},
+    # The Prompt panel's hidden parts: the Remix group (until a remix) and the closed Advanced group's rows.
+    "prompt_parts": [type(w).__name__ for kind in (RemixBox, QAbstractSpinBox)
+                     for w in window.prompt_panel.findChildren(kind)],
     "built": {key: window.docks[key].built for key in LAZY_KEYS},
     "audio_opened": any(player.audio.opened for player in (window.monitors.source, window.monitors.program)),
     "titles": {key: window.docks[key].windowTitle() for key in LAZY_KEYS},
@@ -49,8 +61,10 @@ window.shutdown()
 
 
 def test_the_window_constructs_without_the_sound_card_the_hidden_panels_numpy_or_otio(tmp_path: Path) -> None:
+    Library.open(tmp_path / "lib").close()  # as every launch but the first: the library exists, at the current schema
     seen = probe_fresh_process(PROBE, tmp_path)
     assert seen["modules"] == dict.fromkeys(seen["modules"], False)  # none of them imported
+    assert seen["prompt_parts"] == []
     assert seen["built"] == dict.fromkeys(LAZY, False)
     assert seen["audio_opened"] is False
     # The docks themselves exist with their titles: the View menu and the saved layout need them.
@@ -231,3 +245,97 @@ def test_players_asking_for_one_device_get_one_open_and_a_sink_each(qtbot) -> No
     assert [who for who, _sink in got][-1] == "late" and len(opener.threads) == 1
     device.close()
     assert opener.closed == 1
+
+
+def test_the_prompt_panels_hidden_parts_are_made_when_a_remix_needs_them(qtbot, idle_window, lib) -> None:
+    from studio.engine.styles import all_styles
+    from studio.ui.library.query import describe_take
+    from studio.ui.model_choices import ModelChoice
+    from studio.ui.prompt_panel import RemixBox
+
+    window, panel = idle_window, idle_window.prompt_panel
+    # The style presets arrive from a worker after the first frame (as the models do: tiny-random is given here).
+    qtbot.waitUntil(lambda: panel.style_box.count() == len(all_styles()) + 1, timeout=WAIT_MS)
+    panel.set_models([ModelChoice("tiny-random", "Tiny random", True, None, None, 32, 8.0)])
+    assert panel.findChildren(RemixBox) == [] and panel._advanced_rows is None
+    style = next(iter(all_styles()))
+    take = lib.create_take(tiny_recipe("a red kite", style=style, steps=3, seed=7))
+    window.remix_take(describe_take(lib, lib.take(take.id)), "edit_prompt")
+    # The Remix group, made now, is the one on screen, at the top of the panel, wired as before.
+    assert panel.remix_box.isVisibleTo(panel) and panel.findChildren(RemixBox) == [panel.remix_box]
+    assert f"Remixing take {take.id}" in panel.remix_label.text()
+    assert panel.current_remix_mode().kind == "edit_prompt" and panel.remix_hint.text()
+    assert (panel.style_box.currentData(), panel.advanced.isChecked(), panel.steps.value()) == (style, True, 3)
+    panel.remix_mode.setCurrentIndex(panel.remix_mode.findData("retake"))  # its signal reaches the panel
+    assert panel.range_row.isVisibleTo(panel) and not panel.strength_row.isVisibleTo(panel)
+    panel.prompt.setPlainText("a blue kite")
+    recipe = panel.build_recipe()
+    assert (recipe.mode, recipe.source_take_id, recipe.style) == ("retake", take.id, style)
+    panel.clear_remix()
+    assert not panel.remix_box.isVisibleTo(panel) and panel.remix_parent is None
+
+
+def test_the_advanced_rows_made_when_opened_show_the_chosen_models_defaults(qtbot) -> None:
+    from studio.app import make_application
+    from studio.ui.model_choices import ModelChoice
+    from studio.ui.prompt_panel import PromptPanel
+
+    make_application()
+    panel = PromptPanel()
+    qtbot.addWidget(panel)
+    choice = ModelChoice("tiny-random", "Tiny random", True, None, None, 32, 24.0, needs_weights=False,
+                         default_steps=4, default_guidance=2.5)
+    panel.set_models([choice])
+    assert panel._advanced_rows is None  # closed: its rows are not made by a model change
+    panel.show()
+    panel.advanced.setChecked(True)
+    assert panel.steps.isVisibleTo(panel) and (panel.steps.value(), panel.guidance.value()) == (4, 2.5)
+    panel.advanced.setChecked(False)
+    assert not panel.steps.isVisibleTo(panel) and not panel.enhance.isVisibleTo(panel)
+
+
+def test_the_api_servers_menu_action_makes_its_toggle_and_follows_the_server(qtbot, idle_window) -> None:
+    window = idle_window
+    action = window.actions["generate.serve_api"]
+    assert window._api_server is None and window.api_url() == ""  # the action exists without it
+    window.api_server.port = 0  # any free port (the toggle is made here, as the action would make it)
+    action.trigger()
+    qtbot.waitUntil(lambda: window.api_url() != "", timeout=WAIT_MS)
+    assert action.isChecked() and window.api_url().startswith("http://127.0.0.1:")
+    action.trigger()
+    qtbot.waitUntil(lambda: window.api_url() == "", timeout=WAIT_MS)
+    assert not action.isChecked()
+
+
+def test_the_dialogs_made_on_first_use_open_from_the_window(qtbot, idle_window) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+    window = idle_window
+    seen: list[str] = []
+
+    def answer(act) -> None:  # the next modal dialog, once it is up: note its class, then act on it
+        def check() -> None:
+            dialog = QApplication.activeModalWidget()
+            if dialog is None:
+                QTimer.singleShot(20, check)
+                return
+            seen.append(type(dialog).__name__)
+            act(dialog)
+        QTimer.singleShot(0, check)
+
+    answer(lambda d: d.reject())
+    window.show_shortcuts()  # Help > Keyboard Shortcuts (modal)
+
+    def named(dialog: QInputDialog) -> None:
+        dialog.setTextValue("  Second cut ")
+        dialog.accept()
+
+    answer(named)
+    assert window.ask_name(window, "New Project", "Name of the new project:", "Untitled") == "Second cut"
+    answer(lambda d: d.button(QMessageBox.StandardButton.Yes).click())
+    assert window.confirm_delete_project(window, "Untitled") is True
+    project = window.lib.list_projects()[0]
+    answer(lambda d: d.accept())  # Enter on the first row opens it
+    assert window.choose_switch([project]) == project.id
+    assert seen == ["ShortcutsDialog", "QInputDialog", "QMessageBox", "ProjectSwitcher"]

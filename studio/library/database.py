@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+# The schema version this Kinora writes (`PRAGMA user_version`): the number of migrations in migrations.py, which
+# checks that it is. Here so that opening a current library (every launch but the first after an update) compares
+# one number instead of importing the migrations.
+SCHEMA_VERSION = 11
 
 
 class Database:

@@ -16,8 +16,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
 from studio.errors import LibraryError
-from studio.library import migrations
-from studio.library.database import Database
+from studio.library.database import SCHEMA_VERSION, Database
 from studio.library.jobs import JobsMixin
 from studio.library.media_store import MEDIA_DIR, MediaFacts, MediaStore, StoredFile, media_facts, sha256_of
 from studio.library.owner import Owner
@@ -68,7 +67,10 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
         database = Database(root / DB_NAME)
         library = cls(root, database, _try_owner_lock(root))
         try:
-            library.last_backup = migrations.migrate(database, root / "backups")
+            if database.user_version() != SCHEMA_VERSION:  # a current library is opened without the migrations
+                from studio.library import migrations
+
+                library.last_backup = migrations.migrate(database, root / "backups")
             sweep_library(root)  # temporary work of killed processes (a live owner's is kept)
             library.reconcile()
             if recover_jobs and library.is_owner:
@@ -254,6 +256,8 @@ class Library(TakesMixin, JobsMixin, ProjectsMixin):
 
     def backup(self) -> Path:
         """A consistent copy of library.db in backups/ (media files are not copied)."""
+        from studio.library import migrations
+
         return migrations.backup(self._db, self.root / "backups", "manual")
 
 

@@ -7,7 +7,6 @@ only handles files and their facts; the rows live in the database (`studio.libra
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -44,6 +43,8 @@ class StoredFile:
 
 
 def sha256_of(path: Path) -> str:
+    import hashlib  # here: opening a library hashes nothing (~3 ms the studio's launch does without)
+
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from studio.atomic import atomic_path
 from studio.errors import LibraryError
-from studio.library.database import Database
+from studio.library.database import SCHEMA_VERSION, Database
 
 
 @dataclass(frozen=True)
@@ -334,6 +334,9 @@ def _job_resume_points(conn: sqlite3.Connection) -> None:
 
 
 LATEST_VERSION = len(MIGRATIONS)
+if LATEST_VERSION != SCHEMA_VERSION:  # Library.open migrates only a library whose version is not SCHEMA_VERSION
+    raise RuntimeError(f"database.SCHEMA_VERSION is {SCHEMA_VERSION} but there are {LATEST_VERSION} migrations: "
+                       "set it to the new number")
 
 
 def backup(database: Database, backups_dir: Path, label: str) -> Path:

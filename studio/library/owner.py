@@ -15,7 +15,6 @@ import functools
 import json
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -54,6 +53,8 @@ class Owner:
     @classmethod
     def new(cls, role: str = "") -> Owner:
         """A fresh live session of this process (call `end()` when it is over)."""
+        import uuid  # here: the studio window opens its library without making a session (~2 ms)
+
         owner = cls(os.getpid(), this_process_started(), uuid.uuid4().hex, role)
         with _live_lock:
             _live_sessions.add(owner.session)

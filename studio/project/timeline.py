@@ -11,7 +11,6 @@ timeline rate, so edits never drift by fractions of a frame.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -63,6 +62,13 @@ def seconds(time: otio.opentime.RationalTime) -> float:
     return float(time.to_seconds())
 
 
+def new_link_id() -> str:
+    """A fresh id that links clips so they move, trim and split together (a take's picture and its sound)."""
+    import uuid  # here, not at the top: the studio's launch imports this module but links no clip (~2 ms)
+
+    return uuid.uuid4().hex
+
+
 def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
                    rate: float = DEFAULT_RATE) -> tuple[otio.schema.Clip | None, otio.schema.Clip | None]:
     """The video clip and the audio clip that place a take on a timeline.
@@ -85,7 +91,7 @@ def clips_for_take(take: TakeRecord, media: MediaRecord, media_path: Path,
     used = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), duration)
     # A still has no length of its own: no available range, so it can be trimmed to any length.
     available = None if media.kind == "image" else used
-    link_id = uuid.uuid4().hex
+    link_id = new_link_id()
     recipe = take.recipe.to_dict() if take.recipe is not None else None
     name = take.title or (take.recipe.prompt[:60] if take.recipe else f"Take {take.id}")
 

@@ -29,21 +29,18 @@ from studio.errors import ConsentError
 from studio.importing import Imported
 from studio.recipe import REMIX_MODES
 from studio.studio_model import ActiveJob, Change, JobAction, Opened, Studio, Submitted
-from studio.ui.api_server import ApiServerToggle
 from studio.ui.engine_bridge import EngineBridge
-from studio.ui.export_dialog import ExportDialog
 from studio.ui.export_job import ExportQueue
 from studio.ui.first_frame import after_first_frame
 from studio.ui.lazy_dock import DockPanel, LazyDock
 from studio.ui.library.live import LibraryWatcher
 from studio.ui.library.panel import LibraryPanel
 from studio.ui.library.query import TakeItem, describe_take
-from studio.ui.model_choices import load_model_choices
+from studio.ui.model_choices import load_model_choices, load_styles
 from studio.ui.monitors import Monitors
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_panel import QueuePanel
 from studio.ui.settings import FEED_SYNC_INTERVAL_MS, studio_settings
-from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.stall_probe import StallProbe
 from studio.ui.tasks import run_async
 from studio.ui.theme import Tone, icon, tone
@@ -58,6 +55,8 @@ if TYPE_CHECKING:
     from studio.feed.service import FeedService
     from studio.library import Library
     from studio.recipe import Recipe
+    from studio.ui.api_server import ApiServerToggle
+    from studio.ui.export_dialog import ExportDialog
     from studio.ui.feed_view import FeedView
 
 
@@ -112,9 +111,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self._stall_label = tone(QLabel(objectName="stallLabel", indent=6), Tone.HINT)
         self.statusBar().addPermanentWidget(self._stall_label)
         self._stall_label.hide()
-        # Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py).
-        self.api_server = ApiServerToggle(lib, self.notify, parent=self)
-        self.bridge.event.connect(self.api_server.on_engine_event)
+        self._api_server: ApiServerToggle | None = None  # made by the menu's toggle (see api_server)
         self.actions = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
@@ -137,6 +134,23 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     @property
     def project_id(self) -> int | None:
         return self.studio.project_id
+
+    @property
+    def api_server(self) -> ApiServerToggle:
+        """Generate > Serve the OpenAI Videos API: `kinora serve` inside the studio (studio/ui/api_server.py). Made
+        when first used: the menu's action exists without it, and no server runs before the user asks."""
+        if self._api_server is None:
+            from studio.ui.api_server import ApiServerToggle
+
+            self._api_server = ApiServerToggle(self.lib, self.notify, parent=self)
+            self.bridge.event.connect(self._api_server.on_engine_event)
+            serve = self.actions["generate.serve_api"]
+            self._api_server.changed.connect(lambda url: serve.setChecked(bool(url)))
+        return self._api_server
+
+    def api_url(self) -> str:
+        """Where the studio's API serves ("" when it does not)."""
+        return self._api_server.url if self._api_server is not None else ""
 
     @property
     def project_name(self) -> str:
@@ -257,7 +271,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
         feed = FeedView(self.feed_service)
         feed.after_sync = self.cameos.after_sync
-        feed.served_at = lambda: self.api_server.url  # the invite links name it while it serves
+        feed.served_at = self.api_url  # the invite links name it while it serves
         feed.remixRequested.connect(self._feed_remix)
         feed.chainRequested.connect(self._feed_chain)
         feed.message.connect(self.notify)
@@ -311,6 +325,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.prompt_panel.set_models([])
         run_async(load_model_choices, self._models_loaded,
                   lambda exc: self.notify(f"Could not read the model list: {exc}", True))
+        run_async(load_styles, self.prompt_panel.set_styles)  # the style presets (none when unreadable)
         run_async(self.studio.active_jobs, self._jobs_loaded,
                   lambda exc: self.notify(f"Could not read the queue: {exc}", True), receiver=self)
         run_async(self.studio.open_start_project, self._project_ready,
@@ -424,6 +439,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
             page.pull(model_id)
 
     def show_shortcuts(self) -> None:
+        from studio.ui.shortcuts_dialog import ShortcutsDialog  # here: a dialog the launch does not show
+
         ShortcutsDialog(self).exec()
 
     def show_about(self) -> None:
@@ -646,6 +663,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         self.timeline.save(wait=False, then=self._export_saved_project)
 
     def _export_saved_project(self) -> None:
+        from studio.ui.export_dialog import ExportDialog  # here: a dialog the launch does not show
+
         if self.project_id is None:
             return
         mark_in, mark_out = self.timeline.marks()
@@ -658,6 +677,8 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
                                        name=self.project_name))
 
     def export_selected_take(self) -> None:
+        from studio.ui.export_dialog import ExportDialog
+
         item = self.library_panel.current_item()
         if item is None or item.media_path is None:
             self.notify("Select a finished take in the library to export it.", True)

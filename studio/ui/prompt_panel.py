@@ -49,6 +49,78 @@ def random_seed() -> int:
     return random.randrange(0, 2**31 - 1)
 
 
+class RemixBox(QGroupBox):
+    """The Prompt panel's Remix group: the take being remixed, the remix mode, its hint and its settings."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Remix", parent)
+        self.remix_label = QLabel(wordWrap=True)
+        self.remix_mode = QComboBox()
+        for mode in REMIXES:
+            self.remix_mode.addItem(mode.label, mode.kind)
+        self.remix_hint = tone(QLabel(wordWrap=True), Tone.HINT)
+        self.strength = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=0.6, decimals=2)
+        self.range_from = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, suffix=" s")
+        self.range_to = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, value=1.0, suffix=" s")
+        self.range_row = QWidget()
+        range_layout = QHBoxLayout(self.range_row)
+        range_layout.setContentsMargins(0, 0, 0, 0)
+        range_layout.addWidget(QLabel("From"))
+        range_layout.addWidget(self.range_from)
+        range_layout.addWidget(QLabel("to"))
+        range_layout.addWidget(self.range_to)
+        self.strength_row = QWidget()
+        strength_layout = QHBoxLayout(self.strength_row)
+        strength_layout.setContentsMargins(0, 0, 0, 0)
+        strength_layout.addWidget(QLabel("Strength"))
+        strength_layout.addWidget(self.strength)
+        self.stop = QPushButton("Stop remixing")
+        layout = QVBoxLayout(self)
+        for widget in (self.remix_label, self.remix_mode, self.remix_hint, self.strength_row, self.range_row,
+                       self.stop):
+            layout.addWidget(widget)
+
+
+class AdvancedRows:
+    """The rows of the Prompt panel's Advanced group (steps, guidance, prompt enhancement), in its form."""
+
+    def __init__(self, form: QFormLayout) -> None:
+        self.steps = QSpinBox(minimum=0, maximum=500, specialValueText="model default")
+        self.guidance = QDoubleSpinBox(minimum=0.0, maximum=50.0, singleStep=0.5, decimals=1,
+                                       specialValueText="model default")
+        self.enhance = QCheckBox("Enhance the prompt",
+                                 toolTip="The model's prompt enhancer expands the prompt before generating "
+                                         "(LTX-2.3 and LTX-2.5 folders that ship one)")
+        form.addRow("Steps", self.steps)
+        form.addRow("Guidance", self.guidance)
+        form.addRow("", self.enhance)
+        self.form = form
+
+    def set_visible(self, on: bool) -> None:
+        for widget in (self.steps, self.guidance, self.enhance):
+            widget.setVisible(on)
+        for row in range(self.form.rowCount()):
+            label = self.form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if label is not None and label.widget() is not None:
+                label.widget().setVisible(on)
+
+
+class Part:
+    """A widget of a part of the panel made on first use (`remix_box`, `advanced_rows`), under the same name on
+    the panel: reaching for it makes the part."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, panel: PromptPanel | None, owner: type | None = None) -> Any:
+        if panel is None:
+            return self
+        return getattr(getattr(panel, self.part), self.name)
+
+
 class PromptPanel(QWidget):
     """Prompt, settings and Generate; `fill_from_take` prepares a remix."""
 
@@ -87,8 +159,7 @@ class PromptPanel(QWidget):
         self.fps.setCurrentIndex(FPS_CHOICES.index(24))
         self.style_box = QComboBox()
         self.style_box.addItem(NO_STYLE, None)
-        for style_id, label in load_styles():
-            self.style_box.addItem(label, style_id)
+        self._styles_set = False  # the presets come with set_styles (the window reads them after its first frame)
 
         self.seed = QLineEdit(placeholderText="random")
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,18}"), self))
@@ -100,19 +171,10 @@ class PromptPanel(QWidget):
         self.dice.clicked.connect(self.roll_seed)
 
         self.advanced = QGroupBox("Advanced", checkable=True, checked=False)
-        self.steps = QSpinBox(minimum=0, maximum=500, specialValueText="model default")
-        self.guidance = QDoubleSpinBox(minimum=0.0, maximum=50.0, singleStep=0.5, decimals=1,
-                                       specialValueText="model default")
-        self.strength = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=0.6, decimals=2)
-        adv = QFormLayout(self.advanced)
-        adv.addRow("Steps", self.steps)
-        adv.addRow("Guidance", self.guidance)
-        self.enhance = QCheckBox("Enhance the prompt",
-                                 toolTip="The model's prompt enhancer expands the prompt before generating "
-                                         "(LTX-2.3 and LTX-2.5 folders that ship one)")
-        adv.addRow("", self.enhance)
+        self._advanced_form = QFormLayout(self.advanced)  # its rows are made when it is first opened (advanced_rows)
+        self._advanced_rows: AdvancedRows | None = None
+        self._model_defaults: tuple[int, float] = (0, 0.0)  # the chosen model's steps and guidance
         self.advanced.toggled.connect(self._advanced_toggled)
-        self._advanced_toggled(False)
 
         self.model = QComboBox()
         # Long model titles are elided in the box (the list shows them whole): they set the panel's width otherwise,
@@ -134,37 +196,7 @@ class PromptPanel(QWidget):
         self._expect_asked = 0
         self.image = ImageDropZone()
 
-        self.remix_box = QGroupBox("Remix")
-        self.remix_label = QLabel(wordWrap=True)
-        self.remix_mode = QComboBox()
-        for mode in REMIXES:
-            self.remix_mode.addItem(mode.label, mode.kind)
-        self.remix_hint = tone(QLabel(wordWrap=True), Tone.HINT)
-        self.range_from = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, suffix=" s")
-        self.range_to = QDoubleSpinBox(minimum=0.0, maximum=20.0, singleStep=0.5, value=1.0, suffix=" s")
-        self.range_row = QWidget()
-        range_layout = QHBoxLayout(self.range_row)
-        range_layout.setContentsMargins(0, 0, 0, 0)
-        range_layout.addWidget(QLabel("From"))
-        range_layout.addWidget(self.range_from)
-        range_layout.addWidget(QLabel("to"))
-        range_layout.addWidget(self.range_to)
-        self.strength_row = QWidget()
-        strength_layout = QHBoxLayout(self.strength_row)
-        strength_layout.setContentsMargins(0, 0, 0, 0)
-        strength_layout.addWidget(QLabel("Strength"))
-        strength_layout.addWidget(self.strength)
-        stop_remix = QPushButton("Stop remixing")
-        stop_remix.clicked.connect(self.clear_remix)
-        remix_layout = QVBoxLayout(self.remix_box)
-        remix_layout.addWidget(self.remix_label)
-        remix_layout.addWidget(self.remix_mode)
-        remix_layout.addWidget(self.remix_hint)
-        remix_layout.addWidget(self.strength_row)
-        remix_layout.addWidget(self.range_row)
-        remix_layout.addWidget(stop_remix)
-        self.remix_mode.currentIndexChanged.connect(self._remix_mode_changed)
-        self.remix_box.hide()
+        self._remix_box: RemixBox | None = None  # made when a remix is first prepared (see remix_box)
 
         self.error = tone(QLabel(wordWrap=True), Tone.ERROR)
         self.error.hide()
@@ -193,8 +225,7 @@ class PromptPanel(QWidget):
         form.addRow("Seed", seed_row)
 
         body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.addWidget(self.remix_box)
+        layout = self._body_layout = QVBoxLayout(body)  # the Remix box goes first when it is made
         layout.addWidget(QLabel("Prompt"))
         layout.addWidget(self.prompt, 2)
         layout.addWidget(QLabel("Negative prompt"))
@@ -232,6 +263,18 @@ class PromptPanel(QWidget):
             self.model.setCurrentIndex(self.model.findData(chosen))
         self._model_changed()
 
+    def set_styles(self, styles: list[tuple[str, str]]) -> None:
+        """Fill the style picker with (name, title) presets (`load_styles`, run off the GUI thread)."""
+        chosen = self.style_box.currentData()
+        self.style_box.blockSignals(True)
+        self.style_box.clear()
+        self.style_box.addItem(NO_STYLE, None)
+        for style_id, label in styles:
+            self.style_box.addItem(label, style_id)
+        self.style_box.setCurrentIndex(max(0, self.style_box.findData(chosen)))
+        self.style_box.blockSignals(False)
+        self._styles_set = True
+
     def current_model(self) -> ModelChoice | None:
         return self._models.get(self.model.currentData())
 
@@ -261,8 +304,10 @@ class PromptPanel(QWidget):
         if choice.native_height and choice.native_height in RESOLUTIONS:
             self.resolution.setCurrentIndex(RESOLUTIONS.index(choice.native_height))
         # Advanced starts from what this model does by default (tiny-random: a few steps, a big model: dozens).
-        self.steps.setValue(choice.default_steps or 0)
-        self.guidance.setValue(choice.default_guidance or 0.0)
+        self._model_defaults = (choice.default_steps or 0, choice.default_guidance or 0.0)
+        if self._advanced_rows is not None:
+            self._advanced_rows.steps.setValue(self._model_defaults[0])
+            self._advanced_rows.guidance.setValue(self._model_defaults[1])
         self._expect_timer.start()
 
     def _ask_expectation(self) -> None:
@@ -293,14 +338,24 @@ class PromptPanel(QWidget):
         if locked and not self.seed.text():
             self.seed.setText(str(random_seed()))
 
+    @property
+    def advanced_rows(self) -> AdvancedRows:
+        """The Advanced group's rows, hidden while it is closed: made when it is first opened (or when code first
+        reaches for one of them), showing the chosen model's defaults."""
+        if self._advanced_rows is None:
+            rows = self._advanced_rows = AdvancedRows(self._advanced_form)
+            rows.steps.setValue(self._model_defaults[0])
+            rows.guidance.setValue(self._model_defaults[1])
+            rows.set_visible(self.advanced.isChecked())
+        return self._advanced_rows
+
+    steps = Part("advanced_rows")
+    guidance = Part("advanced_rows")
+    enhance = Part("advanced_rows")
+
     def _advanced_toggled(self, on: bool) -> None:
-        for widget in (self.steps, self.guidance, self.enhance):
-            widget.setVisible(on)
-        layout = self.advanced.layout()
-        for row in range(layout.rowCount()):
-            label = layout.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if label is not None and label.widget() is not None:
-                label.widget().setVisible(on)
+        if on or self._advanced_rows is not None:
+            self.advanced_rows.set_visible(on)
 
     # -- recipe ---------------------------------------------------------------------------------
     def build_recipe(self) -> Recipe:
@@ -385,11 +440,14 @@ class PromptPanel(QWidget):
         self.fps.setCurrentIndex(FPS_CHOICES.index(fps))
         if recipe.model_id in self._models:
             self.model.setCurrentIndex(self.model.findData(recipe.model_id))
+        if recipe.style and not self._styles_set:  # a recipe shown before the window read the presets
+            self.set_styles(load_styles())
         style_index = self.style_box.findData(recipe.style) if recipe.style else 0
         self.style_box.setCurrentIndex(max(0, style_index))
         if recipe.seed is not None:
             self.seed.setText(str(recipe.seed))
-        self.enhance.setChecked(recipe.enhance_prompt)
+        if recipe.enhance_prompt or self._advanced_rows is not None:  # unmade rows are off already
+            self.enhance.setChecked(recipe.enhance_prompt)
         if recipe.steps or recipe.guidance or recipe.enhance_prompt:
             self.advanced.setChecked(True)
             self.steps.setValue(recipe.steps or 0)
@@ -415,11 +473,34 @@ class PromptPanel(QWidget):
     def clear_remix(self) -> None:
         self._remix_parent = None
         self._remix_base = None
-        self.remix_box.hide()
+        if self._remix_box is not None:
+            self._remix_box.hide()
 
     @property
     def remix_parent(self) -> int | None:
         return self._remix_parent
+
+    @property
+    def remix_box(self) -> RemixBox:
+        """The Remix group at the top of the panel, hidden until a remix is prepared: made then (or when code
+        first reaches for one of its widgets), so the launch builds only what is on screen."""
+        if self._remix_box is None:
+            box = self._remix_box = RemixBox()
+            box.hide()
+            box.stop.clicked.connect(self.clear_remix)
+            box.remix_mode.currentIndexChanged.connect(self._remix_mode_changed)
+            self._body_layout.insertWidget(0, box)
+        return self._remix_box
+
+    # The Remix group's widgets, as the panel's own attributes (each makes the group on first use).
+    remix_label = Part("remix_box")
+    remix_mode = Part("remix_box")
+    remix_hint = Part("remix_box")
+    strength = Part("remix_box")
+    strength_row = Part("remix_box")
+    range_from = Part("remix_box")
+    range_to = Part("remix_box")
+    range_row = Part("remix_box")
 
     def _remix_mode_changed(self, *_args: object) -> None:
         mode = self.current_remix_mode()

@@ -97,9 +97,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
                     if key in dock_keys:
                         toggle.setShortcut(QKeySequence(bindings.get(f"dock.{key}", (dock_keys[key],))[0]))
                     menu.addAction(toggle)
-    window.probe_action = actions["view.probe"]
-    serve = actions["generate.serve_api"]
-    window.api_server.changed.connect(lambda url: serve.setChecked(bool(url)))
+    window.probe_action = actions["view.probe"]  # generate.serve_api follows the server: see MainWindow.api_server
     return actions
 
 

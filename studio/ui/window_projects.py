@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from studio.studio_model import Opened
-from studio.ui.projects import ProjectSwitcher, ask_name, confirm_delete_project
 from studio.ui.tasks import run_async
 
 
@@ -17,11 +16,23 @@ class WindowProjectsMixin:
     """Project methods of MainWindow (which provides studio, timeline, notify, _project_ready): they ask,
     then run the Studio's operation on a worker thread (studio/studio_model.py)."""
 
-    # Injected in tests; the real ones ask with dialogs.
-    ask_name = staticmethod(ask_name)
-    confirm_delete_project = staticmethod(confirm_delete_project)
+    # Injected in tests; the real ones ask with dialogs (studio/ui/projects.py, imported when one is asked for:
+    # the launch shows none of them).
+    @staticmethod
+    def ask_name(parent: Any, title: str, label: str, default: str) -> str | None:
+        from studio.ui.projects import ask_name
+
+        return ask_name(parent, title, label, default)
+
+    @staticmethod
+    def confirm_delete_project(parent: Any, name: str) -> bool:
+        from studio.ui.projects import confirm_delete_project
+
+        return confirm_delete_project(parent, name)
 
     def choose_switch(self, projects: list[Any]) -> int | None:
+        from studio.ui.projects import ProjectSwitcher
+
         dialog = ProjectSwitcher(projects, self.project_id, self)
         return dialog.chosen if dialog.exec() else None
 

@@ -7,7 +7,6 @@ pyramids are built on worker threads; until a clip's media is ready its items dr
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +108,8 @@ class MediaCatalog(QObject):
         if not sha:
             # Files outside the library have no stored hash; key the caches by identity instead of
             # hashing a possibly hour-long file on the GUI thread.
+            import hashlib  # here: the launch shows no clip yet (~3 ms)
+
             stat = path.stat()
             sha = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
         available = clip.media_reference.available_range

@@ -15,7 +15,6 @@ Everything that changes the edit is a command on the undo stack (see commands.py
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from studio.project.timeline import (
     clips_of_take,
     frames,
     kinora_data,
+    new_link_id,
     timeline_rate,
     video_tracks,
 )
@@ -341,7 +341,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         if len(items) < 2:
             return False
         return self.run_edit("Link", edits.plan_set_clip_data([i.clip for i in items],
-                                                              {"link_id": uuid.uuid4().hex}))
+                                                              {"link_id": new_link_id()}))
 
     # -- marks, snapping, zoom -------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ Mixed into TimelineEditor (which provides the view, the document, the library an
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from studio.errors import KinoraError
 from studio.project import edit_plans as edits
 from studio.project.clip_props import media_length
 from studio.project.offline import offline_reason, relink_changes
-from studio.project.timeline import clips_of_take, kinora_data, timeline_rate
+from studio.project.timeline import clips_of_take, kinora_data, new_link_id, timeline_rate
 from studio.ui.tasks import run_async
 from studio.ui.timeline.items import ClipItem, ClipRef
 
@@ -52,7 +51,7 @@ class TakeMenuMixin:
                  audio: otio.schema.Clip | None) -> bool:
         item = next((i for i in self.view.clip_items if i.clip is clip), None)
         olds = self.view.items_linked_to([item]) if item else []
-        link = uuid.uuid4().hex if len(olds) > 1 else None
+        link = new_link_id() if len(olds) > 1 else None
         pairs = []
         for old in olds:
             fresh = video if old.ref.kind == "video" else audio
