@@ -95,3 +95,28 @@ def test_imported_file_keeps_its_content_credentials(corpus: Path, tmp_path: Pat
     assert kinora(lib, "import", str(corpus / "c2pa" / "video1.mp4")).returncode == 0
     shown = json.loads(kinora(lib, "--json", "library", "show", "1").stdout)
     assert "active_manifest" in json.loads(shown["media"]["provenance_json"])
+
+
+def test_kinora_with_no_command_opens_the_window_without_registering_the_commands(tmp_path: Path) -> None:
+    # The window launch paid ~50 ms building a parser of every command (importing their modules) it never used.
+    code = """
+import json, sys
+import studio.app
+opened = {}
+studio.app.run_gui = lambda library=None, project_id=None: opened.update(library=library) or 0
+from studio.cli import main
+status = main(["--library", "elsewhere", "-v"])
+print(json.dumps({"status": status, "opened": opened,
+                  "commands": sorted(m for m in sys.modules if m.startswith("studio.cli.") and m.endswith("_cmd"))}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "KINORA_LIBRARY": str(tmp_path / "lib")})
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"status": 0, "opened": {"library": "elsewhere"}, "commands": []}
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["--library"], ["nope"]])
+def test_a_bad_launch_line_is_still_refused_by_the_whole_parser(tmp_path: Path, args: list[str]) -> None:
+    result = kinora(tmp_path / "lib", *args)
+    assert result.returncode == 2 and "usage: kinora" in result.stderr and "Traceback" not in result.stderr

@@ -339,3 +339,39 @@ def test_the_dialogs_made_on_first_use_open_from_the_window(qtbot, idle_window) 
     answer(lambda d: d.accept())  # Enter on the first row opens it
     assert window.choose_switch([project]) == project.id
     assert seen == ["ShortcutsDialog", "QInputDialog", "QMessageBox", "ProjectSwitcher"]
+
+
+def test_the_engine_made_for_the_window_starts_after_its_first_frame_on_a_worker(qtbot, monkeypatch, lib) -> None:
+    # Spawning the engine process (~40 ms) ran before the window was shown, inside every launch's figure.
+    import studio.engine
+
+    class FakeEngine:
+        warmed = threading.Event()
+
+        def __init__(self) -> None:
+            self.started_on: list[threading.Thread] = []
+
+        def start(self) -> None:
+            self.started_on.append(threading.current_thread())
+
+        def stop(self, timeout: float = 30.0) -> None:
+            pass
+
+        def __getattr__(self, name: str):  # the queue's calls, unused here
+            return lambda *args, **kwargs: None
+
+    engine = FakeEngine()
+    monkeypatch.setattr(studio.engine, "make_engine", lambda *args, **kwargs: engine)
+    from studio.app import create_main_window, make_application
+
+    make_application()
+    window = create_main_window(lib)
+    qtbot.addWidget(window)
+    try:
+        assert window.runner is engine and engine.started_on == []  # made, not started
+        window.show()
+        window.start()
+        qtbot.waitUntil(lambda: bool(engine.started_on), timeout=WAIT_MS)
+        assert engine.started_on[0] is not threading.main_thread()
+    finally:
+        window.shutdown()

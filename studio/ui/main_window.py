@@ -319,6 +319,9 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
         after_first_frame(self, self._begin)
 
     def _begin(self) -> None:
+        if self.runner is not None:  # first: its process then imports torch while the panels load
+            run_async(self.runner.start, None, lambda exc: self.notify(f"The engine could not start: {exc}", True),
+                      receiver=self)
         self.stall_probe.start()
         self.library_panel.start()
         self.library_watcher.start()
