@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from studio.recipe import Recipe
 
 UNTITLED_PROJECT = "Untitled"
+ENGINE_START_WAIT_S = 30.0  # a start that takes longer has failed: the call then meets the engine as it is
 
 
 class Change(StrEnum):
@@ -106,6 +107,8 @@ class Studio:
         self.project_name = UNTITLED_PROJECT
         self.recent: list[ProjectRecord] = []  # the library's projects, last changed first (for Open Recent)
         self._engine = engine
+        self._engine_ready = threading.Event()  # cleared while a start the window asked for is under way
+        self._engine_ready.set()
         self._selection = Selection()
         self._listeners: list[Listener] = []
 
@@ -156,6 +159,24 @@ class Studio:
     def engine(self, engine: Engine | None) -> None:
         self._engine = engine
         self._announce(Change.ENGINE)
+
+    def engine_starting(self) -> None:
+        """The window is about to run `start_engine` on a worker: engine calls made meanwhile wait for it."""
+        self._engine_ready.clear()
+
+    def start_engine(self) -> None:
+        """Start the engine (idempotent; blocking: spawning its process takes tens of ms, so the window runs it on
+        a worker after its first frame)."""
+        try:
+            if self._engine is not None:
+                self._engine.start()
+        finally:
+            self._engine_ready.set()
+
+    def _ready_engine(self) -> Engine | None:
+        """The engine, once a start under way has run (a Generate pressed right at launch waits for it)."""
+        self._engine_ready.wait(ENGINE_START_WAIT_S)
+        return self._engine
 
     def stop_engine(self) -> None:
         """Stop the engine (a running job is paused and resumes next time); safe to call twice."""
@@ -247,7 +268,7 @@ class Studio:
                timeline: otio.schema.Timeline | None = None) -> Submitted:
         """Keep the unsaved edit (`timeline`, a copy) as an autosave snapshot, check cameo grants and content
         rules (ConsentError before anything is queued), then queue the take with the engine."""
-        engine = self._engine
+        engine = self._ready_engine()
         if engine is None:
             raise EngineError("The engine is not running, so nothing can be generated.")
         if self.project_id is not None:
@@ -269,7 +290,7 @@ class Studio:
 
     def control(self, action: JobAction, take_id: int) -> None:
         """Cancel, pause or resume a take's job (nothing without an engine)."""
-        engine = self._engine
+        engine = self._ready_engine()
         if engine is not None:
             {JobAction.CANCEL: engine.cancel, JobAction.PAUSE: engine.pause,
              JobAction.RESUME: engine.resume}[JobAction(action)](take_id)

@@ -40,6 +40,9 @@ class FakeEngine:
     def resume(self, take_id: int) -> None:
         self.calls.append(("resume", take_id))
 
+    def start(self) -> None:
+        self.calls.append(("start", None))
+
     def stop(self, timeout: float = 30.0) -> None:
         self.stopped += 1
 
@@ -142,6 +145,33 @@ def test_submit_is_refused_by_consent_before_anything_is_queued(lib: Library) ->
 def test_submit_without_an_engine_says_so(lib: Library) -> None:
     with pytest.raises(EngineError, match="engine is not running"):
         Studio(lib).submit(tiny("a red ball"))
+
+
+def test_a_submit_made_while_the_engine_starts_waits_for_the_start(lib: Library) -> None:
+    # The window starts its engine on a worker after the first frame; a Generate pressed at once (as the queue's
+    # tests do) met "The engine is not running" before the process was spawned.
+    import threading
+
+    spawned = threading.Event()
+
+    class SlowStart(FakeEngine):
+        def start(self) -> None:
+            spawned.wait(10)
+            super().start()
+
+    engine = SlowStart()
+    studio = Studio(lib, engine)
+    studio.engine_starting()
+    starter = threading.Thread(target=studio.start_engine)
+    starter.start()
+    submitter = threading.Thread(target=studio.submit, args=(tiny("a red ball"),))
+    submitter.start()
+    submitter.join(0.3)
+    assert submitter.is_alive() and engine.calls == []  # waiting for the start, not refused
+    spawned.set()
+    submitter.join(10)
+    starter.join(10)
+    assert [call for call, _ in engine.calls] == ["start", "submit"]
 
 
 def test_submit_snapshots_the_edit_and_queues_the_recipe_with_its_image_in_the_library(

@@ -316,12 +316,14 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     # -- start and stop -------------------------------------------------------------------------
     def start(self) -> None:
         """Once the first frame is on screen: load what the panels show (on worker threads), start the stall probe."""
+        if self.runner is not None:
+            self.studio.engine_starting()  # a Generate pressed before the first frame waits for the engine's start
         after_first_frame(self, self._begin)
 
     def _begin(self) -> None:
         if self.runner is not None:  # first: its process then imports torch while the panels load
-            run_async(self.runner.start, None, lambda exc: self.notify(f"The engine could not start: {exc}", True),
-                      receiver=self)
+            run_async(self.studio.start_engine, None,
+                      lambda exc: self.notify(f"The engine could not start: {exc}", True), receiver=self)
         self.stall_probe.start()
         self.library_panel.start()
         self.library_watcher.start()
