@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from studio.recipe import Recipe
 
 UNTITLED_PROJECT = "Untitled"
-ENGINE_START_WAIT_S = 30.0  # a start that takes longer has failed: the call then meets the engine as it is
 
 
 class Change(StrEnum):
@@ -107,8 +106,8 @@ class Studio:
         self.project_name = UNTITLED_PROJECT
         self.recent: list[ProjectRecord] = []  # the library's projects, last changed first (for Open Recent)
         self._engine = engine
-        self._engine_ready = threading.Event()  # cleared while a start the window asked for is under way
-        self._engine_ready.set()
+        self._start_lock = threading.Lock()
+        self._start_wanted = False  # the window asked for the engine's start (`engine_starting`); not yet made
         self._selection = Selection()
         self._listeners: list[Listener] = []
 
@@ -161,21 +160,21 @@ class Studio:
         self._announce(Change.ENGINE)
 
     def engine_starting(self) -> None:
-        """The window is about to run `start_engine` on a worker: engine calls made meanwhile wait for it."""
-        self._engine_ready.clear()
+        """The window will start the engine (`start_engine`, on a worker after its first frame); an engine call
+        made before that starts it there and then."""
+        self._start_wanted = True
 
     def start_engine(self) -> None:
-        """Start the engine (idempotent; blocking: spawning its process takes tens of ms, so the window runs it on
-        a worker after its first frame)."""
-        try:
-            if self._engine is not None:
+        """Start the engine if the window asked for it and nobody has yet. Blocking (spawning its process takes
+        tens of ms): call it on a worker. A second caller waits for the first's start."""
+        with self._start_lock:
+            if self._start_wanted and self._engine is not None:
                 self._engine.start()
-        finally:
-            self._engine_ready.set()
+            self._start_wanted = False
 
     def _ready_engine(self) -> Engine | None:
-        """The engine, once a start under way has run (a Generate pressed right at launch waits for it)."""
-        self._engine_ready.wait(ENGINE_START_WAIT_S)
+        """The engine, started first if the window's start of it has not run yet (a Generate pressed at once)."""
+        self.start_engine()
         return self._engine
 
     def stop_engine(self) -> None:

@@ -147,31 +147,21 @@ def test_submit_without_an_engine_says_so(lib: Library) -> None:
         Studio(lib).submit(tiny("a red ball"))
 
 
-def test_a_submit_made_while_the_engine_starts_waits_for_the_start(lib: Library) -> None:
+def test_an_engine_the_window_starts_late_is_started_by_a_submit_made_first_and_only_once(lib: Library) -> None:
     # The window starts its engine on a worker after the first frame; a Generate pressed at once (as the queue's
     # tests do) met "The engine is not running" before the process was spawned.
-    import threading
-
-    spawned = threading.Event()
-
-    class SlowStart(FakeEngine):
-        def start(self) -> None:
-            spawned.wait(10)
-            super().start()
-
-    engine = SlowStart()
+    engine = FakeEngine()
     studio = Studio(lib, engine)
     studio.engine_starting()
-    starter = threading.Thread(target=studio.start_engine)
-    starter.start()
-    submitter = threading.Thread(target=studio.submit, args=(tiny("a red ball"),))
-    submitter.start()
-    submitter.join(0.3)
-    assert submitter.is_alive() and engine.calls == []  # waiting for the start, not refused
-    spawned.set()
-    submitter.join(10)
-    starter.join(10)
+    studio.submit(tiny("a red ball"))
+    studio.start_engine()  # the window's own start, arriving after
     assert [call for call, _ in engine.calls] == ["start", "submit"]
+
+
+def test_an_engine_nobody_asked_to_start_is_not_started_by_a_submit(lib: Library) -> None:
+    engine = FakeEngine()  # e.g. a runner a test keeps stopped so that jobs wait
+    Studio(lib, engine).submit(tiny("a red ball"))
+    assert [call for call, _ in engine.calls] == ["submit"]
 
 
 def test_submit_snapshots_the_edit_and_queues_the_recipe_with_its_image_in_the_library(

@@ -317,7 +317,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     def start(self) -> None:
         """Once the first frame is on screen: load what the panels show (on worker threads), start the stall probe."""
         if self.runner is not None:
-            self.studio.engine_starting()  # a Generate pressed before the first frame waits for the engine's start
+            self.studio.engine_starting()  # started after the first frame, or by a Generate pressed before it
         after_first_frame(self, self._begin)
 
     def _begin(self) -> None:
