@@ -17,7 +17,6 @@ import functools
 import inspect
 import itertools
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -25,8 +24,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import EngineError, KinoraError, LibraryError
@@ -35,6 +32,9 @@ from .control import Engine, EngineControl, control_methods
 from .events import FINAL_PHASES, EngineEvent, EventCallback
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from studio.library import Library
     from studio.library.owner import EngineLock
 
@@ -144,6 +144,8 @@ class EngineProcess(_ControlProxy):
     def _spawn(self) -> None:
         """Start a child and its listener thread (with self._lock held)."""
         # "spawn", not "fork": forking a process with Qt's and the task pool's threads can deadlock the child.
+        import multiprocessing  # imported here: ~10 ms of the window's launch, which spawns after its first frame
+
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         process = context.Process(target=serve, args=(theirs, str(self.library.root), self.memory_policy,
