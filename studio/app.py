@@ -32,14 +32,17 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (made once), named and themed."""
     from PySide6.QtWidgets import QApplication
 
-    from studio.ui.theme import apply_theme, icon
+    from studio.ui.theme import STYLE_ARGS, apply_theme, icon
 
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app = QApplication.instance()
+    made = app is None
+    if made:
+        app = QApplication([*(argv if argv is not None else sys.argv[:1]), *STYLE_ARGS])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("kinora-studio")
-    apply_theme(app)
+    apply_theme(app, made_with_style=made)
     app.setWindowIcon(icon("app"))
     return app
 

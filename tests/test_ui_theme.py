@@ -1,15 +1,17 @@
-"""The dark theme (studio/ui/theme.py): no application-wide style sheet, and the looks that used to come from
-one (hint/error/notice text, the blue Generate button, the active monitor's dock title, a prompt marked
-invalid, the image drop zone) are still there. Pixels are read from offscreen grabs."""
+"""The dark theme (studio/ui/theme.py, studio/ui/chrome.py): neither an application-wide style sheet nor a
+Python style, and the looks that used to come from them (hint/error/notice text, the blue Generate button, the
+active monitor's dock title, a prompt marked invalid, the image drop zone, tool buttons with a face and checked
+ones in blue) are still there. Pixels are read from offscreen grabs."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QToolButton, QWidget
 
 from studio.app import make_application
+from studio.ui.chrome import Dock, button_face
 from studio.ui.image_drop import ImageDropZone
 from studio.ui.model_choices import ModelChoice
 from studio.ui.prompt_panel import PromptPanel
@@ -21,11 +23,11 @@ from studio.ui.theme import (
     HINT,
     INVALID,
     NOTICE,
+    SELECTION,
     TEXT,
     TIMECODE,
     TIMECODE_BACKGROUND,
     WARNING,
-    KinoraStyle,
     Tone,
     set_flag,
     tone,
@@ -56,7 +58,8 @@ def near(colour: str, wanted: str, tolerance: int = 40) -> bool:
 def test_the_application_has_no_style_sheet(app):
     # Start-up cost (issue 15): any app-wide sheet styles every widget through QStyleSheetStyle.
     assert app.styleSheet() == ""
-    assert isinstance(app.style(), KinoraStyle)
+    # Nor a style written in Python: PySide called it for every control drawn (~14 ms of the first frame).
+    assert type(app.style()).__module__.startswith("PySide6") and app.style().name() == "fusion"
     assert app.palette().color(QPalette.ColorRole.WindowText).name() == TEXT
 
 
@@ -92,7 +95,7 @@ def test_the_active_monitor_dock_title_is_underlined_in_the_accent(app, qtbot):
     window = QMainWindow()
     qtbot.addWidget(window)
     window.setCentralWidget(QWidget())
-    dock = QDockWidget("Program", window)
+    dock = Dock("Program", window)
     dock.setWidget(QWidget())
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
     window.resize(400, 300)
@@ -138,3 +141,20 @@ def test_the_drop_zone_border_lights_up_while_an_image_hovers(app, qtbot):
     assert not any(near(c, ACCENT) for c in top_row())
     set_flag(zone, "hover", True)
     assert any(near(c, ACCENT) for c in top_row())
+
+
+def test_tool_buttons_keep_a_face_and_show_checked_in_the_selection_blue(app, qtbot):
+    row = QWidget()
+    qtbot.addWidget(row)
+    button = button_face(QToolButton(row, checkable=True, text="Loop"))
+    button.resize(60, 24)
+    row.show()
+    qtbot.waitExposed(row)
+    face = lambda: colours(button.grab().toImage(), x=5)  # noqa: E731  (a column of the face, left of the text)
+    assert not button.autoRaise()  # a face also where the toolbar would draw none
+    blue = lambda: [c for c in face() if QColor(c).blue() - QColor(c).red() > 60]  # noqa: E731  (Fusion lightens it)
+    assert blue() == []
+    button.setChecked(True)
+    assert blue() != [] and button.palette().color(QPalette.ColorRole.Button).name() == SELECTION
+    button.setChecked(False)
+    assert blue() == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImageReader, QMouseEvent, QPixmap
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImageReader, QMouseEvent, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QToolButton
 
-from studio.ui.theme import Tone, icon, set_flag, tone
+from studio.ui.chrome import button_face, draw_panel
+from studio.ui.theme import ACCENT, Tone, icon, set_flag, tone
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 
@@ -36,7 +37,7 @@ class ImageDropZone(QFrame):
         self._thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._text = tone(QLabel("Drop an image here to animate it (or click to choose)"), Tone.HINT)
         self._text.setWordWrap(True)
-        self._clear = QToolButton(icon=icon("cancel"), toolTip="Remove the image", autoRaise=True)
+        self._clear = button_face(QToolButton(icon=icon("cancel"), toolTip="Remove the image"))
         self._clear.clicked.connect(lambda: self.set_path(None))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -69,6 +70,10 @@ class ImageDropZone(QFrame):
         else:
             self._thumb.setPixmap(QPixmap.fromImage(image))
         self._text.setText(f"Image-to-video from {self._path.name}")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """A dashed outline, blue while an image is dragged over."""
+        draw_panel(self, border=ACCENT if self.property("hover") else "#3c4452", fill="#15171c", dashed=True)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Choose an image", "",

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from studio.ui.chrome import Dock
 
 
-class LazyDock(QDockWidget):
+class LazyDock(Dock):
     """A dock whose widget `factory()` makes on first show or first `content()` call."""
 
     def __init__(self, title: str, window: QMainWindow, key: str, factory: Callable[[], QWidget]) -> None:

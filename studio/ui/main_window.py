@@ -29,6 +29,7 @@ from studio.errors import ConsentError
 from studio.importing import Imported
 from studio.recipe import REMIX_MODES
 from studio.studio_model import ActiveJob, Change, JobAction, Opened, Studio, Submitted
+from studio.ui.chrome import Dock
 from studio.ui.engine_bridge import EngineBridge
 from studio.ui.export_job import ExportQueue
 from studio.ui.first_frame import after_first_frame
@@ -177,7 +178,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
 
     # -- construction ---------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self, objectName=f"dock-{key}")
+        dock = Dock(title, self, objectName=f"dock-{key}")
         dock.setWidget(widget)
         return self._add_dock(key, dock)
 

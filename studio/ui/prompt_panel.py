@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from studio.errors import RecipeError
 from studio.recipe import REMIX_MODES, Recipe, size_for_aspect
+from studio.ui.chrome import TextField, button_face
 from studio.ui.image_drop import ImageDropZone
 from studio.ui.model_choices import TINY_MODEL, ModelChoice, default_model, expectation_text, load_styles
 from studio.ui.remix import REMIXES, RemixMode, remix_mode
@@ -133,9 +133,9 @@ class PromptPanel(QWidget):
         self._remix_parent: int | None = None
         self._remix_base: Recipe | None = None
 
-        self.prompt = QPlainTextEdit(placeholderText="Describe the clip: subject, action, place, camera, sound…")
+        self.prompt = TextField(placeholderText="Describe the clip: subject, action, place, camera, sound…")
         self.prompt.setMinimumHeight(70)
-        self.negative = QPlainTextEdit(placeholderText="What to avoid (optional)")
+        self.negative = TextField(placeholderText="What to avoid (optional)")
         self.negative.setMaximumHeight(48)
 
         self.duration = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=20, value=4)
@@ -163,11 +163,11 @@ class PromptPanel(QWidget):
 
         self.seed = QLineEdit(placeholderText="random")
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,18}"), self))
-        self.seed_lock = QToolButton(checkable=True, toolTip="Lock the seed to make the same take again")
+        self.seed_lock = button_face(QToolButton(checkable=True, toolTip="Lock the seed to make the same take again"))
         self.seed_lock.setIcon(icon("unlock"))
         self.seed_lock.toggled.connect(self._seed_lock_toggled)
         self.seed.setEnabled(False)  # unlocked: the engine picks a seed and records it
-        self.dice = QToolButton(icon=icon("dice"), toolTip="Roll a new seed (Ctrl+R)")
+        self.dice = button_face(QToolButton(icon=icon("dice"), toolTip="Roll a new seed (Ctrl+R)"))
         self.dice.clicked.connect(self.roll_seed)
 
         self.advanced = QGroupBox("Advanced", checkable=True, checked=False)

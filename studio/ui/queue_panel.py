@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPixmap
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
 
 from studio.engine.events import ENDED_PHASES, WAITING_PHASES, resume_sentence
 from studio.formatting import format_duration
+from studio.ui.chrome import button_face, draw_panel
 from studio.ui.library.thumbnails import rgb_to_qimage
 from studio.ui.remix import remix_mode
-from studio.ui.theme import Tone, icon, tone
+from studio.ui.theme import CARD, FIELD_BORDER, Tone, icon, tone
 
 JOB_MIME = "application/x-kinora-job"
 PHASE_LABELS = {
@@ -116,10 +117,10 @@ class JobCard(QFrame):
         self.times.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.bar = QProgressBar(maximum=1000, textVisible=False)
         self.bar.setFixedHeight(8)
-        self.pause = QToolButton(autoRaise=True)
-        self.cancel = QToolButton(icon=icon("cancel"), autoRaise=True, toolTip="Cancel this job")
+        self.pause = QToolButton()
+        self.cancel = QToolButton(icon=icon("cancel"), toolTip="Cancel this job")
         for button in (self.pause, self.cancel):
-            button.setFixedSize(BUTTON_SIZE, BUTTON_SIZE)
+            button_face(button).setFixedSize(BUTTON_SIZE, BUTTON_SIZE)
         self.pause.clicked.connect(self._pause_clicked)
         self.cancel.clicked.connect(self._cancel_clicked)
         # The prompt and phase may not widen the card (the dock can be narrow): they are elided to the width
@@ -178,6 +179,9 @@ class JobCard(QFrame):
         final = s.phase in ENDED_PHASES
         self.pause.setEnabled(not final)
         self.cancel.setToolTip("Dismiss this finished job" if final else "Cancel this job")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        draw_panel(self, border=FIELD_BORDER, fill=CARD)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -1,10 +1,10 @@
 """The dark theme and the icon set, loaded from studio/resources.
 
-The look is the Fusion style, a dark palette and a small proxy style for what a palette cannot say (dock
-title bars, the active monitor's mark, a field marked invalid, job cards and the image drop zone). There is
-no application-wide style sheet on purpose: any app-wide sheet makes Qt style every widget through
-QStyleSheetStyle, which made building the launch window ~70% slower (issue 15's start-up target). Widgets
-ask for a colour through `tone()`, never with a colour of their own.
+The look is the Fusion style and a dark palette; what a palette cannot say (dock title bars, the active
+monitor's mark, a field marked invalid, job cards and the image drop zone) the widgets draw themselves
+(studio/ui/chrome.py). There is no application-wide style sheet on purpose: any app-wide sheet makes Qt
+style every widget through QStyleSheetStyle, which made building the launch window ~70% slower (issue 15's
+start-up target). Widgets ask for a colour through `tone()`, never with a colour of their own.
 """
 
 from __future__ import annotations
@@ -14,22 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QApplication,
-    QPlainTextEdit,
-    QProxyStyle,
-    QStyle,
-    QStyleFactory,
-    QStyleOption,
-    QStyleOptionButton,
-    QStyleOptionComplex,
-    QStyleOptionToolButton,
-    QTextEdit,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 ICON_DIR = RESOURCES / "icons"
@@ -105,7 +91,7 @@ def tone(widget: W, kind: Tone | str) -> W:
 
 def set_flag(widget: QWidget, name: str, on: bool) -> None:
     """Set a dynamic property the theme draws (`activeMonitor` on a dock, `invalid` on a text field, `hover`
-    on the drop zone) and repaint: the proxy style reads it at paint time, so no re-polish is needed."""
+    on the drop zone) and repaint: the widget reads it when it paints (studio/ui/chrome.py)."""
     if bool(widget.property(name)) != on:
         widget.setProperty(name, on)
         widget.update()
@@ -132,98 +118,19 @@ def dark_palette() -> QPalette:
     return palette
 
 
-_DOCK_TITLE = QStyle.ControlElement.CE_DockWidgetTitle
-_SHAPED_FRAME = QStyle.ControlElement.CE_ShapedFrame
-_PUSH_BUTTON = QStyle.ControlElement.CE_PushButton
-_TOOL_BUTTON = QStyle.ComplexControl.CC_ToolButton
-_HAS_FOCUS = QStyle.StateFlag.State_HasFocus
-_ON = QStyle.StateFlag.State_On
-_AUTO_RAISE = QStyle.StateFlag.State_AutoRaise
-_RAISED = QStyle.StateFlag.State_Raised
+STYLE = "Fusion"
+# Qt's own command-line option choosing the style of an application about to be made. setStyle() on a made
+# one hands the style back to Python, and PySide then builds its QStyle class with its enums: ~5 ms of a launch.
+STYLE_ARGS = ["-style", STYLE]
 
 
-class KinoraStyle(QProxyStyle):
-    """Fusion, plus the few shapes a palette cannot give: dock titles; the frames of job cards, the drop zone
-    and multi-line text fields; tool buttons with a face even in a toolbar; checked buttons in the accent.
-    Only `drawControl` and `drawComplexControl` are overridden: a Python call per control drawn, cheap beside
-    a style sheet (primitives, called far more often, stay in C++)."""
+def apply_theme(app: QApplication, *, made_with_style: bool = False) -> None:
+    """Give the whole application Kinora's dark look: Fusion and the dark palette; no style sheet. The shapes a
+    palette cannot give are drawn by the widgets that show them (studio/ui/chrome.py).
 
-    def __init__(self) -> None:
-        super().__init__(QStyleFactory.create("Fusion"))
-
-    def drawControl(self, element: QStyle.ControlElement, option: QStyleOption, painter: QPainter,
-                    widget: QWidget | None = None) -> None:
-        if element is _DOCK_TITLE and widget is not None:
-            _dock_title(option, painter, widget)
-            return
-        if element is _SHAPED_FRAME and widget is not None and _frame(option, painter, widget):
-            return
-        if element is _PUSH_BUTTON and option.state & _ON:
-            option = QStyleOptionButton(option)
-            _checked_colours(option.palette)
-        super().drawControl(element, option, painter, widget)
-
-    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOptionComplex, painter: QPainter,
-                           widget: QWidget | None = None) -> None:
-        if control is _TOOL_BUTTON:
-            # Toolbar buttons (Split, Loop, Snap...) keep a button face when the mouse is away, as before.
-            option = QStyleOptionToolButton(option)
-            option.state = (option.state & ~_AUTO_RAISE) | _RAISED
-            if option.state & _ON:
-                _checked_colours(option.palette)
-        super().drawComplexControl(control, option, painter, widget)
-
-
-def _checked_colours(palette: QPalette) -> None:
-    """A checked (toggled on) button: the selection blue with white text."""
-    palette.setColor(QPalette.ColorRole.Button, QColor(SELECTION))
-    palette.setColor(QPalette.ColorRole.ButtonText, QColor("#ffffff"))
-
-
-def _dock_title(option: QStyleOption, painter: QPainter, dock: QWidget) -> None:
-    """A darker band with a rule under it; the active monitor's title is brighter, over a blue rule."""
-    active = bool(dock.property("activeMonitor"))
-    rect: QRect = option.rect
-    painter.save()
-    painter.fillRect(rect, QColor(CHROME))
-    rule = 2 if active else 1
-    painter.fillRect(rect.left(), rect.bottom() - rule + 1, rect.width(), rule, QColor(ACCENT if active else BORDER))
-    painter.setPen(QColor(BRIGHT_TEXT if active else TITLE_TEXT))
-    text_rect = rect.adjusted(8, 0, -8, -rule)
-    title = painter.fontMetrics().elidedText(dock.windowTitle(), Qt.TextElideMode.ElideRight, text_rect.width())
-    painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-    painter.restore()
-
-
-def _frame(option: QStyleOption, painter: QPainter, widget: QWidget) -> bool:
-    """Draw the frame of a job card, the drop zone or a multi-line text field; False for any other frame."""
-    name = widget.objectName()
-    if name == "jobCard":
-        fill, border, dashed = CARD, FIELD_BORDER, False
-    elif name == "dropZone":
-        fill, dashed = "#15171c", True
-        border = ACCENT if widget.property("hover") else "#3c4452"
-    elif isinstance(widget, (QPlainTextEdit, QTextEdit)):
-        fill, dashed = None, False
-        if widget.property("invalid"):
-            border = INVALID
-        else:
-            border = ACCENT if option.state & _HAS_FOCUS else FIELD_BORDER
-    else:
-        return False
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    pen = QPen(QColor(border), 1, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
-    painter.setPen(pen)
-    painter.setBrush(QColor(fill) if fill else Qt.BrushStyle.NoBrush)
-    painter.drawRoundedRect(option.rect.toRectF().adjusted(0.5, 0.5, -0.5, -0.5), 6 if fill else 4, 6 if fill else 4)
-    painter.restore()
-    return True
-
-
-def apply_theme(app: QApplication) -> None:
-    """Give the whole application Kinora's dark look: Fusion, the dark palette, the proxy style; no style sheet."""
-    app.setStyle(KinoraStyle())
+    `made_with_style`: `app` was made with STYLE_ARGS; otherwise (a test's QApplication) the style is set here."""
+    if not made_with_style:
+        app.setStyle(STYLE)
     app.setPalette(dark_palette())
     font = QFont(app.font())
     font.setPointSizeF(10)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from PySide6 import QtWidgets
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyledItemDelegate
 
 from studio.ui.library.model import ItemRole
 from studio.ui.library.query import TakeItem
 from studio.ui.library.thumbnails import ThumbnailLoader
 from studio.ui.theme import icon
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
 CELL = QSize(184, 148)
 IMAGE_H = 100
@@ -52,7 +58,9 @@ class TakeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cell = option.rect.adjusted(4, 4, -4, -4)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        # QStyle looked up here, not imported: PySide builds its Python class with its enums (~5 ms) on first use,
+        # and the launch's first frame paints no take.
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
         painter.setPen(QPen(QColor("#4f8cff") if selected else QColor("#2a2f39"), 2 if selected else 1))
         painter.setBrush(QColor("#20242c"))
         painter.drawRoundedRect(cell, 6, 6)

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,6 +59,25 @@ def ask_delete(parent: QWidget, item: TakeItem, usage: DeletedTake) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+class _TakeGrid(QListView):
+    """The grid of takes, telling `hover` where the mouse is over it (None when it leaves).
+
+    Its viewport's events are read here rather than by an event filter on `viewport()`: the first QWidget that
+    Qt made reaching Python makes PySide build the Python classes of every kind of widget it might be (~4 ms of
+    the launch)."""
+
+    def __init__(self, hover: Callable[[QPoint | None], None]) -> None:
+        super().__init__()
+        self._hover = hover
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
+            self._hover(event.position().toPoint())
+        elif event.type() == QEvent.Type.Leave:
+            self._hover(None)
+        return super().viewportEvent(event)
+
+
 class LibraryPanel(QWidget):
     """Everything the library shows; emits what the rest of the window should do."""
 
@@ -94,7 +113,7 @@ class LibraryPanel(QWidget):
         self.count_label = tone(QLabel(), Tone.HINT)
         self._total: int | None = None
 
-        self.view = QListView()
+        self.view = _TakeGrid(self._hover)
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
@@ -110,7 +129,6 @@ class LibraryPanel(QWidget):
         self.view.setModel(self.model)
         self.delegate = TakeDelegate(self.thumbnails, self.view)
         self.view.setItemDelegate(self.delegate)
-        self.view.viewport().installEventFilter(self)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
         filters = QHBoxLayout()
@@ -295,14 +313,6 @@ class LibraryPanel(QWidget):
         menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # -- hover filmstrip ------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view.viewport():
-            if event.type() == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
-                self._hover(event.position().toPoint())
-            elif event.type() == QEvent.Type.Leave:
-                self._hover(None)
-        return super().eventFilter(watched, event)
-
     def _hover(self, pos: QPoint | None) -> None:
         index = self.view.indexAt(pos) if pos is not None else QModelIndex()
         old_row = self.delegate.hover_row

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QImage, QKeyEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.ui.actions import make_action, user_bindings
 from studio.ui.first_frame import after_first_frame
@@ -169,14 +169,12 @@ class PreviewPlayer(QWidget):
     def _make_actions(self) -> dict[str, QAction]:
         """The transport, from the one action table (keymap.py: ids "play.*"); keys act while the Preview
         (or a child) has focus."""
-        style = self.style()
-        pixmap = QStyle.StandardPixmap
         specs: list[tuple[str, object, Callable[[], None] | None]] = [
             ("play", icon("play"), self.toggle_play),
-            ("home", style.standardIcon(pixmap.SP_MediaSkipBackward), lambda: self.player.home()),
-            ("end", style.standardIcon(pixmap.SP_MediaSkipForward), lambda: self.player.end()),
-            ("step_back", style.standardIcon(pixmap.SP_MediaSeekBackward), lambda: self._step(-1)),
-            ("step_forward", style.standardIcon(pixmap.SP_MediaSeekForward), lambda: self._step(1)),
+            ("home", icon("skip-back"), lambda: self.player.home()),
+            ("end", icon("skip-forward"), lambda: self.player.end()),
+            ("step_back", icon("step-back"), lambda: self._step(-1)),
+            ("step_forward", icon("step-forward"), lambda: self._step(1)),
             ("back_second", None, lambda: self.player.step_seconds(-1.0)),
             ("forward_second", None, lambda: self.player.step_seconds(1.0)),
             ("reverse", None, self._press_j),

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSlider, QToolButton, QWidget
 
+from studio.ui.chrome import button_face
+
 
 class TransportBar(QWidget):
     """Buttons for the given actions, then the scrub bar and the timecode."""
@@ -21,7 +23,7 @@ class TransportBar(QWidget):
         for action in actions:
             button = QToolButton(self)
             button.setDefaultAction(action)
-            button.setAutoRaise(True)
+            button_face(button)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             row.addWidget(button)
             self.buttons[action.objectName()] = button

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QUndoStack
-from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QToolBar, QToolButton, QVBoxLayout, QWidget
 
 from studio.errors import KinoraError, ProjectError
 from studio.project import edit_plans as edits
@@ -39,6 +39,7 @@ from studio.project.timeline import (
     video_tracks,
 )
 from studio.ui.actions import bind, make_action, user_bindings
+from studio.ui.chrome import button_face
 from studio.ui.tasks import run_async
 from studio.ui.theme import Tone, tone
 from studio.ui.timeline.autosave import AutosaveController
@@ -405,8 +406,14 @@ class TimelineEditor(TakeMenuMixin, QWidget):
         self.addAction(action)
         self._table_actions[action_id] = action
         if toolbar:
-            self._toolbar.addAction(action)
+            self._add_to_toolbar(action)
         return action
+
+    def _add_to_toolbar(self, action: QAction) -> None:
+        self._toolbar.addAction(action)
+        button = self._toolbar.widgetForAction(action)
+        if isinstance(button, QToolButton):
+            button_face(button)
 
     def table_actions(self) -> dict[str, QAction]:
         """The editor's actions by their id in the action table (Undo and Redo included), for the menus."""
@@ -423,7 +430,7 @@ class TimelineEditor(TakeMenuMixin, QWidget):
             bind(action, action_id, self._bindings)
             action.setIconText(short)
             self.addAction(action)
-            self._toolbar.addAction(action)
+            self._add_to_toolbar(action)
             self._table_actions[action_id] = action
         self._toolbar.addSeparator()
         self._action("timeline.split", self.split_at_playhead, short="Split")

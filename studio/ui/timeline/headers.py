@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from studio.project.timeline import kinora_data
+from studio.ui.chrome import button_face
 from studio.ui.timeline.view import ROW_GAP, TimelineView
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class TrackHeaders(QWidget):
                 button.setObjectName(f"{row.name}-{flag}")
                 button.setFixedSize(22, 20)
                 button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button_face(button)
                 button.toggled.connect(lambda checked, n=row.name, f=flag: self.flagToggled.emit(n, f, checked))
                 layout.addWidget(button)
                 self._buttons[row.name][flag] = button

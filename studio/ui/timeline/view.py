@@ -109,6 +109,9 @@ class TimelineView(QGraphicsView):
         self.snapping = True
         self._duration = 0.0
         self._drag: _Drag | None = None
+        # A viewport made here, as Qt would make it: the view asks for it at every paint, and the first widget
+        # Qt made itself that reaches Python makes PySide build the classes of every kind of widget (~3 ms).
+        self.setViewport(QWidget())
         self.setScene(QGraphicsScene(self))
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
