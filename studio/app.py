@@ -59,6 +59,22 @@ def _keep_launch_objects() -> None:
     gc.enable()
 
 
+def _skip_pyside_source_scan() -> None:
+    """Give Python's imports back the function PySide6 wrapped (call after importing PySide6).
+
+    PySide6 wraps `__import__` for `from __feature__ import snake_case`, which Kinora does not use, and after
+    every import statement reads the source of each module it has not seen yet, searching it for "PySide6"
+    (shibokensupport/feature.py, PYSIDE-2029): ~160 files before the window's first frame, 20-40 ms of the
+    launch, and a Python call for every import statement the studio runs afterwards. The import it wrapped
+    (`__orig_import__`, PySide's own lazy import that makes `from PySide6.QtX import *` work) stays in place.
+    """
+    import builtins
+
+    wrapped = getattr(builtins, "__orig_import__", None)
+    if wrapped is not None and getattr(builtins.__import__, "__name__", "") == "__feature_import__":
+        builtins.__import__ = wrapped
+
+
 def has_display(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
     """Whether a window opened now would be seen: Windows and macOS always have a screen; elsewhere an X11
     or Wayland session, or a Qt platform plugin other than the invisible `offscreen`/`minimal`."""
@@ -141,6 +157,8 @@ def run_gui(library: str | None = None, project_id: int | None = None) -> int:
     """
     gc.disable()  # until the first frame: see _keep_launch_objects
     from PySide6.QtWidgets import QMessageBox
+
+    _skip_pyside_source_scan()
 
     from studio.errors import KinoraError
     from studio.library import Library
