@@ -117,8 +117,10 @@ def test_search_and_filters_narrow_the_grid(qtbot, lib):
     qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=WAIT_MS)
     assert shown(panel) == ["red lanterns at night", "a blue whale sings", "a red fox in snow"]
 
+    assert not panel.search.isClearButtonEnabled()  # made with the first text (start-up, issue 15)
     panel.search.setText("red")
     qtbot.waitUntil(lambda: shown(panel) == ["red lanterns at night", "a red fox in snow"], timeout=WAIT_MS)
+    assert panel.search.isClearButtonEnabled()  # the × that clears the search, shown over the text
     panel.search.clear()
     panel.failed.setChecked(True)
     qtbot.waitUntil(lambda: shown(panel) == ["a blue whale sings"], timeout=WAIT_MS)

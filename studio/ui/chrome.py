@@ -44,8 +44,9 @@ class Dock(QDockWidget):
         painter = QPainter(self)
         painter.fillRect(band, QColor(CHROME))
         painter.fillRect(band.left(), band.bottom() - rule + 1, band.width(), rule, QColor(ACCENT if active else BORDER))
-        buttons = [button.geometry().left() for button in self.findChildren(QAbstractButton)
-                   if button.parentWidget() is self and button.isVisible()]
+        # The title bar's close and float buttons (direct children: a search of the whole page costs ~0.5 ms).
+        buttons = [button.geometry().left() for button in self.findChildren(
+            QAbstractButton, options=Qt.FindChildOption.FindDirectChildrenOnly) if button.isVisible()]
         text = QRect(band.left() + 8, band.top(), min([band.right() - 8, *buttons]) - band.left() - 8,
                      band.height() - rule)
         painter.setPen(QColor(BRIGHT_TEXT if active else TITLE_TEXT))
