@@ -18,7 +18,10 @@ in a scratch library and config, from compiled bytecode (one untimed warm-up rou
 alternate bare and studio, so a change in the machine's load shows in both; the median of the rounds is
 the figure. Target: studio <= 2.5x bare.
 
-    xvfb-run -a .venv/bin/python bench/startup.py [rounds]     (needs a display or Xvfb; skipped without)
+    xvfb-run -a .venv/bin/python bench/startup.py [rounds] [OTHER_CHECKOUT]   (needs a display or Xvfb)
+
+OTHER_CHECKOUT (e.g. `git worktree add --detach /tmp/before <commit>`) launches that code's `kinora` too, in
+the same rounds, so a change is compared with the code before it in the same minutes.
 """
 
 from __future__ import annotations
@@ -72,11 +75,11 @@ sys.exit(main([]))
 """
 
 
-def _launch(code: str, env: dict[str, str]) -> dict[str, float]:
+def _launch(code: str, env: dict[str, str], cwd: Path = REPO) -> dict[str, float]:
     """{"spawn": seconds from the spawn to the milestone, "first": from the script's first line}."""
     spawned = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
-                         cwd=REPO)
+                         cwd=cwd)
     if out.returncode != 0:
         raise RuntimeError(f"the launch failed:\n{out.stderr[-2000:]}")
     figures = {}
@@ -87,8 +90,11 @@ def _launch(code: str, env: dict[str, str]) -> dict[str, float]:
     return {"spawn": figures["at"] - spawned, "first": figures["first"]}
 
 
-def startup(rounds: int = 3) -> float | None:
-    """Print the start-up figures; returns the ratio of the medians from the spawn (None without a display)."""
+def startup(rounds: int = 3, other: Path | None = None) -> float | None:
+    """Print the start-up figures; returns the ratio of the medians from the spawn (None without a display).
+
+    `other`: another checkout whose `kinora` is launched in the same rounds (its modules come first on the path:
+    the script runs in its folder)."""
     if not os.environ.get("DISPLAY"):
         print("start-up: no DISPLAY (run under xvfb-run); skipped")
         return None
@@ -102,11 +108,15 @@ def startup(rounds: int = 3) -> float | None:
                    PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc"))
         bare: list[dict[str, float]] = []
         studio: list[dict[str, float]] = []
+        others: list[dict[str, float]] = []
         for round_ in range(rounds + 1):
             b, s = _launch(BARE, env), _launch(STUDIO, env)
+            o = _launch(STUDIO, env, other) if other is not None else None
             if round_:  # round 0 is the warm-up
                 bare.append(b)
                 studio.append(s)
+                if o is not None:
+                    others.append(o)
 
     def median(runs: list[dict[str, float]], key: str) -> float:
         return statistics.median(run[key] for run in runs)
@@ -114,14 +124,17 @@ def startup(rounds: int = 3) -> float | None:
     ratio = median(studio, "spawn") / median(bare, "spawn")
     verdict = "met" if ratio <= TARGET_RATIO else "not met"
     print(f"start-up, median of {rounds} rounds (load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}):")
-    for name, runs in (("bare PySide6 window", bare), ("kinora", studio)):
+    rows = [("bare PySide6 window", bare), ("kinora", studio)] + ([(f"kinora in {other}", others)] if others else [])
+    for name, runs in rows:
         rounds_text = ", ".join(f"{run['spawn']:.3f}" for run in runs)
         print(f"  {name:20} {median(runs, 'spawn'):.3f} s from the spawn ({rounds_text}); "
               f"{median(runs, 'first'):.3f} s from its first line")
     print(f"  ratio {ratio:.2f}x from the spawn (target <= {TARGET_RATIO}x: {verdict}); "
           f"{median(studio, 'first') / median(bare, 'first'):.2f}x from the first line")
+    if others:
+        print(f"  {other}: ratio {median(others, 'spawn') / median(bare, 'spawn'):.2f}x from the spawn")
     return ratio
 
 
 if __name__ == "__main__":
-    startup(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    startup(int(sys.argv[1]) if len(sys.argv) > 1 else 3, Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else None)
