@@ -221,3 +221,15 @@ def test_the_preview_arms_each_tick_for_when_the_next_frame_is_due(qtbot):
         assert widget.stats().max_av_drift_ms <= 1e-3
     finally:
         widget.shutdown()
+
+
+def test_a_new_transport_meter_reads_silence_not_full_scale(qtbot) -> None:
+    # A QProgressBar starts at -1, which on the meter's -60..0 dBFS scale drew a nearly full bar on every
+    # monitor before anything played (seen on a fresh launch; the tests only read levels after playing).
+    from studio.ui.player.transport_bar import TransportBar
+
+    bar = TransportBar([])
+    qtbot.addWidget(bar)
+    assert bar.meter.value() == bar.meter.minimum() == -60
+    bar.show_level(0.5)
+    assert bar.meter.value() == -6

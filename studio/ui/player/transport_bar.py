@@ -39,6 +39,7 @@ class TransportBar(QWidget):
         self.meter = QProgressBar(self, objectName="levelMeter", textVisible=False)
         self.meter.setOrientation(Qt.Orientation.Vertical)
         self.meter.setRange(-60, 0)
+        self.meter.setValue(-60)  # silence until the first level (a new bar holds -1: it read nearly full)
         self.meter.setFixedSize(8, 22)
         self.meter.setToolTip("Sound level (dBFS)")
         row.addWidget(self.meter)
