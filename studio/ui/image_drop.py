@@ -9,7 +9,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImageReader, QMouseEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QToolButton
 
 from studio.ui.chrome import button_face, draw_panel
-from studio.ui.theme import ACCENT, Tone, icon, set_flag, tone
+from studio.ui.theme import ACCENT, DROP_BORDER, DROP_ZONE, Tone, icon, set_flag, tone
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 
@@ -73,7 +73,7 @@ class ImageDropZone(QFrame):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """A dashed outline, blue while an image is dragged over."""
-        draw_panel(self, border=ACCENT if self.property("hover") else "#3c4452", fill="#15171c", dashed=True)
+        draw_panel(self, border=ACCENT if self.property("hover") else DROP_BORDER, fill=DROP_ZONE, dashed=True)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Choose an image", "",
