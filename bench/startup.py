@@ -90,7 +90,7 @@ def _launch(code: str, env: dict[str, str], cwd: Path = REPO) -> dict[str, float
     return {"spawn": figures["at"] - spawned, "first": figures["first"]}
 
 
-def startup(rounds: int = 3, other: Path | None = None) -> float | None:
+def startup(rounds: int = 9, other: Path | None = None) -> float | None:
     """Print the start-up figures; returns the ratio of the medians from the spawn (None without a display).
 
     `other`: another checkout whose `kinora` is launched in the same rounds (its modules come first on the path:
@@ -137,4 +137,4 @@ def startup(rounds: int = 3, other: Path | None = None) -> float | None:
 
 
 if __name__ == "__main__":
-    startup(int(sys.argv[1]) if len(sys.argv) > 1 else 3, Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else None)
+    startup(int(sys.argv[1]) if len(sys.argv) > 1 else 9, Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else None)
