@@ -103,3 +103,23 @@ def test_splitting_a_clip_at_double_speed_starts_the_right_part_where_the_media_
     assert right.trimmed_range().start_time.to_seconds() == pytest.approx(2.0)
     assert left.trimmed_range().duration.to_seconds() == pytest.approx(1.0)
     assert right.trimmed_range().duration.to_seconds() == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("fade, key_time", [(float("nan"), 1.0), (float("inf"), 1.0), (-1.0, 1.0),
+                                            (0.5, float("nan")), (0.5, float("inf"))])
+def test_sound_properties_from_a_file_must_be_finite(fade: float, key_time: float) -> None:
+    # A file may carry NaN and Inf (OTIO reads both, so Kinora keeps them in metadata); as a fade or a key's
+    # time they would pass `< 0` and reach the mixer. Only negative values were refused before.
+    from studio.errors import ProjectError
+
+    with pytest.raises(ProjectError):
+        sound_props({"fade_in_s": fade, "volume_keys": [[key_time, -6.0]]})
+
+
+def test_a_speed_that_is_not_a_finite_positive_number_holds_the_frame() -> None:
+    from studio.project.clip_props import clip_speed
+
+    for scalar, speed in ((2.0, 2.0), (float("nan"), 0.0), (float("inf"), 0.0), (-1.0, 0.0)):
+        clip = shaped_clip()
+        clip.effects.append(otio.schema.LinearTimeWarp(time_scalar=scalar))
+        assert clip_speed(clip) == speed

@@ -5,6 +5,7 @@ adapters, what OTIO itself reads (Box2d, Inf, unknown metadata schemas), the seq
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import opentimelineio as otio
@@ -83,13 +84,14 @@ def test_final_cut_files_come_in_through_the_registry_with_the_sequences_rate(tm
     assert timeline_rate(lib.load_timeline(project.id)) == 30.0
 
 
-def test_what_otio_reads_is_accepted_box2d_inf_and_unknown_metadata_schemas(tmp_path: Path) -> None:
+def test_what_otio_reads_is_accepted_box2d_inf_nan_and_unknown_metadata_schemas(tmp_path: Path) -> None:
+    # NaN was refused everywhere: OTIO's own sample big_int.otio (a NaN in metadata) did not import.
     clip = otio.schema.Clip("framed", source_range=TR(RT(0, 24), RT(24, 24)))
     clip.media_reference = otio.schema.ExternalReference(
         target_url="file:///media/a.mov",
         available_image_bounds=otio.schema.Box2d(otio.schema.V2d(-1, -1), otio.schema.V2d(1, 1)))
     clip.metadata["other_tool"] = {"OTIO_SCHEMA": "AcmeGrade.3", "lift": 0.1}
-    clip.metadata["limits"] = {"high": float("inf")}
+    clip.metadata["limits"] = {"high": float("inf"), "unset": float("nan")}
     timeline = otio.schema.Timeline("accepting")
     timeline.tracks.append(otio.schema.Track("V1"))
     timeline.tracks[0].append(clip)
@@ -99,8 +101,14 @@ def test_what_otio_reads_is_accepted_box2d_inf_and_unknown_metadata_schemas(tmp_
     back = read_project_file(path)
     read_clip = back.find_clips()[0]
     assert read_clip.media_reference.available_image_bounds.max.x == 1
-    assert read_clip.metadata["limits"]["high"] == float("inf")
+    assert read_clip.metadata["limits"]["high"] == float("inf") and math.isnan(read_clip.metadata["limits"]["unset"])
     assert '"AcmeGrade.3"' in back.to_json_string() and '"lift": 0.1' in back.to_json_string()  # kept as it is
+    # A NaN where a time belongs is still refused.
+    text = path.read_text()
+    path.write_text(text.replace('"value": 24.0', '"value": NaN', 1))
+    with pytest.raises(ProjectError, match="has a time of nan frames"):
+        read_project_file(path)
+    path.write_text(text)
     # An unknown schema outside metadata is still refused, with its name.
     path.write_text(path.read_text().replace('"Clip.2"', '"Sprocket.1"'))
     with pytest.raises(ProjectError, match="Sprocket.1"):

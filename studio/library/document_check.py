@@ -54,9 +54,10 @@ def parse_document(text: str, source: str) -> Any:
 
 
 def _no_constant(name: str) -> float:
-    # OTIO writes an infinite bound as Inf (read here as JSON's Infinity); times and rates are checked to be
-    # finite where they are used. NaN is never meaningful.
-    if name in ("Infinity", "-Infinity"):
+    # OTIO writes an infinite bound as Inf (read here as JSON's Infinity) and reads NaN (its own sample
+    # big_int.otio keeps one in metadata). Both are kept as they are; times, rates, speeds and the clip
+    # properties Kinora reads are checked to be finite where they are used.
+    if name in ("Infinity", "-Infinity", "NaN"):
         return float(name)
     raise ValueError(f"the number {name} is not allowed")
 

@@ -8,6 +8,7 @@ last). Values are checked here, once, for every caller (Inspector, CLI, API).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +54,10 @@ def make_props(gain_db: float, fade_in_s: float, fade_out_s: float,
     for name, db in [("Gain", gain_db)] + [(f"Volume key at {t:g} s", db) for t, db in volume_keys]:
         if not MIN_DB <= db <= MAX_DB:
             raise ProjectError(f"{name} must be between {MIN_DB:g} and {MAX_DB:g} dB, not {db:g}.")
-    if fade_in_s < 0 or fade_out_s < 0:
-        raise ProjectError("Fades cannot be negative.")
-    if any(t < 0 for t, _ in volume_keys):
-        raise ProjectError("Volume keys are placed from the clip's start: times cannot be negative.")
+    if not (0 <= fade_in_s < math.inf and 0 <= fade_out_s < math.inf):  # NaN and Inf fail too (from a file)
+        raise ProjectError(f"Fades are 0 or more seconds, not {fade_in_s:g} and {fade_out_s:g}.")
+    if any(not 0 <= t < math.inf for t, _ in volume_keys):
+        raise ProjectError("Volume keys are placed from the clip's start: times are 0 or more seconds.")
     return SoundProps(gain_db, fade_in_s, fade_out_s, tuple(sorted((float(t), float(db)) for t, db in volume_keys)))
 
 
@@ -107,7 +108,7 @@ def clip_speed(clip: otio.schema.Clip) -> float:
     for effect in clip.effects:
         if isinstance(effect, otio.schema.LinearTimeWarp):
             speed *= float(effect.time_scalar)
-    return max(0.0, speed)
+    return speed if math.isfinite(speed) and speed > 0 else 0.0  # reverse, NaN, Inf: a held frame
 
 
 def check_speed(speed: float) -> float:
