@@ -154,6 +154,34 @@ def test_window_shows_the_feed_and_a_remix_opens_the_prompt_panel_on_the_post(qt
         win.shutdown()
 
 
+def test_the_feed_plays_on_the_windows_one_sound_card(qtbot, monkeypatch, two) -> None:
+    # Before, the Feed's card player opened a sound card of its own (a second stream; on bare ALSA a silent
+    # one) on the GUI thread when first shown; the window's monitors already held one.
+    from window_helpers import open_window
+
+    import studio.playback.player as player_module
+    from studio.ui.player import audio_device
+
+    opened: list[WallClockSink] = []
+
+    def opener() -> WallClockSink:
+        opened.append(WallClockSink(notice=None))
+        return opened[-1]
+
+    monkeypatch.setattr(audio_device, "open_audio_sink", opener)
+    monkeypatch.setattr(player_module, "open_audio_sink", opener)
+    _alice, bob = two
+    win = open_window(qtbot, bob.lib, start_engine=False)
+    try:
+        qtbot.waitUntil(lambda: win.monitors.audio.opened, timeout=20000)
+        with qtbot.waitSignal(win.feed.cardShown, timeout=20000):
+            win.show_feed()
+        qtbot.waitUntil(lambda: win.feed.cards.player.playing and win.feed.cards.player.position > 0, timeout=10000)
+        assert len(opened) == 1
+    finally:
+        win.shutdown()
+
+
 def test_my_post_can_be_unpublished_from_the_feed(qtbot, two) -> None:
     alice, _bob = two
     widget = FeedView(FeedService(alice.lib, identity=lambda: alice.identity), sink=WallClockSink(notice=None))

@@ -1,8 +1,11 @@
 """The Feed's card player: the focused clip plays and loops; the next cards are made ready ahead.
 
 One `studio.playback.Player` (the Preview's core: decode-ahead, audio clock) plays the card in view on a
-`VideoSurface`. For the next PRELOAD_AHEAD cards a pool thread opens the file and decodes its first
-frame at the card's size, so a snap paints a picture at once and hands the open source to the player.
+`VideoSurface`, ticked as the Preview ticks: one single-shot timer armed after each tick for the moment the
+next frame is due (`Player.next_tick_ms`), and through the window's one sound card (a handle on the monitors'
+`AudioDevice`) rather than a stream of its own. For the next PRELOAD_AHEAD cards a pool thread opens the
+file and decodes its first frame at the card's size, so a snap paints a picture at once and hands the open
+source to the player.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from studio.feed.store import FeedPost
 from studio.playback import FileSource, Player, Sink
 from studio.playback.sources import fitted_size
+from studio.ui.player.audio_device import AudioDevice
 from studio.ui.player.preview import frame_to_qimage
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
 
-TICK_MS = 16
 PRELOAD_AHEAD = 2
 
 
@@ -49,11 +52,15 @@ class CardPlayer(QObject):
     failed = Signal(str)
 
     def __init__(self, surface: VideoSurface, video_path: Callable[[FeedPost], Path | None],
-                 sink: Sink | None = None, parent: QObject | None = None) -> None:
+                 sink: Sink | None = None, parent: QObject | None = None, audio: AudioDevice | None = None) -> None:
+        """The player plays on `sink` if given, else on a handle of `audio` (the window's sound card, shared
+        with the monitors), else on a sound card of its own."""
         super().__init__(parent)
         self.surface = surface
         self._video_path = video_path
         self._sink = sink
+        self._audio = audio
+        self._handle: Sink | None = None  # the sink taken from `audio`, closed with the player
         self.player: Player | None = None  # made by start(): no audio device for a page never shown
         self.posts: Sequence[FeedPost] = ()
         self.index = 0
@@ -64,7 +71,8 @@ class CardPlayer(QObject):
         self.shown_frame: np.ndarray | None = None  # the pixels the surface's QImage points at
         self._muted = False
         self._closed = False
-        self._timer = QTimer(self, interval=TICK_MS)
+        self._running = False  # between start() and stop(): each tick arms the next
+        self._timer = QTimer(self, singleShot=True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
 
@@ -73,12 +81,17 @@ class CardPlayer(QObject):
         if self._closed:
             return
         if self.player is None:
-            self.player = Player(self._sink)
+            sink = self._sink
+            if sink is None and self._audio is not None:
+                sink = self._handle = self._audio.sink()  # opened already by the monitors, as a rule
+            self.player = Player(sink)
             self.player.loop = True
-        self._timer.start()
+        self._running = True
+        self._arm()
 
     def stop(self) -> None:
         """Pause while the view is hidden."""
+        self._running = False
         self._timer.stop()
         if self.player is not None:
             self.player.pause()
@@ -172,20 +185,31 @@ class CardPlayer(QObject):
         else:
             ready.source.close()
 
+    def _arm(self) -> None:
+        """The next tick: when the player's next frame is due by its clock (at most ~20 ms away)."""
+        if self._running and self.player is not None:
+            self._timer.start(self.player.next_tick_ms())
+
     def _tick(self) -> None:
         if self.player is None:
             return
-        frame = self.player.current_frame()
-        if frame is not None and frame.image is not self.shown_frame:
-            self.shown_frame = frame.image
-            self.surface.set_image(frame_to_qimage(frame.image))
+        try:
+            frame = self.player.current_frame()
+            if frame is not None and frame.image is not self.shown_frame:
+                self.shown_frame = frame.image
+                self.surface.set_image(frame_to_qimage(frame.image))
+        finally:  # a single-shot timer not armed again would freeze the card for good
+            self._arm()
 
     def shutdown(self) -> None:
         """Stop ticking and playback threads, close preloaded files (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        self._running = False
         self._timer.stop()
         self.drop_preloads()
         if self.player is not None:
             self.player.close()
+        if self._handle is not None:
+            self._handle.close()  # ends its run on the shared sound card (the device stays the window's)

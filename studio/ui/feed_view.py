@@ -37,6 +37,7 @@ from studio.feed.service import FeedService
 from studio.feed.store import FeedPost
 from studio.playback import Sink
 from studio.ui.feed_cards import CardPlayer
+from studio.ui.player.audio_device import AudioDevice
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.settings import FEED_SYNC_INTERVAL_MS as SYNC_INTERVAL_MS
 from studio.ui.tasks import run_async
@@ -60,7 +61,9 @@ class FeedView(QWidget):
     chainRequested = Signal(int)  # show this take's lineage (across people) in the Lineage view
     message = Signal(str, bool)  # notice text, is_error
 
-    def __init__(self, service: FeedService, sink: Sink | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, service: FeedService, sink: Sink | None = None, parent: QWidget | None = None,
+                 audio: AudioDevice | None = None) -> None:
+        """`sink` (tests, benches) or else `audio` (the window's sound card) is what the cards play on."""
         super().__init__(parent)
         self.setObjectName("feedView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -78,7 +81,7 @@ class FeedView(QWidget):
         self._badges: dict[str, CameoBadge | None] = {}  # post id -> its badge, read once per reload
         self._badge_pending: set[str] = set()
         self._build()
-        self.cards = CardPlayer(self.surface, service.video_path, sink, self)
+        self.cards = CardPlayer(self.surface, service.video_path, sink, self, audio=audio)
         self.cardShown = self.cards.cardShown  # post id, ms from the snap to its first frame on screen
         self.cards.failed.connect(lambda text: self.message.emit(text, True))
         self._sync_timer = QTimer(self, interval=SYNC_INTERVAL_MS)  # polls while the window is open, shown or not

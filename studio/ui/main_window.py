@@ -270,7 +270,7 @@ class MainWindow(WindowProjectsMixin, QMainWindow):
     def _make_feed(self) -> FeedView:
         from studio.ui.feed_view import FeedView
 
-        feed = FeedView(self.feed_service)
+        feed = FeedView(self.feed_service, audio=self.monitors.audio)  # one sound card for the window
         feed.after_sync = self.cameos.after_sync
         feed.served_at = self.api_url  # the invite links name it while it serves
         feed.remixRequested.connect(self._feed_remix)
