@@ -204,7 +204,7 @@ def test_the_preview_arms_each_tick_for_when_the_next_frame_is_due(qtbot):
     widget = PreviewPlayer(clock)
     qtbot.addWidget(widget)
     widget.show()
-    timer = widget._timer
+    timer = widget._ticker.timer
     try:
         widget.load_source(ArraySource(painted_frames(40), FPS))
         assert timer.isSingleShot()

@@ -1,8 +1,8 @@
 """The Feed's card player: the focused clip plays and loops; the next cards are made ready ahead.
 
 One `studio.playback.Player` (the Preview's core: decode-ahead, audio clock) plays the card in view on a
-`VideoSurface`, ticked as the Preview ticks: one single-shot timer armed after each tick for the moment the
-next frame is due (`Player.next_tick_ms`), and through the window's one sound card (a handle on the monitors'
+`VideoSurface`, ticked as the Preview ticks (studio/ui/player/frame_ticker.py), and through the window's one
+sound card (a handle on the monitors'
 `AudioDevice`) rather than a stream of its own. For the next PRELOAD_AHEAD cards a pool thread opens the
 file and decodes its first frame at the card's size, so a snap paints a picture at once and hands the open
 source to the player.
@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from studio.feed.store import FeedPost
 from studio.playback import FileSource, Player, Sink
 from studio.playback.sources import fitted_size
 from studio.ui.player.audio_device import AudioDevice
+from studio.ui.player.frame_ticker import FrameTicker
 from studio.ui.player.preview import frame_to_qimage
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
@@ -71,10 +72,7 @@ class CardPlayer(QObject):
         self.shown_frame: np.ndarray | None = None  # the pixels the surface's QImage points at
         self._muted = False
         self._closed = False
-        self._running = False  # between start() and stop(): each tick arms the next
-        self._timer = QTimer(self, singleShot=True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._tick)
+        self._ticker = FrameTicker(lambda: self.player, self._show_due_frame, self)
 
     def start(self) -> None:
         """Open the player (first time) and tick; the view calls it when shown."""
@@ -86,13 +84,11 @@ class CardPlayer(QObject):
                 sink = self._handle = self._audio.sink()  # opened already by the monitors, as a rule
             self.player = Player(sink)
             self.player.loop = True
-        self._running = True
-        self._arm()
+        self._ticker.start()
 
     def stop(self) -> None:
         """Pause while the view is hidden."""
-        self._running = False
-        self._timer.stop()
+        self._ticker.stop()
         if self.player is not None:
             self.player.pause()
 
@@ -185,29 +181,18 @@ class CardPlayer(QObject):
         else:
             ready.source.close()
 
-    def _arm(self) -> None:
-        """The next tick: when the player's next frame is due by its clock (at most ~20 ms away)."""
-        if self._running and self.player is not None:
-            self._timer.start(self.player.next_tick_ms())
-
-    def _tick(self) -> None:
-        if self.player is None:
-            return
-        try:
-            frame = self.player.current_frame()
-            if frame is not None and frame.image is not self.shown_frame:
-                self.shown_frame = frame.image
-                self.surface.set_image(frame_to_qimage(frame.image))
-        finally:  # a single-shot timer not armed again would freeze the card for good
-            self._arm()
+    def _show_due_frame(self) -> None:
+        frame = self.player.current_frame() if self.player is not None else None
+        if frame is not None and frame.image is not self.shown_frame:
+            self.shown_frame = frame.image
+            self.surface.set_image(frame_to_qimage(frame.image))
 
     def shutdown(self) -> None:
         """Stop ticking and playback threads, close preloaded files (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        self._running = False
-        self._timer.stop()
+        self._ticker.stop()
         self.drop_preloads()
         if self.player is not None:
             self.player.close()

@@ -1,8 +1,8 @@
 """The Preview dock: plays a take or the edit with picture and sound in sync.
 
-A GUI timer asks the player core for the frame whose time has come by the master clock. It is a single
-shot, armed after each tick for the moment the next frame is due (the core's `next_tick_ms`: at most
-~20 ms away, so the position and level keep moving while paused). Decoding happens on the core's
+A GUI timer (studio/ui/player/frame_ticker.py) asks the player core for the frame whose time has come
+by the master clock. It is a single shot, armed after each tick for the moment the next frame is due (the
+core's `next_tick_ms`: at most ~20 ms away, so the position and level keep moving while paused). Decoding happens on the core's
 decode-ahead thread, and sources are opened on a pool thread, so the GUI thread never waits on media.
 Keys (when the Preview has focus): Space play/pause, J/K/L shuttle (hold K and tap J/L to step a
 frame), Left/Right a frame, Shift+Left/Right a second, Home/End. The same actions, with their
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from studio.ui.actions import make_action, user_bindings
 from studio.ui.first_frame import after_first_frame
 from studio.ui.player.audio_device import AudioDevice
+from studio.ui.player.frame_ticker import FrameTicker
 from studio.ui.player.transport_bar import TransportBar
 from studio.ui.player.video_surface import VideoSurface
 from studio.ui.tasks import run_async
@@ -123,10 +124,8 @@ class PreviewPlayer(QWidget):
         self._resize_debounce.timeout.connect(self._fit_decode_size)
         self.surface.resized.connect(self._resize_debounce.start)
 
-        # One shot at a time, armed by each tick for when the next frame is due (see _arm).
-        self._timer = QTimer(self, singleShot=True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._tick)
+        # Ticks when the next frame is due; started once a source is loaded (studio/ui/player/frame_ticker.py).
+        self._ticker = FrameTicker(lambda: self._player, self._show_due_frame, self)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -341,14 +340,14 @@ class PreviewPlayer(QWidget):
                 self.player.play()
         self._on_position(self.player.position)
         self._playing_changed()
-        self._arm()
+        self._ticker.start()
         self.sourceLoaded.emit()
 
     def unload(self, placeholder: str) -> None:
         """Show nothing but `placeholder`: playback stops, a load on its way is dropped, and the source is
         closed, so its file is no longer held (e.g. its take was deleted)."""
         self._load_token += 1
-        self._timer.stop()
+        self._ticker.stop()
         if self._player is not None:
             self._player.load(None)
         self._shown = None
@@ -414,7 +413,7 @@ class PreviewPlayer(QWidget):
         if self._closed:
             return
         self._closed = True
-        self._timer.stop()
+        self._ticker.stop()
         if self._player is not None:
             self._player.close()
         if self.audio is not None and self._owns_audio:
@@ -425,17 +424,6 @@ class PreviewPlayer(QWidget):
         super().closeEvent(event)
 
     # -- the tick ------------------------------------------------------------------------------
-
-    def _arm(self) -> None:
-        """The next tick: when the player's next frame is due by its clock (at most ~20 ms away)."""
-        if not self._closed:
-            self._timer.start(self.player.next_tick_ms())
-
-    def _tick(self) -> None:
-        try:
-            self._show_due_frame()
-        finally:  # a single-shot timer not armed again would freeze the picture for good
-            self._arm()
 
     def _show_due_frame(self) -> None:
         was_playing = self.player.playing
