@@ -1,16 +1,18 @@
 """Running one `kinora` command in a forked child and saying how it ended.
 
-A fork of a process that has already imported Kinora starts in milliseconds (a fresh interpreter takes
-1-2 s), and a crash or a hang of the child never takes the harness down with it.
+Children are forked from multiprocessing's fork server: one single-threaded process, started once, that has
+already imported Kinora, so a child starts in milliseconds (a fresh interpreter takes 1-2 s) and a crash or a
+hang of the child never takes the harness down with it. Forking the harness itself (as before) could hang the
+child: under pytest it has worker threads, and the child, freeing what those threads held (a PyAV scaler with
+slice threads of its own), waited forever on threads that do not exist in it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import select
-import signal
 import sys
-import time
+import tempfile
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,9 @@ from pathlib import Path
 # The outcomes the harness counts. "clear": exit 2 with one line per failing file, each "kinora: ...".
 ACCEPTED, CLEAR, TRACEBACK, UNCLEAR, CRASH, HANG = "accepted", "clear", "traceback", "unclear", "crash", "hang"
 OUTCOMES = (ACCEPTED, CLEAR, TRACEBACK, UNCLEAR, CRASH, HANG)
+PRELOADED = ("studio.cli", "studio.library", "studio.media.probe", "studio.project.files",
+             "studio.provenance.reader", __name__)
+_FORK_SERVER = multiprocessing.get_context("forkserver")
 
 
 @dataclass(frozen=True)
@@ -29,64 +34,53 @@ class Outcome:
 
 
 def preload() -> None:
-    """Import what the commands use before forking, so each child starts warm."""
-    import studio.cli  # noqa: F401
-    import studio.library  # noqa: F401
-    import studio.media.probe  # noqa: F401
-    import studio.project.files  # noqa: F401
-    import studio.provenance.reader  # noqa: F401
+    """Have the fork server import what the commands use, so each child starts warm (call before the first run)."""
+    _FORK_SERVER.set_forkserver_preload(list(PRELOADED))
 
 
 def run_cli(argv: Sequence[str], library: Path, timeout: float = 30.0, files: int = 1) -> Outcome:
     """Run `kinora ARGV` with KINORA_LIBRARY=library in a forked child, killed after `timeout` seconds."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: behave exactly as `python -m studio ARGV`
-        code = 1
-        try:
-            os.close(read_end)
-            os.dup2(write_end, 2)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            # Python-level streams too: under pytest they are capture objects, not fds 1 and 2.
-            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-            sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-            os.environ["KINORA_LIBRARY"] = str(library)
-            from studio.cli import main
-
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:  # noqa: BLE001 -- what Python would print for an uncaught exception
-            traceback.print_exc()
-            code = 1
-        finally:
-            sys.stderr.flush()
-            os._exit(code)
-    os.close(write_end)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    hung = False
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            hung = True
-            os.kill(pid, signal.SIGKILL)
-            break
-        ready, _, _ = select.select([read_end], [], [], min(left, 0.5))
-        if ready:
-            chunk = os.read(read_end, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    os.close(read_end)
-    _, status = os.waitpid(pid, 0)
-    stderr = b"".join(chunks).decode("utf-8", "replace")
-    if hung:
+    handle, stderr_path = tempfile.mkstemp(prefix="kinora-stderr-")
+    os.close(handle)
+    try:
+        child = _FORK_SERVER.Process(target=_run_child, args=(list(argv), str(library), stderr_path), daemon=True)
+        child.start()
+        child.join(timeout)
+        hung = child.is_alive()
+        if hung:
+            child.kill()
+            child.join()
+        stderr = Path(stderr_path).read_text("utf-8", "replace")
+    finally:
+        os.unlink(stderr_path)
+    code = child.exitcode
+    if hung or code is None:
         return Outcome(HANG, None, stderr)
-    if os.WIFSIGNALED(status):
-        return Outcome(CRASH, -os.WTERMSIG(status), stderr)
-    return Outcome(classify(os.WEXITSTATUS(status), stderr, files), os.WEXITSTATUS(status), stderr)
+    if code < 0:
+        return Outcome(CRASH, code, stderr)
+    return Outcome(classify(code, stderr, files), code, stderr)
+
+
+def _run_child(argv: list[str], library: str, stderr_path: str) -> None:
+    """In the child: behave exactly as `python -m studio ARGV`, stderr to `stderr_path`, stdout discarded."""
+    code = 1
+    try:
+        os.dup2(os.open(stderr_path, os.O_WRONLY), 2)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        os.environ["KINORA_LIBRARY"] = library
+        from studio.cli import main
+
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 -- what Python would print for an uncaught exception
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def classify(code: int, stderr: str, files: int = 1) -> str:
